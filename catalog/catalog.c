@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening and creating a store: directories, catalog.db, schema version, transactions. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog/catalog_int.h"
+#include "codec/log.h"
+
+int catalog_prepare(struct catalog *c, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, st, NULL);
+
+	return rc == SQLITE_OK ? 0 : catalog_sqlite_err(c->db, rc, "prepare");
+}
+
+int catalog_exec(struct catalog *c, const char *sql)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : catalog_sqlite_err(c->db, rc, sql);
+}
+
+/* 1 if the directory has no entries, 0 if it has, negative errno. */
+static int dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+static int make_dirs(const char *dir)
+{
+	static const char *const sub[] = { "packs", "staging" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+static int check_version(struct catalog *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, version = -1, found = 0;
+
+	rc = sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
+				NULL);
+	if (rc != SQLITE_OK) {
+		log_error("'%s' is not a cubefs store (catalog has no meta table)",
+			  c->dir);
+		return -EINVAL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		if (k && v && !strcmp(k, "format") && !strcmp(v, "cubefs"))
+			found = 1;
+		if (k && v && !strcmp(k, "schema_version"))
+			version = atoi(v);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return catalog_sqlite_err(c->db, rc, "read meta");
+	if (!found) {
+		log_error("'%s' is not a cubefs store", c->dir);
+		return -EINVAL;
+	}
+	if (version != CATALOG_SCHEMA_VERSION) {
+		log_error("store '%s' has catalog schema version %d, this cubefs "
+			  "reads version %d", c->dir, version,
+			  CATALOG_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int create_schema(struct catalog *c)
+{
+	char sql[256];
+	int rc;
+
+	rc = catalog_exec(c, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	rc = catalog_exec(c, catalog_schema_sql);
+	snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES('format','cubefs');"
+		 "INSERT INTO meta VALUES('schema_version','%d');"
+		 "PRAGMA user_version=%d;", CATALOG_SCHEMA_VERSION,
+		 CATALOG_SCHEMA_VERSION);
+	if (!rc)
+		rc = catalog_exec(c, sql);
+	if (!rc)
+		rc = catalog_exec(c, "COMMIT");
+	if (rc)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int catalog_open(const char *dir, int flags, struct catalog **out)
+{
+	struct catalog *c = NULL;
+	char path[PATH_MAX];
+	struct stat sb;
+	int rc, fresh = 0, oflags;
+
+	*out = NULL;
+	if (stat(dir, &sb)) {
+		if (errno != ENOENT || !(flags & CATALOG_CREATE)) {
+			rc = -errno;
+			log_error("cannot open store '%s': %s", dir, strerror(errno));
+			return rc;
+		}
+		if (mkdir(dir, 0755)) {
+			rc = -errno;
+			log_error("cannot create store '%s': %s", dir,
+				  strerror(errno));
+			return rc;
+		}
+		fresh = 1;
+	} else if (!S_ISDIR(sb.st_mode)) {
+		log_error("'%s' is not a cubefs store (not a directory)", dir);
+		return -ENOTDIR;
+	}
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	if (access(path, F_OK)) {
+		if (!(flags & CATALOG_CREATE)) {
+			log_error("'%s' is not a cubefs store (no catalog.db)", dir);
+			return -EINVAL;
+		}
+		if (!fresh && dir_empty(dir) != 1) {
+			log_error("'%s' is not a cubefs store and not empty: "
+				  "refusing to make a store there", dir);
+			return -EINVAL;
+		}
+		fresh = 1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->dir = strdup(dir))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	c->rdonly = !!(flags & CATALOG_RDONLY);
+	oflags = c->rdonly ? SQLITE_OPEN_READONLY :
+		SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open catalog '%s': %s", path,
+			  c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		rc = rc == SQLITE_CANTOPEN ? -EACCES : -EIO;
+		goto out;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_extended_result_codes(c->db, 1);
+	if (!c->rdonly) {
+		rc = catalog_exec(c, "PRAGMA journal_mode=WAL");
+		if (rc)
+			goto out;
+		rc = catalog_exec(c, "PRAGMA synchronous=FULL");
+		if (rc)
+			goto out;
+	}
+	rc = catalog_exec(c, "PRAGMA foreign_keys=ON");
+	if (rc)
+		goto out;
+	if (fresh) {
+		rc = create_schema(c);
+		if (!rc)
+			rc = make_dirs(dir);
+		if (rc)
+			goto out;
+	} else {
+		rc = check_version(c);
+		if (rc)
+			goto out;
+		if (!c->rdonly && (rc = make_dirs(dir)))
+			goto out;
+	}
+	*out = c;
+	c = NULL;
+out:
+	catalog_free(c);
+	return rc;
+}
+
+void catalog_free(struct catalog *c)
+{
+	if (!c)
+		return;
+	sqlite3_close(c->db);
+	free(c->dir);
+	free(c);
+}
+
+const char *catalog_dir(const struct catalog *c)
+{
+	return c->dir;
+}
+
+int catalog_begin(struct catalog *c)
+{
+	return catalog_exec(c, "BEGIN IMMEDIATE");
+}
+
+int catalog_commit(struct catalog *c)
+{
+	return catalog_exec(c, "COMMIT");
+}
+
+void catalog_rollback(struct catalog *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int catalog_pack_add(struct catalog *c, const char *name, uint64_t size,
+		     int64_t *id)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "INSERT INTO pack(name, size) VALUES(?,?)",
+				 &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, "add pack");
+	sqlite3_finalize(st);
+	if (!rc)
+		*id = sqlite3_last_insert_rowid(c->db);
+	return rc;
+}
+
+int catalog_pack_name(struct catalog *c, int64_t id, char *buf, size_t cap)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "SELECT name FROM pack WHERE id=?", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 0);
+
+		rc = n && strlen(n) < cap ? 0 : -ENAMETOOLONG;
+		if (!rc)
+			strcpy(buf, n);
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT :
+			catalog_sqlite_err(c->db, rc, "pack name");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int catalog_dataset_exists(struct catalog *c, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "SELECT 1 FROM dataset WHERE name=?", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
+		catalog_sqlite_err(c->db, rc, "find dataset");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int catalog_dataset_delete(struct catalog *c, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "DELETE FROM dataset WHERE name=?", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? (sqlite3_changes(c->db) ? 0 : -ENOENT) :
+		catalog_sqlite_err(c->db, rc, "delete dataset");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int catalog_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CATALOG_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -EINVAL;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
+int catalog_pack_each(struct catalog *c,
+		      int (*fn)(void *arg, int64_t id, const char *name,
+				uint64_t size), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "SELECT id, name, size FROM pack ORDER BY id",
+				 &st), ret = 0;
+
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 1);
+
+		ret = fn(arg, sqlite3_column_int64(st, 0), n ? n : "",
+			 (uint64_t)sqlite3_column_int64(st, 2));
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = catalog_sqlite_err(c->db, rc, "list packs");
+	sqlite3_finalize(st);
+	return ret;
+}

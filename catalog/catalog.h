@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* The store's catalog: SQLite schema, transactions, and typed dataset rows. */
+#ifndef CUBEFS_CATALOG_CATALOG_H
+#define CUBEFS_CATALOG_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec/dtype.h"
+#include "codec/quant.h"
+
+#define CATALOG_SCHEMA_VERSION 1
+#define CATALOG_NAME_MAX 200
+
+struct catalog;
+
+enum {
+	CATALOG_CREATE = 1,     /* make the store directory and catalog if absent */
+	CATALOG_RDONLY = 2,     /* open the catalog read-only */
+};
+
+/* An attribute: len elements of NetCDF external type `type` (nc_type). */
+struct cat_attr {
+	char *name;
+	int type;
+	size_t len;
+	void *data;             /* len * size of type bytes, native order */
+};
+
+struct cat_dim {
+	char *name;
+	uint64_t len;
+	int unlimited;
+};
+
+struct cat_gop {
+	int64_t id;
+	uint32_t first_frame;
+	uint32_t nframes;
+	int64_t pack_id;
+	uint64_t offset;        /* bytes in the pack */
+	uint64_t length;
+	uint32_t extra_size;    /* extradata bytes at the start of the payload */
+	uint32_t npkt;
+	uint32_t *pkt_sizes;
+	struct codec_quant *quant;      /* one per plane of the stream; NULL for lz4 */
+	uint32_t checksum;      /* zlib crc32 of the payload */
+};
+
+struct cat_stream {
+	int64_t id;
+	int first_plane;        /* first plane of the variable this stream holds */
+	int nplanes;            /* 1 (gray) or 3 (gbrp); all planes for lz4 */
+	int codec;              /* enum codec_id */
+	int bits;
+	int width, height;
+	int crf;
+	int lossless;
+	char *params;           /* encoder parameters as text, may be NULL */
+	uint32_t gop_len;
+	uint32_t ngops;
+	struct cat_gop *gops;   /* sorted by first_frame, tiling the frames */
+};
+
+/* NaN/fill mask of frames [first_frame, first_frame + nframes). */
+struct cat_mask {
+	uint32_t first_frame;
+	uint32_t nframes;
+	int64_t pack_id;
+	uint64_t offset;
+	uint64_t length;
+};
+
+enum { VAR_STORE_VIDEO = 1, VAR_STORE_LZ4 = 2 };
+
+struct cat_var {
+	int64_t id;
+	char *name;
+	enum dtype dtype;
+	int nctype;             /* NetCDF external type of the source, 0 if none
+				   (NC_CHAR data is stored as uint8) */
+	int ndim;
+	uint64_t *shape;
+	int *dimids;            /* index into the dataset's dims, per axis */
+	int nattrs;
+	struct cat_attr *attrs;
+	int storage;            /* VAR_STORE_* */
+	/* frames x planes x (height x width) elements, C order */
+	uint64_t nframes, nplanes, height, width;
+	int has_fill;
+	uint8_t fill[8];        /* value restored at MASK_FILL positions */
+	double psnr;            /* quality measured at import (inf: exact) */
+	double max_err;
+	int nstreams;
+	struct cat_stream *streams;
+	int nmasks;
+	struct cat_mask *masks; /* sorted by first_frame, may leave gaps */
+};
+
+enum { EXTENT_BYTES = 1, EXTENT_VAR = 2, EXTENT_ZERO = 3 };
+
+/* A byte range of a view: literal bytes, zeros, or variable elements. */
+struct cat_extent {
+	uint64_t offset;
+	uint64_t length;
+	int kind;
+	int var;                /* EXTENT_VAR: index into the dataset's vars */
+	uint64_t elem;          /* EXTENT_VAR: first element */
+	int big_endian;         /* EXTENT_VAR: byte order of the view */
+	uint8_t *bytes;         /* EXTENT_BYTES: length bytes */
+};
+
+enum { VIEW_NPY = 1, VIEW_NC = 2 };
+
+struct cat_view {
+	int64_t id;
+	char *name;             /* file name, e.g. "t2m.npy" */
+	int in_dir;             /* 1: inside the dataset's directory */
+	int kind;               /* VIEW_* */
+	uint64_t size;
+	int nextents;
+	struct cat_extent *extents;     /* sorted, tiling [0, size) */
+};
+
+struct cat_dataset {
+	int64_t id;
+	char *name;
+	char *source;
+	char *profile;          /* import settings, as text */
+	int64_t created;        /* ns since the epoch */
+	int64_t mtime;
+	int ndims;
+	struct cat_dim *dims;
+	int nattrs;
+	struct cat_attr *attrs;
+	int nvars;
+	struct cat_var *vars;
+	int nviews;
+	struct cat_view *views;
+};
+
+/*
+ * Opens the store in directory dir (catalog.db, packs/, staging/). With
+ * CATALOG_CREATE a missing or empty directory becomes a new store. Fails
+ * with -ENOENT (no such directory), -ENOTDIR / -EINVAL ("not a store":
+ * logged with the path), -EPROTO (another schema version), or the errno
+ * of SQLite's failure. The handle is for one thread at a time.
+ */
+int catalog_open(const char *dir, int flags, struct catalog **out);
+
+/* Closes the catalog; NULL does nothing. */
+void catalog_free(struct catalog *c);
+
+/* The store directory the catalog was opened in. */
+const char *catalog_dir(const struct catalog *c);
+
+/* Transactions: one per import or commit. begin takes the write lock. */
+int catalog_begin(struct catalog *c);
+int catalog_commit(struct catalog *c);
+void catalog_rollback(struct catalog *c);
+
+/* Records a pack file (relative name under packs/) of size bytes. */
+int catalog_pack_add(struct catalog *c, const char *name, uint64_t size,
+		     int64_t *id);
+
+/* Copies the pack's file name into buf (cap bytes). -ENOENT if unknown. */
+int catalog_pack_name(struct catalog *c, int64_t id, char *buf, size_t cap);
+
+/* Calls fn for every pack row; stops at and returns fn's first non-zero. */
+int catalog_pack_each(struct catalog *c,
+		      int (*fn)(void *arg, int64_t id, const char *name,
+				uint64_t size), void *arg);
+
+/* 1 if a dataset of that name exists, 0 if not, or a negative errno. */
+int catalog_dataset_exists(struct catalog *c, const char *name);
+
+/*
+ * Inserts a dataset and everything under it; assigns the ids in ds. Must
+ * run inside a transaction; on failure the caller rolls back.
+ */
+int catalog_dataset_insert(struct catalog *c, struct cat_dataset *ds);
+
+/* Loads the named dataset whole. -ENOENT if there is none. */
+int catalog_dataset_load(struct catalog *c, const char *name,
+			 struct cat_dataset **out);
+
+/* Loads every dataset, ordered by name. */
+int catalog_dataset_load_all(struct catalog *c, struct cat_dataset ***out,
+			     int *n);
+
+/* Deletes the named dataset's rows (inside a transaction). */
+int catalog_dataset_delete(struct catalog *c, const char *name);
+
+/* Frees a dataset and all it owns; NULL does nothing. */
+void catalog_dataset_free(struct cat_dataset *ds);
+
+/* Frees an array from catalog_dataset_load_all(). */
+void catalog_dataset_free_all(struct cat_dataset **v, int n);
+
+/* Frees the contents of one variable (for building rows by hand). */
+void catalog_var_release(struct cat_var *v);
+
+/* Checks a dataset or variable name: 1..CATALOG_NAME_MAX bytes, no '/',
+ * not "." or "..", no control characters. 0 or -EINVAL. */
+int catalog_name_valid(const char *name);
+
+/* Bytes stored for a variable: GOP payloads and masks. */
+uint64_t catalog_var_stored_bytes(const struct cat_var *v);
+
+/* Elements of a variable (product of its shape). */
+uint64_t catalog_var_elems(const struct cat_var *v);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* What the catalog sources share of the catalog handle (internal). */
+#ifndef CUBEFS_CATALOG_INT_H
+#define CUBEFS_CATALOG_INT_H
+
+#include <sqlite3.h>
+
+#include "catalog/catalog.h"
+#include "catalog/schema.h"
+
+struct catalog {
+	sqlite3 *db;
+	char *dir;
+	int rdonly;
+};
+
+/* Prepares sql; logs and maps errors. */
+int catalog_prepare(struct catalog *c, const char *sql, sqlite3_stmt **st);
+
+/* Runs sql that returns no rows. */
+int catalog_exec(struct catalog *c, const char *sql);
+
+#endif

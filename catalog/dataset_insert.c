@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing a dataset and everything under it into the catalog, inside the caller's transaction. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog_int.h"
+
+/* Steps a prepared statement once and resets it; 0 or negative errno. */
+static int step(struct catalog *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, what);
+}
+
+/* Formats n integers as "a,b,c" into a new string. */
+static char *join_u64(const uint64_t *v, int n)
+{
+	char *s = malloc((size_t)n * 21 + 1), *p = s;
+
+	if (!s)
+		return NULL;
+	*p = 0;
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, i ? ",%" PRIu64 : "%" PRIu64, v[i]);
+	return s;
+}
+
+static char *join_int(const int *v, int n)
+{
+	char *s = malloc((size_t)n * 12 + 1), *p = s;
+
+	if (!s)
+		return NULL;
+	*p = 0;
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, i ? ",%d" : "%d", v[i]);
+	return s;
+}
+
+/* Size of one element of a NetCDF external type (nc_type numbering). */
+static size_t nc_type_size(int type)
+{
+	switch (type) {
+	case 1: case 2: case 7: return 1;       /* byte, char, ubyte */
+	case 3: case 8: return 2;               /* short, ushort */
+	case 4: case 5: case 9: return 4;       /* int, float, uint */
+	case 6: case 10: case 11: return 8;     /* double, int64, uint64 */
+	default: return 0;
+	}
+}
+
+static int insert_attrs(struct catalog *c, sqlite3_stmt *st, int64_t ds,
+			int var_idx, const struct cat_attr *a, int n)
+{
+	int rc = 0;
+
+	for (int i = 0; i < n && !rc; i++) {
+		sqlite3_bind_int64(st, 1, ds);
+		sqlite3_bind_int(st, 2, var_idx);
+		sqlite3_bind_int(st, 3, i);
+		sqlite3_bind_text(st, 4, a[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, a[i].type);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)a[i].len);
+		sqlite3_bind_blob64(st, 7, a[i].data ? a[i].data : "",
+				    a[i].len * nc_type_size(a[i].type),
+				    SQLITE_STATIC);
+		rc = step(c, st, "insert attribute");
+	}
+	return rc;
+}
+
+enum { S_DS, S_DIM, S_VAR, S_ATTR, S_STREAM, S_GOP, S_QUANT, S_MASK, S_VIEW,
+       S_EXT, S_COUNT };
+
+static const char *const insert_sql[S_COUNT] = {
+	[S_DS] = "INSERT INTO dataset(name, source, profile, created, mtime)"
+		" VALUES(?,?,?,?,?)",
+	[S_DIM] = "INSERT INTO dim VALUES(?,?,?,?,?)",
+	[S_VAR] = "INSERT INTO variable(dataset_id, idx, name, dtype, shape, dims,"
+		" storage, nframes, nplanes, height, width, fill, psnr, max_err,"
+		" nctype) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_ATTR] = "INSERT INTO attribute VALUES(?,?,?,?,?,?,?)",
+	[S_STREAM] = "INSERT INTO stream(variable_id, idx, first_plane, nplanes,"
+		" codec, bits, width, height, crf, lossless, params, gop_len)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_GOP] = "INSERT INTO gop(stream_id, first_frame, nframes, pack_id,"
+		" offset, length, extra_size, packets, checksum)"
+		" VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_QUANT] = "INSERT INTO quant VALUES(?,?,?,?,?,?)",
+	[S_MASK] = "INSERT INTO mask VALUES(?,?,?,?,?,?)",
+	[S_VIEW] = "INSERT INTO view(dataset_id, name, in_dir, kind, size)"
+		" VALUES(?,?,?,?,?)",
+	[S_EXT] = "INSERT INTO extent VALUES(?,?,?,?,?,?,?,?)",
+};
+
+static int insert_stream(struct catalog *c, sqlite3_stmt **st, int64_t var_id,
+			 int idx, struct cat_stream *s)
+{
+	int rc;
+
+	sqlite3_bind_int64(st[S_STREAM], 1, var_id);
+	sqlite3_bind_int(st[S_STREAM], 2, idx);
+	sqlite3_bind_int(st[S_STREAM], 3, s->first_plane);
+	sqlite3_bind_int(st[S_STREAM], 4, s->nplanes);
+	sqlite3_bind_int(st[S_STREAM], 5, s->codec);
+	sqlite3_bind_int(st[S_STREAM], 6, s->bits);
+	sqlite3_bind_int(st[S_STREAM], 7, s->width);
+	sqlite3_bind_int(st[S_STREAM], 8, s->height);
+	sqlite3_bind_int(st[S_STREAM], 9, s->crf);
+	sqlite3_bind_int(st[S_STREAM], 10, s->lossless);
+	if (s->params)
+		sqlite3_bind_text(st[S_STREAM], 11, s->params, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st[S_STREAM], 12, s->gop_len);
+	rc = step(c, st[S_STREAM], "insert stream");
+	if (rc)
+		return rc;
+	s->id = sqlite3_last_insert_rowid(c->db);
+	for (uint32_t g = 0; g < s->ngops && !rc; g++) {
+		struct cat_gop *gp = &s->gops[g];
+		sqlite3_stmt *q = st[S_GOP];
+
+		sqlite3_bind_int64(q, 1, s->id);
+		sqlite3_bind_int64(q, 2, gp->first_frame);
+		sqlite3_bind_int64(q, 3, gp->nframes);
+		sqlite3_bind_int64(q, 4, gp->pack_id);
+		sqlite3_bind_int64(q, 5, (sqlite3_int64)gp->offset);
+		sqlite3_bind_int64(q, 6, (sqlite3_int64)gp->length);
+		sqlite3_bind_int64(q, 7, gp->extra_size);
+		sqlite3_bind_blob64(q, 8, gp->pkt_sizes ? (void *)gp->pkt_sizes :
+				    (void *)"", (uint64_t)gp->npkt * 4,
+				    SQLITE_STATIC);
+		sqlite3_bind_int64(q, 9, gp->checksum);
+		rc = step(c, q, "insert gop");
+		if (rc)
+			break;
+		gp->id = sqlite3_last_insert_rowid(c->db);
+		for (int p = 0; gp->quant && p < s->nplanes && !rc; p++) {
+			q = st[S_QUANT];
+			sqlite3_bind_int64(q, 1, gp->id);
+			sqlite3_bind_int(q, 2, p);
+			sqlite3_bind_double(q, 3, gp->quant[p].scale);
+			sqlite3_bind_double(q, 4, gp->quant[p].offset);
+			sqlite3_bind_double(q, 5, gp->quant[p].min);
+			sqlite3_bind_double(q, 6, gp->quant[p].max);
+			rc = step(c, q, "insert quant");
+		}
+	}
+	return rc;
+}
+
+static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
+		      int idx, struct cat_var *v)
+{
+	sqlite3_stmt *q = st[S_VAR];
+	char *shape = join_u64(v->shape, v->ndim);
+	char *dims = join_int(v->dimids, v->ndim);
+	int rc = -ENOMEM;
+
+	if (!shape || !dims)
+		goto out;
+	sqlite3_bind_int64(q, 1, ds);
+	sqlite3_bind_int(q, 2, idx);
+	sqlite3_bind_text(q, 3, v->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, v->dtype);
+	sqlite3_bind_text(q, 5, shape, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, dims, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, v->storage);
+	sqlite3_bind_int64(q, 8, (sqlite3_int64)v->nframes);
+	sqlite3_bind_int64(q, 9, (sqlite3_int64)v->nplanes);
+	sqlite3_bind_int64(q, 10, (sqlite3_int64)v->height);
+	sqlite3_bind_int64(q, 11, (sqlite3_int64)v->width);
+	if (v->has_fill)
+		sqlite3_bind_blob(q, 12, v->fill, (int)dtype_size(v->dtype),
+				  SQLITE_STATIC);
+	sqlite3_bind_double(q, 13, v->psnr);
+	sqlite3_bind_double(q, 14, v->max_err);
+	sqlite3_bind_int(q, 15, v->nctype);
+	rc = step(c, q, "insert variable");
+	if (rc)
+		goto out;
+	v->id = sqlite3_last_insert_rowid(c->db);
+	rc = insert_attrs(c, st[S_ATTR], ds, idx, v->attrs, v->nattrs);
+	for (int s = 0; s < v->nstreams && !rc; s++)
+		rc = insert_stream(c, st, v->id, s, &v->streams[s]);
+	for (int m = 0; m < v->nmasks && !rc; m++) {
+		q = st[S_MASK];
+		sqlite3_bind_int64(q, 1, v->id);
+		sqlite3_bind_int64(q, 2, v->masks[m].first_frame);
+		sqlite3_bind_int64(q, 3, v->masks[m].nframes);
+		sqlite3_bind_int64(q, 4, v->masks[m].pack_id);
+		sqlite3_bind_int64(q, 5, (sqlite3_int64)v->masks[m].offset);
+		sqlite3_bind_int64(q, 6, (sqlite3_int64)v->masks[m].length);
+		rc = step(c, q, "insert mask");
+	}
+out:
+	free(shape);
+	free(dims);
+	return rc;
+}
+
+static int insert_view(struct catalog *c, sqlite3_stmt **st, int64_t ds,
+		       struct cat_view *w)
+{
+	sqlite3_stmt *q = st[S_VIEW];
+	int rc;
+
+	sqlite3_bind_int64(q, 1, ds);
+	sqlite3_bind_text(q, 2, w->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, w->in_dir);
+	sqlite3_bind_int(q, 4, w->kind);
+	sqlite3_bind_int64(q, 5, (sqlite3_int64)w->size);
+	rc = step(c, q, "insert view");
+	if (rc)
+		return rc;
+	w->id = sqlite3_last_insert_rowid(c->db);
+	for (int e = 0; e < w->nextents && !rc; e++) {
+		const struct cat_extent *x = &w->extents[e];
+
+		q = st[S_EXT];
+		sqlite3_bind_int64(q, 1, w->id);
+		sqlite3_bind_int64(q, 2, (sqlite3_int64)x->offset);
+		sqlite3_bind_int64(q, 3, (sqlite3_int64)x->length);
+		sqlite3_bind_int(q, 4, x->kind);
+		sqlite3_bind_int(q, 5, x->var);
+		sqlite3_bind_int64(q, 6, (sqlite3_int64)x->elem);
+		sqlite3_bind_int(q, 7, x->big_endian);
+		if (x->kind == EXTENT_BYTES)
+			sqlite3_bind_blob64(q, 8, x->bytes, x->length,
+					    SQLITE_STATIC);
+		rc = step(c, q, "insert extent");
+	}
+	return rc;
+}
+
+int catalog_dataset_insert(struct catalog *c, struct cat_dataset *ds)
+{
+	sqlite3_stmt *st[S_COUNT] = { 0 };
+	int rc = 0;
+
+	for (int i = 0; i < S_COUNT && !rc; i++)
+		rc = catalog_prepare(c, insert_sql[i], &st[i]);
+	if (rc)
+		goto out;
+	sqlite3_bind_text(st[S_DS], 1, ds->name, -1, SQLITE_STATIC);
+	if (ds->source)
+		sqlite3_bind_text(st[S_DS], 2, ds->source, -1, SQLITE_STATIC);
+	if (ds->profile)
+		sqlite3_bind_text(st[S_DS], 3, ds->profile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st[S_DS], 4, ds->created);
+	sqlite3_bind_int64(st[S_DS], 5, ds->mtime);
+	rc = step(c, st[S_DS], "insert dataset");
+	if (rc)
+		goto out;
+	ds->id = sqlite3_last_insert_rowid(c->db);
+	for (int i = 0; i < ds->ndims && !rc; i++) {
+		sqlite3_bind_int64(st[S_DIM], 1, ds->id);
+		sqlite3_bind_int(st[S_DIM], 2, i);
+		sqlite3_bind_text(st[S_DIM], 3, ds->dims[i].name, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st[S_DIM], 4, (sqlite3_int64)ds->dims[i].len);
+		sqlite3_bind_int(st[S_DIM], 5, ds->dims[i].unlimited);
+		rc = step(c, st[S_DIM], "insert dim");
+	}
+	if (!rc)
+		rc = insert_attrs(c, st[S_ATTR], ds->id, -1, ds->attrs,
+				  ds->nattrs);
+	for (int i = 0; i < ds->nvars && !rc; i++)
+		rc = insert_var(c, st, ds->id, i, &ds->vars[i]);
+	for (int i = 0; i < ds->nviews && !rc; i++)
+		rc = insert_view(c, st, ds->id, &ds->views[i]);
+out:
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st[i]);
+	return rc;
+}
+
+uint64_t catalog_var_elems(const struct cat_var *v)
+{
+	uint64_t n = 1;
+
+	for (int i = 0; i < v->ndim; i++)
+		n *= v->shape[i];
+	return n;
+}
+
+uint64_t catalog_var_stored_bytes(const struct cat_var *v)
+{
+	uint64_t n = 0;
+
+	for (int s = 0; s < v->nstreams; s++)
+		for (uint32_t g = 0; g < v->streams[s].ngops; g++)
+			n += v->streams[s].gops[g].length;
+	for (int m = 0; m < v->nmasks; m++)
+		n += v->masks[m].length;
+	return n;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* The catalog's tables, and the one place SQLite errors become errno values. */
+#include <errno.h>
+
+#include "catalog/schema.h"
+#include "codec/log.h"
+
+const char catalog_schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+	"CREATE TABLE pack(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" size INTEGER NOT NULL);\n"
+	"CREATE TABLE dataset(id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE, source TEXT, profile TEXT,"
+	" created INTEGER NOT NULL, mtime INTEGER NOT NULL);\n"
+	"CREATE TABLE dim(dataset_id INTEGER NOT NULL REFERENCES dataset(id)"
+	" ON DELETE CASCADE, idx INTEGER NOT NULL, name TEXT NOT NULL,"
+	" len INTEGER NOT NULL, unlimited INTEGER NOT NULL,"
+	" PRIMARY KEY(dataset_id, idx)) WITHOUT ROWID;\n"
+	"CREATE TABLE variable(id INTEGER PRIMARY KEY,"
+	" dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, name TEXT NOT NULL, dtype INTEGER NOT NULL,"
+	" nctype INTEGER NOT NULL,"
+	" shape TEXT NOT NULL, dims TEXT NOT NULL, storage INTEGER NOT NULL,"
+	" nframes INTEGER NOT NULL, nplanes INTEGER NOT NULL,"
+	" height INTEGER NOT NULL, width INTEGER NOT NULL, fill BLOB,"
+	" psnr REAL, max_err REAL, UNIQUE(dataset_id, idx),"
+	" UNIQUE(dataset_id, name));\n"
+	"CREATE TABLE attribute(dataset_id INTEGER NOT NULL REFERENCES"
+	" dataset(id) ON DELETE CASCADE, var_idx INTEGER NOT NULL,"
+	" idx INTEGER NOT NULL, name TEXT NOT NULL, type INTEGER NOT NULL,"
+	" len INTEGER NOT NULL, value BLOB,"
+	" PRIMARY KEY(dataset_id, var_idx, idx)) WITHOUT ROWID;\n"
+	"CREATE TABLE stream(id INTEGER PRIMARY KEY,"
+	" variable_id INTEGER NOT NULL REFERENCES variable(id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, first_plane INTEGER NOT NULL,"
+	" nplanes INTEGER NOT NULL, codec INTEGER NOT NULL, bits INTEGER NOT NULL,"
+	" width INTEGER NOT NULL, height INTEGER NOT NULL, crf INTEGER NOT NULL,"
+	" lossless INTEGER NOT NULL, params TEXT, gop_len INTEGER NOT NULL,"
+	" UNIQUE(variable_id, idx));\n"
+	"CREATE TABLE gop(id INTEGER PRIMARY KEY,"
+	" stream_id INTEGER NOT NULL REFERENCES stream(id) ON DELETE CASCADE,"
+	" first_frame INTEGER NOT NULL, nframes INTEGER NOT NULL,"
+	" pack_id INTEGER NOT NULL REFERENCES pack(id),"
+	" offset INTEGER NOT NULL, length INTEGER NOT NULL,"
+	" extra_size INTEGER NOT NULL, packets BLOB NOT NULL,"
+	" checksum INTEGER NOT NULL, UNIQUE(stream_id, first_frame));\n"
+	"CREATE TABLE quant(gop_id INTEGER NOT NULL REFERENCES gop(id)"
+	" ON DELETE CASCADE, plane INTEGER NOT NULL, scale REAL NOT NULL,"
+	" offset REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,"
+	" PRIMARY KEY(gop_id, plane)) WITHOUT ROWID;\n"
+	"CREATE TABLE mask(variable_id INTEGER NOT NULL REFERENCES variable(id)"
+	" ON DELETE CASCADE, first_frame INTEGER NOT NULL,"
+	" nframes INTEGER NOT NULL, pack_id INTEGER NOT NULL REFERENCES pack(id),"
+	" offset INTEGER NOT NULL, length INTEGER NOT NULL,"
+	" PRIMARY KEY(variable_id, first_frame)) WITHOUT ROWID;\n"
+	"CREATE TABLE view(id INTEGER PRIMARY KEY,"
+	" dataset_id INTEGER NOT NULL REFERENCES dataset(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL, in_dir INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	" size INTEGER NOT NULL, UNIQUE(dataset_id, in_dir, name));\n"
+	"CREATE TABLE extent(view_id INTEGER NOT NULL REFERENCES view(id)"
+	" ON DELETE CASCADE, offset INTEGER NOT NULL, length INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL, var_idx INTEGER NOT NULL, elem INTEGER NOT NULL,"
+	" big_endian INTEGER NOT NULL, bytes BLOB,"
+	" PRIMARY KEY(view_id, offset)) WITHOUT ROWID;\n"
+	"CREATE INDEX gop_pack ON gop(pack_id);\n"
+	"CREATE INDEX mask_pack ON mask(pack_id);\n";
+
+int catalog_sqlite_err(sqlite3 *db, int rc, const char *what)
+{
+	int e;
+
+	switch (rc & 0xff) {
+	case SQLITE_OK: case SQLITE_DONE: case SQLITE_ROW: return 0;
+	case SQLITE_NOMEM: e = ENOMEM; break;
+	case SQLITE_FULL: e = ENOSPC; break;
+	case SQLITE_BUSY: case SQLITE_LOCKED: e = EBUSY; break;
+	case SQLITE_READONLY: e = EROFS; break;
+	case SQLITE_PERM: case SQLITE_AUTH: e = EACCES; break;
+	case SQLITE_CANTOPEN: e = ENOENT; break;
+	case SQLITE_CONSTRAINT: e = EEXIST; break;
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: e = EUCLEAN; break;
+	default: e = EIO; break;
+	}
+	log_error("catalog: %s: %s", what, db ? sqlite3_errmsg(db) :
+		  sqlite3_errstr(rc));
+	return -e;
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/* cubefs export and verify: read a dataset back through the same path the mount serves. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "codec/log.h"
+#include "fs/reader.h"
+#include "ingest/progress.h"
+#include "ingest/source.h"
+
+#define CHUNK (4u << 20)
+#define EXPORT_CACHE (64u << 20)
+
+static const struct cat_view *npy_view(const struct cat_dataset *ds, int vi)
+{
+	char name[CATALOG_NAME_MAX + 8];
+
+	snprintf(name, sizeof(name), "%s.npy", ds->nvars == 1 ? ds->name :
+		 ds->vars[vi].name);
+	for (int i = 0; i < ds->nviews; i++)
+		if (ds->views[i].kind == VIEW_NPY &&
+		    ds->views[i].in_dir == (ds->nvars != 1) &&
+		    !strcmp(ds->views[i].name, name))
+			return &ds->views[i];
+	return NULL;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int open_reader(const char *store, struct reader **r)
+{
+	struct catalog *c = cli_open_store(store, CATALOG_RDONLY);
+	int rc;
+
+	if (!c)
+		return -EINVAL;
+	rc = reader_new(c, EXPORT_CACHE, r);
+	catalog_free(c);
+	return rc;
+}
+
+static int find(struct reader *r, const char *store, const char *name,
+		struct cat_dataset **ds, int *vi)
+{
+	int n = reader_ndatasets(r);
+	struct cat_dataset *all[n ? n : 1];
+
+	for (int i = 0; i < n; i++)
+		all[i] = reader_dataset(r, i);
+	if (cli_find_var(all, n, name, ds, vi)) {
+		fprintf(stderr, "cubefs: no dataset or variable '%s' in '%s' "
+			"(use DATASET/VARIABLE for datasets of several)\n", name,
+			store);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct reader *r = NULL;
+	struct cat_dataset *ds;
+	const struct cat_view *w;
+	char *buf = NULL;
+	uint64_t off = 0;
+	int vi, fd = -1, rc, to_stdout;
+	double t0 = progress_now();
+
+	if (argc != 4) {
+		fprintf(argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr,
+			"usage: cubefs export STORE NAME OUT.npy  (OUT '-': "
+			"standard output)\n");
+		return argc == 2 ? 0 : 2;
+	}
+	to_stdout = !strcmp(argv[3], "-");
+	rc = open_reader(argv[1], &r);
+	if (rc)
+		goto out;
+	rc = find(r, argv[1], argv[2], &ds, &vi);
+	if (rc)
+		goto out;
+	w = npy_view(ds, vi);
+	buf = malloc(CHUNK);
+	if (!w || !buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	fd = to_stdout ? STDOUT_FILENO :
+		open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		fprintf(stderr, "cubefs: cannot create '%s': %s\n", argv[3],
+			strerror(errno));
+		goto out;
+	}
+	while (off < w->size) {
+		ssize_t n = reader_read_view(r, ds, w, buf, CHUNK, off);
+
+		if (n <= 0) {
+			rc = n ? (int)n : -EIO;
+			fprintf(stderr, "cubefs: cannot read '%s' at byte %llu: "
+				"%s\n", argv[2], (unsigned long long)off,
+				strerror(-rc));
+			goto out;
+		}
+		rc = write_all(fd, buf, (size_t)n);
+		if (rc) {
+			fprintf(stderr, "cubefs: cannot write '%s': %s\n",
+				argv[3], strerror(-rc));
+			goto out;
+		}
+		off += (uint64_t)n;
+	}
+	if (!to_stdout && fsync(fd) && errno != EINVAL) {
+		rc = -errno;
+		fprintf(stderr, "cubefs: cannot write '%s': %s\n", argv[3],
+			strerror(errno));
+		goto out;
+	}
+	if (!to_stdout && isatty(STDERR_FILENO))
+		fprintf(stderr, "exported %llu bytes in %.2f s (%.1f MB/s)\n",
+			(unsigned long long)off, progress_now() - t0,
+			off / 1e6 / (progress_now() - t0));
+out:
+	if (fd >= 0 && !to_stdout) {
+		close(fd);
+		if (rc)
+			unlink(argv[3]);
+	}
+	free(buf);
+	reader_free(r);
+	return rc ? 1 : 0;
+}
+
+/* Differences between a stored variable and its source. */
+struct diff {
+	double sse, max_err, lo, hi;
+	uint64_t n, nan_mismatch;
+};
+
+static void compare(struct diff *d, const double *a, const double *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double e;
+
+		if (isnan(a[i]) || isnan(b[i])) {
+			d->nan_mismatch += isnan(a[i]) != isnan(b[i]);
+			continue;
+		}
+		e = fabs(a[i] - b[i]);
+		d->sse += e * e;
+		d->max_err = e > d->max_err ? e : d->max_err;
+		d->lo = a[i] < d->lo ? a[i] : d->lo;
+		d->hi = a[i] > d->hi ? a[i] : d->hi;
+		d->n++;
+	}
+}
+
+static int verify_var(struct reader *r, struct cat_dataset *ds, int vi,
+		      struct source *src, int si)
+{
+	const struct cat_var *v = &ds->vars[vi];
+	const struct cat_var *sv = &src->meta->vars[si];
+	uint64_t frame = v->nplanes * v->height * v->width;
+	size_t isz = dtype_size(v->dtype);
+	struct diff d = { .lo = INFINITY, .hi = -INFINITY };
+	void *raw_a = malloc(frame * isz + 1), *raw_b = malloc(frame * isz + 1);
+	double *a = malloc(frame * sizeof(double) + 1);
+	double *b = malloc(frame * sizeof(double) + 1);
+	double mse, psnr, bpv;
+	int rc = -ENOMEM;
+
+	if (!raw_a || !raw_b || !a || !b)
+		goto out;
+	if (sv->dtype != v->dtype || catalog_var_elems(sv) !=
+	    catalog_var_elems(v)) {
+		fprintf(stderr, "cubefs: '%s' differs from the original in "
+			"dtype or shape\n", v->name);
+		rc = -EINVAL;
+		goto out;
+	}
+	for (uint64_t f = 0; f < v->nframes; f++) {
+		rc = src->ops->read_frames(src, si, f, 1, raw_a);
+		if (!rc)
+			rc = reader_read_elems(r, ds, vi, f * frame, frame, 0,
+					       raw_b);
+		if (rc)
+			goto out;
+		dtype_to_double(v->dtype, raw_a, a, frame);
+		dtype_to_double(v->dtype, raw_b, b, frame);
+		compare(&d, a, b, frame);
+	}
+	mse = d.n ? d.sse / (double)d.n : 0;
+	psnr = mse > 0 ? 20 * log10(d.hi > d.lo ? d.hi - d.lo : 1) -
+		10 * log10(mse) : INFINITY;
+	bpv = catalog_var_elems(v) ?
+		catalog_var_stored_bytes(v) * 8.0 / catalog_var_elems(v) : 0;
+	printf("%s: PSNR %s%.2f dB, max abs error %.6g, %.4f bits per value "
+	       "(ratio %.1f), %llu NaN mismatches\n", v->name,
+	       isinf(psnr) ? "exact " : "", psnr, d.max_err, bpv,
+	       bpv > 0 ? isz * 8.0 / bpv : 0.0,
+	       (unsigned long long)d.nan_mismatch);
+	rc = d.nan_mismatch ? -EILSEQ : 0;
+out:
+	free(raw_a);
+	free(raw_b);
+	free(a);
+	free(b);
+	return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct reader *r = NULL;
+	struct source *src = NULL;
+	struct cat_dataset *ds;
+	int vi, rc, si = 0;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: cubefs verify STORE NAME ORIGINAL\n");
+		return 2;
+	}
+	rc = open_reader(argv[1], &r);
+	if (!rc)
+		rc = find(r, argv[1], argv[2], &ds, &vi);
+	if (!rc)
+		rc = source_open(argv[3], &src);
+	if (rc)
+		goto out;
+	if (src->meta->nvars > 1) {
+		for (si = 0; si < src->meta->nvars; si++)
+			if (src->meta->vars[si].name &&
+			    !strcmp(src->meta->vars[si].name, ds->vars[vi].name))
+				break;
+		if (si == src->meta->nvars) {
+			fprintf(stderr, "cubefs: '%s' has no variable '%s'\n",
+				argv[3], ds->vars[vi].name);
+			rc = -ENOENT;
+			goto out;
+		}
+	}
+	rc = verify_var(r, ds, vi, src, si);
+out:
+	source_free(src);
+	reader_free(r);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* cubefs import: option parsing and the report printed after an import. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "codec/dtype.h"
+#include "codec/log.h"
+#include "codec/video.h"
+#include "ingest/import.h"
+
+static void import_usage(FILE *f)
+{
+	fprintf(f,
+"usage: cubefs import STORE FILE [options]\n"
+"  Encodes FILE (.npy, or NetCDF) as a dataset of STORE, creating STORE if\n"
+"  it does not exist.\n"
+"options:\n"
+"  --name NAME     dataset name (default: FILE's base name)\n"
+"  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n"
+"  --bits N        sample depth: 8, 10, 12 (default) or 16\n"
+"  --crf N         quality: lower is better and bigger (default %d)\n"
+"  --gop N         frames per GOP, the unit of random access (default %d)\n"
+"  --lossless      bit-exact: ffv1 for integers, lz4 for floats\n"
+"  --rgb           encode bands in groups of three (gbrp) instead of gray\n"
+"  --preset P      encoder speed preset\n"
+"  -q, --quiet     no progress, no report\n",
+		IMPORT_DEFAULT_CRF, IMPORT_DEFAULT_GOP);
+}
+
+static int parse_int(const char *s, int lo, int hi, const char *what, int *v)
+{
+	char *end;
+	long x = strtol(s, &end, 10);
+
+	if (!*s || *end || x < lo || x > hi) {
+		fprintf(stderr, "cubefs: invalid %s '%s' (%d-%d)\n", what, s, lo,
+			hi);
+		return -EINVAL;
+	}
+	*v = (int)x;
+	return 0;
+}
+
+int cmd_import(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "codec", required_argument, NULL, 'c' },
+		{ "bits", required_argument, NULL, 'b' },
+		{ "crf", required_argument, NULL, 'r' },
+		{ "gop", required_argument, NULL, 'g' },
+		{ "lossless", no_argument, NULL, 'l' },
+		{ "rgb", no_argument, NULL, '3' },
+		{ "preset", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct import_opts o;
+	struct import_report rep;
+	struct catalog *c;
+	int ch, rc, quiet = 0;
+
+	import_opts_init(&o);
+	while ((ch = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': o.name = optarg; break;
+		case 'c':
+			o.codec = codec_from_name(optarg);
+			if (!o.codec) {
+				fprintf(stderr, "cubefs: unknown codec '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			if (parse_int(optarg, 8, 16, "bits", &o.bits) ||
+			    (o.bits != 8 && o.bits != 10 && o.bits != 12 &&
+			     o.bits != 16)) {
+				fprintf(stderr, "cubefs: bits must be 8, 10, 12 "
+					"or 16\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			if (parse_int(optarg, 0, 63, "crf", &o.crf))
+				return 2;
+			break;
+		case 'g':
+			if (parse_int(optarg, 1, 1024, "gop", &o.gop))
+				return 2;
+			break;
+		case 'l': o.lossless = 1; break;
+		case '3': o.group = 3; break;
+		case 'p': o.preset = optarg; break;
+		case 'q': quiet = 1; o.progress = 0; break;
+		case 'h': import_usage(stdout); return 0;
+		default: import_usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		import_usage(stderr);
+		return 2;
+	}
+	c = cli_open_store(argv[optind], CATALOG_CREATE);
+	if (!c)
+		return 1;
+	rc = import_file(c, argv[optind + 1], &o, &rep);
+	catalog_free(c);
+	if (rc)
+		return 1;
+	if (!quiet) {
+		printf("imported '%s' in %.1f s\n", rep.name, rep.seconds);
+		for (int i = 0; i < rep.nvars; i++) {
+			const struct import_var_report *v = &rep.vars[i];
+			char a[32], b[32];
+
+			char q[64];
+
+			if (isinf(v->psnr))
+				snprintf(q, sizeof(q), "exact");
+			else
+				snprintf(q, sizeof(q), "PSNR %.2f dB  max err %.6g",
+					 v->psnr, v->max_err);
+			printf("  %-16s %-5s %2d bits  %10s -> %-10s ratio %7.1f  "
+			       "%6.3f bpv  %s  %.1f s\n",
+			       v->name, codec_name(v->codec), v->bits,
+			       cli_bytes((double)v->raw_bytes, a, sizeof(a)),
+			       cli_bytes((double)v->stored_bytes, b, sizeof(b)),
+			       v->stored_bytes ? (double)v->raw_bytes /
+			       v->stored_bytes : 0.0,
+			       v->values ? v->stored_bytes * 8.0 / v->values : 0.0,
+			       q, v->seconds);
+			if (v->masked)
+				printf("  %-16s %llu NaN/fill positions in the mask\n",
+				       "", (unsigned long long)v->masked);
+		}
+	}
+	free(rep.vars);
+	return 0;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/* cubefs ls and info: what a store holds, from one line per variable to every GOP. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "codec/video.h"
+
+struct catalog *cli_open_store(const char *dir, int flags)
+{
+	struct catalog *c;
+
+	return catalog_open(dir, flags, &c) ? NULL : c;
+}
+
+const char *cli_bytes(double n, char *buf, size_t cap)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
+	int u = 0;
+
+	while (n >= 1000 && u < 4) {
+		n /= 1000;
+		u++;
+	}
+	snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", n, unit[u]);
+	return buf;
+}
+
+const char *cli_shape(const struct cat_var *v, char *buf, size_t cap)
+{
+	size_t at = 0;
+
+	at += (size_t)snprintf(buf, cap, "(");
+	for (int i = 0; i < v->ndim && at < cap; i++)
+		at += (size_t)snprintf(buf + at, cap - at, i ? ", %llu" : "%llu",
+				       (unsigned long long)v->shape[i]);
+	if (at < cap)
+		snprintf(buf + at, cap - at, v->ndim == 1 ? ",)" : ")");
+	return buf;
+}
+
+int cli_find_var(struct cat_dataset **all, int n, const char *name,
+		 struct cat_dataset **ds, int *vi)
+{
+	const char *slash = strchr(name, '/');
+	size_t dl = slash ? (size_t)(slash - name) : strlen(name);
+
+	for (int i = 0; i < n; i++) {
+		if (strlen(all[i]->name) != dl || strncmp(all[i]->name, name, dl))
+			continue;
+		*ds = all[i];
+		if (!slash && all[i]->nvars == 1) {
+			*vi = 0;
+			return 0;
+		}
+		for (int k = 0; slash && k < all[i]->nvars; k++) {
+			if (!strcmp(all[i]->vars[k].name, slash + 1)) {
+				*vi = k;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+static void ls_var(const char *name, const struct cat_var *v)
+{
+	uint64_t raw = catalog_var_elems(v) * dtype_size(v->dtype);
+	uint64_t stored = catalog_var_stored_bytes(v);
+	char shape[128], b1[32], b2[32], psnr[32];
+
+	if (isinf(v->psnr))
+		snprintf(psnr, sizeof(psnr), "exact");
+	else
+		snprintf(psnr, sizeof(psnr), "%.2f dB", v->psnr);
+	printf("%-28s %-22s %-8s %-5s %10s %10s %7.1fx  %s\n", name,
+	       cli_shape(v, shape, sizeof(shape)), dtype_name(v->dtype),
+	       v->nstreams ? codec_name(v->streams[0].codec) : "-",
+	       cli_bytes((double)raw, b1, sizeof(b1)),
+	       cli_bytes((double)stored, b2, sizeof(b2)),
+	       stored ? (double)raw / stored : 0.0, psnr);
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	struct cat_dataset **all;
+	struct catalog *c;
+	int n, rc;
+
+	if (argc != 2 || !strcmp(argv[1], "--help")) {
+		fprintf(argc == 2 ? stdout : stderr, "usage: cubefs ls STORE\n");
+		return argc == 2 ? 0 : 2;
+	}
+	c = cli_open_store(argv[1], CATALOG_RDONLY);
+	if (!c)
+		return 1;
+	rc = catalog_dataset_load_all(c, &all, &n);
+	catalog_free(c);
+	if (rc)
+		return 1;
+	printf("%-28s %-22s %-8s %-5s %10s %10s %8s  %s\n", "NAME", "SHAPE",
+	       "DTYPE", "CODEC", "RAW", "STORED", "RATIO", "PSNR");
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < all[i]->nvars; k++) {
+			char name[512];
+
+			if (all[i]->nvars == 1)
+				snprintf(name, sizeof(name), "%s", all[i]->name);
+			else
+				snprintf(name, sizeof(name), "%s/%s",
+					 all[i]->name, all[i]->vars[k].name);
+			ls_var(name, &all[i]->vars[k]);
+		}
+	}
+	catalog_dataset_free_all(all, n);
+	return 0;
+}
+
+static void info_var(const struct cat_dataset *ds, const struct cat_var *v,
+		     int gops)
+{
+	uint64_t raw = catalog_var_elems(v) * dtype_size(v->dtype);
+	uint64_t stored = catalog_var_stored_bytes(v);
+	char shape[128], b1[32], b2[32];
+
+	printf("variable %s: %s %s\n", v->name, dtype_name(v->dtype),
+	       cli_shape(v, shape, sizeof(shape)));
+	if (v->ndim) {
+		printf("  dims:");
+		for (int i = 0; i < v->ndim; i++)
+			printf(" %s", v->dimids[i] >= 0 ?
+			       ds->dims[v->dimids[i]].name : "-");
+		printf("\n");
+	}
+	printf("  layout: %llu frames x %llu planes x %llu x %llu\n",
+	       (unsigned long long)v->nframes, (unsigned long long)v->nplanes,
+	       (unsigned long long)v->height, (unsigned long long)v->width);
+	printf("  stored: %s of %s (ratio %.1f, %.4f bits per value)\n",
+	       cli_bytes((double)stored, b1, sizeof(b1)),
+	       cli_bytes((double)raw, b2, sizeof(b2)),
+	       stored ? (double)raw / stored : 0.0,
+	       catalog_var_elems(v) ? stored * 8.0 / catalog_var_elems(v) : 0.0);
+	if (isinf(v->psnr))
+		printf("  quality: exact\n");
+	else
+		printf("  quality: PSNR %.2f dB over the data range, max abs "
+		       "error %.6g\n", v->psnr, v->max_err);
+	if (v->has_fill)
+		printf("  fill value restored at masked positions\n");
+	if (v->nmasks) {
+		uint64_t mb = 0;
+
+		for (int m = 0; m < v->nmasks; m++)
+			mb += v->masks[m].length;
+		printf("  masks: %d blocks, %s\n", v->nmasks,
+		       cli_bytes((double)mb, b1, sizeof(b1)));
+	}
+	for (int s = 0; s < v->nstreams; s++) {
+		const struct cat_stream *st = &v->streams[s];
+		uint64_t sb = 0;
+
+		for (uint32_t g = 0; g < st->ngops; g++)
+			sb += st->gops[g].length;
+		printf("  stream %d: planes %d-%d, %s, %d bits, %s, crf %d, "
+		       "%u GOPs of %u frames, %s\n", s, st->first_plane,
+		       st->first_plane + st->nplanes - 1, codec_name(st->codec),
+		       st->bits, st->codec == CODEC_LZ4 ? "raw values" :
+		       st->nplanes == 3 ? "gbrp" : "gray",
+		       st->lossless ? 0 : st->crf, st->ngops, st->gop_len,
+		       cli_bytes((double)sb, b1, sizeof(b1)));
+		if (st->codec == CODEC_LZ4 || !st->ngops)
+			continue;
+		for (int p = 0; p < st->nplanes; p++) {
+			double lo = INFINITY, hi = -INFINITY;
+			double smin = INFINITY, smax = -INFINITY;
+
+			for (uint32_t g = 0; g < st->ngops; g++) {
+				const struct codec_quant *q = &st->gops[g].quant[p];
+
+				lo = q->min < lo ? q->min : lo;
+				hi = q->max > hi ? q->max : hi;
+				smin = q->scale < smin ? q->scale : smin;
+				smax = q->scale > smax ? q->scale : smax;
+			}
+			printf("    plane %d: values %.9g .. %.9g, scale %.9g .. "
+			       "%.9g per GOP\n", st->first_plane + p, lo, hi,
+			       smin, smax);
+		}
+		for (uint32_t g = 0; gops && g < st->ngops; g++) {
+			const struct cat_gop *gp = &st->gops[g];
+
+			printf("    gop %u: frames %u-%u, pack %lld @ %llu, %llu "
+			       "bytes, %u packets, crc32 %08x\n", g,
+			       gp->first_frame,
+			       gp->first_frame + gp->nframes - 1,
+			       (long long)gp->pack_id,
+			       (unsigned long long)gp->offset,
+			       (unsigned long long)gp->length, gp->npkt,
+			       gp->checksum);
+			for (int p = 0; gp->quant && p < st->nplanes; p++)
+				printf("      plane %d: scale %.17g offset %.17g "
+				       "min %.9g max %.9g\n",
+				       st->first_plane + p, gp->quant[p].scale,
+				       gp->quant[p].offset, gp->quant[p].min,
+				       gp->quant[p].max);
+		}
+	}
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct cat_dataset *ds;
+	struct catalog *c;
+	char when[64];
+	time_t t;
+	int rc, gops = argc == 4 && !strcmp(argv[3], "--gops");
+
+	if (argc != 3 && !gops) {
+		fprintf(stderr, "usage: cubefs info STORE NAME [--gops]\n");
+		return 2;
+	}
+	c = cli_open_store(argv[1], CATALOG_RDONLY);
+	if (!c)
+		return 1;
+	rc = catalog_dataset_load(c, argv[2], &ds);
+	catalog_free(c);
+	if (rc) {
+		if (rc == -ENOENT)
+			fprintf(stderr, "cubefs: no dataset '%s' in '%s'\n",
+				argv[2], argv[1]);
+		return 1;
+	}
+	t = (time_t)(ds->created / 1000000000);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+	printf("dataset %s\n  source: %s\n  imported: %s\n  profile: %s\n",
+	       ds->name, ds->source ? ds->source : "-", when,
+	       ds->profile ? ds->profile : "-");
+	for (int i = 0; i < ds->ndims; i++)
+		printf("  dim %s = %llu%s\n", ds->dims[i].name,
+		       (unsigned long long)ds->dims[i].len,
+		       ds->dims[i].unlimited ? " (unlimited)" : "");
+	if (ds->nattrs)
+		printf("  %d global attributes\n", ds->nattrs);
+	for (int i = 0; i < ds->nvars; i++)
+		info_var(ds, &ds->vars[i], gops);
+	for (int i = 0; i < ds->nviews; i++)
+		printf("view %s%s%s: %llu bytes, %d extents\n",
+		       ds->views[i].in_dir ? ds->name : "",
+		       ds->views[i].in_dir ? "/" : "", ds->views[i].name,
+		       (unsigned long long)ds->views[i].size,
+		       ds->views[i].nextents);
+	catalog_dataset_free(ds);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* The cubefs command: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "cli/cli.h"
+#include "codec/log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "import", cmd_import, "import STORE FILE [options]  encode a .npy or NetCDF file into STORE" },
+	{ "ls", cmd_ls, "ls STORE                     list datasets: shape, dtype, codec, ratio, PSNR" },
+	{ "info", cmd_info, "info STORE NAME [--gops]     everything about a dataset" },
+	{ "export", cmd_export, "export STORE NAME OUT.npy    write the decoded array ('-' for stdout)" },
+	{ "verify", cmd_verify, "verify STORE NAME ORIG.npy   compare with the original: PSNR, max error, bpv" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cubefs COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].help);
+	fprintf(f, "\n'cubefs COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("cubefs %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "cubefs: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

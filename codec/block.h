@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* lz4 blocks: exact storage of raw bytes (lossless variables, masks). */
+#ifndef CUBEFS_CODEC_BLOCK_H
+#define CUBEFS_CODEC_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A block is a 12-byte header ("CB1\0", u64 raw length LE) then lz4 data. */
+#define CODEC_BLOCK_HEADER 12
+
+/* Bytes a block of n raw bytes may take at most. */
+size_t codec_block_bound(size_t n);
+
+/*
+ * Compresses n bytes of src (lz4 HC) into a new malloc'd block stored in
+ * *out (*out_len bytes; the caller frees it). Returns 0, -ENOMEM, or
+ * -EFBIG for inputs lz4 cannot take (over ~2 GiB: callers split).
+ */
+int codec_block_pack(const void *src, size_t n, uint8_t **out,
+		     size_t *out_len);
+
+/* Raw length a block claims, or -EIO if the header is not a block's. */
+ssize_t codec_block_raw_size(const void *blk, size_t len);
+
+/*
+ * Decompresses the block blk (len bytes, untrusted) into dst, which must
+ * hold exactly the raw length (cap). Returns 0, or -EIO for a corrupt or
+ * truncated block or a raw length other than cap; dst is then zeroed.
+ */
+int codec_block_unpack(const void *blk, size_t len, void *dst, size_t cap);
+
+#endif

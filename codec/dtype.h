@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Element types of cube variables: sizes, names, and conversion to double. */
+#ifndef CUBEFS_CODEC_DTYPE_H
+#define CUBEFS_CODEC_DTYPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The values are stored in the catalog: never renumber. */
+enum dtype {
+	DTYPE_NONE = 0,
+	DTYPE_I8 = 1,
+	DTYPE_U8 = 2,
+	DTYPE_I16 = 3,
+	DTYPE_U16 = 4,
+	DTYPE_I32 = 5,
+	DTYPE_U32 = 6,
+	DTYPE_I64 = 7,
+	DTYPE_U64 = 8,
+	DTYPE_F32 = 9,
+	DTYPE_F64 = 10,
+	DTYPE_COUNT
+};
+
+/* Size in bytes of one element; 0 for DTYPE_NONE or an invalid value. */
+size_t dtype_size(enum dtype t);
+
+/* Short name ("float32", "uint16", ...); "?" for an invalid value. */
+const char *dtype_name(enum dtype t);
+
+/* Parses a short name as dtype_name() prints it; DTYPE_NONE if unknown. */
+enum dtype dtype_from_name(const char *name);
+
+/* numpy's type code without byte order ("f4", "u2", "i1", ...). */
+const char *dtype_npy_code(enum dtype t);
+
+/* 1 for float32/float64. */
+int dtype_is_float(enum dtype t);
+
+/* 1 for the signed integer types. */
+int dtype_is_signed(enum dtype t);
+
+/* Smallest and largest finite values of the type, as doubles. */
+double dtype_min(enum dtype t);
+double dtype_max(enum dtype t);
+
+/* Converts n native-order elements at src to doubles. */
+void dtype_to_double(enum dtype t, const void *src, double *dst, size_t n);
+
+/*
+ * Converts n doubles to native-order elements of type t. Integer targets
+ * are rounded to nearest and clamped to the type's range; NaN becomes 0.
+ */
+void dtype_from_double(enum dtype t, const double *src, void *dst, size_t n);
+
+/* Reverses the byte order of n elements of size `size` in place. */
+void dtype_bswap(void *buf, size_t size, size_t n);
+
+/* Copies n elements of size `size`, reversing each element's bytes. */
+void dtype_bswap_copy(void *dst, const void *src, size_t size, size_t n);
+
+#endif

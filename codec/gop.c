@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Decoding a stored GOP into typed values, and restoring masked positions. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/block.h"
+#include "codec/gop.h"
+#include "codec/mask.h"
+
+int codec_gop_decode(const struct codec_params *p, enum dtype t,
+		     const struct codec_gop_ref *g, void *dst)
+{
+	size_t plane = (size_t)p->width * (size_t)p->height;
+	size_t n = plane * (size_t)p->planes * (size_t)g->nframes;
+	size_t isz = dtype_size(t);
+	uint16_t *s = NULL;
+	int rc;
+
+	if (p->codec == CODEC_LZ4)
+		return codec_block_unpack(g->data, g->size, dst, n * isz);
+	s = malloc(n * sizeof(*s));
+	if (!s) {
+		memset(dst, 0, n * isz);
+		return -ENOMEM;
+	}
+	rc = codec_video_decode(p, g->data, g->size, g->extra_size,
+				g->pkt_sizes, g->npkt, s, g->nframes);
+	if (rc) {
+		memset(dst, 0, n * isz);
+		goto out;
+	}
+	for (int f = 0; f < g->nframes; f++)
+		for (int k = 0; k < p->planes; k++) {
+			size_t at = ((size_t)f * p->planes + k) * plane;
+
+			codec_dequantize(&g->quant[k], s + at, t,
+					 (char *)dst + at * isz, plane);
+		}
+out:
+	free(s);
+	return rc;
+}
+
+void codec_mask_apply(const uint8_t *cls, size_t n, enum dtype t,
+		      const void *fill, void *dst)
+{
+	size_t isz = dtype_size(t);
+	uint8_t nanv[8] = { 0 }, zero[8] = { 0 };
+	const void *fv = fill ? fill : zero;
+
+	if (t == DTYPE_F32) {
+		float f = NAN;
+
+		memcpy(nanv, &f, sizeof(f));
+	} else if (t == DTYPE_F64) {
+		double d = NAN;
+
+		memcpy(nanv, &d, sizeof(d));
+	} else {
+		memcpy(nanv, fv, isz);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (cls[i] == MASK_NAN)
+			memcpy((char *)dst + i * isz, nanv, isz);
+		else if (cls[i] == MASK_FILL)
+			memcpy((char *)dst + i * isz, fv, isz);
+	}
+}

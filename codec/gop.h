@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* One GOP from its stored payload to values of the variable's type: decode, then dequantize. */
+#ifndef CUBEFS_CODEC_GOP_H
+#define CUBEFS_CODEC_GOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec/dtype.h"
+#include "codec/quant.h"
+#include "codec/video.h"
+
+/* A stored GOP, as its catalog row describes it. */
+struct codec_gop_ref {
+	const uint8_t *data;
+	size_t size;
+	size_t extra_size;
+	const uint32_t *pkt_sizes;
+	int npkt;
+	int nframes;
+	const struct codec_quant *quant;        /* p->planes entries; video only */
+};
+
+/*
+ * Decodes g into dst: nframes * planes * height * width native-order
+ * values of type t, layout [frame][plane][y][x]. For CODEC_LZ4 the
+ * payload is an lz4 block of exactly those bytes. Untrusted payload:
+ * returns -EIO on anything wrong, with dst fully written (zeros), never
+ * reading outside g->data. scratch_samples may be NULL (allocated here).
+ * Thread-safe.
+ */
+int codec_gop_decode(const struct codec_params *p, enum dtype t,
+		     const struct codec_gop_ref *g, void *dst);
+
+/*
+ * Writes NaN at MASK_NAN and *fill at MASK_FILL positions of n values of
+ * type t (NaN positions of an integer type take fill, or 0 without one).
+ */
+void codec_mask_apply(const uint8_t *cls, size_t n, enum dtype t,
+		      const void *fill, void *dst);
+
+#endif

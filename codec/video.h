@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* Encoding and decoding of one closed GOP of N-bit planes through libavcodec. */
+#ifndef CUBEFS_CODEC_VIDEO_H
+#define CUBEFS_CODEC_VIDEO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The values are stored in the catalog: never renumber. */
+enum codec_id {
+	CODEC_NONE = 0,
+	CODEC_X265 = 1,     /* "x265", libx265 */
+	CODEC_X264 = 2,     /* "x264", libx264 */
+	CODEC_VP9 = 3,      /* "vp9", libvpx-vp9 */
+	CODEC_AV1 = 4,      /* "av1", libaom-av1 */
+	CODEC_FFV1 = 5,     /* "ffv1", always lossless */
+	CODEC_LZ4 = 6,      /* "lz4": raw element bytes, not a video codec */
+};
+
+struct codec_params {
+	enum codec_id codec;
+	int bits;           /* sample depth: 8, 10, 12 or 16 */
+	int planes;         /* 1 (gray) or 3 (gbrp) */
+	int width, height;  /* picture size in samples, any size >= 1 */
+	int crf;            /* rate control for lossy codecs */
+	int lossless;       /* 1: bit-exact (ffv1 always is) */
+	const char *preset; /* encoder speed preset, NULL for cubefs's default */
+	int threads;        /* codec threads, 0 = automatic */
+};
+
+/* One encoded GOP. The caller owns it after a successful encode. */
+struct codec_gop {
+	uint8_t *data;          /* extradata (extra_size bytes), then packets */
+	size_t size;            /* total bytes in data */
+	size_t extra_size;      /* 0 when the codec needs no extradata */
+	uint32_t *pkt_sizes;    /* npkt packet sizes, in order after extradata */
+	int npkt;
+};
+
+/* "x265" etc.; "?" for an invalid id. */
+const char *codec_name(enum codec_id c);
+
+/* Parses a name as codec_name() prints it (also "hevc", "h264", "aom",
+ * "libx265" etc.); CODEC_NONE if unknown. */
+enum codec_id codec_from_name(const char *name);
+
+/*
+ * Checks that the codec can encode `planes` planes at `bits` depth
+ * (lossless or not) with the libavcodec present. Returns 0, -ENOTSUP with
+ * no log output otherwise. Thread-safe.
+ */
+int codec_video_check(const struct codec_params *p);
+
+/*
+ * Encodes nframes pictures as one closed GOP: the first is a keyframe and
+ * nothing refers outside the GOP. samples holds nframes * planes * height
+ * * width values, layout [frame][plane][y][x], each < 2^bits. Pictures of
+ * any size are padded (edge replication) to what the codec needs and
+ * cropped back by codec_video_decode(). Planes go to the encoder in full
+ * range, gray or gbrp (or the luma plane of a full-range YUV picture with
+ * neutral chroma where a codec lacks gray), never through a colour
+ * conversion. On success fills *out (release with codec_gop_release) and
+ * returns 0; on failure returns a negative errno (-ENOTSUP, -ENOMEM, -EIO
+ * for an encoder error, logged once with libavcodec's message) and *out
+ * is zeroed. Thread-safe: each call has its own encoder.
+ */
+int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
+		       int nframes, struct codec_gop *out);
+
+/*
+ * Decodes a GOP made by codec_video_encode() with the same params into
+ * samples (capacity nframes * planes * height * width, same layout).
+ * data/size is the whole GOP payload, extradata first. Untrusted input:
+ * a corrupt or truncated payload, or one that decodes to a different
+ * frame count or size, returns -EIO (logged once), never out-of-bounds
+ * access; samples is then fully written (zeros where nothing decoded).
+ * Returns 0 on success. Thread-safe.
+ */
+int codec_video_decode(const struct codec_params *p, const uint8_t *data,
+		       size_t size, size_t extra_size,
+		       const uint32_t *pkt_sizes, int npkt,
+		       uint16_t *samples, int nframes);
+
+/* Frees what a codec_gop holds and zeroes it; NULL or empty does nothing. */
+void codec_gop_release(struct codec_gop *g);
+
+#endif

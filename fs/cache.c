@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/* Decoded-GOP cache: chained hash, LRU list, condition variable for readers waiting on a decode. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/cache.h"
+
+enum { E_LOADING, E_READY, E_FAILED };
+
+struct cache_entry {
+	uint64_t k1, k2;
+	size_t size;
+	int state;
+	int err;
+	int refs;
+	struct cache_entry *hnext;              /* hash chain */
+	struct cache_entry *prev, *next;        /* LRU, most recent first */
+	void *data;
+};
+
+struct cache {
+	pthread_mutex_t lock;
+	pthread_cond_t loaded;
+	struct cache_entry **table;
+	size_t nbuckets;
+	struct cache_entry *head, *tail;
+	struct cache_stats st;
+};
+
+static size_t bucket(const struct cache *c, uint64_t k1, uint64_t k2)
+{
+	uint64_t h = k1 * 0x9e3779b97f4a7c15ull ^ (k2 + 0x632be59bd9b4e019ull);
+
+	h ^= h >> 29;
+	return (size_t)(h % c->nbuckets);
+}
+
+int cache_new(size_t budget, struct cache **out)
+{
+	struct cache *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->nbuckets = 4099;
+	c->table = calloc(c->nbuckets, sizeof(*c->table));
+	if (!c->table) {
+		free(c);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->loaded, NULL);
+	c->st.budget = budget;
+	*out = c;
+	return 0;
+}
+
+static void lru_unlink(struct cache *c, struct cache_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else if (c->head == e)
+		c->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else if (c->tail == e)
+		c->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void lru_push(struct cache *c, struct cache_entry *e)
+{
+	e->prev = NULL;
+	e->next = c->head;
+	if (c->head)
+		c->head->prev = e;
+	c->head = e;
+	if (!c->tail)
+		c->tail = e;
+}
+
+static void hash_remove(struct cache *c, struct cache_entry *e)
+{
+	struct cache_entry **pp = &c->table[bucket(c, e->k1, e->k2)];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+}
+
+static void drop(struct cache *c, struct cache_entry *e)
+{
+	hash_remove(c, e);
+	lru_unlink(c, e);
+	if (e->state == E_READY)
+		c->st.bytes -= e->size;
+	c->st.entries--;
+	free(e->data);
+	free(e);
+}
+
+/* Evicts unreferenced entries from the LRU tail until within budget. */
+static void shrink(struct cache *c)
+{
+	struct cache_entry *e = c->tail;
+
+	while (e && c->st.bytes > c->st.budget) {
+		struct cache_entry *p = e->prev;
+
+		if (e->refs == 0 && e->state == E_READY) {
+			drop(c, e);
+			c->st.evictions++;
+		}
+		e = p;
+	}
+}
+
+void cache_free(struct cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		struct cache_entry *e = c->table[i];
+
+		while (e) {
+			struct cache_entry *n = e->hnext;
+
+			free(e->data);
+			free(e);
+			e = n;
+		}
+	}
+	free(c->table);
+	pthread_cond_destroy(&c->loaded);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+	      cache_load_fn load, void *arg, struct cache_entry **out)
+{
+	struct cache_entry *e;
+	size_t b;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&c->lock);
+	b = bucket(c, k1, k2);
+	for (e = c->table[b]; e; e = e->hnext)
+		if (e->k1 == k1 && e->k2 == k2)
+			break;
+	if (e) {
+		if (e->state == E_READY)
+			c->st.hits++;
+		else
+			c->st.misses++;
+		if (e->state == E_LOADING)
+			c->st.waits++;
+		e->refs++;
+		while (e->state == E_LOADING)
+			pthread_cond_wait(&c->loaded, &c->lock);
+		if (e->state == E_FAILED || e->size != size) {
+			rc = e->state == E_FAILED ? e->err : -EIO;
+			e->refs--;
+			pthread_mutex_unlock(&c->lock);
+			return rc;
+		}
+		lru_unlink(c, e);
+		lru_push(c, e);
+		pthread_mutex_unlock(&c->lock);
+		*out = e;
+		return 0;
+	}
+	c->st.misses++;
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		pthread_mutex_unlock(&c->lock);
+		return -ENOMEM;
+	}
+	e->k1 = k1;
+	e->k2 = k2;
+	e->size = size;
+	e->state = E_LOADING;
+	e->refs = 1;
+	e->hnext = c->table[b];
+	c->table[b] = e;
+	c->st.entries++;
+	pthread_mutex_unlock(&c->lock);
+
+	e->data = malloc(size ? size : 1);
+	rc = e->data ? load(arg, e->data, size) : -ENOMEM;
+
+	pthread_mutex_lock(&c->lock);
+	c->st.decodes++;
+	if (rc) {
+		free(e->data);
+		e->data = NULL;
+		e->state = E_FAILED;
+		e->err = rc;
+		e->refs--;
+		c->st.errors++;
+		if (rc == -ENOMEM) {	/* not remembered: may work later */
+			if (!e->refs) {
+				hash_remove(c, e);
+				c->st.entries--;
+				free(e);
+			}
+		}
+		pthread_cond_broadcast(&c->loaded);
+		pthread_mutex_unlock(&c->lock);
+		return rc;
+	}
+	e->state = E_READY;
+	c->st.bytes += size;
+	lru_push(c, e);
+	shrink(c);
+	pthread_cond_broadcast(&c->loaded);
+	pthread_mutex_unlock(&c->lock);
+	*out = e;
+	return 0;
+}
+
+const void *cache_entry_data(const struct cache_entry *e)
+{
+	return e->data;
+}
+
+void cache_put(struct cache *c, struct cache_entry *e)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&c->lock);
+	e->refs--;
+	if (e->refs == 0)
+		shrink(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void cache_invalidate(struct cache *c, uint64_t k1)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		struct cache_entry *e = c->table[i];
+
+		while (e) {
+			struct cache_entry *n = e->hnext;
+
+			if (e->k1 == k1 && e->refs == 0 && e->state != E_LOADING)
+				drop(c, e);
+			e = n;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void cache_get_stats(struct cache *c, struct cache_stats *s)
+{
+	pthread_mutex_lock(&c->lock);
+	*s = c->st;
+	pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* The decoded-GOP cache: a byte budget, LRU eviction, one decode per GOP however many readers wait. */
+#ifndef CUBEFS_FS_CACHE_H
+#define CUBEFS_FS_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cache;
+struct cache_entry;
+
+struct cache_stats {
+	uint64_t hits;          /* lookups served from memory */
+	uint64_t misses;        /* lookups that had to decode or wait */
+	uint64_t decodes;       /* GOPs decoded */
+	uint64_t waits;         /* lookups that waited for another's decode */
+	uint64_t evictions;
+	uint64_t errors;        /* decodes that failed */
+	uint64_t bytes;         /* bytes held now */
+	uint64_t budget;
+	uint64_t entries;
+};
+
+/* Loads an entry's bytes into dst (size bytes); 0 or a negative errno. */
+typedef int (*cache_load_fn)(void *arg, void *dst, size_t size);
+
+/* A cache holding at most budget bytes of unreferenced entries. */
+int cache_new(size_t budget, struct cache **out);
+
+/* Frees the cache; every entry must have been put back. NULL: nothing. */
+void cache_free(struct cache *c);
+
+/*
+ * Finds entry (k1, k2) of `size` bytes, loading it with load(arg) on a
+ * miss. While one thread loads, others asking for the same key wait for
+ * it rather than loading again. A failed load is remembered: later gets
+ * of that key return the same error without loading (the first failure
+ * is the one logged). On success *out holds a reference: read its data
+ * with cache_entry_data() and release it with cache_put(). Thread-safe.
+ */
+int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+	      cache_load_fn load, void *arg, struct cache_entry **out);
+
+/* The entry's bytes, valid until cache_put(). */
+const void *cache_entry_data(const struct cache_entry *e);
+
+/* Releases a reference from cache_get(). */
+void cache_put(struct cache *c, struct cache_entry *e);
+
+/* Drops every unreferenced entry whose k1 equals k1 (after a commit). */
+void cache_invalidate(struct cache *c, uint64_t k1);
+
+/* A snapshot of the counters. */
+void cache_get_stats(struct cache *c, struct cache_stats *s);
+
+#endif

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/* The read path: binary search of extents and GOPs in memory, cached decodes, masks, byte order. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "catalog/pack.h"
+#include "codec/gop.h"
+#include "codec/log.h"
+#include "codec/mask.h"
+#include "fs/reader.h"
+
+struct reader {
+	struct cat_dataset **ds;
+	int nds;
+	struct pack_reader *packs;
+	struct cache *cache;
+};
+
+static int add_pack(void *arg, int64_t id, const char *name, uint64_t size)
+{
+	(void)size;
+	return pack_reader_add(arg, id, name);
+}
+
+int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	rc = pack_reader_new(catalog_dir(c), &r->packs);
+	if (!rc)
+		rc = catalog_pack_each(c, add_pack, r->packs);
+	if (!rc)
+		rc = cache_new(cache_bytes, &r->cache);
+	if (!rc)
+		rc = catalog_dataset_load_all(c, &r->ds, &r->nds);
+	if (rc) {
+		reader_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void reader_free(struct reader *r)
+{
+	if (!r)
+		return;
+	catalog_dataset_free_all(r->ds, r->nds);
+	cache_free(r->cache);
+	pack_reader_free(r->packs);
+	free(r);
+}
+
+int reader_ndatasets(const struct reader *r)
+{
+	return r->nds;
+}
+
+struct cat_dataset *reader_dataset(const struct reader *r, int i)
+{
+	return i >= 0 && i < r->nds ? r->ds[i] : NULL;
+}
+
+struct cat_dataset *reader_find(const struct reader *r, const char *name)
+{
+	for (int i = 0; i < r->nds; i++)
+		if (!strcmp(r->ds[i]->name, name))
+			return r->ds[i];
+	return NULL;
+}
+
+void reader_stats(struct reader *r, struct cache_stats *s)
+{
+	cache_get_stats(r->cache, s);
+}
+
+/* What a GOP load needs. */
+struct gop_load {
+	struct reader *r;
+	const struct cat_var *v;
+	const struct cat_stream *s;
+	const struct cat_gop *g;
+};
+
+/* Reads a payload from its pack and checks its checksum. */
+static int read_payload(struct reader *r, int64_t pack, uint64_t off,
+			uint64_t len, uint32_t crc, uint8_t **out)
+{
+	uint8_t *buf;
+	int rc;
+
+	*out = NULL;
+	if (len > (1ull << 32))
+		return -EIO;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	rc = pack_pread(r->packs, pack, buf, (size_t)len, off);
+	if (!rc && (uint32_t)crc32(0, buf, (uInt)len) != crc)
+		rc = -EIO;
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* Applies the masks that cover the GOP's frames to the decoded planes. */
+static int apply_masks(struct gop_load *l, void *dst)
+{
+	const struct cat_var *v = l->v;
+	size_t hw = v->width * v->height, fe = hw * v->nplanes;
+	size_t isz = dtype_size(v->dtype);
+	uint32_t g0 = l->g->first_frame, g1 = g0 + l->g->nframes;
+	int rc = 0;
+
+	for (int m = 0; m < v->nmasks && !rc; m++) {
+		const struct cat_mask *mk = &v->masks[m];
+		uint32_t m0 = mk->first_frame, m1 = m0 + mk->nframes;
+		uint8_t *blk = NULL, *cls = NULL;
+
+		if (m1 <= g0 || m0 >= g1)
+			continue;
+		blk = malloc(mk->length + 1);
+		rc = blk ? pack_pread(l->r->packs, mk->pack_id, blk,
+				      (size_t)mk->length, mk->offset) : -ENOMEM;
+		cls = malloc(fe * mk->nframes + 1);
+		if (!rc && (!cls || !blk))
+			rc = -ENOMEM;
+		if (!rc)
+			rc = codec_mask_unpack(blk, mk->length, cls,
+					       fe * mk->nframes);
+		for (uint32_t f = m0 > g0 ? m0 : g0; !rc && f < m1 && f < g1;
+		     f++) {
+			for (int k = 0; k < l->s->nplanes; k++) {
+				size_t pl = (size_t)l->s->first_plane + k;
+				char *d = (char *)dst + ((size_t)(f - g0) *
+					l->s->nplanes + k) * hw * isz;
+
+				codec_mask_apply(cls + (f - m0) * fe + pl * hw,
+						 hw, v->dtype,
+						 v->has_fill ? v->fill : NULL, d);
+			}
+		}
+		free(blk);
+		free(cls);
+	}
+	return rc;
+}
+
+static int load_gop(void *arg, void *dst, size_t size)
+{
+	struct gop_load *l = arg;
+	const struct cat_stream *s = l->s;
+	const struct cat_gop *g = l->g;
+	struct codec_params cp = {
+		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
+		.width = (int)l->v->width, .height = (int)l->v->height,
+		.crf = s->crf, .lossless = s->lossless,
+	};
+	struct codec_gop_ref ref = {
+		.size = g->length, .extra_size = g->extra_size,
+		.pkt_sizes = g->pkt_sizes, .npkt = (int)g->npkt,
+		.nframes = (int)g->nframes, .quant = g->quant,
+	};
+	uint8_t *payload;
+	int rc;
+
+	if (s->codec == CODEC_LZ4)
+		cp.planes = (int)l->v->nplanes;
+	rc = read_payload(l->r, g->pack_id, g->offset, g->length, g->checksum,
+			  &payload);
+	if (rc) {
+		memset(dst, 0, size);
+		log_error("variable '%s': GOP at frame %u is missing or corrupt "
+			  "in its pack", l->v->name, g->first_frame);
+		return -EIO;
+	}
+	ref.data = payload;
+	rc = codec_gop_decode(&cp, l->v->dtype, &ref, dst);
+	free(payload);
+	if (!rc && l->v->nmasks)
+		rc = apply_masks(l, dst);
+	if (rc) {
+		log_error("variable '%s': GOP at frame %u does not decode",
+			  l->v->name, g->first_frame);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The GOP of stream s holding frame f (binary search). */
+static const struct cat_gop *find_gop(const struct cat_stream *s, uint64_t f,
+				      uint32_t *index)
+{
+	uint32_t lo = 0, hi = s->ngops;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct cat_gop *g = &s->gops[mid];
+
+		if (f < g->first_frame)
+			hi = mid;
+		else if (f >= (uint64_t)g->first_frame + g->nframes)
+			lo = mid + 1;
+		else {
+			*index = mid;
+			return g;
+		}
+	}
+	return NULL;
+}
+
+static const struct cat_stream *find_stream(const struct cat_var *v,
+					    uint64_t plane)
+{
+	for (int i = 0; i < v->nstreams; i++)
+		if (plane >= (uint64_t)v->streams[i].first_plane &&
+		    plane < (uint64_t)v->streams[i].first_plane +
+		    (uint64_t)v->streams[i].nplanes)
+			return &v->streams[i];
+	return NULL;
+}
+
+int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
+		      uint64_t e, uint64_t n, int big_endian, void *dst)
+{
+	const struct cat_var *v = &ds->vars[vi];
+	uint64_t hw = v->width * v->height, fe = hw * v->nplanes;
+	size_t isz = dtype_size(v->dtype);
+	char *out = dst;
+
+	if (e + n > catalog_var_elems(v) || e + n < e)
+		return -EINVAL;
+	while (n) {
+		uint64_t f = e / fe, within = e % fe, plane = within / hw;
+		uint64_t pix = within % hw, at, cnt;
+		const struct cat_stream *s = find_stream(v, plane);
+		const struct cat_gop *g;
+		struct cache_entry *ce;
+		struct gop_load l;
+		uint32_t gi;
+		size_t size;
+		int rc;
+
+		if (!s || !(g = find_gop(s, f, &gi)))
+			return -EIO;
+		size = (size_t)(g->nframes * (uint64_t)s->nplanes * hw * isz);
+		if (s->codec == CODEC_LZ4)
+			size = (size_t)(g->nframes * fe * isz);
+		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g };
+		rc = cache_get(r->cache, (uint64_t)s->id, gi, size, load_gop, &l,
+			       &ce);
+		if (rc)
+			return rc;
+		if (s->nplanes == (int)v->nplanes || s->codec == CODEC_LZ4) {
+			at = (f - g->first_frame) * fe + within;
+			cnt = (g->first_frame + (uint64_t)g->nframes - f) * fe -
+				within;
+		} else {
+			uint64_t lp = plane - (uint64_t)s->first_plane;
+
+			at = ((f - g->first_frame) * s->nplanes + lp) * hw + pix;
+			cnt = ((uint64_t)s->nplanes - lp) * hw - pix;
+		}
+		if (cnt > n)
+			cnt = n;
+		if (big_endian && isz > 1)
+			dtype_bswap_copy(out, (const char *)cache_entry_data(ce) +
+					 at * isz, isz, (size_t)cnt);
+		else
+			memcpy(out, (const char *)cache_entry_data(ce) + at * isz,
+			       (size_t)(cnt * isz));
+		cache_put(r->cache, ce);
+		out += cnt * isz;
+		e += cnt;
+		n -= cnt;
+	}
+	return 0;
+}
+
+/* The extent of w holding byte off (binary search). */
+static int find_extent(const struct cat_view *w, uint64_t off)
+{
+	int lo = 0, hi = w->nextents;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		const struct cat_extent *x = &w->extents[mid];
+
+		if (off < x->offset)
+			hi = mid;
+		else if (off >= x->offset + x->length)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
+			 const struct cat_view *w, void *buf, size_t len,
+			 uint64_t off)
+{
+	char *out = buf;
+	size_t done = 0;
+	int xi;
+
+	if (off >= w->size)
+		return 0;
+	if (len > w->size - off)
+		len = (size_t)(w->size - off);
+	xi = find_extent(w, off);
+	while (done < len && xi >= 0 && xi < w->nextents) {
+		const struct cat_extent *x = &w->extents[xi];
+		uint64_t in = off + done - x->offset;
+		size_t cnt = (size_t)(x->length - in < len - done ?
+				      x->length - in : len - done);
+
+		if (x->kind == EXTENT_BYTES) {
+			memcpy(out + done, x->bytes + in, cnt);
+		} else if (x->kind == EXTENT_ZERO) {
+			memset(out + done, 0, cnt);
+		} else {
+			const struct cat_var *v = &ds->vars[x->var];
+			size_t isz = dtype_size(v->dtype);
+			uint64_t e0 = x->elem + in / isz;
+			size_t skip = (size_t)(in % isz);
+			int rc;
+
+			if (skip || cnt < isz) {
+				/* a partial element: through a bounce buffer */
+				char tmp[16];
+				size_t part = isz - skip < cnt ? isz - skip : cnt;
+
+				rc = reader_read_elems(r, ds, x->var, e0, 1,
+						       x->big_endian, tmp);
+				if (rc)
+					return done ? (ssize_t)done : rc;
+				memcpy(out + done, tmp + skip, part);
+				cnt = part;
+			} else {
+				cnt -= cnt % isz;
+				rc = reader_read_elems(r, ds, x->var, e0,
+						       cnt / isz, x->big_endian,
+						       out + done);
+				if (rc)
+					return done ? (ssize_t)done : rc;
+			}
+		}
+		done += cnt;
+		if (off + done >= x->offset + x->length)
+			xi++;
+	}
+	return (ssize_t)done;
+}

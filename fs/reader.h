@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading views and variables of a store: extents -> frames -> cached GOP decodes -> bytes. */
+#ifndef CUBEFS_FS_READER_H
+#define CUBEFS_FS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "catalog/catalog.h"
+#include "fs/cache.h"
+
+struct reader;
+
+/*
+ * Loads every dataset of the store (its rows, checked) and prepares to
+ * read them through a cache of cache_bytes. The catalog is not used
+ * after this returns: reads make no SQLite query. The reader is
+ * thread-safe for reads.
+ */
+int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out);
+
+/* Frees the reader; NULL does nothing. */
+void reader_free(struct reader *r);
+
+/* The datasets, ordered by name; owned by the reader. */
+int reader_ndatasets(const struct reader *r);
+struct cat_dataset *reader_dataset(const struct reader *r, int i);
+
+/* The dataset of that name, or NULL. */
+struct cat_dataset *reader_find(const struct reader *r, const char *name);
+
+/*
+ * Reads up to len bytes of view w of ds at off into buf. Returns the
+ * bytes read (short only at the end of the view, 0 past it) or a
+ * negative errno: -EIO when a GOP the range needs is missing or corrupt
+ * (logged once for that GOP). Thread-safe.
+ */
+ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
+			 const struct cat_view *w, void *buf, size_t len,
+			 uint64_t off);
+
+/*
+ * Reads n elements of variable vi of ds from element e into dst, in the
+ * native or big-endian byte order. Returns 0 or a negative errno.
+ */
+int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
+		      uint64_t e, uint64_t n, int big_endian, void *dst);
+
+/* The cache's counters. */
+void reader_stats(struct reader *r, struct cache_stats *s);
+
+#endif

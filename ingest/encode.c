@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/* Source frames -> planes -> quantized samples -> closed GOPs in a pack, with masks and measured error. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "codec/block.h"
+#include "codec/gop.h"
+#include "codec/log.h"
+#include "codec/mask.h"
+#include "codec/quant.h"
+#include "codec/video.h"
+#include "ingest/encode.h"
+
+void encode_layout(struct cat_var *v)
+{
+	uint64_t planes = 1;
+
+	if (v->ndim >= 3) {
+		for (int i = 1; i < v->ndim - 2; i++)
+			planes *= v->shape[i];
+		v->nframes = v->shape[0];
+		v->nplanes = planes;
+		v->height = v->shape[v->ndim - 2];
+		v->width = v->shape[v->ndim - 1];
+	} else if (v->ndim == 2) {
+		v->nframes = 1;
+		v->nplanes = 1;
+		v->height = v->shape[0];
+		v->width = v->shape[1];
+	} else {
+		v->nframes = 1;
+		v->nplanes = 1;
+		v->height = 1;
+		v->width = catalog_var_elems(v);
+	}
+}
+
+/* Buffers for one GOP of one variable. */
+struct gop_buf {
+	void *raw;              /* source elements, native */
+	double *val;            /* the same as doubles */
+	uint8_t *cls;           /* mask classes */
+	double *plane;          /* one plane over the GOP's frames */
+	uint16_t *samples;      /* one stream's samples */
+	void *decoded;          /* one stream's decoded values */
+	double *dec;            /* the same as doubles */
+};
+
+static void gop_buf_release(struct gop_buf *b)
+{
+	free(b->raw);
+	free(b->val);
+	free(b->cls);
+	free(b->plane);
+	free(b->samples);
+	free(b->decoded);
+	free(b->dec);
+}
+
+static int append(struct encode_ctx *x, const void *buf, size_t len,
+		  uint64_t *off)
+{
+	return pack_append(x->pack, buf, len, off);
+}
+
+/* Quality accumulators over valid values. */
+struct quality {
+	double sse, max_err, lo, hi;
+	uint64_t n;
+};
+
+static void measure(struct quality *q, const double *src, const double *dec,
+		    const uint8_t *cls, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double e;
+
+		if (cls[i])
+			continue;
+		e = fabs(dec[i] - src[i]);
+		q->sse += e * e;
+		if (e > q->max_err)
+			q->max_err = e;
+		if (src[i] < q->lo)
+			q->lo = src[i];
+		if (src[i] > q->hi)
+			q->hi = src[i];
+		q->n++;
+	}
+}
+
+static double psnr_of(const struct quality *q)
+{
+	double mse = q->n ? q->sse / (double)q->n : 0;
+	double range = q->hi > q->lo ? q->hi - q->lo : 1.0;
+
+	if (mse <= 0)
+		return INFINITY;
+	return 20 * log10(range) - 10 * log10(mse);
+}
+
+/* Marks NaN and fill positions of n values. Returns how many. */
+static size_t classify(const struct cat_var *v, const void *raw,
+		       const double *val, uint8_t *cls, size_t n)
+{
+	size_t isz = dtype_size(v->dtype), k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		cls[i] = MASK_VALID;
+		if (isnan(val[i]))
+			cls[i] = MASK_NAN;
+		else if (v->has_fill &&
+			 !memcmp((const char *)raw + i * isz, v->fill, isz))
+			cls[i] = MASK_FILL;
+		k += cls[i] != MASK_VALID;
+	}
+	return k;
+}
+
+/* Chooses storage, codec and depth; fills v->streams (without GOPs). */
+static int plan_streams(struct encode_ctx *x, struct cat_var *v,
+			const struct quality *range)
+{
+	const struct import_opts *o = x->opts;
+	int codec = o->codec, bits = o->bits, group = o->group == 3 ? 3 : 1;
+	int lossless = o->lossless || codec == CODEC_FFV1;
+	uint64_t p = 0;
+
+	if (!codec)
+		codec = lossless ? CODEC_FFV1 : CODEC_X265;
+	if (v->ndim < 2 || codec == CODEC_LZ4 ||
+	    (lossless && dtype_is_float(v->dtype)))
+		codec = CODEC_LZ4;
+	if (codec != CODEC_LZ4 && lossless) {
+		struct codec_quant q = { .min = range->lo, .max = range->hi };
+		int need = range->n ? codec_quant_exact_bits(&q) : 8;
+
+		if (need < 0 || (bits && bits < need)) {
+			if (o->codec && o->codec != CODEC_LZ4) {
+				log_error("'%s': values span more than %d bits: "
+					  "cannot be lossless with %s", v->name,
+					  bits ? bits : 16, codec_name(codec));
+				return -ERANGE;
+			}
+			codec = CODEC_LZ4;
+		} else if (!bits) {
+			bits = need;
+		}
+	}
+	if (!bits)
+		bits = IMPORT_DEFAULT_BITS;
+	v->storage = codec == CODEC_LZ4 ? VAR_STORE_LZ4 : VAR_STORE_VIDEO;
+	v->nstreams = 0;
+	v->streams = calloc(v->storage == VAR_STORE_LZ4 ? 1 : v->nplanes,
+			    sizeof(*v->streams));
+	if (!v->streams)
+		return -ENOMEM;
+	while (p < v->nplanes) {
+		struct cat_stream *s = &v->streams[v->nstreams++];
+		int np = v->storage == VAR_STORE_LZ4 ? (int)v->nplanes :
+			(group == 3 && v->nplanes - p >= 3) ? 3 : 1;
+		struct codec_params cp = {
+			.codec = codec, .bits = bits, .planes = np,
+			.width = (int)v->width, .height = (int)v->height,
+			.lossless = lossless,
+		};
+
+		if (v->storage == VAR_STORE_VIDEO && codec_video_check(&cp)) {
+			log_error("'%s': %s cannot encode %d plane(s) at %d bits%s",
+				  v->name, codec_name(codec), np, bits,
+				  lossless ? " losslessly" : "");
+			return -ENOTSUP;
+		}
+		s->first_plane = (int)p;
+		s->nplanes = np;
+		s->codec = codec;
+		s->bits = bits;
+		s->width = (int)v->width;
+		s->height = (int)v->height;
+		s->crf = o->crf >= 0 ? o->crf : IMPORT_DEFAULT_CRF;
+		s->lossless = lossless;
+		s->params = o->preset ? strdup(o->preset) : NULL;
+		s->gop_len = (uint32_t)(o->gop > 0 ? o->gop : IMPORT_DEFAULT_GOP);
+		if (v->storage == VAR_STORE_LZ4)
+			s->gop_len = v->ndim >= 2 ? s->gop_len : 1;
+		p += (uint64_t)np;
+	}
+	return 0;
+}
+
+static struct cat_gop *new_gop(struct cat_stream *s, uint32_t first,
+			       uint32_t n)
+{
+	struct cat_gop *g = &s->gops[s->ngops++];
+
+	memset(g, 0, sizeof(*g));
+	g->first_frame = first;
+	g->nframes = n;
+	return g;
+}
+
+/* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)). */
+static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
+			     struct cat_stream *s, struct gop_buf *b,
+			     uint32_t f0, uint32_t n, struct quality *qa)
+{
+	size_t hw = v->width * v->height, fe = hw * v->nplanes;
+	size_t isz = dtype_size(v->dtype);
+	struct codec_params cp = {
+		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
+		.width = s->width, .height = s->height, .crf = s->crf,
+		.lossless = s->lossless, .preset = s->params,
+	};
+	struct codec_gop out = { 0 };
+	struct codec_gop_ref ref;
+	struct cat_gop *g = new_gop(s, f0, n);
+	int rc;
+
+	g->quant = calloc((size_t)s->nplanes, sizeof(*g->quant));
+	if (!g->quant)
+		return -ENOMEM;
+	for (int k = 0; k < s->nplanes; k++) {
+		size_t pl = (size_t)s->first_plane + (size_t)k;
+
+		for (uint32_t f = 0; f < n; f++)
+			memcpy(b->plane + f * hw, b->val + f * fe + pl * hw,
+			       hw * sizeof(double));
+		/* mask of this plane: reuse samples' space is not possible; walk */
+		{
+			uint8_t *m = (uint8_t *)b->decoded;	/* scratch */
+
+			for (uint32_t f = 0; f < n; f++)
+				memcpy(m + f * hw, b->cls + f * fe + pl * hw, hw);
+			if (s->lossless)
+				rc = codec_quant_fit_exact(b->plane, m, hw * n,
+							   s->bits, &g->quant[k]);
+			else
+				(codec_quant_fit(b->plane, m, hw * n, s->bits,
+						 &g->quant[k]), rc = 0);
+			if (rc) {
+				log_error("'%s': values do not fit %d bits "
+					  "exactly", v->name, s->bits);
+				return rc;
+			}
+			for (uint32_t f = 0; f < n; f++)
+				codec_fill_masked(b->plane + f * hw, m + f * hw,
+						  (int)v->width, (int)v->height);
+		}
+		for (uint32_t f = 0; f < n; f++)
+			codec_quantize(&g->quant[k], s->bits, b->plane + f * hw,
+				       b->samples + (f * s->nplanes + k) * hw, hw);
+	}
+	rc = codec_video_encode(&cp, b->samples, (int)n, &out);
+	if (rc) {
+		log_error("'%s': cannot encode frames %u-%u with %s", v->name,
+			  f0, f0 + n - 1, codec_name(s->codec));
+		return rc;
+	}
+	g->length = out.size;
+	g->extra_size = (uint32_t)out.extra_size;
+	g->npkt = (uint32_t)out.npkt;
+	g->pkt_sizes = out.pkt_sizes;
+	out.pkt_sizes = NULL;
+	g->checksum = (uint32_t)crc32(0, out.data, (uInt)out.size);
+	rc = append(x, out.data, out.size, &g->offset);
+	if (rc)
+		goto out;
+	/* decode what was stored, to report the error it really has */
+	ref = (struct codec_gop_ref){ .data = out.data, .size = out.size,
+		.extra_size = out.extra_size, .pkt_sizes = g->pkt_sizes,
+		.npkt = out.npkt, .nframes = (int)n, .quant = g->quant };
+	rc = codec_gop_decode(&cp, v->dtype, &ref, b->decoded);
+	if (rc) {
+		log_error("'%s': encoded frames %u-%u do not decode", v->name,
+			  f0, f0 + n - 1);
+		goto out;
+	}
+	dtype_to_double(v->dtype, b->decoded, b->dec,
+			hw * (size_t)s->nplanes * n);
+	for (uint32_t f = 0; f < n; f++)
+		for (int k = 0; k < s->nplanes; k++) {
+			size_t at = f * fe + ((size_t)s->first_plane + k) * hw;
+
+			measure(qa, b->val + at,
+				b->dec + (f * (size_t)s->nplanes + k) * hw,
+				b->cls + at, hw);
+		}
+	(void)isz;
+out:
+	codec_gop_release(&out);
+	return rc;
+}
+
+static int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
+			  struct cat_stream *s, struct gop_buf *b,
+			  uint32_t f0, uint32_t n)
+{
+	size_t len = (size_t)(catalog_var_elems(v) / v->nframes) * n *
+		dtype_size(v->dtype);
+	struct cat_gop *g = new_gop(s, f0, n);
+	uint8_t *blk;
+	size_t blen;
+	int rc = codec_block_pack(b->raw, len, &blk, &blen);
+
+	if (rc)
+		return rc;
+	g->length = blen;
+	g->checksum = (uint32_t)crc32(0, blk, (uInt)blen);
+	rc = append(x, blk, blen, &g->offset);
+	free(blk);
+	return rc;
+}
+
+static int store_mask(struct encode_ctx *x, struct cat_var *v,
+		      const uint8_t *cls, size_t n, uint32_t f0, uint32_t nf)
+{
+	struct cat_mask *m;
+	uint8_t *blk;
+	size_t blen;
+	int rc = codec_mask_pack(cls, n, &blk, &blen);
+
+	if (rc)
+		return rc;
+	m = &v->masks[v->nmasks++];
+	m->first_frame = f0;
+	m->nframes = nf;
+	m->length = blen;
+	rc = append(x, blk, blen, &m->offset);
+	free(blk);
+	return rc;
+}
+
+/* Range of the valid values of the whole variable (lossless planning). */
+static int scan_range(struct source *src, int vi, struct gop_buf *b,
+		      uint32_t gop, struct quality *q)
+{
+	struct cat_var *v = &src->meta->vars[vi];
+	size_t fe = (size_t)(v->nplanes * v->height * v->width);
+
+	for (uint64_t f0 = 0; f0 < v->nframes; f0 += gop) {
+		uint32_t n = (uint32_t)(v->nframes - f0 < gop ? v->nframes - f0 :
+					gop);
+		int rc = src->ops->read_frames(src, vi, f0, n, b->raw);
+
+		if (rc)
+			return rc;
+		dtype_to_double(v->dtype, b->raw, b->val, fe * n);
+		classify(v, b->raw, b->val, b->cls, fe * n);
+		for (size_t i = 0; i < fe * n; i++) {
+			if (b->cls[i])
+				continue;
+			if (b->val[i] < q->lo)
+				q->lo = b->val[i];
+			if (b->val[i] > q->hi)
+				q->hi = b->val[i];
+			q->n++;
+		}
+	}
+	return 0;
+}
+
+int encode_var(struct encode_ctx *x, struct source *src, int vi,
+	       struct import_var_report *r)
+{
+	struct cat_var *v = &src->meta->vars[vi];
+	struct quality qa = { .lo = INFINITY, .hi = -INFINITY };
+	struct gop_buf b = { 0 };
+	size_t isz = dtype_size(v->dtype), fe, hw;
+	uint32_t gop, ngops;
+	double t0 = progress_now();
+	int rc;
+
+	encode_layout(v);
+	hw = (size_t)(v->width * v->height);
+	fe = hw * (size_t)v->nplanes;
+	if (v->nframes > UINT32_MAX || v->width > 1u << 16 ||
+	    v->height > 1u << 16) {
+		log_error("'%s': frames of %llux%llu, or %llu of them, are more "
+			  "than cubefs takes", v->name,
+			  (unsigned long long)v->height,
+			  (unsigned long long)v->width,
+			  (unsigned long long)v->nframes);
+		return -EFBIG;
+	}
+	gop = (uint32_t)(x->opts->gop > 0 ? x->opts->gop : IMPORT_DEFAULT_GOP);
+	if (v->ndim < 2 || gop > v->nframes)
+		gop = (uint32_t)(v->nframes ? v->nframes : 1);
+	rc = -ENOMEM;
+	b.raw = malloc(fe * gop * isz + 1);
+	b.val = malloc(fe * gop * sizeof(double) + 1);
+	b.cls = malloc(fe * gop + 1);
+	b.plane = malloc(hw * gop * sizeof(double) + 1);
+	b.samples = malloc(hw * 3 * gop * sizeof(uint16_t) + 1);
+	b.decoded = malloc(hw * 3 * gop * (isz > 1 ? isz : 1) + hw * gop + 1);
+	b.dec = malloc(hw * 3 * gop * sizeof(double) + 1);
+	if (!b.raw || !b.val || !b.cls || !b.plane || !b.samples || !b.decoded ||
+	    !b.dec)
+		goto out;
+	if (x->opts->lossless && v->ndim >= 2 && !dtype_is_float(v->dtype)) {
+		rc = scan_range(src, vi, &b, gop, &qa);
+		if (rc)
+			goto out;
+	}
+	rc = plan_streams(x, v, &qa);
+	if (rc)
+		goto out;
+	if (v->storage == VAR_STORE_LZ4 && v->ndim < 2)
+		gop = 1;
+	qa = (struct quality){ .lo = INFINITY, .hi = -INFINITY };
+	ngops = v->nframes ? (uint32_t)((v->nframes + gop - 1) / gop) : 0;
+	for (int s = 0; s < v->nstreams; s++) {
+		v->streams[s].gop_len = gop;
+		v->streams[s].gops = calloc(ngops + 1, sizeof(struct cat_gop));
+		if (!v->streams[s].gops) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	v->masks = calloc(ngops + 1, sizeof(*v->masks));
+	if (!v->masks) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t gi = 0; gi < ngops; gi++) {
+		uint32_t f0 = gi * gop;
+		uint32_t n = (uint32_t)(v->nframes - f0 < gop ? v->nframes - f0 :
+					gop);
+		size_t masked;
+
+		rc = src->ops->read_frames(src, vi, f0, n, b.raw);
+		if (rc)
+			goto out;
+		if (v->storage == VAR_STORE_LZ4) {
+			rc = encode_lz4_gop(x, v, &v->streams[0], &b, f0, n);
+			if (rc)
+				goto out;
+			progress_add(x->progress, n, fe * n * isz);
+			continue;
+		}
+		dtype_to_double(v->dtype, b.raw, b.val, fe * n);
+		masked = classify(v, b.raw, b.val, b.cls, fe * n);
+		if (masked) {
+			r->masked += masked;
+			rc = store_mask(x, v, b.cls, fe * n, f0, n);
+			if (rc)
+				goto out;
+		}
+		for (int s = 0; s < v->nstreams; s++) {
+			rc = encode_stream_gop(x, v, &v->streams[s], &b, f0, n,
+					       &qa);
+			if (rc)
+				goto out;
+		}
+		progress_add(x->progress, n, fe * n * isz);
+	}
+	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY : psnr_of(&qa);
+	v->max_err = v->storage == VAR_STORE_LZ4 ? 0 : qa.max_err;
+	r->codec = v->streams[0].codec;
+	r->bits = v->streams[0].bits;
+	r->storage = v->storage;
+	r->values = catalog_var_elems(v);
+	r->raw_bytes = r->values * isz;
+	r->stored_bytes = catalog_var_stored_bytes(v);
+	r->psnr = v->psnr;
+	r->max_err = v->max_err;
+	r->seconds = progress_now() - t0;
+	rc = 0;
+out:
+	gop_buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Encoding one variable of a source into GOPs and masks appended to a pack (internal to ingest/). */
+#ifndef CUBEFS_INGEST_ENCODE_H
+#define CUBEFS_INGEST_ENCODE_H
+
+#include "catalog/pack.h"
+#include "ingest/import.h"
+#include "ingest/progress.h"
+#include "ingest/source.h"
+
+struct encode_ctx {
+	struct pack_writer *pack;
+	const struct import_opts *opts;
+	struct progress *progress;
+};
+
+/*
+ * Sets the frame/plane layout of variable v (nframes, nplanes, height,
+ * width) from its shape: >= 3 dims: first axis frames, last two the
+ * picture, the rest planes; 2 dims: one frame; fewer: one frame of one row.
+ */
+void encode_layout(struct cat_var *v);
+
+/*
+ * Encodes variable vi of src: fills its storage, streams, GOP rows (with
+ * pack_id 0, to be set by the caller), masks and quality, and r. Returns
+ * 0 or a negative errno (logged, naming the variable).
+ */
+int encode_var(struct encode_ctx *x, struct source *src, int vi,
+	       struct import_var_report *r);
+
+#endif

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* One import, one transaction: encode every variable into a new pack, fsync it, then commit the rows. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catalog/pack.h"
+#include "codec/log.h"
+#include "codec/video.h"
+#include "ingest/encode.h"
+#include "ingest/import.h"
+#include "ingest/view.h"
+
+void import_opts_init(struct import_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->crf = -1;
+	o->group = 1;
+	o->progress = 1;
+}
+
+/* The file's base name without its extension. */
+static char *default_name(const char *path)
+{
+	char *tmp = strdup(path), *base, *dot, *name;
+
+	if (!tmp)
+		return NULL;
+	base = basename(tmp);
+	dot = strrchr(base, '.');
+	if (dot && dot != base)
+		*dot = 0;
+	name = strdup(base);
+	free(tmp);
+	return name;
+}
+
+static char *profile_text(const struct import_opts *o)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%d gop=%d lossless=%d "
+		 "group=%d%s%s", o->codec ? codec_name(o->codec) : "default",
+		 o->bits, o->crf >= 0 ? o->crf : IMPORT_DEFAULT_CRF,
+		 o->gop > 0 ? o->gop : IMPORT_DEFAULT_GOP, o->lossless,
+		 o->group, o->preset ? " preset=" : "",
+		 o->preset ? o->preset : "");
+	return strdup(buf);
+}
+
+static void set_pack(struct cat_dataset *ds, int64_t pack_id)
+{
+	for (int i = 0; i < ds->nvars; i++) {
+		struct cat_var *v = &ds->vars[i];
+
+		for (int s = 0; s < v->nstreams; s++)
+			for (uint32_t g = 0; g < v->streams[s].ngops; g++)
+				v->streams[s].gops[g].pack_id = pack_id;
+		for (int m = 0; m < v->nmasks; m++)
+			v->masks[m].pack_id = pack_id;
+	}
+}
+
+static int commit(struct catalog *c, struct pack_writer *pw,
+		  struct cat_dataset *ds)
+{
+	int64_t pack_id;
+	int rc = pack_writer_sync(pw);
+
+	if (rc)
+		return rc;
+	rc = catalog_begin(c);
+	if (rc)
+		return rc;
+	rc = catalog_dataset_exists(c, ds->name);
+	if (rc > 0) {
+		log_error("dataset '%s' already exists in '%s'", ds->name,
+			  catalog_dir(c));
+		rc = -EEXIST;
+	}
+	if (!rc)
+		rc = catalog_pack_add(c, pack_writer_name(pw),
+				      pack_writer_size(pw), &pack_id);
+	if (!rc) {
+		set_pack(ds, pack_id);
+		rc = catalog_dataset_insert(c, ds);
+	}
+	if (!rc)
+		rc = catalog_commit(c);
+	if (rc)
+		catalog_rollback(c);
+	return rc;
+}
+
+int import_file(struct catalog *c, const char *path,
+		const struct import_opts *o, struct import_report *rep)
+{
+	struct source *src = NULL;
+	struct pack_writer *pw = NULL;
+	struct progress pg;
+	struct encode_ctx x = { .opts = o, .progress = &pg };
+	struct import_var_report *vr = NULL;
+	struct cat_dataset *ds;
+	struct timespec now;
+	uint64_t frames = 0;
+	double t0 = progress_now();
+	int rc, keep = 0;
+
+	if (rep)
+		memset(rep, 0, sizeof(*rep));
+	rc = source_open(path, &src);
+	if (rc)
+		goto out;
+	ds = src->meta;
+	ds->name = o->name ? strdup(o->name) : default_name(path);
+	ds->source = realpath(path, NULL);
+	ds->profile = profile_text(o);
+	if (!ds->name || !ds->profile) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (catalog_name_valid(ds->name)) {
+		log_error("invalid dataset name '%s': use 1-%d characters, no "
+			  "'/', no control characters, not '.' or '..'",
+			  ds->name, CATALOG_NAME_MAX);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = catalog_dataset_exists(c, ds->name);
+	if (rc) {
+		if (rc > 0) {
+			log_error("dataset '%s' already exists in '%s'",
+				  ds->name, catalog_dir(c));
+			rc = -EEXIST;
+		}
+		goto out;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	ds->created = ds->mtime = (int64_t)now.tv_sec * 1000000000 +
+		now.tv_nsec;
+	vr = calloc((size_t)ds->nvars + 1, sizeof(*vr));
+	if (!vr) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < ds->nvars; i++) {
+		struct cat_var *v = &ds->vars[i];
+
+		if (!v->name && !(v->name = strdup(ds->name))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		encode_layout(v);
+		frames += v->nframes;
+	}
+	rc = pack_writer_new(catalog_dir(c), &pw);
+	if (rc)
+		goto out;
+	x.pack = pw;
+	progress_init(&pg, o->progress, ds->name, frames);
+	for (int i = 0; i < ds->nvars && !rc; i++) {
+		snprintf(vr[i].name, sizeof(vr[i].name), "%s", ds->vars[i].name);
+		rc = encode_var(&x, src, i, &vr[i]);
+	}
+	progress_done(&pg);
+	if (rc)
+		goto out;
+	rc = view_build(ds);
+	if (rc)
+		goto out;
+	rc = commit(c, pw, ds);
+	if (rc)
+		goto out;
+	keep = 1;
+	if (rep) {
+		snprintf(rep->name, sizeof(rep->name), "%s", ds->name);
+		rep->nvars = ds->nvars;
+		rep->vars = vr;
+		rep->seconds = progress_now() - t0;
+		vr = NULL;
+	}
+out:
+	if (rc == -ENOSPC)
+		log_error("import of '%s' failed: no space left on the store's "
+			  "device; the store is unchanged", path);
+	pack_writer_free(pw, keep);
+	source_free(src);
+	free(vr);
+	return rc;
+}

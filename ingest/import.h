@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Import: a source file becomes a dataset of the store (encode, append to a pack, commit rows). */
+#ifndef CUBEFS_INGEST_IMPORT_H
+#define CUBEFS_INGEST_IMPORT_H
+
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+
+#define IMPORT_DEFAULT_CRF 10
+#define IMPORT_DEFAULT_GOP 16
+#define IMPORT_DEFAULT_BITS 12
+
+struct import_opts {
+	const char *name;       /* dataset name; NULL: the file's base name */
+	int codec;              /* enum codec_id; CODEC_NONE: default */
+	int bits;               /* 0: default */
+	int crf;                /* -1: default */
+	int gop;                /* frames per GOP; 0: default */
+	int lossless;
+	int group;              /* planes per stream: 1 (gray) or 3 (gbrp) */
+	const char *preset;
+	int progress;           /* 1: show progress if stderr is a terminal */
+};
+
+/* What an import measured, per variable. */
+struct import_var_report {
+	char name[CATALOG_NAME_MAX + 1];
+	int codec;
+	int bits;
+	int storage;
+	uint64_t values;        /* elements */
+	uint64_t raw_bytes;
+	uint64_t stored_bytes;  /* GOPs and masks */
+	uint64_t masked;        /* NaN or fill positions */
+	double psnr;            /* over the data range; inf when exact */
+	double max_err;
+	double seconds;
+};
+
+struct import_report {
+	char name[CATALOG_NAME_MAX + 1];
+	int nvars;
+	struct import_var_report *vars;         /* malloc'd; free() it */
+	double seconds;
+};
+
+/* Sets o to the defaults. */
+void import_opts_init(struct import_opts *o);
+
+/*
+ * Imports the .npy or NetCDF file at path into the store as one dataset,
+ * in one transaction: payloads are appended to a new pack and fsynced
+ * before the rows commit. On failure (logged with a one-line reason)
+ * nothing is left: no rows, no pack file. Returns 0, -EEXIST (name
+ * taken), -EINVAL (bad name or malformed file), -ENOTSUP, -ENOSPC, ...
+ * rep may be NULL.
+ */
+int import_file(struct catalog *c, const char *path,
+		const struct import_opts *o, struct import_report *rep);
+
+#endif

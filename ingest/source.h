@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Sources an import reads from (.npy files, NetCDF files), behind one ops table. */
+#ifndef CUBEFS_INGEST_SOURCE_H
+#define CUBEFS_INGEST_SOURCE_H
+
+#include <stdint.h>
+
+#include "catalog/catalog.h"
+
+struct source;
+
+struct source_ops {
+	const char *kind;       /* "npy", "netcdf" */
+	/*
+	 * Reads frames [first, first + n) of variable var (along its first
+	 * axis; a variable of fewer than 2 dims has one frame, the whole of
+	 * it) into dst as native-order elements of the variable's dtype, C
+	 * order. Returns 0 or a negative errno (logged).
+	 */
+	int (*read_frames)(struct source *s, int var, uint64_t first,
+			   uint64_t n, void *dst);
+	void (*close)(struct source *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	/* The dataset's description: name (NULL until chosen), dims, attrs,
+	 * vars (name, dtype, ndim, shape, dimids, attrs, fill). */
+	struct cat_dataset *meta;
+	void *priv;
+};
+
+/*
+ * Opens path as a source, choosing the reader by its first bytes (.npy
+ * magic, NetCDF classic "CDF", HDF5 signature). Errors are logged with
+ * the path: -ENOENT, -EINVAL (malformed), -ENOTSUP (unsupported type or
+ * layout such as fortran_order). Free with source_free().
+ */
+int source_open(const char *path, struct source **out);
+
+/* Closes the source and frees its description; NULL does nothing. */
+void source_free(struct source *s);
+
+/* Readers, for source_open(). */
+int source_npy_open(const char *path, struct source **out);
+int source_netcdf_open(const char *path, struct source **out);
+
+#endif

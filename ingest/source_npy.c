@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* The .npy reader: a checked header, then frames read with pread and byte-swapped if needed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec/log.h"
+#include "ingest/npy.h"
+#include "ingest/source.h"
+
+struct npy_source {
+	int fd;
+	char *path;
+	struct npy_header h;
+};
+
+static int npy_read_frames(struct source *s, int var, uint64_t first,
+			   uint64_t n, void *dst)
+{
+	struct npy_source *p = s->priv;
+	const struct cat_var *v = &s->meta->vars[var];
+	size_t isz = dtype_size(v->dtype);
+	uint64_t frame = v->ndim >= 2 ? catalog_var_elems(v) / v->shape[0] :
+		catalog_var_elems(v);
+	size_t len = (size_t)(n * frame * isz), done = 0;
+	off_t off = (off_t)(p->h.data_offset + first * frame * isz);
+
+	while (done < len) {
+		ssize_t r = pread(p->fd, (char *)dst + done, len - done,
+				  off + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			log_error("cannot read '%s': %s", p->path,
+				  r < 0 ? strerror(errno) : "file is truncated");
+			return r < 0 ? -errno : -EINVAL;
+		}
+		done += (size_t)r;
+	}
+	if (p->h.big_endian)
+		dtype_bswap(dst, isz, len / isz);
+	return 0;
+}
+
+static void npy_close(struct source *s)
+{
+	struct npy_source *p = s->priv;
+
+	if (!p)
+		return;
+	close(p->fd);
+	free(p->path);
+	free(p);
+}
+
+static const struct source_ops npy_ops = {
+	.kind = "npy",
+	.read_frames = npy_read_frames,
+	.close = npy_close,
+};
+
+int source_npy_open(const char *path, struct source **out)
+{
+	struct source *s = NULL;
+	struct npy_source *p = NULL;
+	struct cat_var *v;
+	unsigned char head[4096];
+	struct stat sb;
+	ssize_t got;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	p = calloc(1, sizeof(*p));
+	if (!s || !p || !(s->meta = calloc(1, sizeof(*s->meta)))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	s->ops = &npy_ops;
+	s->priv = p;
+	p->fd = open(path, O_RDONLY | O_CLOEXEC);
+	p->path = strdup(path);
+	if (p->fd < 0 || fstat(p->fd, &sb)) {
+		rc = -errno;
+		log_error("cannot open '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	got = pread(p->fd, head, sizeof(head), 0);
+	if (got < 0) {
+		rc = -errno;
+		log_error("cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	rc = npy_parse(head, (size_t)got, &p->h);
+	if (rc == -EAGAIN && p->h.data_offset > sizeof(head) &&
+	    p->h.data_offset < (1u << 24)) {
+		unsigned char *big = malloc(p->h.data_offset);
+
+		if (!big) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		got = pread(p->fd, big, p->h.data_offset, 0);
+		rc = got < 0 ? -errno : npy_parse(big, (size_t)got, &p->h);
+		free(big);
+	}
+	if (rc) {
+		log_error("'%s' is not a valid .npy file: %s", path,
+			  rc == -ENOTSUP ? "unsupported dtype" :
+			  rc == -EAGAIN ? "truncated header" : "malformed header");
+		rc = rc == -EAGAIN ? -EINVAL : rc;
+		goto out;
+	}
+	if (p->h.fortran_order) {
+		log_error("'%s': fortran_order arrays are not supported "
+			  "(save with np.ascontiguousarray)", path);
+		rc = -ENOTSUP;
+		goto out;
+	}
+	if ((uint64_t)sb.st_size < p->h.data_offset ||
+	    ((uint64_t)sb.st_size - p->h.data_offset) / dtype_size(p->h.dtype) <
+	    p->h.nelems) {
+		log_error("'%s' is truncated: the header promises %llu elements",
+			  path, (unsigned long long)p->h.nelems);
+		rc = -EINVAL;
+		goto out;
+	}
+	s->meta->nvars = 1;
+	s->meta->vars = v = calloc(1, sizeof(*v));
+	if (!v || !(v->shape = calloc((size_t)p->h.ndim + 1, sizeof(uint64_t))) ||
+	    !(v->dimids = calloc((size_t)p->h.ndim + 1, sizeof(int)))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	v->dtype = p->h.dtype;
+	v->ndim = p->h.ndim;
+	for (int i = 0; i < v->ndim; i++) {
+		v->shape[i] = p->h.shape[i];
+		v->dimids[i] = -1;
+	}
+	*out = s;
+	s = NULL;
+out:
+	source_free(s);
+	return rc;
+}
+
+int source_open(const char *path, struct source **out)
+{
+	unsigned char magic[8] = { 0 };
+	ssize_t got;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = -errno;
+
+		log_error("cannot open '%s': %s", path, strerror(errno));
+		return rc;
+	}
+	got = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (got >= 6 && !memcmp(magic, "\x93NUMPY", 6))
+		return source_npy_open(path, out);
+	if ((got >= 4 && !memcmp(magic, "CDF", 3)) ||
+	    (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)))
+		return source_netcdf_open(path, out);
+	log_error("'%s' is neither a .npy nor a NetCDF file", path);
+	return -EINVAL;
+}
+
+void source_free(struct source *s)
+{
+	if (!s)
+		return;
+	if (s->ops && s->ops->close)
+		s->ops->close(s);
+	catalog_dataset_free(s->meta);
+	free(s);
+}

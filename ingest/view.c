@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* Building the .npy views of a dataset: a generated header and one data extent. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/npy.h"
+#include "ingest/view.h"
+
+void view_clear(struct cat_dataset *ds)
+{
+	for (int i = 0; i < ds->nviews; i++) {
+		for (int e = 0; e < ds->views[i].nextents; e++)
+			free(ds->views[i].extents[e].bytes);
+		free(ds->views[i].extents);
+		free(ds->views[i].name);
+	}
+	free(ds->views);
+	ds->views = NULL;
+	ds->nviews = 0;
+}
+
+static int add_npy(struct cat_dataset *ds, int var, const char *name,
+		   int in_dir)
+{
+	const struct cat_var *v = &ds->vars[var];
+	struct cat_view *w;
+	struct cat_extent *x;
+	ssize_t hl = npy_header_size(v->dtype, v->ndim, v->shape);
+	uint64_t data = catalog_var_elems(v) * dtype_size(v->dtype);
+
+	if (hl < 0)
+		return (int)hl;
+	w = &ds->views[ds->nviews];
+	memset(w, 0, sizeof(*w));
+	w->name = strdup(name);
+	w->extents = x = calloc(2, sizeof(*x));
+	if (!w->name || !x || !(x[0].bytes = malloc((size_t)hl))) {
+		free(w->name);
+		if (x)
+			free(x[0].bytes);
+		free(x);
+		return -ENOMEM;
+	}
+	ds->nviews++;
+	w->in_dir = in_dir;
+	w->kind = VIEW_NPY;
+	w->size = (uint64_t)hl + data;
+	npy_write_header(x[0].bytes, (size_t)hl, v->dtype, v->ndim, v->shape);
+	x[0].kind = EXTENT_BYTES;
+	x[0].length = (uint64_t)hl;
+	w->nextents = 1;
+	if (data) {
+		x[1].kind = EXTENT_VAR;
+		x[1].offset = (uint64_t)hl;
+		x[1].length = data;
+		x[1].var = var;
+		w->nextents = 2;
+	}
+	return 0;
+}
+
+int view_build(struct cat_dataset *ds)
+{
+	char name[CATALOG_NAME_MAX + 8];
+	int rc = 0;
+
+	view_clear(ds);
+	ds->views = calloc((size_t)ds->nvars + 1, sizeof(*ds->views));
+	if (!ds->views)
+		return -ENOMEM;
+	if (ds->nvars == 1) {
+		snprintf(name, sizeof(name), "%s.npy", ds->name);
+		return add_npy(ds, 0, name, 0);
+	}
+	for (int i = 0; i < ds->nvars && !rc; i++) {
+		if (ds->vars[i].ndim < 2)
+			continue;
+		snprintf(name, sizeof(name), "%s.npy", ds->vars[i].name);
+		rc = add_npy(ds, i, name, 1);
+	}
+	return rc;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Virtual files of a dataset: their names, sizes and extents, built at import. */
+#ifndef CUBEFS_INGEST_VIEW_H
+#define CUBEFS_INGEST_VIEW_H
+
+#include "catalog/catalog.h"
+
+/*
+ * Adds the views of ds (replacing any it has): "<dataset>.npy" for a
+ * dataset of one variable, else "<variable>.npy" inside the dataset's
+ * directory for each variable of 2 or more dims. Each .npy view is a
+ * v1.0 header padded to 64 bytes, then the variable's elements,
+ * little-endian. Returns 0 or a negative errno.
+ */
+int view_build(struct cat_dataset *ds);
+
+/* Frees the views of ds. */
+void view_clear(struct cat_dataset *ds);
+
+#endif

@@ -1,0 +1,21 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs the Debian 12 packages cubefs builds, tests and demos with (only what is missing).
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config git
+libfuse3-dev fuse3 libavcodec-dev libavutil-dev libsqlite3-dev liblz4-dev
+zlib1g-dev libnetcdf-dev libcmocka-dev netcdf-bin gdal-bin valgrind
+python3-numpy python3-netcdf4 python3-xarray python3-scipy"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+fi

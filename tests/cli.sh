@@ -1,0 +1,86 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The cubefs command as a user runs it: import, ls, info, export, verify, and bad input.
+set -u
+CUBEFS=${CUBEFS:-./cubefs}
+DATA=${CUBEFS_TEST_DATA:-data}
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/cubefs-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+refuse() { desc=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then bad "$desc (accepted)"; else
+	if [ "$(wc -l <"$T/err")" -ge 1 ] && ! grep -qi 'segmentation\|abort' "$T/err"; then ok; else bad "$desc (no clear error)"; fi; fi; }
+
+S=$T/store
+L=$DATA/landsat8_ny2018_p013r032_11band.npy
+
+check "import creates the store" $CUBEFS import -q "$S" "$L" --name landsat8
+check "store layout" test -f "$S/catalog.db" -a -d "$S/packs" -a -d "$S/staging"
+check "import with options" $CUBEFS import -q "$S" "$L" --name l264 --codec x264 --bits 10 --crf 12 --gop 4
+check "import lossless" $CUBEFS import -q "$S" "$L" --name exact --lossless
+$CUBEFS ls "$S" >"$T/ls" || bad "ls"
+check "ls lists datasets" grep -q '^landsat8 .*(8, 11, 77, 76).*uint16.*x265' "$T/ls"
+check "ls lists lossless" grep -q '^exact .*ffv1.*exact' "$T/ls"
+$CUBEFS info "$S" landsat8 --gops >"$T/info" || bad "info"
+check "info shows streams" grep -q 'stream 10: planes 10-10, x265, 12 bits, gray' "$T/info"
+check "info shows quantization" grep -q 'scale .* offset ' "$T/info"
+check "export" $CUBEFS export "$S" exact "$T/exact.npy"
+check "lossless export equals source" cmp -s "$T/exact.npy" "$L"
+$CUBEFS export "$S" landsat8 - >"$T/stdout.npy" || bad "export to stdout"
+$CUBEFS export "$S" landsat8 "$T/l.npy" || bad "export lossy"
+check "export to stdout equals export to file" cmp -s "$T/stdout.npy" "$T/l.npy"
+check "verify lossless" sh -c "$CUBEFS verify '$S' exact '$L' | grep -q 'PSNR exact'"
+$CUBEFS verify "$S" landsat8 "$L" >"$T/verify" || bad "verify lossy"
+check "verify reports PSNR" grep -q 'PSNR [0-9.]* dB, max abs error' "$T/verify"
+if [ -x "$PY" ] && $PY -c 'import numpy' 2>/dev/null; then
+	check "numpy loads the export" $PY -c "
+import numpy as np, sys
+a = np.load('$T/l.npy'); b = np.load('$L')
+assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype)
+d = np.abs(a.astype(float) - b.astype(float))
+rng = float(b.max()) - float(b.min())
+psnr = 20*np.log10(rng) - 10*np.log10((d**2).mean())
+assert psnr > 40, psnr
+"
+	check "header is v1.0 and 64-byte aligned" $PY -c "
+import numpy as np
+f = open('$T/l.npy', 'rb'); assert np.lib.format.read_magic(f) == (1, 0)
+np.lib.format.read_array_header_1_0(f); assert f.tell() % 64 == 0, f.tell()
+"
+fi
+
+# bad input: a clear one-line error, a non-zero exit, the store unchanged
+sum_before=$(ls "$S/packs" | wc -l; $CUBEFS ls "$S" | md5sum)
+refuse "taken name" $CUBEFS import -q "$S" "$L" --name landsat8
+refuse "name with /" $CUBEFS import -q "$S" "$L" --name a/b
+refuse "name .." $CUBEFS import -q "$S" "$L" --name ..
+refuse "name with control character" $CUBEFS import -q "$S" "$L" --name "$(printf 'a\tb')"
+head -c 2000 "$L" >"$T/trunc.npy"
+refuse "truncated npy" $CUBEFS import -q "$S" "$T/trunc.npy"
+printf 'not an array' >"$T/junk.npy"
+refuse "not an npy" $CUBEFS import -q "$S" "$T/junk.npy"
+refuse "missing file" $CUBEFS import -q "$S" "$T/nope.npy"
+refuse "unknown codec" $CUBEFS import -q "$S" "$L" --codec mpeg2 --name z
+refuse "bad bits" $CUBEFS import -q "$S" "$L" --bits 9 --name z
+refuse "16 bits in x265" $CUBEFS import -q "$S" "$L" --bits 16 --codec x265 --name z
+if [ -x "$PY" ] && $PY -c 'import numpy' 2>/dev/null; then
+	$PY -c "import numpy as np; np.save('$T/c.npy', np.zeros((2,3,4), 'c8')); np.save('$T/f.npy', np.asfortranarray(np.zeros((2,3,4), 'f4'))); np.save('$T/b.npy', np.zeros((2,3,4), bool))"
+	refuse "complex dtype" $CUBEFS import -q "$S" "$T/c.npy"
+	refuse "fortran order" $CUBEFS import -q "$S" "$T/f.npy"
+	refuse "bool dtype" $CUBEFS import -q "$S" "$T/b.npy"
+fi
+mkdir "$T/photos" && echo x >"$T/photos/cat.jpg"
+refuse "directory that is not a store" $CUBEFS import -q "$T/photos" "$L"
+check "foreign directory untouched" test ! -e "$T/photos/catalog.db"
+refuse "ls of a non-store" $CUBEFS ls "$T/photos"
+refuse "info of unknown dataset" $CUBEFS info "$S" nope
+refuse "export of unknown dataset" $CUBEFS export "$S" nope "$T/x.npy"
+sum_after=$(ls "$S/packs" | wc -l; $CUBEFS ls "$S" | md5sum)
+check "store unchanged by bad input" test "$sum_before" = "$sum_after"
+
+echo "cli: $pass passed, $fails failed"
+[ "$fails" = 0 ]

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of lz4 blocks: round trip, and refusal of corrupt or mismatched blocks. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "codec/block.h"
+
+static void block_roundtrip(void **state)
+{
+	size_t n = 1 << 20;
+	uint8_t *src = malloc(n), *dst = malloc(n), *blk;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		src[i] = (uint8_t)((i * 7) ^ (i >> 9));
+	assert_int_equal(codec_block_pack(src, n, &blk, &len), 0);
+	assert_int_equal(codec_block_raw_size(blk, len), (ssize_t)n);
+	assert_int_equal(codec_block_unpack(blk, len, dst, n), 0);
+	assert_memory_equal(src, dst, n);
+	free(blk);
+	assert_int_equal(codec_block_pack(src, 0, &blk, &len), 0);
+	assert_int_equal(codec_block_unpack(blk, len, dst, 0), 0);
+	free(blk);
+	free(src);
+	free(dst);
+}
+
+static void block_refuses_corruption(void **state)
+{
+	uint8_t src[4096], dst[4096], *blk;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i % 251);
+	assert_int_equal(codec_block_pack(src, sizeof(src), &blk, &len), 0);
+	/* another expected size */
+	assert_int_equal(codec_block_unpack(blk, len, dst, 4095), -EIO);
+	/* truncated at every length */
+	for (size_t cut = 0; cut < len; cut++) {
+		memset(dst, 0xaa, sizeof(dst));
+		if (codec_block_unpack(blk, cut, dst, sizeof(dst)) == 0)
+			fail_msg("truncated block at %zu accepted", cut);
+		for (size_t i = 0; i < sizeof(dst); i++)
+			assert_int_equal(dst[i], 0);
+	}
+	/* bad magic */
+	blk[0] = 'X';
+	assert_int_equal(codec_block_unpack(blk, len, dst, sizeof(dst)), -EIO);
+	assert_int_equal(codec_block_raw_size(blk, len), -EIO);
+	free(blk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(block_roundtrip),
+		cmocka_unit_test(block_refuses_corruption),
+	};
+
+	return cmocka_run_group_tests_name("block", tests, NULL, NULL);
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of the decoded-GOP cache: hits, LRU eviction by bytes, one decode for many waiters, failures. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fs/cache.h"
+
+static int loads;
+
+static int load_fill(void *arg, void *dst, size_t size)
+{
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	memset(dst, (int)(intptr_t)arg, size);
+	return 0;
+}
+
+static void cache_hit_after_miss(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+	struct cache_stats st;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(1000, &c), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, load_fill, (void *)7, &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 7);
+	cache_put(c, e);
+	assert_int_equal(cache_get(c, 1, 2, 100, load_fill, (void *)9, &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 7);
+	cache_put(c, e);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.hits, 1);
+	assert_int_equal(st.misses, 1);
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(st.bytes, 100);
+	assert_int_equal(loads, 1);
+	cache_free(c);
+}
+
+static void cache_evicts_lru_within_budget(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e, *held;
+	struct cache_stats st;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(300, &c), 0);
+	for (int k = 0; k < 3; k++) {
+		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, load_fill,
+					   (void *)1, &e), 0);
+		cache_put(c, e);
+	}
+	/* touch 0 so that 1 is the least recently used */
+	assert_int_equal(cache_get(c, 1, 0, 100, load_fill, (void *)1, &e), 0);
+	cache_put(c, e);
+	assert_int_equal(cache_get(c, 1, 3, 100, load_fill, (void *)1, &e), 0);
+	cache_put(c, e);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.evictions, 1);
+	assert_true(st.bytes <= 300);
+	loads = 0;
+	assert_int_equal(cache_get(c, 1, 0, 100, load_fill, (void *)1, &e), 0);
+	cache_put(c, e);
+	assert_int_equal(loads, 0);             /* 0 stayed */
+	assert_int_equal(cache_get(c, 1, 1, 100, load_fill, (void *)1, &e), 0);
+	cache_put(c, e);
+	assert_int_equal(loads, 1);             /* 1 was evicted */
+	/* a referenced entry is never evicted */
+	assert_int_equal(cache_get(c, 2, 0, 250, load_fill, (void *)5, &held), 0);
+	for (int k = 10; k < 20; k++) {
+		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, load_fill,
+					   (void *)1, &e), 0);
+		cache_put(c, e);
+	}
+	assert_int_equal(((const uint8_t *)cache_entry_data(held))[249], 5);
+	cache_put(c, held);
+	cache_get_stats(c, &st);
+	assert_true(st.bytes <= 300);
+	cache_free(c);
+}
+
+static int load_slow(void *arg, void *dst, size_t size)
+{
+	(void)arg;
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	usleep(100000);
+	memset(dst, 3, size);
+	return 0;
+}
+
+static void *reader(void *arg)
+{
+	struct cache *c = arg;
+	struct cache_entry *e;
+
+	if (cache_get(c, 4, 4, 64, load_slow, NULL, &e))
+		return (void *)1;
+	if (((const uint8_t *)cache_entry_data(e))[63] != 3)
+		return (void *)1;
+	cache_put(c, e);
+	return NULL;
+}
+
+static void cache_one_decode_for_concurrent_readers(void **state)
+{
+	struct cache *c;
+	struct cache_stats st;
+	pthread_t t[8];
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(1 << 20, &c), 0);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, reader, c);
+	for (int i = 0; i < 8; i++) {
+		void *ret;
+
+		pthread_join(t[i], &ret);
+		assert_null(ret);
+	}
+	assert_int_equal(loads, 1);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.decodes, 1);
+	cache_free(c);
+}
+
+static int load_fail(void *arg, void *dst, size_t size)
+{
+	(void)arg;
+	(void)dst;
+	(void)size;
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	return -EIO;
+}
+
+static void cache_failure_is_remembered(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+	struct cache_stats st;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(1000, &c), 0);
+	assert_int_equal(cache_get(c, 9, 9, 10, load_fail, NULL, &e), -EIO);
+	assert_null(e);
+	assert_int_equal(cache_get(c, 9, 9, 10, load_fail, NULL, &e), -EIO);
+	assert_int_equal(loads, 1);
+	/* other keys still work */
+	assert_int_equal(cache_get(c, 9, 8, 10, load_fill, (void *)2, &e), 0);
+	cache_put(c, e);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.errors, 1);
+	cache_invalidate(c, 9);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.bytes, 0);
+	cache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cache_hit_after_miss),
+		cmocka_unit_test(cache_evicts_lru_within_budget),
+		cmocka_unit_test(cache_one_decode_for_concurrent_readers),
+		cmocka_unit_test(cache_failure_is_remembered),
+	};
+
+	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
+}

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of the catalog: create, insert, load, rollback, version and corruption checks. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <cmocka.h>
+
+#include "catalog/catalog.h"
+#include "catalog/pack.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/cubefs-cat-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* A small dataset: one variable of 5 frames x 2 planes x 3 x 4, 2 GOPs. */
+static struct cat_dataset *make_ds(const char *name, int64_t pack)
+{
+	struct cat_dataset *ds = calloc(1, sizeof(*ds));
+	struct cat_var *v;
+	static const uint64_t shape[] = { 5, 2, 3, 4 };
+
+	ds->name = strdup(name);
+	ds->source = strdup("/nowhere/x.npy");
+	ds->created = ds->mtime = 1234567890123456789LL;
+	ds->ndims = 1;
+	ds->dims = calloc(1, sizeof(*ds->dims));
+	ds->dims[0].name = strdup("time");
+	ds->dims[0].len = 5;
+	ds->dims[0].unlimited = 1;
+	ds->nattrs = 1;
+	ds->attrs = calloc(1, sizeof(*ds->attrs));
+	ds->attrs[0].name = strdup("title");
+	ds->attrs[0].type = 2;
+	ds->attrs[0].len = 5;
+	ds->attrs[0].data = strdup("hello");
+	ds->nvars = 1;
+	ds->vars = v = calloc(1, sizeof(*v));
+	v->name = strdup("x");
+	v->dtype = DTYPE_F32;
+	v->ndim = 4;
+	v->shape = malloc(sizeof(shape));
+	memcpy(v->shape, shape, sizeof(shape));
+	v->dimids = calloc(4, sizeof(int));
+	v->dimids[1] = v->dimids[2] = v->dimids[3] = -1;
+	v->storage = VAR_STORE_VIDEO;
+	v->nframes = 5;
+	v->nplanes = 2;
+	v->height = 3;
+	v->width = 4;
+	v->psnr = 51.5;
+	v->max_err = 0.25;
+	v->has_fill = 1;
+	memcpy(v->fill, &(float){ 1e36f }, 4);
+	v->nstreams = 2;
+	v->streams = calloc(2, sizeof(*v->streams));
+	for (int s = 0; s < 2; s++) {
+		struct cat_stream *st = &v->streams[s];
+
+		st->first_plane = s;
+		st->nplanes = 1;
+		st->codec = 1;
+		st->bits = 12;
+		st->width = 4;
+		st->height = 3;
+		st->crf = 10;
+		st->gop_len = 3;
+		st->ngops = 2;
+		st->gops = calloc(2, sizeof(*st->gops));
+		for (int g = 0; g < 2; g++) {
+			struct cat_gop *gp = &st->gops[g];
+
+			gp->first_frame = (uint32_t)g * 3;
+			gp->nframes = g ? 2 : 3;
+			gp->pack_id = pack;
+			gp->offset = (uint64_t)(s * 2 + g) * 100;
+			gp->length = 100;
+			gp->npkt = 2;
+			gp->pkt_sizes = malloc(8);
+			gp->pkt_sizes[0] = 60;
+			gp->pkt_sizes[1] = 40;
+			gp->checksum = 0xdeadbeef;
+			gp->quant = calloc(1, sizeof(*gp->quant));
+			gp->quant[0] = (struct codec_quant){ 0.1, -3, -3, 406.5 };
+		}
+	}
+	v->nmasks = 1;
+	v->masks = calloc(1, sizeof(*v->masks));
+	v->masks[0] = (struct cat_mask){ 0, 3, pack, 400, 20 };
+	ds->nviews = 1;
+	ds->views = calloc(1, sizeof(*ds->views));
+	ds->views[0].name = strdup("x.npy");
+	ds->views[0].kind = VIEW_NPY;
+	ds->views[0].size = 64 + 5 * 2 * 3 * 4 * 4;
+	ds->views[0].nextents = 2;
+	ds->views[0].extents = calloc(2, sizeof(struct cat_extent));
+	ds->views[0].extents[0] = (struct cat_extent){ .offset = 0,
+		.length = 64, .kind = EXTENT_BYTES, .bytes = calloc(1, 64) };
+	ds->views[0].extents[1] = (struct cat_extent){ .offset = 64,
+		.length = 480, .kind = EXTENT_VAR, .var = 0 };
+	return ds;
+}
+
+static void insert(struct catalog *c, struct cat_dataset *ds, int64_t *pack)
+{
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_pack_add(c, "a.pack", 500, pack), 0);
+	assert_int_equal(catalog_dataset_insert(c, ds), 0);
+	assert_int_equal(catalog_commit(c), 0);
+}
+
+static void catalog_create_insert_load(void **state)
+{
+	struct catalog *c;
+	struct cat_dataset *ds = make_ds("cube", 1), *got;
+	int64_t pack;
+	char name[64];
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	insert(c, ds, &pack);
+	assert_int_equal(catalog_dataset_exists(c, "cube"), 1);
+	assert_int_equal(catalog_dataset_exists(c, "nope"), 0);
+	assert_int_equal(catalog_pack_name(c, pack, name, sizeof(name)), 0);
+	assert_string_equal(name, "a.pack");
+	catalog_free(c);
+
+	assert_int_equal(catalog_open(dir, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(catalog_dataset_load(c, "cube", &got), 0);
+	assert_string_equal(got->name, "cube");
+	assert_true(got->created == 1234567890123456789LL);
+	assert_int_equal(got->ndims, 1);
+	assert_int_equal(got->dims[0].unlimited, 1);
+	assert_int_equal(got->nattrs, 1);
+	assert_memory_equal(got->attrs[0].data, "hello", 5);
+	assert_int_equal(got->nvars, 1);
+	assert_int_equal(got->vars[0].ndim, 4);
+	assert_true(got->vars[0].shape[1] == 2);
+	assert_true(got->vars[0].psnr == 51.5);
+	assert_int_equal(got->vars[0].has_fill, 1);
+	assert_int_equal(got->vars[0].nstreams, 2);
+	assert_int_equal(got->vars[0].streams[1].ngops, 2);
+	assert_int_equal(got->vars[0].streams[1].gops[1].nframes, 2);
+	assert_int_equal(got->vars[0].streams[1].gops[1].pkt_sizes[1], 40);
+	assert_true(got->vars[0].streams[0].gops[0].quant[0].scale == 0.1);
+	assert_true(got->vars[0].streams[0].gops[0].checksum == 0xdeadbeef);
+	assert_int_equal(got->vars[0].nmasks, 1);
+	assert_int_equal(got->nviews, 1);
+	assert_int_equal(got->views[0].nextents, 2);
+	assert_true(got->views[0].size == 544);
+	catalog_dataset_free(got);
+	assert_int_equal(catalog_dataset_load(c, "nope", &got), -ENOENT);
+	assert_null(got);
+	catalog_free(c);
+	catalog_dataset_free(ds);
+}
+
+static void catalog_rollback_leaves_nothing(void **state)
+{
+	struct catalog *c;
+	struct cat_dataset *ds = make_ds("rolled", 1);
+	struct cat_dataset **all;
+	int64_t pack;
+	int n;
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_pack_add(c, "b.pack", 1, &pack), 0);
+	assert_int_equal(catalog_dataset_insert(c, ds), 0);
+	catalog_rollback(c);
+	assert_int_equal(catalog_dataset_exists(c, "rolled"), 0);
+	assert_int_equal(catalog_dataset_load_all(c, &all, &n), 0);
+	assert_int_equal(n, 0);
+	catalog_dataset_free_all(all, n);
+	/* a taken name fails inside the transaction */
+	catalog_dataset_free(ds);
+	ds = make_ds("dup", 1);
+	insert(c, ds, &pack);
+	catalog_dataset_free(ds);
+	ds = make_ds("dup", 1);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_dataset_insert(c, ds), -EEXIST);
+	catalog_rollback(c);
+	catalog_dataset_free(ds);
+	catalog_free(c);
+}
+
+static void catalog_refuses_foreign_dirs(void **state)
+{
+	struct catalog *c;
+	char sub[128], path[160];
+	FILE *f;
+	sqlite3 *db;
+
+	(void)state;
+	/* a directory with other files is not made a store */
+	snprintf(sub, sizeof(sub), "%s/other", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", sub);
+	f = fopen(path, "w");
+	fputs("x", f);
+	fclose(f);
+	assert_int_equal(catalog_open(sub, CATALOG_CREATE, &c), -EINVAL);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/catalog.db", sub);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* no store at all */
+	assert_int_equal(catalog_open(sub, 0, &c), -EINVAL);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_int_equal(catalog_open(path, 0, &c), -ENOENT);
+	/* another schema version */
+	snprintf(sub, sizeof(sub), "%s/old", dir);
+	assert_int_equal(catalog_open(sub, CATALOG_CREATE, &c), 0);
+	catalog_free(c);
+	snprintf(path, sizeof(path), "%s/catalog.db", sub);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value='99' WHERE "
+				      "key='schema_version'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(catalog_open(sub, 0, &c), -EPROTO);
+	/* an SQLite file that is not a catalog */
+	snprintf(sub, sizeof(sub), "%s/sql", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/catalog.db", sub);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	assert_int_equal(catalog_open(sub, 0, &c), -EINVAL);
+}
+
+static void catalog_detects_corrupt_rows(void **state)
+{
+	struct catalog *c;
+	struct cat_dataset *ds = make_ds("bad", 1), *got;
+	char path[160];
+	int64_t pack;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	insert(c, ds, &pack);
+	catalog_dataset_free(ds);
+	catalog_free(c);
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* a GOP that no longer starts where the previous ended */
+	assert_int_equal(sqlite3_exec(db, "UPDATE gop SET first_frame=4 WHERE "
+				      "first_frame=3", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(catalog_open(dir, 0, &c), 0);
+	assert_int_equal(catalog_dataset_load(c, "bad", &got), -EUCLEAN);
+	catalog_free(c);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_exec(db, "UPDATE gop SET first_frame=3 WHERE first_frame=4;"
+		     "UPDATE variable SET shape='5,2,3'", NULL, NULL, NULL);
+	sqlite3_close(db);
+	assert_int_equal(catalog_open(dir, 0, &c), 0);
+	assert_int_equal(catalog_dataset_load(c, "bad", &got), -EUCLEAN);
+	catalog_free(c);
+}
+
+static void catalog_names_validated(void **state)
+{
+	char longname[300];
+
+	(void)state;
+	assert_int_equal(catalog_name_valid("t2m"), 0);
+	assert_int_equal(catalog_name_valid("ERA5 t2m-2019.03"), 0);
+	assert_int_equal(catalog_name_valid(""), -EINVAL);
+	assert_int_equal(catalog_name_valid("."), -EINVAL);
+	assert_int_equal(catalog_name_valid(".."), -EINVAL);
+	assert_int_equal(catalog_name_valid("a/b"), -EINVAL);
+	assert_int_equal(catalog_name_valid("../x"), -EINVAL);
+	assert_int_equal(catalog_name_valid("a\nb"), -EINVAL);
+	assert_int_equal(catalog_name_valid("a\x7f"), -EINVAL);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	assert_int_equal(catalog_name_valid(longname), -EINVAL);
+	assert_int_equal(pack_name_valid("1a-2-3.pack"), 0);
+	assert_int_equal(pack_name_valid("../1.pack"), -EINVAL);
+	assert_int_equal(pack_name_valid("x/1.pack"), -EINVAL);
+	assert_int_equal(pack_name_valid("catalog.db"), -EINVAL);
+}
+
+static void pack_append_sync_read(void **state)
+{
+	struct pack_writer *w;
+	struct pack_reader *r;
+	uint64_t off1, off2;
+	char buf[8], name[64];
+	char packs[128];
+
+	(void)state;
+	snprintf(packs, sizeof(packs), "%s/packs", dir);
+	mkdir(packs, 0700);
+	assert_int_equal(pack_writer_new(dir, &w), 0);
+	assert_int_equal(pack_append(w, "hello", 5, &off1), 0);
+	assert_int_equal(pack_append(w, "world", 5, &off2), 0);
+	assert_true(off1 == 0 && off2 == 5);
+	assert_int_equal(pack_writer_sync(w), 0);
+	snprintf(name, sizeof(name), "%s", pack_writer_name(w));
+	pack_writer_free(w, 1);
+	assert_int_equal(pack_reader_new(dir, &r), 0);
+	assert_int_equal(pack_reader_add(r, 7, name), 0);
+	assert_int_equal(pack_pread(r, 7, buf, 5, 5), 0);
+	assert_memory_equal(buf, "world", 5);
+	assert_int_equal(pack_pread(r, 7, buf, 8, 5), -EIO);    /* short */
+	assert_int_equal(pack_pread(r, 8, buf, 1, 0), -EIO);    /* unknown */
+	assert_int_equal(pack_reader_add(r, 9, "../../etc.pack"), -EINVAL);
+	pack_reader_free(r);
+	/* a writer freed without keep leaves no file */
+	assert_int_equal(pack_writer_new(dir, &w), 0);
+	snprintf(name, sizeof(name), "%s/packs/%s", dir, pack_writer_name(w));
+	pack_writer_free(w, 0);
+	assert_int_not_equal(access(name, F_OK), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(catalog_create_insert_load,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(catalog_rollback_leaves_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(catalog_refuses_foreign_dirs,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(catalog_detects_corrupt_rows,
+						setup, teardown),
+		cmocka_unit_test(catalog_names_validated),
+		cmocka_unit_test_setup_teardown(pack_append_sync_read, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of quantization, masks and smooth filling of masked positions. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "codec/mask.h"
+#include "codec/quant.h"
+#include "codec/gop.h"
+
+static void quant_roundtrip_within_half_step(void **state)
+{
+	static const int depths[] = { 8, 10, 12, 16 };
+	double v[1000], back[1000];
+	uint16_t s[1000];
+
+	(void)state;
+	for (int i = 0; i < 1000; i++)
+		v[i] = 250.0 + 40.0 * sin(i * 0.37) + i * 1e-3;
+	for (size_t d = 0; d < 4; d++) {
+		struct codec_quant q;
+		double worst = 0;
+
+		codec_quant_fit(v, NULL, 1000, depths[d], &q);
+		codec_quantize(&q, depths[d], v, s, 1000);
+		codec_dequantize(&q, s, DTYPE_F64, back, 1000);
+		for (int i = 0; i < 1000; i++) {
+			assert_true(s[i] < (1u << depths[d]));
+			worst = fmax(worst, fabs(back[i] - v[i]));
+		}
+		assert_true(worst <= q.scale / 2 * (1 + 1e-9));
+		assert_true(q.min == q.offset);
+	}
+}
+
+static void quant_full_range_used(void **state)
+{
+	double v[] = { -3.5, 0, 7.25, 1 };
+	uint16_t s[4];
+	struct codec_quant q;
+
+	(void)state;
+	codec_quant_fit(v, NULL, 4, 12, &q);
+	codec_quantize(&q, 12, v, s, 4);
+	assert_int_equal(s[0], 0);
+	assert_int_equal(s[2], 4095);
+	assert_true(q.min == -3.5 && q.max == 7.25);
+}
+
+static void quant_ignores_masked_and_nan(void **state)
+{
+	double v[] = { 1e36, 2, NAN, 4, 1e36 };
+	uint8_t m[] = { 1, 0, 0, 0, 1 };
+	struct codec_quant q;
+
+	(void)state;
+	codec_quant_fit(v, m, 5, 8, &q);
+	assert_true(q.min == 2 && q.max == 4);
+}
+
+static void quant_constant_plane(void **state)
+{
+	double v[] = { 5, 5, 5 }, back[3];
+	uint16_t s[3];
+	struct codec_quant q;
+
+	(void)state;
+	codec_quant_fit(v, NULL, 3, 12, &q);
+	codec_quantize(&q, 12, v, s, 3);
+	codec_dequantize(&q, s, DTYPE_F64, back, 3);
+	for (int i = 0; i < 3; i++)
+		assert_true(back[i] == 5);
+}
+
+static void quant_exact_integers(void **state)
+{
+	double v[] = { 100, 101, 1123, 4195 }, frac[] = { 1.5, 2 };
+	uint16_t s[4], back[4];
+	struct codec_quant q;
+
+	(void)state;
+	assert_int_equal(codec_quant_fit_exact(v, NULL, 4, 12, &q), 0);
+	assert_int_equal(codec_quant_exact_bits(&q), 12);
+	codec_quantize(&q, 12, v, s, 4);
+	codec_dequantize(&q, s, DTYPE_U16, back, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(back[i], (uint16_t)v[i]);
+	assert_int_equal(codec_quant_fit_exact(v, NULL, 4, 10, &q), -ERANGE);
+	assert_int_equal(codec_quant_fit_exact(frac, NULL, 2, 8, &q), -ERANGE);
+}
+
+static void quant_dequantize_clamps_integers(void **state)
+{
+	struct codec_quant q = { .scale = 1, .offset = 250 };
+	uint16_t s[] = { 0, 5, 10 };
+	uint8_t out[3];
+	int8_t out8[3];
+
+	(void)state;
+	codec_dequantize(&q, s, DTYPE_U8, out, 3);
+	assert_int_equal(out[0], 250);
+	assert_int_equal(out[1], 255);
+	assert_int_equal(out[2], 255);
+	q.offset = -130;
+	codec_dequantize(&q, s, DTYPE_I8, out8, 3);
+	assert_int_equal(out8[0], -128);
+	assert_int_equal(out8[2], -120);
+}
+
+static void quant_fill_masked_is_smooth(void **state)
+{
+	double p[3 * 4] = { 1, 0, 3, 0,
+			    0, 0, 0, 0,
+			    5, 6, 0, 8 };
+	uint8_t m[3 * 4] = { 0, 1, 0, 1,
+			     1, 1, 1, 1,
+			     0, 0, 1, 0 };
+
+	(void)state;
+	codec_fill_masked(p, m, 4, 3);
+	assert_true(p[1] == 2);         /* between 1 and 3 */
+	assert_true(p[3] == 3);         /* extends the last valid */
+	assert_true(p[10] == 7);        /* between 6 and 8 */
+	assert_true(p[4] == 5 || p[4] == 1);    /* an empty row copies one */
+	for (int i = 0; i < 12; i++)
+		assert_false(isnan(p[i]));
+}
+
+static void mask_roundtrip(void **state)
+{
+	size_t n = 10007;
+	uint8_t *c = malloc(n), *back = malloc(n), *blk;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		c[i] = i % 97 == 0 ? MASK_NAN : i % 13 == 0 ? MASK_FILL : 0;
+	assert_int_equal(codec_mask_pack(c, n, &blk, &len), 0);
+	assert_true(len < n / 4);
+	assert_int_equal(codec_mask_unpack(blk, len, back, n), 0);
+	assert_memory_equal(c, back, n);
+	assert_int_equal(codec_mask_count(back, n), codec_mask_count(c, n));
+	/* wrong count and corruption are refused, output all valid */
+	assert_int_equal(codec_mask_unpack(blk, len, back, n - 1), -EIO);
+	assert_int_equal(codec_mask_count(back, n - 1), 0);
+	blk[len / 2] ^= 0x5a;
+	blk[len - 1] ^= 0xff;
+	if (codec_mask_unpack(blk, len, back, n))
+		assert_int_equal(codec_mask_count(back, n), 0);
+	assert_int_equal(codec_mask_unpack(blk, 5, back, n), -EIO);
+	free(blk);
+	free(c);
+	free(back);
+}
+
+static void mask_apply_restores_nan_and_fill(void **state)
+{
+	uint8_t c[] = { 0, MASK_NAN, MASK_FILL, 0 };
+	float v[] = { 1, 2, 3, 4 }, fill = 1e36f;
+	int16_t iv[] = { 1, 2, 3, 4 }, ifill = -32767;
+
+	(void)state;
+	codec_mask_apply(c, 4, DTYPE_F32, &fill, v);
+	assert_true(v[0] == 1 && isnan(v[1]) && v[2] == 1e36f && v[3] == 4);
+	codec_mask_apply(c, 4, DTYPE_I16, &ifill, iv);
+	assert_true(iv[1] == -32767 && iv[2] == -32767 && iv[3] == 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(quant_roundtrip_within_half_step),
+		cmocka_unit_test(quant_full_range_used),
+		cmocka_unit_test(quant_ignores_masked_and_nan),
+		cmocka_unit_test(quant_constant_plane),
+		cmocka_unit_test(quant_exact_integers),
+		cmocka_unit_test(quant_dequantize_clamps_integers),
+		cmocka_unit_test(quant_fill_masked_is_smooth),
+		cmocka_unit_test(mask_roundtrip),
+		cmocka_unit_test(mask_apply_restores_nan_and_fill),
+	};
+
+	return cmocka_run_group_tests_name("quant", tests, NULL, NULL);
+}
