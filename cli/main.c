@@ -6,6 +6,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "codec/log.h"
+#include "fs/ll.h"
 
 static const struct {
 	const char *name;
@@ -16,6 +17,8 @@ static const struct {
 	{ "ls", cmd_ls, "ls STORE                     list datasets: shape, dtype, codec, ratio, PSNR" },
 	{ "info", cmd_info, "info STORE NAME [--gops]     everything about a dataset" },
 	{ "export", cmd_export, "export STORE NAME OUT.npy    write the decoded array ('-' for stdout)" },
+	{ "mount", cmd_mount, "mount STORE DIR [-o cache_size=512M] [-f]  serve STORE's datasets as files" },
+	{ "stats", cmd_stats, "stats MOUNTPOINT             the decoded-frame cache's counters" },
 	{ "verify", cmd_verify, "verify STORE NAME ORIG.npy   compare with the original: PSNR, max error, bpv" },
 };
 
@@ -44,6 +47,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
+	/* mount.fuse3 runs "cubefs SOURCE DIR -o OPTS" for type fuse.cubefs */
+	if (argc >= 3 && argv[1][0] != '-' && strchr(argv[1], '/'))
+		return ll_mount_main(argc, argv);
 	fprintf(stderr, "cubefs: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

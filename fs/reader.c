@@ -344,7 +344,7 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 				rc = reader_read_elems(r, ds, x->var, e0, 1,
 						       x->big_endian, tmp);
 				if (rc)
-					return done ? (ssize_t)done : rc;
+					return rc;
 				memcpy(out + done, tmp + skip, part);
 				cnt = part;
 			} else {
@@ -353,7 +353,7 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 						       cnt / isz, x->big_endian,
 						       out + done);
 				if (rc)
-					return done ? (ssize_t)done : rc;
+					return rc;
 			}
 		}
 		done += cnt;

@@ -7,7 +7,7 @@
 
 #include "catalog/catalog.h"
 
-#define IMPORT_DEFAULT_CRF 10
+#define IMPORT_DEFAULT_CRF 14
 #define IMPORT_DEFAULT_GOP 16
 #define IMPORT_DEFAULT_BITS 12
 

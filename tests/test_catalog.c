@@ -29,7 +29,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
+	char cmd[160];
 
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -313,7 +313,7 @@ static void pack_append_sync_read(void **state)
 	struct pack_writer *w;
 	struct pack_reader *r;
 	uint64_t off1, off2;
-	char buf[8], name[64];
+	char buf[8], name[256];
 	char packs[128];
 
 	(void)state;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of quantization, masks and smooth filling of masked positions. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>

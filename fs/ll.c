@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* The only file that answers FUSE requests: core results become fuse_reply_* calls. */
+#define FUSE_USE_VERSION 312
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "fs/fs.h"
+#include "fs/ll.h"
+#include "fs/ll_int.h"
+
+#define TIMEOUT 86400.0
+#define MAX_READ (1u << 20)
+
+static struct fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void to_stat(const struct fs_attr *a, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = a->ino;
+	st->st_mode = a->is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	st->st_nlink = a->nlink;
+	st->st_size = (off_t)a->size;
+	st->st_blksize = 1 << 20;
+	st->st_blocks = (blkcnt_t)((a->size + 511) / 512);
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_mtim.tv_sec = a->mtime / 1000000000;
+	st->st_mtim.tv_nsec = a->mtime % 1000000000;
+	st->st_atim = st->st_ctim = st->st_mtim;
+}
+
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->capable & FUSE_CAP_ASYNC_READ)
+		conn->want |= FUSE_CAP_ASYNC_READ;
+	conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
+	conn->max_read = MAX_READ;
+	conn->max_readahead = MAX_READ;
+}
+
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	struct fs_attr a;
+	int rc = fs_lookup(fs_of(req), parent, name, &a);
+
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.ino = a.ino;
+	e.attr_timeout = TIMEOUT;
+	e.entry_timeout = TIMEOUT;
+	to_stat(&a, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fs_attr a;
+	struct stat st;
+	int rc = fs_getattr(fs_of(req), ino, &a);
+
+	(void)fi;
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	to_stat(&a, &st);
+	fuse_reply_attr(req, &st, TIMEOUT);
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs_attr a;
+	int rc = fs_getattr(fs_of(req), ino, &a);
+
+	if (!rc && a.is_dir)
+		rc = -EISDIR;
+	if (!rc && (fi->flags & O_ACCMODE) != O_RDONLY)
+		rc = -EROFS;
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	char *buf;
+	ssize_t n;
+
+	(void)fi;
+	if (size > MAX_READ)
+		size = MAX_READ;
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = fs_read(fs_of(req), ino, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+struct dirbuf {
+	fuse_req_t req;
+	char *buf;
+	size_t size, cap;
+};
+
+static int add_entry(void *arg, const char *name, const struct fs_attr *a,
+		     off_t next)
+{
+	struct dirbuf *d = arg;
+	struct stat st;
+	size_t need;
+
+	to_stat(a, &st);
+	need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
+	if (d->size + need > d->cap)
+		return 1;
+	fuse_add_direntry(d->req, d->buf + d->size, d->cap - d->size, name, &st,
+			  next);
+	d->size += need;
+	return 0;
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dirbuf d = { .req = req, .cap = size };
+	int rc;
+
+	(void)fi;
+	d.buf = malloc(size ? size : 1);
+	if (!d.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = fs_readdir(fs_of(req), ino, off, add_entry, &d);
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, d.buf, d.size);
+	free(d.buf);
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fs_attr a;
+	int rc = fs_getattr(fs_of(req), ino, &a);
+
+	if (!rc && !a.is_dir)
+		rc = -ENOTDIR;
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = sv.f_frsize = 4096;
+	sv.f_namemax = 255;
+	fuse_reply_statfs(req, &sv);
+}
+
+static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	char text[1024];
+	int n;
+
+	if (ino != FS_ROOT_INO || strcmp(name, CUBEFS_XATTR_STATS)) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	n = fs_stats_text(fs_of(req), text, sizeof(text));
+	if (n < 0)
+		fuse_reply_err(req, ERANGE);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else if ((size_t)n > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, text, (size_t)n);
+}
+
+static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	static const char names[] = CUBEFS_XATTR_STATS;
+
+	if (ino != FS_ROOT_INO) {
+		if (size == 0)
+			fuse_reply_xattr(req, 0);
+		else
+			fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size == 0)
+		fuse_reply_xattr(req, sizeof(names));
+	else if (size < sizeof(names))
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, names, sizeof(names));
+}
+
+const struct fuse_lowlevel_ops ll_ops = {
+	.init = ll_init,
+	.lookup = ll_lookup,
+	.getattr = ll_getattr,
+	.open = ll_open,
+	.read = ll_read,
+	.opendir = ll_opendir,
+	.readdir = ll_readdir,
+	.statfs = ll_statfs,
+	.getxattr = ll_getxattr,
+	.listxattr = ll_listxattr,
+};

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* mount.cubefs: options as mount(8) and fstab pass them, store checks before daemonizing, the session loop. */
+#define FUSE_USE_VERSION 312
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "codec/log.h"
+#include "fs/fs.h"
+#include "fs/ll.h"
+#include "fs/ll_int.h"
+
+#define DEFAULT_CACHE (512ull << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: mount.cubefs STORE MOUNTPOINT [-o OPTIONS] [-f] [-d] [-s]\n"
+"  Mounts a cubefs store: each dataset appears as .npy files.\n"
+"  -f            stay in the foreground\n"
+"  -d            debug: foreground, every request logged\n"
+"  -s            one thread\n"
+"  -o cache_size=SIZE   decoded-frame cache (default 512M; K, M, G suffixes)\n"
+"  -o allow_other       let other users read (needs user_allow_other)\n"
+"  other -o options are passed to FUSE; fstab's defaults, noauto, user,\n"
+"  _netdev and nofail are accepted and ignored.\n");
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
+	if (*end)
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* Options of fstab and mount(8) that mean nothing to FUSE. */
+static int ignored(const char *o)
+{
+	static const char *const list[] = { "defaults", "auto", "noauto", "user",
+		"nouser", "users", "_netdev", "nofail", "rw", "ro" };
+
+	if (!strncmp(o, "x-", 2) || !strncmp(o, "comment=", 8))
+		return 1;
+	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+		if (!strcmp(o, list[i]))
+			return 1;
+	return 0;
+}
+
+struct mount_args {
+	const char *source, *mountpoint;
+	int foreground, debug, single;
+	size_t cache_size;
+	char fuse_opts[2048];
+};
+
+static int add_opts(struct mount_args *m, char *list)
+{
+	for (char *o = strtok(list, ","); o; o = strtok(NULL, ",")) {
+		if (!strncmp(o, "cache_size=", 11)) {
+			if (parse_size(o + 11, &m->cache_size)) {
+				fprintf(stderr, "mount.cubefs: invalid cache_size "
+					"'%s'\n", o + 11);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (ignored(o))
+			continue;
+		if (strlen(m->fuse_opts) + strlen(o) + 2 >= sizeof(m->fuse_opts))
+			return -E2BIG;
+		strcat(m->fuse_opts, ",");
+		strcat(m->fuse_opts, o);
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct mount_args *m)
+{
+	int npos = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->cache_size = DEFAULT_CACHE;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "-f")) {
+			m->foreground = 1;
+		} else if (!strcmp(a, "-d")) {
+			m->debug = m->foreground = 1;
+		} else if (!strcmp(a, "-s")) {
+			m->single = 1;
+		} else if (!strcmp(a, "-o") && i + 1 < argc) {
+			char *copy = strdup(argv[++i]);
+			int rc = copy ? add_opts(m, copy) : -ENOMEM;
+
+			free(copy);
+			if (rc)
+				return rc;
+		} else if (!strncmp(a, "-o", 2) && a[2]) {
+			char *copy = strdup(a + 2);
+			int rc = copy ? add_opts(m, copy) : -ENOMEM;
+
+			free(copy);
+			if (rc)
+				return rc;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "mount.cubefs: unknown option '%s'\n", a);
+			return -EINVAL;
+		} else if (npos == 0) {
+			m->source = a;
+			npos++;
+		} else if (npos == 1) {
+			m->mountpoint = a;
+			npos++;
+		} else {
+			fprintf(stderr, "mount.cubefs: unexpected argument "
+				"'%s'\n", a);
+			return -EINVAL;
+		}
+	}
+	if (npos != 2) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ll_mount_main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+	struct fuse_loop_config *cfg = NULL;
+	struct mount_args m;
+	struct fs *fs = NULL;
+	struct fs_opts fo;
+	char source[PATH_MAX], mnt[PATH_MAX], *opts = NULL;
+	int rc = 1, mounted = 0;
+
+	if (parse_args(argc, argv, &m))
+		return 1;
+	if (!realpath(m.source, source)) {
+		fprintf(stderr, "mount.cubefs: cannot open store '%s': %s\n",
+			m.source, strerror(errno));
+		return 1;
+	}
+	if (!realpath(m.mountpoint, mnt)) {
+		fprintf(stderr, "mount.cubefs: bad mount point '%s': %s\n",
+			m.mountpoint, strerror(errno));
+		return 1;
+	}
+	if (m.debug)
+		log_set_level(LOG_LVL_DEBUG);
+	fo.cache_size = m.cache_size;
+	if (fs_new(source, &fo, &fs)) {
+		fprintf(stderr, "mount.cubefs: cannot mount '%s': see the error "
+			"above\n", m.source);
+		return 1;
+	}
+	if (asprintf(&opts, "fsname=%s,subtype=cubefs,ro,default_permissions,"
+		     "max_read=%u%s", source, 1u << 20, m.fuse_opts) < 0)
+		goto out;
+	if (fuse_opt_add_arg(&args, "cubefs") || fuse_opt_add_arg(&args, "-o") ||
+	    fuse_opt_add_arg(&args, opts) ||
+	    (m.debug && fuse_opt_add_arg(&args, "-d")))
+		goto out;
+	se = fuse_session_new(&args, &ll_ops, sizeof(ll_ops), fs);
+	if (!se)
+		goto out;
+	if (fuse_set_signal_handlers(se))
+		goto out;
+	if (fuse_session_mount(se, mnt)) {
+		fprintf(stderr, "mount.cubefs: cannot mount on '%s'\n", mnt);
+		goto out;
+	}
+	mounted = 1;
+	if (fuse_daemonize(m.foreground))
+		goto out;
+	if (!m.foreground)
+		log_use_syslog(1);
+	if (m.single) {
+		rc = fuse_session_loop(se) ? 1 : 0;
+	} else {
+		cfg = fuse_loop_cfg_create();
+		if (!cfg)
+			goto out;
+		fuse_loop_cfg_set_max_threads(cfg, 16);
+		rc = fuse_session_loop_mt(se, cfg) ? 1 : 0;
+	}
+out:
+	if (mounted)
+		fuse_session_unmount(se);
+	if (se) {
+		fuse_remove_signal_handlers(se);
+		fuse_session_destroy(se);
+	}
+	if (cfg)
+		fuse_loop_cfg_destroy(cfg);
+	fuse_opt_free_args(&args);
+	free(opts);
+	fs_free(fs);
+	return rc;
+}
