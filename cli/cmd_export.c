@@ -216,9 +216,14 @@ static int verify_var(struct reader *r, struct cat_dataset *ds, int vi,
 		10 * log10(mse) : INFINITY;
 	bpv = catalog_var_elems(v) ?
 		catalog_var_stored_bytes(v) * 8.0 / catalog_var_elems(v) : 0;
-	printf("%s: PSNR %s%.2f dB, max abs error %.6g, %.4f bits per value "
-	       "(ratio %.1f), %llu NaN mismatches\n", v->name,
-	       isinf(psnr) ? "exact " : "", psnr, d.max_err, bpv,
+	char q[48];
+
+	if (isinf(psnr))
+		snprintf(q, sizeof(q), "exact");
+	else
+		snprintf(q, sizeof(q), "PSNR %.2f dB", psnr);
+	printf("%s: %s, max abs error %.6g, %.4f bits per value "
+	       "(ratio %.1f), %llu NaN mismatches\n", v->name, q, d.max_err, bpv,
 	       bpv > 0 ? isz * 8.0 / bpv : 0.0,
 	       (unsigned long long)d.nan_mismatch);
 	rc = d.nan_mismatch ? -EILSEQ : 0;

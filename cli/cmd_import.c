@@ -127,9 +127,13 @@ int cmd_import(int argc, char **argv)
 			else
 				snprintf(q, sizeof(q), "PSNR %.2f dB  max err %.6g",
 					 v->psnr, v->max_err);
-			printf("  %-16s %-5s %2d bits  %10s -> %-10s ratio %7.1f  "
+			char depth[16];
+
+			snprintf(depth, sizeof(depth), v->codec == CODEC_LZ4 ?
+				 "exact" : "%d bits", v->bits);
+			printf("  %-16s %-5s %-8s %10s -> %-10s ratio %7.1f  "
 			       "%6.3f bpv  %s  %.1f s\n",
-			       v->name, codec_name(v->codec), v->bits,
+			       v->name, codec_name(v->codec), depth,
 			       cli_bytes((double)v->raw_bytes, a, sizeof(a)),
 			       cli_bytes((double)v->stored_bytes, b, sizeof(b)),
 			       v->stored_bytes ? (double)v->raw_bytes /

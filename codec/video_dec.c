@@ -146,7 +146,7 @@ int codec_video_decode(const struct codec_params *p, const uint8_t *data,
 	struct video_layout v;
 	struct dec d = { .p = p, .v = &v, .samples = samples,
 			 .nframes = nframes };
-	const AVCodec *dec;
+	const AVCodec *codec;
 	AVCodecContext *c = NULL;
 	AVFrame *f = NULL;
 	AVPacket *pkt = NULL;
@@ -169,12 +169,12 @@ int codec_video_decode(const struct codec_params *p, const uint8_t *data,
 		goto out;
 	}
 	video_log_init();
-	dec = avcodec_find_decoder(v.be->av_id);
-	if (!dec) {
+	codec = avcodec_find_decoder(v.be->av_id);
+	if (!codec) {
 		rc = -ENOTSUP;
 		goto out;
 	}
-	c = avcodec_alloc_context3(dec);
+	c = avcodec_alloc_context3(codec);
 	f = av_frame_alloc();
 	pkt = av_packet_alloc();
 	if (!c || !f || !pkt) {
@@ -197,7 +197,7 @@ int codec_video_decode(const struct codec_params *p, const uint8_t *data,
 		memcpy(c->extradata, data, extra_size);
 		c->extradata_size = (int)extra_size;
 	}
-	r = avcodec_open2(c, dec, NULL);
+	r = avcodec_open2(c, codec, NULL);
 	if (r < 0) {
 		rc = dec_error(r, "cannot open decoder", v.be->name);
 		goto out;

@@ -184,9 +184,6 @@ int import_file(struct catalog *c, const char *path,
 		vr = NULL;
 	}
 out:
-	if (rc == -ENOSPC)
-		log_error("import of '%s' failed: no space left on the store's "
-			  "device; the store is unchanged", path);
 	pack_writer_free(pw, keep);
 	source_free(src);
 	free(vr);

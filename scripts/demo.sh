@@ -1,50 +1,53 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The main job: install what is missing, build, import the bundled real samples into a
-# store, show what it holds, and read them back (export, verify).
+# store, show what it holds, mount it and read the mounted files with numpy.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 sh scripts/build.sh
 STORE=${STORE:-demo-store}
-OUT=${OUT:-demo-out}
-rm -rf "$STORE" "$OUT"
-mkdir -p "$OUT"
+MNT=${MNT:-demo-mnt}
+fusermount3 -u "$MNT" 2>/dev/null || true
+rm -rf "$STORE" demo-out
+mkdir -p "$MNT" demo-out
 echo "== import the real samples into $STORE/"
 ./cubefs import "$STORE" data/landsat8_ny2018_p013r032_11band.npy --name landsat8
 ./cubefs import "$STORE" data/landsat8_ny2018_p013r032_11band.npy --name landsat8_exact --lossless
-/usr/bin/python3 - "$OUT" <<'PY'
-import sys, netCDF4, numpy as np
-out = sys.argv[1]
-# the NetCDF samples as plain .npy cubes (physical values, NaN where missing)
-with netCDF4.Dataset("data/era5_t2m_uk_2019-03.nc") as d:
-    np.save(f"{out}/t2m.npy", d["t2m"][:].filled(np.nan).astype("f4"))
-with netCDF4.Dataset("data/ncl_fice_monthly.nc") as d:
-    np.save(f"{out}/fice.npy", d["fice"][:].filled(np.nan).astype("f4"))
-with netCDF4.Dataset("data/s2_eolearn_ndvi_clp_clm_2015-2017.nc") as d:
-    np.save(f"{out}/ndvi.npy", d["NDVI"][:].filled(np.nan).astype("f4"))
-PY
-for n in t2m fice ndvi; do
-	./cubefs import "$STORE" "$OUT/$n.npy"
-done
+./cubefs import "$STORE" data/era5_t2m_uk_2019-03.nc --name era5
+./cubefs import "$STORE" data/ncl_fice_monthly.nc --name fice
+./cubefs import "$STORE" data/s2_eolearn_ndvi_clp_clm_2015-2017.nc --name s2
 echo
 echo "== cubefs ls $STORE"
 ./cubefs ls "$STORE"
 echo
-echo "== cubefs info $STORE t2m"
-./cubefs info "$STORE" t2m
+echo "== cubefs info $STORE era5"
+./cubefs info "$STORE" era5
 echo
-echo "== export and verify against the originals"
-./cubefs export "$STORE" t2m "$OUT/t2m.decoded.npy"
-./cubefs verify "$STORE" t2m "$OUT/t2m.npy"
+echo "== export and verify"
+./cubefs export "$STORE" landsat8 demo-out/landsat8.npy
 ./cubefs verify "$STORE" landsat8 data/landsat8_ny2018_p013r032_11band.npy
 ./cubefs verify "$STORE" landsat8_exact data/landsat8_ny2018_p013r032_11band.npy
-./cubefs verify "$STORE" fice "$OUT/fice.npy"
-./cubefs verify "$STORE" ndvi "$OUT/ndvi.npy"
+./cubefs verify "$STORE" era5/t2m data/era5_t2m_uk_2019-03.nc
+./cubefs verify "$STORE" s2/NDVI data/s2_eolearn_ndvi_clp_clm_2015-2017.nc
 echo
-echo "== numpy reads the export"
-/usr/bin/python3 -c "
-import numpy as np
-a = np.load('$OUT/t2m.decoded.npy'); b = np.load('$OUT/t2m.npy')
-print('t2m', a.shape, a.dtype, 'mean %.3f K (original %.3f K)' % (np.nanmean(a), np.nanmean(b)))
-"
+echo "== mount $STORE on $MNT and read it with numpy"
+./mount.cubefs "$STORE" "$MNT" -o cache_size=256M
+ls -lR "$MNT"
+/usr/bin/python3 - "$MNT" <<'PY'
+import sys, numpy as np, netCDF4
+m = sys.argv[1]
+t2m = np.load(f"{m}/era5/t2m.npy", mmap_mode="r")
+with netCDF4.Dataset("data/era5_t2m_uk_2019-03.nc") as d:
+    src = d["t2m"][:]
+print("era5 t2m", t2m.shape, t2m.dtype, "hour 100: mean %.3f K (source %.3f K)"
+      % (t2m[100].mean(), src[100].mean()))
+l = np.load(f"{m}/landsat8_exact.npy")
+print("landsat8_exact equals the source:",
+      np.array_equal(l, np.load("data/landsat8_ny2018_p013r032_11band.npy")))
+ndvi = np.load(f"{m}/s2/NDVI.npy", mmap_mode="r")
+print("s2 NDVI", ndvi.shape, "date 30: mean %.4f" % np.nanmean(ndvi[30]))
+PY
+./cubefs stats "$MNT"
+fusermount3 -u "$MNT"
+echo "unmounted $MNT"

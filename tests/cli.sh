@@ -33,7 +33,7 @@ check "lossless export equals source" cmp -s "$T/exact.npy" "$L"
 $CUBEFS export "$S" landsat8 - >"$T/stdout.npy" || bad "export to stdout"
 $CUBEFS export "$S" landsat8 "$T/l.npy" || bad "export lossy"
 check "export to stdout equals export to file" cmp -s "$T/stdout.npy" "$T/l.npy"
-check "verify lossless" sh -c "$CUBEFS verify '$S' exact '$L' | grep -q 'PSNR exact'"
+check "verify lossless" sh -c "$CUBEFS verify '$S' exact '$L' | grep -q ': exact, max abs error 0'"
 $CUBEFS verify "$S" landsat8 "$L" >"$T/verify" || bad "verify lossy"
 check "verify reports PSNR" grep -q 'PSNR [0-9.]* dB, max abs error' "$T/verify"
 if [ -x "$PY" ] && $PY -c 'import numpy' 2>/dev/null; then
@@ -81,6 +81,20 @@ refuse "info of unknown dataset" $CUBEFS info "$S" nope
 refuse "export of unknown dataset" $CUBEFS export "$S" nope "$T/x.npy"
 sum_after=$(ls "$S/packs" | wc -l; $CUBEFS ls "$S" | md5sum)
 check "store unchanged by bad input" test "$sum_before" = "$sum_after"
+
+# a full disk: the import fails cleanly and the store keeps what it had
+if mkdir "$T/small" && mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+	check "import into a small store" $CUBEFS import -q "$T/small/st" "$L" --name a --crf 30
+	before=$(ls "$T/small/st/packs"; $CUBEFS ls "$T/small/st")
+	refuse "import onto a full disk" $CUBEFS import -q "$T/small/st" "$DATA/era5_t2m_uk_2019-03.nc"
+	check "full disk error says so" grep -q 'No space left on device' "$T/err"
+	after=$(ls "$T/small/st/packs"; $CUBEFS ls "$T/small/st")
+	check "full disk leaves the store unchanged" test "$before" = "$after"
+	check "store still reads after a full disk" sh -c "$CUBEFS export '$T/small/st' a - >/dev/null"
+	umount "$T/small"
+else
+	echo "note: cannot mount a tmpfs here; full-disk case not run"
+fi
 
 echo "cli: $pass passed, $fails failed"
 [ "$fails" = 0 ]
