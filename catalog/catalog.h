@@ -91,6 +91,7 @@ struct cat_var {
 	uint8_t fill[8];        /* value restored at MASK_FILL positions */
 	double psnr;            /* quality measured at import (inf: exact) */
 	double max_err;
+	double vmin, vmax;      /* range of the valid values (NaN if none) */
 	int nstreams;
 	struct cat_stream *streams;
 	int nmasks;
@@ -107,6 +108,7 @@ struct cat_extent {
 	int var;                /* EXTENT_VAR: index into the dataset's vars */
 	uint64_t elem;          /* EXTENT_VAR: first element */
 	int big_endian;         /* EXTENT_VAR: byte order of the view */
+	int dtype;              /* EXTENT_VAR: type served, 0 = the variable's */
 	uint8_t *bytes;         /* EXTENT_BYTES: length bytes */
 };
 

@@ -84,7 +84,7 @@ static const char *const insert_sql[S_COUNT] = {
 	[S_DIM] = "INSERT INTO dim VALUES(?,?,?,?,?)",
 	[S_VAR] = "INSERT INTO variable(dataset_id, idx, name, dtype, shape, dims,"
 		" storage, nframes, nplanes, height, width, fill, psnr, max_err,"
-		" nctype) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" nctype, vmin, vmax) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_ATTR] = "INSERT INTO attribute VALUES(?,?,?,?,?,?,?)",
 	[S_STREAM] = "INSERT INTO stream(variable_id, idx, first_plane, nplanes,"
 		" codec, bits, width, height, crf, lossless, params, gop_len)"
@@ -96,7 +96,8 @@ static const char *const insert_sql[S_COUNT] = {
 	[S_MASK] = "INSERT INTO mask VALUES(?,?,?,?,?,?)",
 	[S_VIEW] = "INSERT INTO view(dataset_id, name, in_dir, kind, size)"
 		" VALUES(?,?,?,?,?)",
-	[S_EXT] = "INSERT INTO extent VALUES(?,?,?,?,?,?,?,?)",
+	[S_EXT] = "INSERT INTO extent(view_id, offset, length, kind, var_idx, elem,"
+		" big_endian, dtype, bytes) VALUES(?,?,?,?,?,?,?,?,?)",
 };
 
 static int insert_stream(struct catalog *c, sqlite3_stmt **st, int64_t var_id,
@@ -181,6 +182,8 @@ static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 	sqlite3_bind_double(q, 13, v->psnr);
 	sqlite3_bind_double(q, 14, v->max_err);
 	sqlite3_bind_int(q, 15, v->nctype);
+	sqlite3_bind_double(q, 16, v->vmin);
+	sqlite3_bind_double(q, 17, v->vmax);
 	rc = step(c, q, "insert variable");
 	if (rc)
 		goto out;
@@ -230,8 +233,9 @@ static int insert_view(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 		sqlite3_bind_int(q, 5, x->var);
 		sqlite3_bind_int64(q, 6, (sqlite3_int64)x->elem);
 		sqlite3_bind_int(q, 7, x->big_endian);
+		sqlite3_bind_int(q, 8, x->dtype);
 		if (x->kind == EXTENT_BYTES)
-			sqlite3_bind_blob64(q, 8, x->bytes, x->length,
+			sqlite3_bind_blob64(q, 9, x->bytes, x->length,
 					    SQLITE_STATIC);
 		rc = step(c, q, "insert extent");
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading a dataset whole from the catalog, checking every row as untrusted input. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,10 @@ static int load_var(struct catalog *c, struct cat_dataset *ds,
 	v->psnr = sqlite3_column_double(st, 11);
 	v->max_err = sqlite3_column_double(st, 12);
 	v->nctype = sqlite3_column_int(st, 13);
+	v->vmin = sqlite3_column_type(st, 14) == SQLITE_NULL ? NAN :
+		sqlite3_column_double(st, 14);
+	v->vmax = sqlite3_column_type(st, 15) == SQLITE_NULL ? NAN :
+		sqlite3_column_double(st, 15);
 	if (!v->name)
 		return -ENOMEM;
 	if (!dtype_size(v->dtype))
@@ -343,6 +348,32 @@ static int load_var(struct catalog *c, struct cat_dataset *ds,
 	return rc;
 }
 
+/* Whether an extent row describes bytes the view can serve. */
+static int extent_valid(const struct cat_dataset *ds,
+			const struct cat_extent *x, size_t blen)
+{
+	const struct cat_var *v;
+	size_t isz;
+
+	switch (x->kind) {
+	case EXTENT_BYTES:
+		return blen == x->length;
+	case EXTENT_ZERO:
+		return 1;
+	case EXTENT_VAR:
+		if (x->var < 0 || x->var >= ds->nvars || x->dtype < 0 ||
+		    x->dtype >= DTYPE_COUNT)
+			return 0;
+		v = &ds->vars[x->var];
+		isz = dtype_size(x->dtype ? (enum dtype)x->dtype : v->dtype);
+		return isz && x->length % isz == 0 &&
+			x->elem <= catalog_var_elems(v) &&
+			x->length / isz <= catalog_var_elems(v) - x->elem;
+	default:
+		return 0;
+	}
+}
+
 static int load_views(struct catalog *c, struct cat_dataset *ds)
 {
 	sqlite3_stmt *st = NULL, *es = NULL;
@@ -352,7 +383,7 @@ static int load_views(struct catalog *c, struct cat_dataset *ds)
 			     " WHERE dataset_id=? ORDER BY id", &st);
 	if (!rc)
 		rc = catalog_prepare(c, "SELECT offset, length, kind, var_idx,"
-				     " elem, big_endian, bytes FROM extent"
+				     " elem, big_endian, bytes, dtype FROM extent"
 				     " WHERE view_id=? ORDER BY offset", &es);
 	if (rc)
 		goto out;
@@ -401,6 +432,7 @@ static int load_views(struct catalog *c, struct cat_dataset *ds)
 			x->var = sqlite3_column_int(es, 3);
 			x->elem = (uint64_t)sqlite3_column_int64(es, 4);
 			x->big_endian = sqlite3_column_int(es, 5);
+			x->dtype = sqlite3_column_int(es, 7);
 			if (x->kind == EXTENT_BYTES) {
 				x->bytes = col_blobdup(es, 6, &blen);
 				if (!x->bytes) {
@@ -408,14 +440,7 @@ static int load_views(struct catalog *c, struct cat_dataset *ds)
 					goto out;
 				}
 			}
-			if (x->offset != pos ||
-			    (x->kind == EXTENT_BYTES && blen != x->length) ||
-			    (x->kind == EXTENT_VAR && (x->var < 0 ||
-			     x->var >= ds->nvars || (x->elem + x->length /
-			     dtype_size(ds->vars[x->var].dtype)) >
-			     catalog_var_elems(&ds->vars[x->var]) ||
-			     x->length % dtype_size(ds->vars[x->var].dtype))) ||
-			    x->kind < EXTENT_BYTES || x->kind > EXTENT_ZERO) {
+			if (x->offset != pos || !extent_valid(ds, x, blen)) {
 				rc = corrupt(c, "extents", w->name);
 				goto out;
 			}
@@ -483,7 +508,7 @@ static int load_one(struct catalog *c, sqlite3_stmt *st,
 		goto out;
 	rc = catalog_prepare(c, "SELECT id, name, dtype, shape, dims, storage,"
 			     " nframes, nplanes, height, width, fill, psnr,"
-			     " max_err, nctype FROM variable WHERE dataset_id=?"
+			     " max_err, nctype, vmin, vmax FROM variable WHERE dataset_id=?"
 			     " ORDER BY idx", &q);
 	if (rc)
 		goto out;

@@ -23,7 +23,8 @@ const char catalog_schema_sql[] =
 	" shape TEXT NOT NULL, dims TEXT NOT NULL, storage INTEGER NOT NULL,"
 	" nframes INTEGER NOT NULL, nplanes INTEGER NOT NULL,"
 	" height INTEGER NOT NULL, width INTEGER NOT NULL, fill BLOB,"
-	" psnr REAL, max_err REAL, UNIQUE(dataset_id, idx),"
+	" psnr REAL, max_err REAL, vmin REAL, vmax REAL,"
+	" UNIQUE(dataset_id, idx),"
 	" UNIQUE(dataset_id, name));\n"
 	"CREATE TABLE attribute(dataset_id INTEGER NOT NULL REFERENCES"
 	" dataset(id) ON DELETE CASCADE, var_idx INTEGER NOT NULL,"
@@ -60,7 +61,7 @@ const char catalog_schema_sql[] =
 	"CREATE TABLE extent(view_id INTEGER NOT NULL REFERENCES view(id)"
 	" ON DELETE CASCADE, offset INTEGER NOT NULL, length INTEGER NOT NULL,"
 	" kind INTEGER NOT NULL, var_idx INTEGER NOT NULL, elem INTEGER NOT NULL,"
-	" big_endian INTEGER NOT NULL, bytes BLOB,"
+	" big_endian INTEGER NOT NULL, dtype INTEGER NOT NULL, bytes BLOB,"
 	" PRIMARY KEY(view_id, offset)) WITHOUT ROWID;\n"
 	"CREATE INDEX gop_pack ON gop(pack_id);\n"
 	"CREATE INDEX mask_pack ON mask(pack_id);\n";

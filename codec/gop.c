@@ -43,6 +43,32 @@ out:
 	return rc;
 }
 
+#define AVOID(type, next)						\
+	do {								\
+		type f, *d = dst;					\
+		memcpy(&f, fill, sizeof(f));				\
+		for (size_t i = 0; i < n; i++)				\
+			if (d[i] == f)					\
+				d[i] = next;				\
+	} while (0)
+
+void codec_avoid_value(enum dtype t, const void *fill, void *dst, size_t n)
+{
+	switch (t) {
+	case DTYPE_F32: AVOID(float, nextafterf(f, f > 0 ? 0.0f : 1.0f)); break;
+	case DTYPE_F64: AVOID(double, nextafter(f, f > 0 ? 0.0 : 1.0)); break;
+	case DTYPE_I8: AVOID(int8_t, (int8_t)(f == INT8_MAX ? f - 1 : f + 1)); break;
+	case DTYPE_U8: AVOID(uint8_t, (uint8_t)(f == UINT8_MAX ? f - 1 : f + 1)); break;
+	case DTYPE_I16: AVOID(int16_t, (int16_t)(f == INT16_MAX ? f - 1 : f + 1)); break;
+	case DTYPE_U16: AVOID(uint16_t, (uint16_t)(f == UINT16_MAX ? f - 1 : f + 1)); break;
+	case DTYPE_I32: AVOID(int32_t, f == INT32_MAX ? f - 1 : f + 1); break;
+	case DTYPE_U32: AVOID(uint32_t, f == UINT32_MAX ? f - 1 : f + 1); break;
+	case DTYPE_I64: AVOID(int64_t, f == INT64_MAX ? f - 1 : f + 1); break;
+	case DTYPE_U64: AVOID(uint64_t, f == UINT64_MAX ? f - 1 : f + 1); break;
+	default: break;
+	}
+}
+
 void codec_mask_apply(const uint8_t *cls, size_t n, enum dtype t,
 		      const void *fill, void *dst)
 {

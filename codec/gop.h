@@ -39,4 +39,11 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 void codec_mask_apply(const uint8_t *cls, size_t n, enum dtype t,
 		      const void *fill, void *dst);
 
+/*
+ * Moves values of a lossy decode that happen to equal *fill (n values of
+ * type t) to the nearest other value, so that no reader takes a decoded
+ * value for a missing one. Call before codec_mask_apply().
+ */
+void codec_avoid_value(enum dtype t, const void *fill, void *dst, size_t n);
+
 #endif

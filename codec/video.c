@@ -157,9 +157,12 @@ int video_layout_init(const struct codec_params *p, int nframes,
 		      struct video_layout *v)
 {
 	const AVPixFmtDescriptor *d;
-	int di = depth_index(p->bits);
+	int di;
 
 	memset(v, 0, sizeof(*v));
+	if (!p)
+		return -EINVAL;
+	di = depth_index(p->bits);
 	if (p->codec <= CODEC_NONE || p->codec == CODEC_LZ4 ||
 	    (unsigned)p->codec >= sizeof(backends) / sizeof(backends[0]) ||
 	    di < 0 || (p->planes != 1 && p->planes != 3))
@@ -192,8 +195,8 @@ int codec_video_check(const struct codec_params *p)
 	struct video_layout v;
 	int rc = video_layout_init(p, 0, &v);
 
-	/* the size is not the format's business: check with a valid one */
-	if (rc == -EINVAL)
+	/* a bad size is not the format's business */
+	if (rc == -EINVAL && v.be)
 		rc = 0;
 	if (rc)
 		return rc;

@@ -242,6 +242,10 @@ static void fill_neutral(uint8_t *dst, int ls, int cw, int ch, int depth)
 	}
 }
 
+/*
+ * Sample plane i goes to data[i]: for gbrp that is G, B, R, so plane 0
+ * takes the channel lossy encoders treat as luma. Decoding reads data[i].
+ */
 static int fill_frame(AVFrame *f, const struct codec_params *p,
 		      const struct video_layout *v, const uint16_t *src)
 {

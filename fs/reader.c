@@ -187,6 +187,9 @@ static int load_gop(void *arg, void *dst, size_t size)
 	ref.data = payload;
 	rc = codec_gop_decode(&cp, l->v->dtype, &ref, dst);
 	free(payload);
+	if (!rc && l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
+		codec_avoid_value(l->v->dtype, l->v->fill, dst,
+				  size / dtype_size(l->v->dtype));
 	if (!rc && l->v->nmasks)
 		rc = apply_masks(l, dst);
 	if (rc) {
@@ -287,6 +290,46 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 	return 0;
 }
 
+/* Reads n elements of extent x from e0, served as another type. */
+static int read_converted(struct reader *r, const struct cat_dataset *ds,
+			  const struct cat_extent *x, uint64_t e0, uint64_t n,
+			  void *dst)
+{
+	const struct cat_var *v = &ds->vars[x->var];
+	enum dtype to = (enum dtype)x->dtype;
+	size_t isz = dtype_size(v->dtype), osz = dtype_size(to);
+	uint64_t chunk = 4096;
+	char *tmp = malloc(chunk * isz);
+	double *d = malloc(chunk * sizeof(double));
+	int rc = tmp && d ? 0 : -ENOMEM;
+
+	for (uint64_t done = 0; !rc && done < n; done += chunk) {
+		uint64_t k = n - done < chunk ? n - done : chunk;
+		char *out = (char *)dst + done * osz;
+
+		rc = reader_read_elems(r, ds, x->var, e0 + done, k, 0, tmp);
+		if (rc)
+			break;
+		dtype_to_double(v->dtype, tmp, d, (size_t)k);
+		dtype_from_double(to, d, out, (size_t)k);
+		if (x->big_endian)
+			dtype_bswap(out, osz, (size_t)k);
+	}
+	free(tmp);
+	free(d);
+	return rc;
+}
+
+/* Reads n whole elements of extent x from element e0 into dst. */
+static int read_extent_elems(struct reader *r, const struct cat_dataset *ds,
+			     const struct cat_extent *x, uint64_t e0,
+			     uint64_t n, void *dst)
+{
+	if (x->dtype && x->dtype != (int)ds->vars[x->var].dtype)
+		return read_converted(r, ds, x, e0, n, dst);
+	return reader_read_elems(r, ds, x->var, e0, n, x->big_endian, dst);
+}
+
 /* The extent of w holding byte off (binary search). */
 static int find_extent(const struct cat_view *w, uint64_t off)
 {
@@ -331,7 +374,8 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 			memset(out + done, 0, cnt);
 		} else {
 			const struct cat_var *v = &ds->vars[x->var];
-			size_t isz = dtype_size(v->dtype);
+			size_t isz = dtype_size(x->dtype ?
+				(enum dtype)x->dtype : v->dtype);
 			uint64_t e0 = x->elem + in / isz;
 			size_t skip = (size_t)(in % isz);
 			int rc;
@@ -341,16 +385,14 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 				char tmp[16];
 				size_t part = isz - skip < cnt ? isz - skip : cnt;
 
-				rc = reader_read_elems(r, ds, x->var, e0, 1,
-						       x->big_endian, tmp);
+				rc = read_extent_elems(r, ds, x, e0, 1, tmp);
 				if (rc)
 					return rc;
 				memcpy(out + done, tmp + skip, part);
 				cnt = part;
 			} else {
 				cnt -= cnt % isz;
-				rc = reader_read_elems(r, ds, x->var, e0,
-						       cnt / isz, x->big_endian,
+				rc = read_extent_elems(r, ds, x, e0, cnt / isz,
 						       out + done);
 				if (rc)
 					return rc;

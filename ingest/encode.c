@@ -93,6 +93,17 @@ static void measure(struct quality *q, const double *src, const double *dec,
 	}
 }
 
+static void widen_range(struct quality *q, const double *v,
+			const uint8_t *cls, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (cls[i])
+			continue;
+		q->lo = v[i] < q->lo ? v[i] : q->lo;
+		q->hi = v[i] > q->hi ? v[i] : q->hi;
+	}
+}
+
 static double psnr_of(const struct quality *q)
 {
 	double mse = q->n ? q->sse / (double)q->n : 0;
@@ -435,6 +446,9 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		if (rc)
 			goto out;
 		if (v->storage == VAR_STORE_LZ4) {
+			dtype_to_double(v->dtype, b.raw, b.val, fe * n);
+			classify(v, b.raw, b.val, b.cls, fe * n);
+			widen_range(&qa, b.val, b.cls, fe * n);
 			rc = encode_lz4_gop(x, v, &v->streams[0], &b, f0, n);
 			if (rc)
 				goto out;
@@ -457,6 +471,8 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		}
 		progress_add(x->progress, n, fe * n * isz);
 	}
+	v->vmin = qa.lo <= qa.hi ? qa.lo : NAN;
+	v->vmax = qa.lo <= qa.hi ? qa.hi : NAN;
 	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY : psnr_of(&qa);
 	v->max_err = v->storage == VAR_STORE_LZ4 ? 0 : qa.max_err;
 	r->codec = v->streams[0].codec;

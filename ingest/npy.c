@@ -127,8 +127,8 @@ static int lex_uint(struct lexer *lx, uint64_t *v)
 	}
 	if (lx->p == start)
 		return -EINVAL;
-	/* Python refuses "012"; so do we. */
-	if (*start == '0' && lx->p - start > 1)
+	/* Python reads "00" as 0 but refuses "012"; so do we. */
+	if (*start == '0' && x != 0)
 		return -EINVAL;
 	/* Python 2 longs ("3L"), which numpy filters out of v1 and v2. */
 	if (lx->version <= 2 && lx->p < lx->end && *lx->p == 'L')

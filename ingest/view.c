@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/ncview.h"
 #include "ingest/npy.h"
 #include "ingest/view.h"
 
@@ -61,24 +62,47 @@ static int add_npy(struct cat_dataset *ds, int var, const char *name,
 	return 0;
 }
 
+static int add_nc(struct cat_dataset *ds)
+{
+	struct cat_view *w = &ds->views[ds->nviews];
+	char name[CATALOG_NAME_MAX + 8];
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(name, sizeof(name), "%s.nc", ds->name);
+	w->name = strdup(name);
+	if (!w->name)
+		return -ENOMEM;
+	rc = ncview_build(ds, w);
+	if (rc) {
+		free(w->name);
+		w->name = NULL;
+		return rc;
+	}
+	ds->nviews++;
+	return 0;
+}
+
 int view_build(struct cat_dataset *ds)
 {
 	char name[CATALOG_NAME_MAX + 8];
 	int rc = 0;
 
 	view_clear(ds);
-	ds->views = calloc((size_t)ds->nvars + 1, sizeof(*ds->views));
+	ds->views = calloc((size_t)ds->nvars + 2, sizeof(*ds->views));
 	if (!ds->views)
 		return -ENOMEM;
 	if (ds->nvars == 1) {
 		snprintf(name, sizeof(name), "%s.npy", ds->name);
-		return add_npy(ds, 0, name, 0);
+		rc = add_npy(ds, 0, name, 0);
 	}
-	for (int i = 0; i < ds->nvars && !rc; i++) {
+	for (int i = 0; ds->nvars > 1 && i < ds->nvars && !rc; i++) {
 		if (ds->vars[i].ndim < 2)
 			continue;
 		snprintf(name, sizeof(name), "%s.npy", ds->vars[i].name);
 		rc = add_npy(ds, i, name, 1);
 	}
+	if (!rc)
+		rc = add_nc(ds);
 	return rc;
 }

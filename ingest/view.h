@@ -10,7 +10,8 @@
  * dataset of one variable, else "<variable>.npy" inside the dataset's
  * directory for each variable of 2 or more dims. Each .npy view is a
  * v1.0 header padded to 64 bytes, then the variable's elements,
- * little-endian. Returns 0 or a negative errno.
+ * little-endian. Every dataset also gets "<dataset>.nc" (see
+ * ncview_build). Returns 0 or a negative errno.
  */
 int view_build(struct cat_dataset *ds);
 

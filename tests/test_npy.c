@@ -679,6 +679,13 @@ static void npy_shapes(void **state)
 				    "False, 'shape': (5, 0, 7), }", &h), 0);
 	assert_int_equal(h.ndim, 3);
 	assert_int_equal(h.nelems, 0);
+	assert_int_equal(parse_dict(1, "{'descr': '<f4', 'fortran_order': "
+				    "False, 'shape': (00, 0, 10), }", &h), 0);
+	assert_int_equal(h.nelems, 0);
+	/* The nonzero dims must not overflow even if one dim is 0. */
+	assert_int_equal(parse_dict(1, "{'descr': '<f4', 'fortran_order': "
+				    "False, 'shape': (4294967296, 0, "
+				    "4294967296), }", &h), -EINVAL);
 	/* Python 2 longs, which numpy still reads in v1 and v2 files. */
 	assert_int_equal(parse_dict(2, "{'descr': '<f4', 'fortran_order': "
 				    "False, 'shape': (3L, 4L), }", &h), 0);

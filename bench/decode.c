@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/* cubefs-bench decode: the decoder limit, the full GOP decode and the read path of one variable, in process. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench/bench.h"
+#include "catalog/catalog.h"
+#include "catalog/pack.h"
+#include "codec/gop.h"
+#include "codec/video.h"
+#include "fs/reader.h"
+
+#define REPEATS 3
+#define PIECE (1u << 20)
+#define READER_CACHE (64u << 20)        /* what cubefs export uses */
+
+/* One stored GOP, read into memory, with what decoding it needs. */
+struct job {
+	struct codec_params cp;
+	struct codec_gop_ref ref;
+	uint8_t *payload;
+	size_t nsamples;        /* values it decodes to */
+};
+
+struct jobs {
+	struct job *v;
+	int n;
+	size_t max_samples;
+	uint64_t stored;        /* payload bytes */
+};
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int add_pack(void *arg, int64_t id, const char *name, uint64_t size)
+{
+	(void)size;
+	return pack_reader_add(arg, id, name);
+}
+
+/* The variable named vname, or the one with the most bytes; -1 if none. */
+static int pick_var(const struct cat_dataset *ds, const char *vname)
+{
+	uint64_t most = 0;
+	int best = -1;
+
+	for (int i = 0; i < ds->nvars; i++) {
+		const struct cat_var *v = &ds->vars[i];
+		uint64_t b = catalog_var_elems(v) * dtype_size(v->dtype);
+
+		if (vname && !strcmp(v->name, vname))
+			return i;
+		if (!vname && v->nstreams && (best < 0 || b > most)) {
+			most = b;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static void jobs_release(struct jobs *js)
+{
+	for (int i = 0; i < js->n; i++)
+		free(js->v[i].payload);
+	free(js->v);
+	memset(js, 0, sizeof(*js));
+}
+
+/* Reads every GOP payload of v, with its codec parameters built the way
+ * fs/reader.c's load_gop() builds them. */
+static int jobs_load(struct catalog *c, const struct cat_var *v,
+		     struct jobs *js)
+{
+	struct pack_reader *pr = NULL;
+	int total = 0, rc;
+
+	memset(js, 0, sizeof(*js));
+	for (int s = 0; s < v->nstreams; s++)
+		total += (int)v->streams[s].ngops;
+	rc = pack_reader_new(catalog_dir(c), &pr);
+	if (!rc)
+		rc = catalog_pack_each(c, add_pack, pr);
+	if (!rc && !(js->v = calloc(total ? total : 1, sizeof(*js->v))))
+		rc = -ENOMEM;
+	for (int s = 0; !rc && s < v->nstreams; s++) {
+		const struct cat_stream *st = &v->streams[s];
+
+		for (uint32_t k = 0; !rc && k < st->ngops; k++) {
+			const struct cat_gop *g = &st->gops[k];
+			struct job *j = &js->v[js->n];
+
+			j->cp = (struct codec_params){
+				.codec = st->codec, .bits = st->bits,
+				.planes = st->nplanes, .width = (int)v->width,
+				.height = (int)v->height, .crf = st->crf,
+				.lossless = st->lossless,
+			};
+			if (st->codec == CODEC_LZ4)
+				j->cp.planes = (int)v->nplanes;
+			if (g->length > (1ull << 32)) {
+				rc = -EIO;
+				break;
+			}
+			j->payload = malloc(g->length ? g->length : 1);
+			if (!j->payload) {
+				rc = -ENOMEM;
+				break;
+			}
+			js->n++;
+			rc = pack_pread(pr, g->pack_id, j->payload,
+					(size_t)g->length, g->offset);
+			j->ref = (struct codec_gop_ref){
+				.data = j->payload, .size = g->length,
+				.extra_size = g->extra_size,
+				.pkt_sizes = g->pkt_sizes, .npkt = (int)g->npkt,
+				.nframes = (int)g->nframes, .quant = g->quant,
+			};
+			j->nsamples = (size_t)g->nframes * j->cp.planes *
+				v->width * v->height;
+			if (j->nsamples > js->max_samples)
+				js->max_samples = j->nsamples;
+			js->stored += g->length;
+		}
+	}
+	pack_reader_free(pr);
+	if (rc)
+		jobs_release(js);
+	return rc;
+}
+
+/* Best of REPEATS passes over every GOP: plain (codec_video_decode into
+ * samples; lz4 has no video decoder, so it unpacks) or full. */
+static int time_decode(const struct jobs *js, enum dtype t, int full,
+		       uint16_t *samples, void *values, double *best)
+{
+	*best = 0;
+	for (int r = 0; r < REPEATS; r++) {
+		double t0 = bench_now(), dt;
+
+		for (int i = 0; i < js->n; i++) {
+			const struct job *j = &js->v[i];
+			int rc;
+
+			if (full || j->cp.codec == CODEC_LZ4)
+				rc = codec_gop_decode(&j->cp, t, &j->ref, values);
+			else
+				rc = codec_video_decode(&j->cp, j->ref.data,
+							j->ref.size,
+							j->ref.extra_size,
+							j->ref.pkt_sizes,
+							j->ref.npkt, samples,
+							j->ref.nframes);
+			if (rc)
+				return rc;
+		}
+		dt = bench_now() - t0;
+		if (r == 0 || dt < *best)
+			*best = dt;
+	}
+	return 0;
+}
+
+/* Best of REPEATS reads of the whole variable in 1 MiB pieces, each with
+ * a fresh reader (an empty cache); opening the reader is not timed. */
+static int time_reader(struct catalog *c, const char *dsname,
+		       const char *vname, double *best)
+{
+	void *buf = malloc(PIECE);
+	int rc = buf ? 0 : -ENOMEM;
+
+	*best = 0;
+	for (int r = 0; !rc && r < REPEATS; r++) {
+		struct reader *rd = NULL;
+		struct cat_dataset *ds;
+		double t0, dt;
+		uint64_t n, per;
+		int vi;
+
+		rc = reader_new(c, READER_CACHE, &rd);
+		ds = rc ? NULL : reader_find(rd, dsname);
+		vi = ds ? pick_var(ds, vname) : -1;
+		if (!rc && vi < 0)
+			rc = -ENOENT;
+		if (rc) {
+			reader_free(rd);
+			break;
+		}
+		n = catalog_var_elems(&ds->vars[vi]);
+		per = PIECE / dtype_size(ds->vars[vi].dtype);
+		t0 = bench_now();
+		for (uint64_t e = 0; !rc && e < n; e += per)
+			rc = reader_read_elems(rd, ds, vi, e,
+					       n - e < per ? n - e : per, 0,
+					       buf);
+		dt = bench_now() - t0;
+		reader_free(rd);
+		if (r == 0 || dt < *best)
+			*best = dt;
+	}
+	free(buf);
+	return rc;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void report(const struct cat_dataset *ds, const struct cat_var *v,
+		   const struct jobs *js, const double s[3], int json)
+{
+	static const char *const what[3] = {
+		"a plain decode: codec_video_decode to uint16 (decoder limit)",
+		"b full decode: codec_gop_decode, + dequantize to dtype",
+		"c read path: reader_read_elems, 1 MiB pieces, cold cache",
+	};
+	const struct cat_stream *st = &v->streams[0];
+	double bytes = (double)catalog_var_elems(v) * dtype_size(v->dtype);
+	double mbs[3];
+
+	for (int i = 0; i < 3; i++)
+		mbs[i] = s[i] > 0 ? bytes / 1e6 / s[i] : 0;
+	if (json) {
+		printf("{\"dataset\": ");
+		json_str(ds->name);
+		printf(", \"variable\": ");
+		json_str(v->name);
+		printf(", \"dtype\": \"%s\", \"shape\": [", dtype_name(v->dtype));
+		for (int i = 0; i < v->ndim; i++)
+			printf("%s%llu", i ? ", " : "",
+			       (unsigned long long)v->shape[i]);
+		printf("], \"codec\": \"%s\", \"bits\": %d, \"gops\": %d, "
+		       "\"bytes\": %.0f, \"stored_bytes\": %llu, "
+		       "\"repeats\": %d, \"plain_s\": %.6f, \"full_s\": %.6f, "
+		       "\"read_s\": %.6f, \"plain_mbs\": %.2f, "
+		       "\"full_mbs\": %.2f, \"read_mbs\": %.2f, "
+		       "\"full_vs_plain\": %.4f, \"read_vs_plain\": %.4f}\n",
+		       codec_name(st->codec), st->bits, js->n, bytes,
+		       (unsigned long long)js->stored, REPEATS, s[0], s[1], s[2],
+		       mbs[0], mbs[1], mbs[2], mbs[0] > 0 ? mbs[1] / mbs[0] : 0,
+		       mbs[0] > 0 ? mbs[2] / mbs[0] : 0);
+		return;
+	}
+	printf("decode %s/%s: %s (", ds->name, v->name, dtype_name(v->dtype));
+	for (int i = 0; i < v->ndim; i++)
+		printf("%s%llu", i ? ", " : "", (unsigned long long)v->shape[i]);
+	printf("), %s %d bits, %d GOPs, %.1f MB of values from %.1f kB\n",
+	       codec_name(st->codec), st->bits, js->n, bytes / 1e6,
+	       js->stored / 1e3);
+	printf("best of %d runs each; MB/s = 10^6 bytes of %s output per "
+	       "second%s\n\n", REPEATS, dtype_name(v->dtype),
+	       st->codec == CODEC_LZ4 ? "; lz4: a is the lz4 unpack" : "");
+	printf("| measurement | s | MB/s | vs a |\n|---|---:|---:|---:|\n");
+	for (int i = 0; i < 3; i++)
+		printf("| %s | %.4f | %.1f | %.2f |\n", what[i], s[i], mbs[i],
+		       mbs[0] > 0 ? mbs[i] / mbs[0] : 0);
+}
+
+int bench_decode(int argc, char **argv)
+{
+	struct catalog *c = NULL;
+	struct cat_dataset *ds = NULL;
+	struct jobs js = { 0 };
+	uint16_t *samples = NULL;
+	void *values = NULL;
+	char name[CATALOG_NAME_MAX + 1];
+	const char *vname = NULL;
+	double s[3];
+	int json = 0, vi, rc;
+
+	if (argc > 1 && !strcmp(argv[1], "--json")) {
+		json = 1;
+		argc--;
+		argv++;
+	}
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: cubefs-bench decode [--json] STORE NAME "
+			"[VAR]\n");
+		return 2;
+	}
+	snprintf(name, sizeof(name), "%s", argv[2]);
+	if (strchr(name, '/')) {
+		*strchr(name, '/') = '\0';
+		vname = strchr(argv[2], '/') + 1;
+	}
+	if (argc == 4)
+		vname = argv[3];
+	rc = catalog_open(argv[1], CATALOG_RDONLY, &c);
+	if (!rc)
+		rc = catalog_dataset_load(c, name, &ds);
+	if (rc) {
+		fprintf(stderr, "cubefs-bench: cannot load '%s' from '%s': %s\n",
+			name, argv[1], strerror(-rc));
+		goto out;
+	}
+	vi = pick_var(ds, vname);
+	if (vi < 0 || !ds->vars[vi].nstreams) {
+		fprintf(stderr, "cubefs-bench: no stored variable '%s' in '%s'\n",
+			vname ? vname : "(largest)", name);
+		rc = -ENOENT;
+		goto out;
+	}
+	rc = jobs_load(c, &ds->vars[vi], &js);
+	if (rc) {
+		fprintf(stderr, "cubefs-bench: cannot read the GOPs of '%s': "
+			"%s\n", ds->vars[vi].name, strerror(-rc));
+		goto out;
+	}
+	samples = malloc(js.max_samples * sizeof(*samples) + 1);
+	values = malloc(js.max_samples * dtype_size(ds->vars[vi].dtype) + 1);
+	if (!samples || !values) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = time_decode(&js, ds->vars[vi].dtype, 0, samples, values, &s[0]);
+	if (!rc)
+		rc = time_decode(&js, ds->vars[vi].dtype, 1, samples, values,
+				 &s[1]);
+	if (!rc)
+		rc = time_reader(c, name, ds->vars[vi].name, &s[2]);
+	if (rc) {
+		fprintf(stderr, "cubefs-bench: cannot decode '%s': %s\n",
+			ds->vars[vi].name, strerror(-rc));
+		goto out;
+	}
+	report(ds, &ds->vars[vi], &js, s, json);
+out:
+	free(values);
+	free(samples);
+	jobs_release(&js);
+	catalog_dataset_free(ds);
+	catalog_free(c);
+	return rc ? 1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: cubefs-bench COMMAND [ARGS]\n\n"
+"commands:\n"
+"  decode [--json] STORE NAME [VAR]  decoder limit, full decode and read\n"
+"                                    path of a variable, in MB/s\n"
+"  synth OUT.npy T H W [SEED]        a synthetic float32 cube (T, H, W)\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "decode"))
+		return bench_decode(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "synth"))
+		return bench_synth(argc - 1, argv + 1);
+	fprintf(stderr, "cubefs-bench: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
