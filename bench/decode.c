@@ -13,7 +13,7 @@
 #include "codec/video.h"
 #include "fs/reader.h"
 
-#define REPEATS 3
+#define REPEATS 3                /* default runs of each measurement */
 #define PIECE (1u << 20)
 #define READER_CACHE (64u << 20)        /* what cubefs export uses */
 
@@ -136,76 +136,88 @@ static int jobs_load(struct catalog *c, const struct cat_var *v,
 	return rc;
 }
 
-/* Best of REPEATS passes over every GOP: plain (codec_video_decode into
- * samples; lz4 has no video decoder, so it unpacks) or full. */
+/* One pass over every GOP, timed into *dt: plain (codec_video_decode
+ * into samples; lz4 has no video decoder, so it unpacks) or full. */
 static int time_decode(const struct jobs *js, enum dtype t, int full,
-		       uint16_t *samples, void *values, double *best)
+		       uint16_t *samples, void *values, double *dt)
 {
-	*best = 0;
-	for (int r = 0; r < REPEATS; r++) {
-		double t0 = bench_now(), dt;
+	double t0 = bench_now();
 
-		for (int i = 0; i < js->n; i++) {
-			const struct job *j = &js->v[i];
-			int rc;
+	for (int i = 0; i < js->n; i++) {
+		const struct job *j = &js->v[i];
+		int rc;
 
-			if (full || j->cp.codec == CODEC_LZ4)
-				rc = codec_gop_decode(&j->cp, t, &j->ref, values);
-			else
-				rc = codec_video_decode(&j->cp, j->ref.data,
-							j->ref.size,
-							j->ref.extra_size,
-							j->ref.pkt_sizes,
-							j->ref.npkt, samples,
-							j->ref.nframes);
-			if (rc)
-				return rc;
-		}
-		dt = bench_now() - t0;
-		if (r == 0 || dt < *best)
-			*best = dt;
+		if (full || j->cp.codec == CODEC_LZ4)
+			rc = codec_gop_decode(&j->cp, t, &j->ref, values);
+		else
+			rc = codec_video_decode(&j->cp, j->ref.data, j->ref.size,
+						j->ref.extra_size,
+						j->ref.pkt_sizes, j->ref.npkt,
+						samples, j->ref.nframes);
+		if (rc)
+			return rc;
 	}
+	*dt = bench_now() - t0;
 	return 0;
 }
 
-/* Best of REPEATS reads of the whole variable in 1 MiB pieces, each with
- * a fresh reader (an empty cache); opening the reader is not timed. */
+/* One read of the whole variable in PIECE bytes, with a fresh reader (an
+ * empty cache), timed into *dt; opening the reader is not timed. */
 static int time_reader(struct catalog *c, const char *dsname,
-		       const char *vname, double *best)
+		       const char *vname, void *buf, double *dt)
 {
-	void *buf = malloc(PIECE);
-	int rc = buf ? 0 : -ENOMEM;
+	struct reader *rd = NULL;
+	struct cat_dataset *ds;
+	uint64_t n, per;
+	double t0;
+	int vi, rc;
 
-	*best = 0;
-	for (int r = 0; !rc && r < REPEATS; r++) {
-		struct reader *rd = NULL;
-		struct cat_dataset *ds;
-		double t0, dt;
-		uint64_t n, per;
-		int vi;
+	rc = reader_new(c, READER_CACHE, &rd);
+	ds = rc ? NULL : reader_find(rd, dsname);
+	vi = ds ? pick_var(ds, vname) : -1;
+	if (!rc && vi < 0)
+		rc = -ENOENT;
+	if (rc)
+		goto out;
+	n = catalog_var_elems(&ds->vars[vi]);
+	per = PIECE / dtype_size(ds->vars[vi].dtype);
+	t0 = bench_now();
+	for (uint64_t e = 0; !rc && e < n; e += per)
+		rc = reader_read_elems(rd, ds, vi, e, n - e < per ? n - e : per,
+				       0, buf);
+	*dt = bench_now() - t0;
+out:
+	reader_free(rd);
+	return rc;
+}
 
-		rc = reader_new(c, READER_CACHE, &rd);
-		ds = rc ? NULL : reader_find(rd, dsname);
-		vi = ds ? pick_var(ds, vname) : -1;
-		if (!rc && vi < 0)
-			rc = -ENOENT;
-		if (rc) {
-			reader_free(rd);
-			break;
-		}
-		n = catalog_var_elems(&ds->vars[vi]);
-		per = PIECE / dtype_size(ds->vars[vi].dtype);
-		t0 = bench_now();
-		for (uint64_t e = 0; !rc && e < n; e += per)
-			rc = reader_read_elems(rd, ds, vi, e,
-					       n - e < per ? n - e : per, 0,
-					       buf);
-		dt = bench_now() - t0;
-		reader_free(rd);
-		if (r == 0 || dt < *best)
-			*best = dt;
+/* `runs` rounds of a, b and c in turn (so that a busy machine slows all
+ * three alike); the best time of each into s. */
+static int time_all(struct catalog *c, const struct cat_dataset *ds,
+		    const struct cat_var *v, const struct jobs *js, int runs,
+		    double s[3])
+{
+	uint16_t *samples = malloc(js->max_samples * sizeof(*samples) + 1);
+	void *values = malloc(js->max_samples * dtype_size(v->dtype) + 1);
+	void *piece = malloc(PIECE);
+	int rc = samples && values && piece ? 0 : -ENOMEM;
+
+	for (int r = 0; !rc && r < runs; r++) {
+		double dt[3];
+
+		rc = time_decode(js, v->dtype, 0, samples, values, &dt[0]);
+		if (!rc)
+			rc = time_decode(js, v->dtype, 1, samples, values,
+					 &dt[1]);
+		if (!rc)
+			rc = time_reader(c, ds->name, v->name, piece, &dt[2]);
+		for (int i = 0; !rc && i < 3; i++)
+			if (r == 0 || dt[i] < s[i])
+				s[i] = dt[i];
 	}
-	free(buf);
+	free(piece);
+	free(values);
+	free(samples);
 	return rc;
 }
 
@@ -275,21 +287,26 @@ int bench_decode(int argc, char **argv)
 	struct catalog *c = NULL;
 	struct cat_dataset *ds = NULL;
 	struct jobs js = { 0 };
-	uint16_t *samples = NULL;
-	void *values = NULL;
 	char name[CATALOG_NAME_MAX + 1];
 	const char *vname = NULL;
 	double s[3];
-	int json = 0, vi, rc;
+	int json = 0, runs = REPEATS, vi, rc;
 
-	if (argc > 1 && !strcmp(argv[1], "--json")) {
-		json = 1;
-		argc--;
-		argv++;
+	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
+		if (!strcmp(argv[1], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[1], "-n") && argc > 2 &&
+			   (runs = atoi(argv[2])) >= 1 && runs <= 1000) {
+			argc--;
+			argv++;
+		} else {
+			argc = 0;
+			break;
+		}
 	}
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: cubefs-bench decode [--json] STORE NAME "
-			"[VAR]\n");
+		fprintf(stderr, "usage: cubefs-bench decode [--json] [-n RUNS] "
+			"STORE NAME [VAR]\n");
 		return 2;
 	}
 	snprintf(name, sizeof(name), "%s", argv[2]);
@@ -320,18 +337,7 @@ int bench_decode(int argc, char **argv)
 			"%s\n", ds->vars[vi].name, strerror(-rc));
 		goto out;
 	}
-	samples = malloc(js.max_samples * sizeof(*samples) + 1);
-	values = malloc(js.max_samples * dtype_size(ds->vars[vi].dtype) + 1);
-	if (!samples || !values) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = time_decode(&js, ds->vars[vi].dtype, 0, samples, values, &s[0]);
-	if (!rc)
-		rc = time_decode(&js, ds->vars[vi].dtype, 1, samples, values,
-				 &s[1]);
-	if (!rc)
-		rc = time_reader(c, name, ds->vars[vi].name, &s[2]);
+	rc = time_all(c, ds, &ds->vars[vi], &js, runs, s);
 	if (rc) {
 		fprintf(stderr, "cubefs-bench: cannot decode '%s': %s\n",
 			ds->vars[vi].name, strerror(-rc));
@@ -339,8 +345,6 @@ int bench_decode(int argc, char **argv)
 	}
 	report(ds, &ds->vars[vi], &js, s, json);
 out:
-	free(values);
-	free(samples);
 	jobs_release(&js);
 	catalog_dataset_free(ds);
 	catalog_free(c);

@@ -193,6 +193,29 @@ int catalog_dataset_load_all(struct catalog *c, struct cat_dataset ***out,
 /* Deletes the named dataset's rows (inside a transaction). */
 int catalog_dataset_delete(struct catalog *c, const char *name);
 
+/*
+ * Rewrites one GOP row in place (where its payload now lies, its packets,
+ * checksum and per-plane quantization: nplanes entries, or none for lz4).
+ * Inside a transaction. -ENOENT if the row is gone.
+ */
+int catalog_gop_update(struct catalog *c, const struct cat_gop *g,
+		       int nplanes);
+
+/*
+ * Replaces the mask rows of variable var_id that lie in frames [first,
+ * first + n) by m (NULL: no mask there). Inside a transaction.
+ */
+int catalog_mask_replace(struct catalog *c, int64_t var_id, uint32_t first,
+			 uint32_t n, const struct cat_mask *m);
+
+/* Sets a dataset's modification time (ns). */
+int catalog_dataset_touch(struct catalog *c, int64_t id, int64_t mtime);
+
+/* Renames a dataset and its views: -EEXIST if `to` is taken. Inside a
+ * transaction. */
+int catalog_dataset_rename(struct catalog *c, const char *from,
+			   const char *to);
+
 /* Frees a dataset and all it owns; NULL does nothing. */
 void catalog_dataset_free(struct cat_dataset *ds);
 

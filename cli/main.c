@@ -20,6 +20,7 @@ static const struct {
 	{ "mount", cmd_mount, "mount STORE DIR [-o cache_size=512M] [-f]  serve STORE's datasets as files" },
 	{ "stats", cmd_stats, "stats MOUNTPOINT             the decoded-frame cache's counters" },
 	{ "verify", cmd_verify, "verify STORE NAME ORIG.npy   compare with the original: PSNR, max error, bpv" },
+	{ "gc", cmd_gc, "gc [--dry-run] STORE         remove unused packs, punch holes in dead ranges" },
 };
 
 static void usage(FILE *f)

@@ -26,7 +26,8 @@ void codec_quant_fit(const double *v, const uint8_t *masked, size_t n,
 	q->min = lo;
 	q->max = hi;
 	q->offset = lo;
-	q->scale = hi > lo && isfinite(hi - lo) ? (hi - lo) / levels : 1.0;
+	/* a constant plane is all offset: scale 0 keeps codec noise out */
+	q->scale = hi > lo && isfinite(hi - lo) ? (hi - lo) / levels : 0.0;
 }
 
 int codec_quant_fit_exact(const double *v, const uint8_t *masked, size_t n,
@@ -61,7 +62,7 @@ int codec_quant_exact_bits(const struct codec_quant *q)
 void codec_quantize(const struct codec_quant *q, int bits, const double *v,
 		    uint16_t *s, size_t n)
 {
-	const double inv = 1.0 / q->scale, off = q->offset;
+	const double inv = q->scale != 0 ? 1.0 / q->scale : 0, off = q->offset;
 	const double top = (double)((1u << bits) - 1);
 
 	for (size_t i = 0; i < n; i++) {

@@ -19,8 +19,8 @@ struct codec_quant {
 /*
  * Fits a full-range mapping of [min, max] of the n values to [0, 2^bits -
  * 1]. Positions with masked[i] != 0 (masked may be NULL) and NaN values are
- * ignored. With no valid value, or all equal, scale is 1 and every sample
- * is 0 (offset = the value). Never fails.
+ * ignored. With no valid value, or all equal, scale is 0 and every sample
+ * is 0 (offset = the value, whatever the codec does). Never fails.
  */
 void codec_quant_fit(const double *v, const uint8_t *masked, size_t n,
 		     int bits, struct codec_quant *q);

@@ -5,27 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+#include <unistd.h>
+
 #include "catalog/catalog.h"
 #include "codec/log.h"
-#include "fs/fs.h"
-#include "fs/reader.h"
-
-struct node {
-	uint64_t ino;
-	uint64_t parent;
-	const char *name;               /* owned by the dataset */
-	int is_dir;
-	struct cat_dataset *ds;
-	const struct cat_view *view;    /* files only */
-	unsigned nsubdirs;
-};
-
-struct fs {
-	struct reader *r;
-	struct node *nodes;             /* sorted by ino */
-	size_t n;
-	int64_t root_mtime;
-};
+#include "fs/fs_int.h"
 
 /* Inodes: 1 the root, 2d+2 the directory of dataset d, 2v+3 view v. */
 static uint64_t dir_ino(int64_t ds_id)
@@ -49,6 +34,11 @@ static int build(struct fs *fs)
 {
 	size_t cap = 1;
 	struct node *v;
+
+	free(fs->nodes);
+	fs->nodes = NULL;
+	fs->n = 0;
+	fs->root_mtime = 0;
 
 	for (int i = 0; i < reader_ndatasets(fs->r); i++)
 		cap += 1 + (size_t)reader_dataset(fs->r, i)->nviews;
@@ -85,20 +75,54 @@ static int build(struct fs *fs)
 	return 0;
 }
 
+int64_t fs_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 {
 	struct catalog *c = NULL;
 	struct fs *fs;
-	int rc;
+	int rc, ro = o->readonly;
 
 	*out = NULL;
 	fs = calloc(1, sizeof(*fs));
-	if (!fs)
+	if (!fs || !(fs->dir = strdup(dir))) {
+		free(fs);
 		return -ENOMEM;
+	}
+	pthread_rwlock_init(&fs->lock, NULL);
+	pthread_mutex_init(&fs->wlock, NULL);
+	fs->next_new_ino = NEW_INO_BASE;
+	fs->notify = o->notify;
+	fs->notify_arg = o->notify_arg;
+	import_opts_init(&fs->iopts);
+	fs->iopts.codec = o->codec;
+	fs->iopts.bits = o->bits;
+	fs->iopts.crf = o->crf > 0 ? o->crf : -1;
+	fs->iopts.progress = 0;
+	if (!ro && access(dir, W_OK) == 0) {
+		rc = catalog_open(dir, 0, &fs->wc);
+		if (rc == -EROFS || rc == -EACCES) {
+			ro = 1;
+		} else if (rc) {
+			fs_free(fs);
+			return rc;
+		}
+	} else if (!ro) {
+		log_warn("store '%s' is not writable: mounting read-only", dir);
+		ro = 1;
+	}
 	rc = catalog_open(dir, CATALOG_RDONLY, &c);
 	if (!rc)
-		rc = reader_new(c, o->cache_size, &fs->r);
+		rc = reader_new(ro ? c : fs->wc, o->cache_size, &fs->r);
 	catalog_free(c);
+	if (!rc && fs->wc)
+		fs_recover(fs);
 	if (!rc)
 		rc = build(fs);
 	if (rc) {
@@ -113,17 +137,47 @@ void fs_free(struct fs *fs)
 {
 	if (!fs)
 		return;
+	while (fs->open) {
+		struct ofile *o = fs->open;
+
+		fs->open = o->next;
+		stage_free(o->st, 0);	/* kept in staging for the next mount */
+		free(o);
+	}
 	free(fs->nodes);
 	reader_free(fs->r);
+	catalog_free(fs->wc);
+	pthread_rwlock_destroy(&fs->lock);
+	pthread_mutex_destroy(&fs->wlock);
+	free(fs->dir);
 	free(fs);
 }
 
-static const struct node *find(const struct fs *fs, uint64_t ino)
+int fs_writable(const struct fs *fs)
+{
+	return fs->wc != NULL;
+}
+
+int fs_reload(struct fs *fs)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&fs->lock);
+	rc = reader_reload(fs->r, fs->wc);
+	if (!rc)
+		rc = build(fs);
+	pthread_rwlock_unlock(&fs->lock);
+	return rc;
+}
+
+const struct node *fs_find(const struct fs *fs, uint64_t ino)
 {
 	struct node key = { .ino = ino };
 
 	return bsearch(&key, fs->nodes, fs->n, sizeof(key), by_ino);
 }
+
+#define find fs_find
 
 static void attr_of(const struct fs *fs, const struct node *n,
 		    struct fs_attr *a)
@@ -135,58 +189,112 @@ static void attr_of(const struct fs *fs, const struct node *n,
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
 }
 
+/* Attributes of a file being written: its staged size, and new files. */
+static void ofile_attr(const struct ofile *o, struct fs_attr *a)
+{
+	a->size = stage_size(o->st);
+	a->mtime = o->mtime;
+	if (o->is_new) {
+		a->ino = o->ino;
+		a->is_dir = 0;
+		a->nlink = 1;
+	}
+}
+
+static struct ofile *find_new(struct fs *fs, uint64_t parent,
+			      const char *name)
+{
+	for (struct ofile *o = fs->open; o; o = o->next)
+		if (o->is_new && o->parent == parent && !strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
 int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 {
-	const struct node *n = find(fs, ino);
+	const struct node *n;
+	struct ofile *o;
+	int rc = 0;
 
-	if (!n)
-		return -ENOENT;
-	attr_of(fs, n, a);
-	return 0;
+	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->lock);
+	n = find(fs, ino);
+	o = fs_ofile(fs, ino);
+	if (n)
+		attr_of(fs, n, a);
+	else if (!o || !o->is_new)
+		rc = -ENOENT;
+	if (!rc && o && o->st && stage_dirty(o->st))
+		ofile_attr(o, a);
+	else if (!rc && o && o->is_new)
+		ofile_attr(o, a);
+	pthread_rwlock_unlock(&fs->lock);
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
 }
 
 int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 	      struct fs_attr *a)
 {
-	const struct node *p = find(fs, parent);
+	const struct node *p;
+	struct ofile *o;
+	int rc = -ENOENT;
 
-	if (!p)
-		return -ENOENT;
-	if (!p->is_dir)
-		return -ENOTDIR;
-	for (size_t i = 0; i < fs->n; i++) {
-		const struct node *n = &fs->nodes[i];
+	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->lock);
+	p = find(fs, parent);
+	if (!p) {
+		rc = -ENOENT;
+	} else if (!p->is_dir) {
+		rc = -ENOTDIR;
+	} else if ((o = find_new(fs, parent, name))) {
+		ofile_attr(o, a);
+		rc = 0;
+	} else {
+		for (size_t i = 0; i < fs->n; i++) {
+			const struct node *n = &fs->nodes[i];
 
-		if (n->parent == parent && n->ino != FS_ROOT_INO &&
-		    !strcmp(n->name, name)) {
-			attr_of(fs, n, a);
-			return 0;
+			if (n->parent == parent && n->ino != FS_ROOT_INO &&
+			    !strcmp(n->name, name)) {
+				attr_of(fs, n, a);
+				o = fs_ofile(fs, n->ino);
+				if (o && o->st && stage_dirty(o->st))
+					ofile_attr(o, a);
+				rc = 0;
+				break;
+			}
 		}
 	}
-	return -ENOENT;
+	pthread_rwlock_unlock(&fs->lock);
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
 }
 
 int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 	       int (*fn)(void *arg, const char *name, const struct fs_attr *a,
 			 off_t next), void *arg)
 {
-	const struct node *d = find(fs, ino);
+	const struct node *d;
 	struct fs_attr a;
 	off_t pos = 0;
+	int rc = 0;
 
-	if (!d)
-		return -ENOENT;
-	if (!d->is_dir)
-		return -ENOTDIR;
+	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->lock);
+	d = find(fs, ino);
+	if (!d || !d->is_dir) {
+		rc = d ? -ENOTDIR : -ENOENT;
+		goto out;
+	}
 	if (off <= pos++) {
 		attr_of(fs, d, &a);
 		if (fn(arg, ".", &a, pos))
-			return 0;
+			goto out;
 	}
 	if (off <= pos++) {
 		attr_of(fs, find(fs, d->parent), &a);
 		if (fn(arg, "..", &a, pos))
-			return 0;
+			goto out;
 	}
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct node *n = &fs->nodes[i];
@@ -196,25 +304,68 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 		if (off <= pos++) {
 			attr_of(fs, n, &a);
 			if (fn(arg, n->name, &a, pos))
-				return 0;
+				goto out;
 		}
 	}
-	return 0;
+	for (struct ofile *o = fs->open; o; o = o->next) {
+		if (!o->is_new || o->parent != ino)
+			continue;
+		if (off <= pos++) {
+			ofile_attr(o, &a);
+			if (fn(arg, o->name, &a, pos))
+				goto out;
+		}
+	}
+out:
+	pthread_rwlock_unlock(&fs->lock);
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
 }
 
 ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		off_t off)
 {
-	const struct node *n = find(fs, ino);
+	const struct node *n;
+	struct ofile *o;
+	ssize_t got;
+	uint64_t size;
 
-	if (!n)
-		return -ENOENT;
-	if (n->is_dir)
-		return -EISDIR;
 	if (off < 0)
 		return -EINVAL;
-	return reader_read_view(fs->r, n->ds, n->view, buf, len,
-				(uint64_t)off);
+	pthread_mutex_lock(&fs->wlock);
+	o = fs_ofile(fs, ino);
+	if (!o || !o->st || (!o->is_new && !stage_dirty(o->st))) {
+		pthread_mutex_unlock(&fs->wlock);
+		o = NULL;
+	}
+	pthread_rwlock_rdlock(&fs->lock);
+	n = find(fs, ino);
+	if (o) {
+		/* staged: the file as written so far */
+		size = stage_size(o->st);
+		len = (uint64_t)off >= size ? 0 : size - (uint64_t)off < len ?
+			(size_t)(size - (uint64_t)off) : len;
+		got = 0;
+		if (len && n && n->view)
+			got = reader_read_view(fs->r, n->ds, n->view, buf, len,
+					       (uint64_t)off);
+		if (got >= 0 && (size_t)got < len)
+			memset((char *)buf + got, 0, len - (size_t)got);
+		if (got >= 0)
+			got = stage_overlay(o->st, buf, len, (uint64_t)off) ?
+				-EIO : (ssize_t)len;
+	} else if (!n) {
+		got = -ENOENT;
+	} else if (n->is_dir) {
+		got = -EISDIR;
+	} else {
+		got = reader_read_view(fs->r, n->ds, n->view, buf, len,
+				       (uint64_t)off);
+	}
+	pthread_rwlock_unlock(&fs->lock);
+	if (o)
+		pthread_mutex_unlock(&fs->wlock);
+	return got;
 }
 
 void fs_stats(struct fs *fs, struct cache_stats *s)

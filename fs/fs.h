@@ -13,8 +13,20 @@
 
 struct fs;
 
+/*
+ * Tells the adapter that the kernel's cache of inode ino (if non-zero)
+ * or of the entry name in parent (if name) is stale. Called from the
+ * thread that changed them, holding no lock of the core.
+ */
+typedef void (*fs_notify_fn)(void *arg, uint64_t ino, uint64_t parent,
+			     const char *name);
+
 struct fs_opts {
 	size_t cache_size;      /* bytes of decoded GOPs to keep */
+	int readonly;           /* refuse every write */
+	int codec, bits, crf;   /* profile of files created in the mount */
+	fs_notify_fn notify;
+	void *notify_arg;
 };
 
 struct fs_attr {
@@ -52,9 +64,36 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 	       int (*fn)(void *arg, const char *name, const struct fs_attr *a,
 			 off_t next), void *arg);
 
-/* Reads from file ino (see reader_read_view); thread-safe. */
+/* Reads from file ino (see reader_read_view), staged writes included. */
 ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		off_t off);
+
+/* 1 if the mount takes writes. */
+int fs_writable(const struct fs *fs);
+
+/*
+ * Writes. Files are written in staging/ and committed when the last
+ * handle is released (and, for edits of existing files, on fsync): only
+ * the GOPs the writes touched are re-encoded. A new "<name>.npy" or
+ * "<name>.nc" in the root is imported as dataset <name>. All return 0
+ * (or bytes) or a negative errno: -EROFS on a read-only mount, -EINVAL
+ * for names that cannot be datasets, -EEXIST, -ENOSPC, ...
+ */
+int fs_create(struct fs *fs, uint64_t parent, const char *name,
+	      struct fs_attr *a);
+int fs_open(struct fs *fs, uint64_t ino, int flags);
+ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
+		 off_t off);
+int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size);
+int fs_flush(struct fs *fs, uint64_t ino);
+int fs_fsync(struct fs *fs, uint64_t ino);
+int fs_release(struct fs *fs, uint64_t ino, int flags);
+int fs_unlink(struct fs *fs, uint64_t parent, const char *name);
+int fs_rename(struct fs *fs, uint64_t parent, const char *name,
+	      uint64_t newparent, const char *newname, unsigned flags);
+
+/* Commits every journal no handle holds open (before unmount). */
+void fs_commit_all(struct fs *fs);
 
 /* The cache counters, and a text rendering of them ("hits 12\n..."). */
 void fs_stats(struct fs *fs, struct cache_stats *s);

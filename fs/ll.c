@@ -27,7 +27,7 @@ static void to_stat(const struct fs_attr *a, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = a->ino;
-	st->st_mode = a->is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	st->st_mode = a->is_dir ? S_IFDIR | 0755 : S_IFREG | 0644;
 	st->st_nlink = a->nlink;
 	st->st_size = (off_t)a->size;
 	st->st_blksize = 1 << 20;
@@ -49,6 +49,11 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_readahead = MAX_READ;
 }
 
+static void ll_destroy(void *userdata)
+{
+	fs_commit_all(userdata);
+}
+
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
@@ -61,8 +66,8 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	memset(&e, 0, sizeof(e));
 	e.ino = a.ino;
-	e.attr_timeout = TIMEOUT;
-	e.entry_timeout = TIMEOUT;
+	e.attr_timeout = a.ino >= (1ull << 62) ? 0 : TIMEOUT;
+	e.entry_timeout = e.attr_timeout;
 	to_stat(&a, &e.attr);
 	fuse_reply_entry(req, &e);
 }
@@ -80,7 +85,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	to_stat(&a, &st);
-	fuse_reply_attr(req, &st, TIMEOUT);
+	fuse_reply_attr(req, &st, a.ino >= (1ull << 62) ? 0 : TIMEOUT);
 }
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -90,14 +95,113 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (!rc && a.is_dir)
 		rc = -EISDIR;
-	if (!rc && (fi->flags & O_ACCMODE) != O_RDONLY)
-		rc = -EROFS;
+	if (!rc)
+		rc = fs_open(fs_of(req), ino, fi->flags);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fi->keep_cache = 1;
+	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY;
 	fuse_reply_open(req, fi);
+}
+
+static void reply_entry(fuse_req_t req, const struct fs_attr *a,
+			struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = a->ino;
+	e.attr_timeout = a->ino >= (1ull << 62) ? 0 : TIMEOUT;
+	e.entry_timeout = e.attr_timeout;
+	to_stat(a, &e.attr);
+	if (fi)
+		fuse_reply_create(req, &e, fi);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct fs_attr a;
+	int rc = fs_create(fs_of(req), parent, name, &a);
+
+	(void)mode;
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	reply_entry(req, &a, fi);
+}
+
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	ssize_t n = fs_write(fs_of(req), ino, buf, size, off);
+
+	(void)fi;
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct fs_attr a;
+	struct stat st;
+	int rc = 0;
+
+	(void)fi;
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+		      FUSE_SET_ATTR_GID))
+		rc = -EPERM;
+	if (!rc && (to_set & FUSE_SET_ATTR_SIZE))
+		rc = fs_truncate(fs_of(req), ino, (uint64_t)attr->st_size);
+	/* times: accepted and ignored, so that cp -p and touch work */
+	if (!rc)
+		rc = fs_getattr(fs_of(req), ino, &a);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	to_stat(&a, &st);
+	fuse_reply_attr(req, &st, a.ino >= (1ull << 62) ? 0 : 1.0);
+}
+
+static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)fi;
+	fuse_reply_err(req, -fs_flush(fs_of(req), ino));
+}
+
+static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	(void)datasync;
+	(void)fi;
+	fuse_reply_err(req, -fs_fsync(fs_of(req), ino));
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, -fs_release(fs_of(req), ino, fi->flags));
+}
+
+static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, -fs_unlink(fs_of(req), parent, name));
+}
+
+static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	fuse_reply_err(req, -fs_rename(fs_of(req), parent, name, newparent,
+				       newname, flags));
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -235,6 +339,7 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 const struct fuse_lowlevel_ops ll_ops = {
 	.init = ll_init,
+	.destroy = ll_destroy,
 	.lookup = ll_lookup,
 	.getattr = ll_getattr,
 	.open = ll_open,
@@ -244,4 +349,12 @@ const struct fuse_lowlevel_ops ll_ops = {
 	.statfs = ll_statfs,
 	.getxattr = ll_getxattr,
 	.listxattr = ll_listxattr,
+	.create = ll_create,
+	.write = ll_write,
+	.setattr = ll_setattr,
+	.flush = ll_flush,
+	.fsync = ll_fsync,
+	.release = ll_release,
+	.unlink = ll_unlink,
+	.rename = ll_rename,
 };

@@ -11,7 +11,10 @@
 
 #include <fuse_lowlevel.h>
 
+#include <pthread.h>
+
 #include "codec/log.h"
+#include "codec/video.h"
 #include "fs/fs.h"
 #include "fs/ll.h"
 #include "fs/ll_int.h"
@@ -69,10 +72,78 @@ static int ignored(const char *o)
 
 struct mount_args {
 	const char *source, *mountpoint;
-	int foreground, debug, single;
+	int foreground, debug, single, readonly;
+	int codec, bits, crf;
 	size_t cache_size;
 	char fuse_opts[2048];
 };
+
+/* Kernel cache invalidations, sent from a thread of their own: a request
+ * handler must not wait for the kernel. */
+struct note {
+	uint64_t ino, parent;
+	char *name;
+	struct note *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct note *head, *tail;
+	struct fuse_session *se;
+	int stop;
+} notes = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	    .cond = PTHREAD_COND_INITIALIZER };
+
+static void queue_note(void *arg, uint64_t ino, uint64_t parent,
+		       const char *name)
+{
+	struct note *n = calloc(1, sizeof(*n));
+
+	(void)arg;
+	if (!n)
+		return;
+	n->ino = ino;
+	n->parent = parent;
+	n->name = name ? strdup(name) : NULL;
+	pthread_mutex_lock(&notes.lock);
+	if (notes.tail)
+		notes.tail->next = n;
+	else
+		notes.head = n;
+	notes.tail = n;
+	pthread_cond_signal(&notes.cond);
+	pthread_mutex_unlock(&notes.lock);
+}
+
+static void *note_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&notes.lock);
+	while (!notes.stop) {
+		struct note *n = notes.head;
+
+		if (!n) {
+			pthread_cond_wait(&notes.cond, &notes.lock);
+			continue;
+		}
+		notes.head = n->next;
+		if (!notes.head)
+			notes.tail = NULL;
+		pthread_mutex_unlock(&notes.lock);
+		if (notes.se && n->ino)
+			fuse_lowlevel_notify_inval_inode(notes.se, n->ino, 0, 0);
+		if (notes.se && n->name)
+			fuse_lowlevel_notify_inval_entry(notes.se, n->parent,
+							 n->name,
+							 strlen(n->name));
+		free(n->name);
+		free(n);
+		pthread_mutex_lock(&notes.lock);
+	}
+	pthread_mutex_unlock(&notes.lock);
+	return NULL;
+}
 
 static int add_opts(struct mount_args *m, char *list)
 {
@@ -83,6 +154,31 @@ static int add_opts(struct mount_args *m, char *list)
 					"'%s'\n", o + 11);
 				return -EINVAL;
 			}
+			continue;
+		}
+		if (!strncmp(o, "codec=", 6)) {
+			m->codec = codec_from_name(o + 6);
+			if (!m->codec) {
+				fprintf(stderr, "mount.cubefs: unknown codec "
+					"'%s'\n", o + 6);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (!strncmp(o, "bits=", 5) || !strncmp(o, "crf=", 4)) {
+			int *dst = o[0] == 'b' ? &m->bits : &m->crf;
+			char *end;
+			long v = strtol(strchr(o, '=') + 1, &end, 10);
+
+			if (*end || v < 0 || v > 63) {
+				fprintf(stderr, "mount.cubefs: invalid '%s'\n", o);
+				return -EINVAL;
+			}
+			*dst = (int)v;
+			continue;
+		}
+		if (!strcmp(o, "ro")) {
+			m->readonly = 1;
 			continue;
 		}
 		if (ignored(o))
@@ -158,7 +254,8 @@ int ll_mount_main(int argc, char **argv)
 	struct fs *fs = NULL;
 	struct fs_opts fo;
 	char source[PATH_MAX], mnt[PATH_MAX], *opts = NULL;
-	int rc = 1, mounted = 0;
+	int rc = 1, mounted = 0, have_notifier = 0;
+	pthread_t notifier;
 
 	if (parse_args(argc, argv, &m))
 		return 1;
@@ -174,14 +271,21 @@ int ll_mount_main(int argc, char **argv)
 	}
 	if (m.debug)
 		log_set_level(LOG_LVL_DEBUG);
+	memset(&fo, 0, sizeof(fo));
 	fo.cache_size = m.cache_size;
+	fo.readonly = m.readonly;
+	fo.codec = m.codec;
+	fo.bits = m.bits;
+	fo.crf = m.crf;
+	fo.notify = queue_note;
 	if (fs_new(source, &fo, &fs)) {
 		fprintf(stderr, "mount.cubefs: cannot mount '%s': see the error "
 			"above\n", m.source);
 		return 1;
 	}
-	if (asprintf(&opts, "fsname=%s,subtype=cubefs,ro,default_permissions,"
-		     "max_read=%u%s", source, 1u << 20, m.fuse_opts) < 0)
+	if (asprintf(&opts, "fsname=%s,subtype=cubefs,%s,default_permissions,"
+		     "max_read=%u%s", source, fs_writable(fs) ? "rw" : "ro",
+		     1u << 20, m.fuse_opts) < 0)
 		goto out;
 	if (fuse_opt_add_arg(&args, "cubefs") || fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, opts) ||
@@ -201,6 +305,9 @@ int ll_mount_main(int argc, char **argv)
 		goto out;
 	if (!m.foreground)
 		log_use_syslog(1);
+	notes.se = se;
+	if (pthread_create(&notifier, NULL, note_thread, NULL) == 0)
+		have_notifier = 1;
 	if (m.single) {
 		rc = fuse_session_loop(se) ? 1 : 0;
 	} else {
@@ -211,6 +318,13 @@ int ll_mount_main(int argc, char **argv)
 		rc = fuse_session_loop_mt(se, cfg) ? 1 : 0;
 	}
 out:
+	if (have_notifier) {
+		pthread_mutex_lock(&notes.lock);
+		notes.stop = 1;
+		pthread_cond_signal(&notes.cond);
+		pthread_mutex_unlock(&notes.lock);
+		pthread_join(notifier, NULL);
+	}
 	if (mounted)
 		fuse_session_unmount(se);
 	if (se) {

@@ -48,6 +48,30 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 	return 0;
 }
 
+void reader_invalidate(struct reader *r, const struct cat_dataset *ds)
+{
+	for (int i = 0; i < ds->nvars; i++)
+		for (int s = 0; s < ds->vars[i].nstreams; s++)
+			cache_invalidate(r->cache,
+					 (uint64_t)ds->vars[i].streams[s].id);
+}
+
+int reader_reload(struct reader *r, struct catalog *c)
+{
+	struct cat_dataset **ds;
+	int n, rc;
+
+	rc = catalog_pack_each(c, add_pack, r->packs);
+	if (!rc)
+		rc = catalog_dataset_load_all(c, &ds, &n);
+	if (rc)
+		return rc;
+	catalog_dataset_free_all(r->ds, r->nds);
+	r->ds = ds;
+	r->nds = n;
+	return 0;
+}
+
 void reader_free(struct reader *r)
 {
 	if (!r)

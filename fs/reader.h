@@ -23,6 +23,17 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out);
 /* Frees the reader; NULL does nothing. */
 void reader_free(struct reader *r);
 
+/*
+ * Reloads the datasets from the catalog after a commit, keeping the
+ * cache and adding new packs (the caller drops the cache entries of what
+ * changed with reader_invalidate). Not thread-safe against reads: the
+ * caller excludes readers. On failure the reader keeps its datasets.
+ */
+int reader_reload(struct reader *r, struct catalog *c);
+
+/* Drops cached GOPs of every stream of ds. */
+void reader_invalidate(struct reader *r, const struct cat_dataset *ds);
+
 /* The datasets, ordered by name; owned by the reader. */
 int reader_ndatasets(const struct reader *r);
 struct cat_dataset *reader_dataset(const struct reader *r, int i);

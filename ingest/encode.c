@@ -61,6 +61,27 @@ static void gop_buf_release(struct gop_buf *b)
 	free(b->dec);
 }
 
+static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
+			 uint32_t gop)
+{
+	size_t hw = (size_t)(v->width * v->height);
+	size_t fe = hw * (size_t)v->nplanes, isz = dtype_size(v->dtype);
+	/* a stream holds 1 or 3 planes; lz4 streams hold them all */
+	size_t sp = v->nplanes > 3 ? 3 : (size_t)v->nplanes;
+
+	b->raw = malloc(fe * gop * isz + 1);
+	b->val = malloc(fe * gop * sizeof(double) + 1);
+	b->cls = malloc(fe * gop + 1);
+	b->plane = malloc(hw * gop * sizeof(double) + 1);
+	b->samples = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
+	b->decoded = malloc(hw * sp * gop * (isz > 1 ? isz : 1) + hw * gop + 1);
+	b->dec = malloc(hw * sp * gop * sizeof(double) + 1);
+	if (!b->raw || !b->val || !b->cls || !b->plane || !b->samples ||
+	    !b->decoded || !b->dec)
+		return -ENOMEM;
+	return 0;
+}
+
 static int append(struct encode_ctx *x, const void *buf, size_t len,
 		  uint64_t *off)
 {
@@ -214,10 +235,12 @@ static struct cat_gop *new_gop(struct cat_stream *s, uint32_t first,
 	return g;
 }
 
-/* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)). */
+/* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
+ * g, whose payload fields it sets. */
 static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
-			     struct cat_stream *s, struct gop_buf *b,
-			     uint32_t f0, uint32_t n, struct quality *qa)
+			     struct cat_stream *s, struct cat_gop *g,
+			     struct gop_buf *b, uint32_t f0, uint32_t n,
+			     struct quality *qa)
 {
 	size_t hw = v->width * v->height, fe = hw * v->nplanes;
 	size_t isz = dtype_size(v->dtype);
@@ -228,7 +251,6 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 	};
 	struct codec_gop out = { 0 };
 	struct codec_gop_ref ref;
-	struct cat_gop *g = new_gop(s, f0, n);
 	int rc;
 
 	g->quant = calloc((size_t)s->nplanes, sizeof(*g->quant));
@@ -307,12 +329,10 @@ out:
 }
 
 static int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
-			  struct cat_stream *s, struct gop_buf *b,
-			  uint32_t f0, uint32_t n)
+			  struct cat_gop *g, struct gop_buf *b, uint32_t n)
 {
 	size_t len = (size_t)(catalog_var_elems(v) / v->nframes) * n *
 		dtype_size(v->dtype);
-	struct cat_gop *g = new_gop(s, f0, n);
 	uint8_t *blk;
 	size_t blen;
 	int rc = codec_block_pack(b->raw, len, &blk, &blen);
@@ -326,17 +346,15 @@ static int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
 	return rc;
 }
 
-static int store_mask(struct encode_ctx *x, struct cat_var *v,
+static int store_mask(struct encode_ctx *x, struct cat_mask *m,
 		      const uint8_t *cls, size_t n, uint32_t f0, uint32_t nf)
 {
-	struct cat_mask *m;
 	uint8_t *blk;
 	size_t blen;
 	int rc = codec_mask_pack(cls, n, &blk, &blen);
 
 	if (rc)
 		return rc;
-	m = &v->masks[v->nmasks++];
 	m->first_frame = f0;
 	m->nframes = nf;
 	m->length = blen;
@@ -400,16 +418,8 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	gop = (uint32_t)(x->opts->gop > 0 ? x->opts->gop : IMPORT_DEFAULT_GOP);
 	if (v->ndim < 2 || gop > v->nframes)
 		gop = (uint32_t)(v->nframes ? v->nframes : 1);
-	rc = -ENOMEM;
-	b.raw = malloc(fe * gop * isz + 1);
-	b.val = malloc(fe * gop * sizeof(double) + 1);
-	b.cls = malloc(fe * gop + 1);
-	b.plane = malloc(hw * gop * sizeof(double) + 1);
-	b.samples = malloc(hw * 3 * gop * sizeof(uint16_t) + 1);
-	b.decoded = malloc(hw * 3 * gop * (isz > 1 ? isz : 1) + hw * gop + 1);
-	b.dec = malloc(hw * 3 * gop * sizeof(double) + 1);
-	if (!b.raw || !b.val || !b.cls || !b.plane || !b.samples || !b.decoded ||
-	    !b.dec)
+	rc = gop_buf_alloc(&b, v, gop);
+	if (rc)
 		goto out;
 	if (x->opts->lossless && v->ndim >= 2 && !dtype_is_float(v->dtype)) {
 		rc = scan_range(src, vi, &b, gop, &qa);
@@ -449,7 +459,8 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 			dtype_to_double(v->dtype, b.raw, b.val, fe * n);
 			classify(v, b.raw, b.val, b.cls, fe * n);
 			widen_range(&qa, b.val, b.cls, fe * n);
-			rc = encode_lz4_gop(x, v, &v->streams[0], &b, f0, n);
+			rc = encode_lz4_gop(x, v, new_gop(&v->streams[0], f0, n),
+					    &b, n);
 			if (rc)
 				goto out;
 			progress_add(x->progress, n, fe * n * isz);
@@ -459,13 +470,16 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		masked = classify(v, b.raw, b.val, b.cls, fe * n);
 		if (masked) {
 			r->masked += masked;
-			rc = store_mask(x, v, b.cls, fe * n, f0, n);
+			rc = store_mask(x, &v->masks[v->nmasks++], b.cls,
+					fe * n, f0, n);
 			if (rc)
 				goto out;
 		}
 		for (int s = 0; s < v->nstreams; s++) {
-			rc = encode_stream_gop(x, v, &v->streams[s], &b, f0, n,
-					       &qa);
+			struct cat_stream *st = &v->streams[s];
+
+			rc = encode_stream_gop(x, v, st, new_gop(st, f0, n), &b,
+					       f0, n, &qa);
 			if (rc)
 				goto out;
 		}
@@ -485,6 +499,63 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	r->max_err = v->max_err;
 	r->seconds = progress_now() - t0;
 	rc = 0;
+out:
+	gop_buf_release(&b);
+	return rc;
+}
+
+static void gop_payload_release(struct cat_gop *g)
+{
+	free(g->pkt_sizes);
+	free(g->quant);
+	g->pkt_sizes = NULL;
+	g->quant = NULL;
+	g->npkt = 0;
+	g->extra_size = 0;
+}
+
+int encode_regop(struct encode_ctx *x, struct source *src, int vi,
+		 uint32_t gi, struct cat_mask *mask, int *has_mask)
+{
+	struct cat_var *v = &src->meta->vars[vi];
+	struct quality qa = { .lo = INFINITY, .hi = -INFINITY };
+	struct gop_buf b = { 0 };
+	size_t fe = (size_t)(v->nplanes * v->height * v->width);
+	const struct cat_gop *g0;
+	uint32_t f0, n;
+	int rc;
+
+	*has_mask = 0;
+	if (!v->nstreams || gi >= v->streams[0].ngops)
+		return -EINVAL;
+	g0 = &v->streams[0].gops[gi];
+	f0 = g0->first_frame;
+	n = g0->nframes;
+	rc = gop_buf_alloc(&b, v, n);
+	if (!rc)
+		rc = src->ops->read_frames(src, vi, f0, n, b.raw);
+	if (rc)
+		goto out;
+	if (v->storage == VAR_STORE_LZ4) {
+		struct cat_gop *g = &v->streams[0].gops[gi];
+
+		gop_payload_release(g);
+		rc = encode_lz4_gop(x, v, g, &b, n);
+		goto out;
+	}
+	dtype_to_double(v->dtype, b.raw, b.val, fe * n);
+	if (classify(v, b.raw, b.val, b.cls, fe * n)) {
+		rc = store_mask(x, mask, b.cls, fe * n, f0, n);
+		if (rc)
+			goto out;
+		*has_mask = 1;
+	}
+	for (int s = 0; s < v->nstreams && !rc; s++) {
+		struct cat_gop *g = &v->streams[s].gops[gi];
+
+		gop_payload_release(g);
+		rc = encode_stream_gop(x, v, &v->streams[s], g, &b, f0, n, &qa);
+	}
 out:
 	gop_buf_release(&b);
 	return rc;

@@ -29,4 +29,15 @@ void encode_layout(struct cat_var *v);
 int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	       struct import_var_report *r);
 
+/*
+ * Re-encodes GOP gi (all streams) of variable vi, whose streams and GOP
+ * rows are already set (loaded from the catalog), from the frames src
+ * now gives: the rows' payload fields and quantization are replaced
+ * (pack_id 0, to be set by the caller), and *mask receives the new mask
+ * of those frames (*has_mask = 0 when nothing is masked). Returns 0 or a
+ * negative errno.
+ */
+int encode_regop(struct encode_ctx *x, struct source *src, int vi,
+		 uint32_t gi, struct cat_mask *mask, int *has_mask);
+
 #endif

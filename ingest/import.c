@@ -66,7 +66,7 @@ static void set_pack(struct cat_dataset *ds, int64_t pack_id)
 }
 
 static int commit(struct catalog *c, struct pack_writer *pw,
-		  struct cat_dataset *ds)
+		  struct cat_dataset *ds, int replace)
 {
 	int64_t pack_id;
 	int rc = pack_writer_sync(pw);
@@ -77,7 +77,9 @@ static int commit(struct catalog *c, struct pack_writer *pw,
 	if (rc)
 		return rc;
 	rc = catalog_dataset_exists(c, ds->name);
-	if (rc > 0) {
+	if (rc > 0 && replace) {
+		rc = catalog_dataset_delete(c, ds->name);
+	} else if (rc > 0) {
 		log_error("dataset '%s' already exists in '%s'", ds->name,
 			  catalog_dir(c));
 		rc = -EEXIST;
@@ -130,7 +132,7 @@ int import_file(struct catalog *c, const char *path,
 		rc = -EINVAL;
 		goto out;
 	}
-	rc = catalog_dataset_exists(c, ds->name);
+	rc = o->replace ? 0 : catalog_dataset_exists(c, ds->name);
 	if (rc) {
 		if (rc > 0) {
 			log_error("dataset '%s' already exists in '%s'",
@@ -172,7 +174,7 @@ int import_file(struct catalog *c, const char *path,
 	rc = view_build(ds);
 	if (rc)
 		goto out;
-	rc = commit(c, pw, ds);
+	rc = commit(c, pw, ds, o->replace);
 	if (rc)
 		goto out;
 	keep = 1;

@@ -21,6 +21,8 @@ struct import_opts {
 	int group;              /* planes per stream: 1 (gray) or 3 (gbrp) */
 	const char *preset;
 	int progress;           /* 1: show progress if stderr is a terminal */
+	int replace;            /* 1: a dataset of that name is replaced, in
+				   the same transaction */
 };
 
 /* What an import measured, per variable. */

@@ -1,0 +1,311 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Mount benchmark: cold, warm and random reads through FUSE against export and local copies, the daemon's RSS, in one run.
+#
+# usage: sh bench/mount.sh      (from the top of a built tree; builds nothing)
+# env:   BENCH_JSON    where the figures go (default bench/results.json)
+#        BENCH_SYNTH   "T H W" of the synthetic cube (default "256 512 512")
+#        BENCH_REPEAT  runs of each sequential measurement, best kept (3)
+#        BENCH_PICKS   random time steps per dataset (20)
+#        BENCH_SEED    seed of the picks (1)
+#        CUBEFS, MOUNT_CUBEFS, CUBEFS_BENCH   the programs (./cubefs, ...)
+set -eu
+cd "$(dirname "$0")/.."
+CUBEFS=${CUBEFS:-./cubefs}
+MOUNT=${MOUNT_CUBEFS:-./mount.cubefs}
+BENCH=${CUBEFS_BENCH:-./bench/cubefs-bench}
+DATA=${CUBEFS_TEST_DATA:-data}
+JSON=${BENCH_JSON:-bench/results.json}
+SYNTH=${BENCH_SYNTH:-256 512 512}
+REPEAT=${BENCH_REPEAT:-3}
+PICKS=${BENCH_PICKS:-20}
+SEED=${BENCH_SEED:-1}
+CACHE=64M
+PY=/usr/bin/python3
+
+die() { echo "bench/mount.sh: $*" >&2; exit 1; }
+for p in "$CUBEFS" "$MOUNT" "$BENCH"; do
+	[ -x "$p" ] || die "'$p' is not built: run make first"
+done
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+	die "needs /dev/fuse and fusermount3"
+fi
+$PY -c 'import numpy' 2>/dev/null || die "needs numpy for $PY"
+
+T=$(mktemp -d /tmp/cubefs-bench-XXXXXX)
+S=$T/store
+M=$T/mnt
+R=$T/results        # lines: DATASET KEY VALUE
+MPID=
+cleanup() {
+	fusermount3 -u "$M" 2>/dev/null || true
+	if [ -n "$MPID" ]; then kill "$MPID" 2>/dev/null || true; fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$M"
+: >"$R"
+
+cat >"$T/h.py" <<'PY'
+import json, math, os, random, subprocess, sys, time
+
+def picks(t, n, seed):
+    r = random.Random(seed)
+    return r.sample(range(t), n) if t >= n else [r.randrange(t) for _ in range(n)]
+
+def main(cmd, a):
+    if cmd == "now":
+        print("%.6f" % time.time())
+    elif cmd == "run":          # wall time of a command, stdout to /dev/null
+        with open(os.devnull, "wb") as null:
+            t0 = time.perf_counter()
+            subprocess.run(a, stdout=null, check=True)
+            print("%.6f" % (time.perf_counter() - t0))
+    elif cmd == "npload":
+        import numpy as np
+        t0 = time.perf_counter()
+        x = np.load(a[0])
+        dt = time.perf_counter() - t0
+        assert x.size, a[0]
+        print("%.6f" % dt)
+    elif cmd == "meta":         # time steps, bytes per step, data offset
+        import numpy as np
+        x = np.load(a[0], mmap_mode="r")
+        print(x.shape[0], x[0].nbytes, x.offset, x.dtype, "x".join(map(str, x.shape)))
+    elif cmd == "picks":
+        print(" ".join(map(str, picks(int(a[0]), int(a[1]), int(a[2])))))
+    elif cmd == "pread":        # one time step, cold: time of the pread only
+        fd = os.open(a[0], os.O_RDONLY)
+        n = int(a[2])
+        t0 = time.perf_counter()
+        b = os.pread(fd, n, int(a[1]))
+        dt = time.perf_counter() - t0
+        os.close(fd)
+        assert len(b) == n, (a, len(b))
+        print("%.6f" % dt)
+    elif cmd == "randread":     # FILE OFFSET STEP_BYTES T N SEED
+        fd = os.open(a[0], os.O_RDONLY)
+        off, fb = int(a[1]), int(a[2])
+        for f in picks(int(a[3]), int(a[4]), int(a[5])):
+            assert len(os.pread(fd, fb, off + f * fb)) == fb
+        os.close(fd)
+    elif cmd == "report":
+        report(*a)
+
+def pct(v, p):
+    v = sorted(v)
+    return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
+
+def fmt(s, nbytes):
+    return "%.3f s, %.0f MB/s" % (s, nbytes / 1e6 / s) if s > 0 else "-"
+
+def report(rfile, jfile, t0, setup_s, names):
+    rows = {}
+    for line in open(rfile):
+        ds, k, v = line.rstrip("\n").split(" ", 2)
+        rows.setdefault(ds, {}).setdefault(k, []).append(v)
+    g = rows.pop("run", {})
+    elapsed = time.time() - float(t0)
+    out = {"run": {"seconds": round(elapsed, 1), "setup_seconds": float(setup_s),
+                   "repeat": int(g["repeat"][0]), "picks": int(g["picks"][0]),
+                   "seed": int(g["seed"][0]), "cpus": os.cpu_count(),
+                   "page_cache_dropped": g["dropped"][0] == "1",
+                   "cubefs": g["version"][0], "mb": "10^6 bytes",
+                   "note": "ratios within this run; times are the best of "
+                           "'repeat' runs; synth is synthetic"},
+           "datasets": {}}
+    for name in names.split():
+        r = rows[name]
+        nb = int(r["bytes"][0])
+        best = lambda k: min(map(float, r[k]))
+        ex, dd, npl = best("export_s"), best("cold_dd_s"), best("cold_npload_s")
+        wm, wl = best("warm_dd_s"), best("local_dd_s")
+        pk = list(map(float, r["pick_s"]))
+        p50, p99 = pct(pk, 50), pct(pk, 99)
+        dec = json.loads(r["decode"][0])
+        mbs = lambda s: nb / 1e6 / s
+        d = {"view": r["view"][0], "name": r["name"][0], "dtype": r["dtype"][0],
+             "shape": r["shape"][0], "bytes": nb,
+             "step_bytes": int(r["step_bytes"][0]),
+             "export_s": ex, "cold_dd_s": dd, "cold_npload_s": npl,
+             "warm_dd_s": wm, "local_warm_dd_s": wl,
+             "pick_s": pk, "pick_p50_s": p50, "pick_p99_s": p99,
+             "export_mbs": mbs(ex), "cold_dd_mbs": mbs(dd),
+             "cold_npload_mbs": mbs(npl), "warm_dd_mbs": mbs(wm),
+             "local_warm_dd_mbs": mbs(wl),
+             "ratio_cold_dd_vs_export": ex / dd,
+             "ratio_cold_npload_vs_export": ex / npl,
+             "ratio_warm_vs_local": wl / wm,
+             "ratio_whole_vs_pick_p50": ex / p50,
+             "ratio_whole_vs_pick_p99": ex / p99,
+             "ratio_cold_dd_vs_decoder": mbs(dd) / dec["plain_mbs"],
+             "decode": dec}
+        out["datasets"][name] = d
+        print("\n### %s: MOUNT/%s, %s %s, %.1f MB%s\n" % (
+            name, d["view"], d["dtype"], d["shape"], nb / 1e6,
+            " (synthetic)" if name == "synth" else ""))
+        print("| figure | cubefs | baseline | ratio |")
+        print("|---|---|---|---:|")
+        print("| cold sequential `dd bs=1M` vs `cubefs export - >/dev/null` | %s | %s | %.2f |"
+              % (fmt(dd, nb), fmt(ex, nb), d["ratio_cold_dd_vs_export"]))
+        print("| cold `np.load` vs `cubefs export` | %s | %s | %.2f |"
+              % (fmt(npl, nb), fmt(ex, nb), d["ratio_cold_npload_vs_export"]))
+        print("| warm re-read (2nd `dd`, same mount) vs local .npy in page cache | %s | %s | %.2f |"
+              % (fmt(wm, nb), fmt(wl, nb), d["ratio_warm_vs_local"]))
+        print("| one random time step, cold, p50 (%d B) vs whole stream (export) | %.2f ms | %.3f s | %.1f |"
+              % (d["step_bytes"], p50 * 1e3, ex, d["ratio_whole_vs_pick_p50"]))
+        print("| one random time step, cold, p99 of %d vs whole stream | %.2f ms | %.3f s | %.1f |"
+              % (len(pk), p99 * 1e3, ex, d["ratio_whole_vs_pick_p99"]))
+        print("| decoder limit, in process (a: `cubefs-bench decode`) vs cold `dd` | %.0f MB/s | %.0f MB/s | %.2f |"
+              % (dec["plain_mbs"], mbs(dd), d["ratio_cold_dd_vs_decoder"]))
+        print("| full decode (b) and read path without FUSE (c) vs decoder limit (a) | b %.0f, c %.0f MB/s | a %.0f MB/s | %.2f, %.2f |"
+              % (dec["full_mbs"], dec["read_mbs"], dec["plain_mbs"],
+                 dec["full_vs_plain"], dec["read_vs_plain"]))
+    dm = rows.get("daemon", {})
+    if dm:
+        hwm, cs = int(dm["vmhwm_kib"][0]) * 1024, int(dm["cache_bytes"][0])
+        st = dict(l.split() for l in dm["stats"][0].split(";") if l.strip())
+        out["daemon"] = {"vmhwm_bytes": hwm, "cache_size_bytes": cs,
+                         "over_cache_bytes": hwm - cs,
+                         "random_reads_per_view": int(dm["reads"][0]),
+                         "stats": {k: int(v) for k, v in st.items()}}
+        print("\n### mount.cubefs daemon after %s random time-step reads per view\n"
+              % dm["reads"][0])
+        print("| VmHWM | -o cache_size | VmHWM - cache_size | decodes | evictions |")
+        print("|---:|---:|---:|---:|---:|")
+        print("| %.1f MiB | %.1f MiB | %.1f MiB | %s | %s |" % (
+            hwm / 2**20, cs / 2**20, (hwm - cs) / 2**20,
+            st.get("decodes", "?"), st.get("evictions", "?")))
+    with open(jfile, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print("\nbest of %d runs for sequential reads; MB = 10^6 bytes; ratios are"
+          " baseline time / cubefs time (above 1: cubefs faster), or the"
+          " decoder limit's share; figures in %s" % (out["run"]["repeat"], jfile))
+    print("whole run: %.0f s (setup: synth and imports %.0f s)"
+          % (elapsed, float(setup_s)))
+
+main(sys.argv[1], sys.argv[2:])
+PY
+h() { $PY "$T/h.py" "$@"; }
+rec() { echo "$*" >>"$R"; }
+# runs a measurement (h's arguments) and records its figure under key
+meas() {
+	key=$1
+	shift
+	v=$(h "$@") || die "$key of $ds failed"
+	rec "$ds" "$key" "$v"
+}
+T0=$(h now)
+
+# Cold means: the kernel's page cache dropped (if allowed) and a fresh mount.
+DROPPED=0
+drop() {
+	sync
+	if echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then DROPPED=1; fi
+}
+mount_fs() {
+	"$MOUNT" "$S" "$M" -f -o cache_size=$CACHE 2>>"$T/mount.log" &
+	MPID=$!
+	n=0
+	until mountpoint -q "$M"; do
+		kill -0 "$MPID" 2>/dev/null || die "mount.cubefs exited: $(cat "$T/mount.log")"
+		n=$((n + 1))
+		[ $n -lt 400 ] || die "mount.cubefs did not mount in 20 s"
+		sleep 0.05
+	done
+}
+umount_fs() {
+	fusermount3 -u "$M" || die "cannot unmount '$M'"
+	wait "$MPID" 2>/dev/null || true
+	MPID=
+}
+
+# name in the store | path under the mount
+SETS="era5 era5/t2m era5/t2m.npy
+landsat8 landsat8 landsat8.npy
+synth synth synth.npy"
+
+echo "setup: synthetic cube ($SYNTH) and imports into $S"
+# shellcheck disable=SC2086
+"$BENCH" synth "$T/synth.npy" $SYNTH 2>/dev/null || die "cannot write the synthetic cube"
+"$CUBEFS" import -q "$S" "$DATA/era5_t2m_uk_2019-03.nc" --name era5 || die "import era5"
+"$CUBEFS" import -q "$S" "$DATA/landsat8_ny2018_p013r032_11band.npy" --name landsat8 ||
+	die "import landsat8"
+"$CUBEFS" import -q "$S" "$T/synth.npy" --name synth || die "import synth"
+rm -f "$T/synth.npy"
+SETUP=$($PY -c "import time; print('%.1f' % (time.time() - $T0))")
+echo "setup took $SETUP s"
+
+rec run repeat "$REPEAT"
+rec run picks "$PICKS"
+rec run seed "$SEED"
+rec run version "$(git describe --always --dirty 2>/dev/null || echo unknown)"
+
+while read -r ds name view <&3; do
+	echo "measuring $ds ($view)"
+	"$CUBEFS" export "$S" "$name" "$T/local.npy" || die "export $name"
+	# shellcheck disable=SC2046
+	set -- $(h meta "$T/local.npy")
+	steps=$1 sb=$2 off=$3
+	rec "$ds" name "$name"
+	rec "$ds" view "$view"
+	rec "$ds" dtype "$4"
+	rec "$ds" shape "($(echo "$5" | sed 's/x/, /g'))"
+	rec "$ds" bytes "$(stat -c %s "$T/local.npy")"
+	rec "$ds" step_bytes "$sb"
+	i=0
+	while [ $i -lt "$REPEAT" ]; do
+		drop
+		meas export_s run "$CUBEFS" export "$S" "$name" -
+		drop
+		mount_fs
+		meas cold_dd_s run dd if="$M/$view" of=/dev/null bs=1M status=none
+		meas warm_dd_s run dd if="$M/$view" of=/dev/null bs=1M status=none
+		umount_fs
+		drop
+		mount_fs
+		meas cold_npload_s npload "$M/$view"
+		umount_fs
+		i=$((i + 1))
+	done
+	# the local copy, read once so that it is in the page cache
+	dd if="$T/local.npy" of=/dev/null bs=1M status=none
+	i=0
+	while [ $i -lt "$REPEAT" ]; do
+		meas local_dd_s run dd if="$T/local.npy" of=/dev/null bs=1M status=none
+		i=$((i + 1))
+	done
+	rm -f "$T/local.npy"
+	for f in $(h picks "$steps" "$PICKS" "$SEED"); do
+		drop
+		mount_fs
+		meas pick_s pread "$M/$view" $((off + f * sb)) "$sb"
+		umount_fs
+	done
+	v=$("$BENCH" decode --json "$S" "$name") || die "cubefs-bench decode $name"
+	rec "$ds" decode "$v"
+	echo "$ds $steps $sb $off $view" >>"$T/layout"
+done 3<<EOF
+$SETS
+EOF
+[ "$(grep -c ' pick_s ' "$R")" -gt 0 ] || die "no measurement recorded"
+rec run dropped "$DROPPED"
+
+# The daemon's peak RSS after random reads over every view.
+echo "measuring the daemon's peak RSS (cache_size=$CACHE)"
+mount_fs
+while read -r ds steps sb off view; do
+	h randread "$M/$view" "$off" "$sb" "$steps" "$PICKS" $((SEED + 1))
+done <"$T/layout"
+pid=$(pgrep -f -- "mount\.cubefs .*$M" | head -n 1)
+[ -n "$pid" ] || pid=$MPID
+rec daemon vmhwm_kib "$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
+rec daemon cache_bytes $((64 << 20))
+rec daemon reads "$PICKS"
+rec daemon stats "$("$CUBEFS" stats "$M" | tr '\n' ';')"
+umount_fs
+
+mkdir -p "$(dirname "$JSON")"
+h report "$R" "$JSON" "$T0" "$SETUP" "$(echo "$SETS" | awk '{ print $1 }')"

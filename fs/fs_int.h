@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* What the core's tree (fs.c) and write path (fs_write.c) share (internal to fs/). */
+#ifndef CUBEFS_FS_FS_INT_H
+#define CUBEFS_FS_FS_INT_H
+
+#include <pthread.h>
+
+#include "catalog/catalog.h"
+#include "fs/fs.h"
+#include "fs/reader.h"
+#include "fs/stage.h"
+#include "ingest/import.h"
+
+#define NEW_INO_BASE (1ull << 62)
+
+struct node {
+	uint64_t ino;
+	uint64_t parent;
+	const char *name;               /* owned by the dataset */
+	int is_dir;
+	struct cat_dataset *ds;
+	const struct cat_view *view;    /* files only */
+	unsigned nsubdirs;
+};
+
+/* A file open for writing: a staged new file, or edits of a view. */
+struct ofile {
+	uint64_t ino;
+	uint64_t parent;
+	char name[256];
+	int opens;
+	int is_new;
+	int64_t view_id;
+	struct stage *st;
+	int64_t mtime;
+	struct ofile *next;
+};
+
+struct fs {
+	char *dir;
+	struct catalog *wc;             /* read-write catalog; NULL: read-only */
+	struct import_opts iopts;       /* profile of files created in the mount */
+	pthread_rwlock_t lock;          /* the tree: reads vs. swaps */
+	pthread_mutex_t wlock;          /* writers: journals, commits, names */
+	struct reader *r;
+	struct node *nodes;             /* sorted by ino */
+	size_t n;
+	int64_t root_mtime;
+	struct ofile *open;             /* under wlock */
+	uint64_t next_new_ino;
+	fs_notify_fn notify;
+	void *notify_arg;
+};
+
+/* The node of ino, or NULL (caller holds lock). */
+const struct node *fs_find(const struct fs *fs, uint64_t ino);
+
+/* The open-for-write file of ino, or NULL (caller holds wlock). */
+struct ofile *fs_ofile(struct fs *fs, uint64_t ino);
+
+/* Reloads the datasets and rebuilds the tree (caller holds wlock). */
+int fs_reload(struct fs *fs);
+
+/* Replays or reports journals left in staging/ (at mount). */
+void fs_recover(struct fs *fs);
+
+int64_t fs_now(void);
+
+#endif

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: MIT */
+/* The write path of the core: journals per open file, commits at release and fsync, names. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/log.h"
+#include "fs/commit.h"
+#include "fs/fs_int.h"
+#include "ingest/source.h"
+
+struct ofile *fs_ofile(struct fs *fs, uint64_t ino)
+{
+	for (struct ofile *o = fs->open; o; o = o->next)
+		if (o->ino == ino)
+			return o;
+	return NULL;
+}
+
+static void ofile_drop(struct fs *fs, struct ofile *o, int discard)
+{
+	struct ofile **pp = &fs->open;
+
+	while (*pp && *pp != o)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = o->next;
+	stage_free(o->st, discard);
+	free(o);
+}
+
+static void notify(struct fs *fs, uint64_t ino, uint64_t parent,
+		   const char *name)
+{
+	if (fs->notify)
+		fs->notify(fs->notify_arg, ino, parent, name);
+}
+
+/* Tells the kernel that every file of dataset `name` changed. */
+static void notify_dataset(struct fs *fs, const char *name)
+{
+	char buf[CATALOG_NAME_MAX + 8];
+	struct cat_dataset *ds;
+
+	pthread_rwlock_rdlock(&fs->lock);
+	ds = reader_find(fs->r, name);
+	for (int i = 0; ds && i < ds->nviews; i++)
+		notify(fs, 2 * (uint64_t)ds->views[i].id + 3, 0, NULL);
+	pthread_rwlock_unlock(&fs->lock);
+	snprintf(buf, sizeof(buf), "%s.npy", name);
+	notify(fs, 0, FS_ROOT_INO, buf);
+	snprintf(buf, sizeof(buf), "%s.nc", name);
+	notify(fs, 0, FS_ROOT_INO, buf);
+	notify(fs, 0, FS_ROOT_INO, name);
+}
+
+int fs_create(struct fs *fs, uint64_t parent, const char *name,
+	      struct fs_attr *a)
+{
+	char ds[CATALOG_NAME_MAX + 1], key[64];
+	struct ofile *o = NULL;
+	int rc;
+
+	if (!fs->wc)
+		return -EROFS;
+	if (parent != FS_ROOT_INO)
+		return -EACCES;
+	if (commit_dataset_name(name, ds, sizeof(ds)))
+		return -EINVAL;
+	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->lock);
+	rc = reader_find(fs->r, ds) ? -EEXIST : 0;
+	pthread_rwlock_unlock(&fs->lock);
+	for (struct ofile *x = fs->open; !rc && x; x = x->next)
+		if (x->is_new && !strcmp(x->name, name))
+			rc = -EEXIST;
+	if (rc)
+		goto out;
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	o->ino = fs->next_new_ino++;
+	o->parent = parent;
+	o->is_new = 1;
+	o->opens = 1;
+	o->mtime = fs_now();
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	snprintf(key, sizeof(key), "n-%llx-%llx", (unsigned long long)o->mtime,
+		 (unsigned long long)o->ino);
+	rc = stage_open(fs->dir, key, STAGE_NEW, name, 0, &o->st);
+	if (rc) {
+		free(o);
+		goto out;
+	}
+	o->next = fs->open;
+	fs->open = o;
+	a->ino = o->ino;
+	a->is_dir = 0;
+	a->size = 0;
+	a->mtime = o->mtime;
+	a->nlink = 1;
+out:
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+/* The ofile of an existing view, made on first use (caller holds wlock). */
+static int edit_ofile(struct fs *fs, uint64_t ino, struct ofile **out)
+{
+	const struct node *n;
+	struct ofile *o = fs_ofile(fs, ino);
+	char key[64];
+	int rc;
+
+	*out = o;
+	if (o)
+		return 0;
+	pthread_rwlock_rdlock(&fs->lock);
+	n = fs_find(fs, ino);
+	if (!n || n->is_dir) {
+		pthread_rwlock_unlock(&fs->lock);
+		return n ? -EISDIR : -ENOENT;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		pthread_rwlock_unlock(&fs->lock);
+		return -ENOMEM;
+	}
+	o->ino = ino;
+	o->parent = n->parent;
+	o->view_id = n->view->id;
+	o->mtime = n->ds->mtime;
+	snprintf(o->name, sizeof(o->name), "%s", n->name);
+	snprintf(key, sizeof(key), "v%lld", (long long)n->view->id);
+	rc = stage_open(fs->dir, key, STAGE_EDIT, n->name, n->view->size,
+			&o->st);
+	pthread_rwlock_unlock(&fs->lock);
+	if (rc) {
+		free(o);
+		return rc;
+	}
+	o->next = fs->open;
+	fs->open = o;
+	*out = o;
+	return 0;
+}
+
+int fs_open(struct fs *fs, uint64_t ino, int flags)
+{
+	struct ofile *o;
+	int rc = 0;
+
+	if ((flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC)) {
+		pthread_mutex_lock(&fs->wlock);
+		o = fs_ofile(fs, ino);
+		if (o)
+			o->opens++;
+		pthread_mutex_unlock(&fs->wlock);
+		return 0;
+	}
+	if (!fs->wc)
+		return -EROFS;
+	pthread_mutex_lock(&fs->wlock);
+	rc = edit_ofile(fs, ino, &o);
+	if (!rc) {
+		o->opens++;
+		if (flags & O_TRUNC)
+			rc = stage_truncate(o->st, 0);
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
+		 off_t off)
+{
+	struct ofile *o;
+	ssize_t rc;
+
+	if (off < 0)
+		return -EINVAL;
+	if (!fs->wc)
+		return -EROFS;
+	pthread_mutex_lock(&fs->wlock);
+	/* the kernel writes back mmap'd pages after the last release: such
+	 * writes open a journal of their own, committed at fsync or unmount */
+	rc = ino >= NEW_INO_BASE ? (fs_ofile(fs, ino) ? 0 : -EBADF) :
+		edit_ofile(fs, ino, &o);
+	o = fs_ofile(fs, ino);
+	if (!rc)
+		rc = stage_write(o->st, buf, len, (uint64_t)off);
+	if (o && rc >= 0)
+		o->mtime = fs_now();
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+/* Commits o's journal (caller holds wlock). */
+static int commit(struct fs *fs, struct ofile *o)
+{
+	char ds[CATALOG_NAME_MAX + 1];
+	const struct cat_dataset *d = NULL;
+	const struct cat_view *w = NULL;
+	int rc;
+
+	if (!stage_dirty(o->st))
+		return 0;
+	if (o->is_new) {
+		rc = commit_dataset_name(o->name, ds, sizeof(ds));
+		if (!rc)
+			rc = commit_new(fs->wc, o->st, ds, &fs->iopts);
+		if (!rc) {
+			fs_reload(fs);
+			notify(fs, 0, o->parent, o->name);
+			notify_dataset(fs, ds);
+		}
+		return rc;
+	}
+	pthread_rwlock_rdlock(&fs->lock);
+	for (int i = 0; !w && i < reader_ndatasets(fs->r); i++) {
+		const struct cat_dataset *x = reader_dataset(fs->r, i);
+
+		for (int k = 0; k < x->nviews; k++)
+			if (x->views[k].id == o->view_id) {
+				d = x;
+				w = &x->views[k];
+			}
+	}
+	pthread_rwlock_unlock(&fs->lock);
+	if (!w)
+		return -ESTALE;
+	snprintf(ds, sizeof(ds), "%s", d->name);
+	/* no swap can happen while we hold wlock: d stays valid */
+	rc = commit_edit(fs->wc, fs->r, d, w, o->st, &fs->iopts);
+	if (rc)
+		return rc;
+	reader_invalidate(fs->r, d);
+	rc = fs_reload(fs);
+	notify_dataset(fs, ds);
+	return rc;
+}
+
+/* After a successful commit the journal starts again, empty. */
+static int restart(struct fs *fs, struct ofile *o)
+{
+	char key[64];
+	uint64_t size;
+	const struct node *n;
+	int rc;
+
+	stage_free(o->st, 1);
+	o->st = NULL;
+	pthread_rwlock_rdlock(&fs->lock);
+	n = fs_find(fs, o->ino);
+	size = n && n->view ? n->view->size : 0;
+	if (n && n->view)
+		o->view_id = n->view->id;
+	pthread_rwlock_unlock(&fs->lock);
+	if (!n)
+		return -ESTALE;
+	snprintf(key, sizeof(key), "v%lld", (long long)o->view_id);
+	rc = stage_open(fs->dir, key, STAGE_EDIT, o->name, size, &o->st);
+	return rc;
+}
+
+int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size)
+{
+	struct ofile *o;
+	int rc, opened;
+
+	if (!fs->wc)
+		return -EROFS;
+	pthread_mutex_lock(&fs->wlock);
+	opened = fs_ofile(fs, ino) != NULL;
+	rc = edit_ofile(fs, ino, &o);
+	if (!rc)
+		rc = stage_truncate(o->st, size);
+	if (!rc && !opened) {	/* truncate(2) of a closed file */
+		rc = commit(fs, o);
+		ofile_drop(fs, o, !rc);
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+int fs_flush(struct fs *fs, uint64_t ino)
+{
+	struct ofile *o;
+	struct source *src = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&fs->wlock);
+	o = fs_ofile(fs, ino);
+	/* a new file closed by its only writer must be a .npy or NetCDF file:
+	 * say so now, where close(2) can report it */
+	if (o && o->is_new && o->opens == 1 && stage_dirty(o->st)) {
+		rc = source_open(stage_data_path(o->st), &src);
+		source_free(src);
+		if (rc) {
+			log_error("'%s' is not a valid .npy or NetCDF file; its "
+				  "bytes are kept in '%s'", o->name,
+				  stage_data_path(o->st));
+			rc = -EIO;
+		}
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+int fs_fsync(struct fs *fs, uint64_t ino)
+{
+	struct ofile *o;
+	int rc = 0;
+
+	pthread_mutex_lock(&fs->wlock);
+	o = fs_ofile(fs, ino);
+	if (o) {
+		rc = stage_sync(o->st);
+		if (!rc && !o->is_new && stage_dirty(o->st)) {
+			rc = commit(fs, o);
+			if (!rc)
+				rc = restart(fs, o);
+		}
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+int fs_release(struct fs *fs, uint64_t ino, int flags)
+{
+	struct ofile *o;
+	int rc = 0;
+
+	(void)flags;
+	pthread_mutex_lock(&fs->wlock);
+	o = fs_ofile(fs, ino);
+	if (o && --o->opens <= 0) {
+		rc = commit(fs, o);
+		if (rc)
+			log_error("writes to '%s' are kept in staging/ and will be "
+				  "retried at the next mount", o->name);
+		ofile_drop(fs, o, !rc);
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+/* The dataset a root file name stands for (caller holds the tree lock). */
+static struct cat_dataset *root_dataset(struct fs *fs, const char *name)
+{
+	char ds[CATALOG_NAME_MAX + 1];
+	struct cat_dataset *d;
+
+	if (commit_dataset_name(name, ds, sizeof(ds)))
+		return NULL;
+	d = reader_find(fs->r, ds);
+	for (int i = 0; d && i < d->nviews; i++)
+		if (!d->views[i].in_dir && !strcmp(d->views[i].name, name))
+			return d;
+	return NULL;
+}
+
+int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
+{
+	struct cat_dataset *d;
+	char ds[CATALOG_NAME_MAX + 1];
+	int rc;
+
+	if (!fs->wc)
+		return -EROFS;
+	if (parent != FS_ROOT_INO)
+		return -EACCES;
+	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->lock);
+	d = root_dataset(fs, name);
+	if (d)
+		snprintf(ds, sizeof(ds), "%s", d->name);
+	pthread_rwlock_unlock(&fs->lock);
+	rc = d ? 0 : -ENOENT;
+	if (!rc)
+		rc = catalog_begin(fs->wc);
+	if (!rc) {
+		rc = catalog_dataset_delete(fs->wc, ds);
+		if (!rc)
+			rc = catalog_commit(fs->wc);
+		if (rc)
+			catalog_rollback(fs->wc);
+	}
+	if (!rc) {
+		notify_dataset(fs, ds);
+		rc = fs_reload(fs);
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+int fs_rename(struct fs *fs, uint64_t parent, const char *name,
+	      uint64_t newparent, const char *newname, unsigned flags)
+{
+	char from[CATALOG_NAME_MAX + 1], to[CATALOG_NAME_MAX + 1];
+	const char *e1 = strrchr(name, '.'), *e2 = strrchr(newname, '.');
+	struct cat_dataset *d;
+	int rc, exists;
+
+	if (!fs->wc)
+		return -EROFS;
+	if (parent != FS_ROOT_INO || newparent != FS_ROOT_INO)
+		return -EXDEV;
+	if (commit_dataset_name(newname, to, sizeof(to)) || !e1 || !e2 ||
+	    strcmp(e1, e2))
+		return -EINVAL;
+	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->lock);
+	d = root_dataset(fs, name);
+	if (d)
+		snprintf(from, sizeof(from), "%s", d->name);
+	exists = reader_find(fs->r, to) != NULL;
+	pthread_rwlock_unlock(&fs->lock);
+	rc = !d ? -ENOENT : exists && (flags & 1 /* RENAME_NOREPLACE */) ?
+		-EEXIST : 0;
+	if (!rc && !strcmp(from, to))
+		goto out;
+	if (!rc)
+		rc = catalog_begin(fs->wc);
+	if (!rc) {
+		if (exists)
+			rc = catalog_dataset_delete(fs->wc, to);
+		if (!rc)
+			rc = catalog_dataset_rename(fs->wc, from, to);
+		if (!rc)
+			rc = catalog_commit(fs->wc);
+		if (rc)
+			catalog_rollback(fs->wc);
+	}
+	if (!rc) {
+		notify_dataset(fs, from);
+		notify_dataset(fs, to);
+		rc = fs_reload(fs);
+	}
+out:
+	pthread_mutex_unlock(&fs->wlock);
+	return rc;
+}
+
+/* Journals left by a daemon that died: commit them, or say why not. */
+static int recover_one(void *arg, const char *key, int kind,
+		       const char *name, uint64_t size)
+{
+	struct fs *fs = arg;
+	struct ofile o = { .is_new = kind == STAGE_NEW };
+	int rc;
+
+	snprintf(o.name, sizeof(o.name), "%s", name);
+	if (kind == STAGE_EDIT)
+		o.view_id = strtoll(key + 1, NULL, 10);
+	rc = stage_open(fs->dir, key, kind, name, size, &o.st);
+	if (rc)
+		return 0;
+	pthread_mutex_lock(&fs->wlock);
+	rc = commit(fs, &o);
+	pthread_mutex_unlock(&fs->wlock);
+	if (rc)
+		log_error("staging journal '%s' of '%s' could not be committed "
+			  "(%s): kept in staging/", key, name, strerror(-rc));
+	else
+		log_warn("recovered the writes to '%s' left by an earlier mount",
+			 name);
+	stage_free(o.st, !rc);
+	return 0;
+}
+
+void fs_commit_all(struct fs *fs)
+{
+	pthread_mutex_lock(&fs->wlock);
+	for (struct ofile *o = fs->open, *next; o; o = next) {
+		int rc;
+
+		next = o->next;
+		if (o->is_new && o->opens > 0)
+			continue;	/* still being written: kept */
+		rc = commit(fs, o);
+		ofile_drop(fs, o, !rc);
+	}
+	pthread_mutex_unlock(&fs->wlock);
+}
+
+void fs_recover(struct fs *fs)
+{
+	stage_scan(fs->dir, recover_one, fs);
+}

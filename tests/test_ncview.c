@@ -1,0 +1,892 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of the .nc view: header and data byte for byte against files libnetcdf writes, and read back by libnetcdf. */
+#include <errno.h>
+#include <math.h>
+#include <netcdf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "catalog/catalog.h"
+#include "codec/log.h"
+#include "fs/reader.h"
+#include "ingest/import.h"
+#include "ingest/ncview.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CHECK(x) do { \
+	int st_ = (x); \
+	if (st_) \
+		fail_msg("%s: %s", #x, nc_strerror(st_)); \
+} while (0)
+
+/*
+ * Bugs found by these tests and reported with a patch. While a flag is 1
+ * the checks the bug breaks are skipped where a probe still finds the
+ * bug, and fail once it is gone: clear the flag with the fix.
+ *   2D_ROWS: ingest/encode.c reads one source frame (one row) of a 2-d
+ *     variable, whose encoded frame is all of it: the other rows are
+ *     stored from uninitialised memory.
+ *   MERGED_SIZE: ingest/ncview.c add_extent() does not count merged
+ *     extents in the view's size: the catalog then refuses the store.
+ *   INT64_2P53: ingest/ncview.c needs_cdf5() tests |vmin|, |vmax| > 2^53
+ *     on doubles, where 2^53 + 1 is already 2^53: served rounded in CDF-2.
+ */
+#define KNOWN_BUG_2D_ROWS 1
+#define KNOWN_BUG_MERGED_SIZE 1
+#define KNOWN_BUG_INT64_2P53 1
+
+static void known_bug(int flagged, int present, const char *what)
+{
+	if (flagged && present) {
+		print_message("known bug, skipped: %s\n", what);
+		skip();
+	}
+	if (flagged)
+		fail_msg("known bug fixed: %s; clear its KNOWN_BUG_ flag", what);
+}
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/cubefs-ncview-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	log_set_level(LOG_LVL_ERROR);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* A file name in the test directory; one of four rotating buffers. */
+static const char *tmp_path(const char *name)
+{
+	static char buf[4][160];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
+	return buf[k];
+}
+
+static void *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	void *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void spill(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Fails at the first differing byte, naming its offset. */
+static void assert_bytes(const uint8_t *got, const uint8_t *want, size_t n,
+			 const char *what)
+{
+	for (size_t i = 0; i < n; i++)
+		if (got[i] != want[i])
+			fail_msg("%s: byte %zu of %zu is 0x%02x, want 0x%02x",
+				 what, i, n, got[i], want[i]);
+}
+
+/* Each dataset in a store of its own, so that one failure stays alone. */
+static const char *store_of(const char *name)
+{
+	static char path[160];
+
+	snprintf(path, sizeof(path), "%s/%s.store", dir, name);
+	return path;
+}
+
+/* Imports path losslessly as dataset name (floats to lz4: all exact). */
+static void import_lossless(const char *path, const char *name)
+{
+	struct catalog *c;
+	struct import_opts o;
+	struct import_report rep;
+	int rc;
+
+	import_opts_init(&o);
+	o.name = name;
+	o.lossless = 1;
+	o.progress = 0;
+	assert_int_equal(catalog_open(store_of(name), CATALOG_CREATE, &c), 0);
+	rc = import_file(c, path, &o, &rep);
+	catalog_free(c);
+	if (rc)
+		fail_msg("import of '%s' failed: %d", path, rc);
+	for (int i = 0; i < rep.nvars; i++)
+		if (!isinf(rep.vars[i].psnr))
+			fail_msg("'%s' is not exact (%g dB)", rep.vars[i].name,
+				 rep.vars[i].psnr);
+	free(rep.vars);
+}
+
+/* The bytes of a view, its header length, and the dataset's views. */
+struct image {
+	uint8_t *data;
+	size_t len;
+	size_t hdr;             /* the generated header: the first extent */
+};
+
+static const struct cat_view *find_view(const struct cat_dataset *ds,
+					const char *name)
+{
+	for (int i = 0; i < ds->nviews; i++)
+		if (!strcmp(ds->views[i].name, name))
+			return &ds->views[i];
+	return NULL;
+}
+
+/*
+ * Loads dataset name through the reader and reads "<name>.nc" whole, and
+ * again in 7-byte pieces (partial big-endian elements). npy lists the
+ * other views expected: at the root if the dataset has one variable,
+ * else in its directory.
+ */
+static struct image read_nc_view(const char *name, const char *const *npy,
+				 size_t nnpy)
+{
+	struct catalog *c;
+	struct reader *r;
+	struct cat_dataset *ds;
+	const struct cat_view *w;
+	struct image im = { 0 };
+	char vname[256];
+	uint8_t *again;
+
+	assert_int_equal(catalog_open(store_of(name), CATALOG_RDONLY, &c), 0);
+	assert_int_equal(reader_new(c, 16 << 20, &r), 0);
+	catalog_free(c);
+	ds = reader_find(r, name);
+	assert_non_null(ds);
+	assert_int_equal(ds->nviews, (int)nnpy + 1);
+	for (size_t i = 0; i < nnpy; i++) {
+		w = find_view(ds, npy[i]);
+		if (!w)
+			fail_msg("dataset '%s' has no view '%s'", name, npy[i]);
+		assert_int_equal(w->kind, VIEW_NPY);
+		assert_int_equal(w->in_dir, ds->nvars > 1);
+	}
+	snprintf(vname, sizeof(vname), "%s.nc", name);
+	w = find_view(ds, vname);
+	if (!w)
+		fail_msg("dataset '%s' has no view '%s'", name, vname);
+	assert_int_equal(w->kind, VIEW_NC);
+	assert_int_equal(w->in_dir, 0);
+	assert_true(w->nextents > 0);
+	assert_int_equal(w->extents[0].kind, EXTENT_BYTES);
+	im.hdr = (size_t)w->extents[0].length;
+	im.len = (size_t)w->size;
+	im.data = malloc(im.len + 1);
+	again = malloc(im.len + 1);
+	assert_non_null(im.data);
+	assert_non_null(again);
+	assert_int_equal(reader_read_view(r, ds, w, im.data, im.len + 100, 0),
+			 (ssize_t)im.len);
+	for (size_t off = 0; off < im.len; off += 7) {
+		size_t want = im.len - off < 7 ? im.len - off : 7;
+
+		assert_int_equal(reader_read_view(r, ds, w, again + off, 7,
+						  off), (ssize_t)want);
+	}
+	assert_bytes(again, im.data, im.len, "view read in 7-byte pieces");
+	assert_int_equal(reader_read_view(r, ds, w, again, 10, im.len), 0);
+	free(again);
+	reader_free(r);
+	return im;
+}
+
+/* Whole-file identity with what libnetcdf wrote at path. */
+static void assert_same_file(const struct image *im, const char *path)
+{
+	size_t len;
+	uint8_t *want = slurp(path, &len);
+
+	assert_true(im->hdr >= 32 && im->hdr <= len);
+	assert_bytes(im->data, want, im->hdr, "header");
+	assert_bytes(im->data, want, im->len < len ? im->len : len, "file");
+	if (im->len != len)
+		fail_msg("view is %zu bytes, libnetcdf's file %zu", im->len,
+			 len);
+	free(want);
+}
+
+/* Writes the view to the test directory and opens it with libnetcdf. */
+static int open_view(const struct image *im, const char *file)
+{
+	const char *path = tmp_path(file);
+	int nc;
+
+	spill(path, im->data, im->len);
+	CHECK(nc_open(path, NC_NOWRITE, &nc));
+	return nc;
+}
+
+static size_t nc_type_size(nc_type t)
+{
+	size_t sz = 0;
+
+	CHECK(nc_inq_type(NC_GLOBAL, t, NULL, &sz));
+	return sz;
+}
+
+/* Attributes of varid in a and b: same names, order, types and values. */
+static void assert_same_attrs(int a, int va, int b, int vb, const char *what)
+{
+	int na, nb;
+
+	CHECK(nc_inq_varnatts(a, va, &na));
+	CHECK(nc_inq_varnatts(b, vb, &nb));
+	if (na != nb)
+		fail_msg("%s: %d attributes, want %d", what, nb, na);
+	for (int i = 0; i < na; i++) {
+		char name[NC_MAX_NAME + 1], nameb[NC_MAX_NAME + 1];
+		nc_type ta, tb;
+		size_t la, lb, sz;
+		void *x, *y;
+
+		CHECK(nc_inq_attname(a, va, i, name));
+		CHECK(nc_inq_attname(b, vb, i, nameb));
+		assert_string_equal(nameb, name);
+		CHECK(nc_inq_att(a, va, name, &ta, &la));
+		CHECK(nc_inq_att(b, vb, name, &tb, &lb));
+		if (ta != tb || la != lb)
+			fail_msg("%s:%s is %d[%zu], want %d[%zu]", what, name,
+				 tb, lb, ta, la);
+		sz = nc_type_size(ta);
+		x = calloc(la + 1, sz);
+		y = calloc(la + 1, sz);
+		assert_non_null(x);
+		assert_non_null(y);
+		CHECK(nc_get_att(a, va, name, x));
+		CHECK(nc_get_att(b, vb, name, y));
+		assert_memory_equal(y, x, la * sz);
+		free(x);
+		free(y);
+	}
+}
+
+/*
+ * Everything libnetcdf reads from want_path is in got: dimensions, global
+ * attributes, and each variable by name (wherever it is), with its
+ * dimensions, type, attributes and values.
+ */
+static void assert_same_contents(int want, int got)
+{
+	int nd, nd2, nv, nv2, unl, unl2;
+
+	CHECK(nc_inq(want, &nd, &nv, NULL, &unl));
+	CHECK(nc_inq(got, &nd2, &nv2, NULL, &unl2));
+	assert_int_equal(nd2, nd);
+	assert_int_equal(nv2, nv);
+	assert_int_equal(unl2, unl);
+	for (int d = 0; d < nd; d++) {
+		char n1[NC_MAX_NAME + 1], n2[NC_MAX_NAME + 1];
+		size_t l1, l2;
+
+		CHECK(nc_inq_dim(want, d, n1, &l1));
+		CHECK(nc_inq_dim(got, d, n2, &l2));
+		assert_string_equal(n2, n1);
+		assert_int_equal(l2, l1);
+	}
+	assert_same_attrs(want, NC_GLOBAL, got, NC_GLOBAL, "global");
+	for (int v = 0; v < nv; v++) {
+		char name[NC_MAX_NAME + 1];
+		int dims[NC_MAX_VAR_DIMS], dims2[NC_MAX_VAR_DIMS];
+		int ndim, ndim2, v2;
+		nc_type t, t2;
+		size_t n = 1, sz;
+		void *x, *y;
+
+		CHECK(nc_inq_var(want, v, name, &t, &ndim, dims, NULL));
+		CHECK(nc_inq_varid(got, name, &v2));
+		CHECK(nc_inq_var(got, v2, NULL, &t2, &ndim2, dims2, NULL));
+		assert_int_equal(t2, t);
+		assert_int_equal(ndim2, ndim);
+		for (int d = 0; d < ndim; d++) {
+			size_t len;
+
+			assert_int_equal(dims2[d], dims[d]);
+			CHECK(nc_inq_dimlen(want, dims[d], &len));
+			n *= len;
+		}
+		assert_same_attrs(want, v, got, v2, name);
+		sz = nc_type_size(t);
+		x = calloc(n + 1, sz);
+		y = calloc(n + 1, sz);
+		assert_non_null(x);
+		assert_non_null(y);
+		CHECK(nc_get_var(want, v, x));
+		CHECK(nc_get_var(got, v2, y));
+		if (memcmp(x, y, n * sz))
+			fail_msg("values of '%s' differ", name);
+		free(x);
+		free(y);
+	}
+}
+
+/* Global attributes of several types, odd lengths among them. */
+static void put_global_attrs(int nc)
+{
+	static const short shorts[3] = { -1, 2, 32767 };
+	const int answer = 42;
+	const float ratio = 0.25f;
+	const double pi = 3.141592653589793;
+
+	CHECK(nc_put_att_text(nc, NC_GLOBAL, "title", 19,
+			      "cubefs ncview test!"));
+	CHECK(nc_put_att_text(nc, NC_GLOBAL, "empty", 0, ""));
+	CHECK(nc_put_att_short(nc, NC_GLOBAL, "shorts", NC_SHORT, 3, shorts));
+	CHECK(nc_put_att_int(nc, NC_GLOBAL, "answer", NC_INT, 1, &answer));
+	CHECK(nc_put_att_float(nc, NC_GLOBAL, "ratio", NC_FLOAT, 1, &ratio));
+	CHECK(nc_put_att_double(nc, NC_GLOBAL, "pi", NC_DOUBLE, 1, &pi));
+}
+
+enum { T = 4, Y = 3, X = 6 };
+
+/*
+ * (a) Fixed dimensions: a scalar, 1-d coordinates (two of the same
+ * padded size, kept in their order) and a 3-d float cube with NaN and
+ * _FillValue. cube_first defines the variables largest first, unlike the
+ * layout cubefs serves (smallest first, ties in their order).
+ */
+static void write_fixed(const char *path, int cube_first)
+{
+	static const double time[T] = { 0, 6, 12, 18 };
+	static const double y[Y] = { 50.5, 50.25, 50 };
+	static const float x[X] = { -2, -1.75f, -1.5f, -1.25f, -1, -0.75f };
+	static const float range[2] = { -100, 400 };
+	const float fill = -9999.f;
+	const int crs = 4326;
+	float cube[T][Y][X];
+	int nc, dt, dy, dx, dims[3], vcrs, vy, vx, vt, vc, old;
+
+	for (int t = 0; t < T; t++)
+		for (int j = 0; j < Y; j++)
+			for (int i = 0; i < X; i++)
+				cube[t][j][i] = 273.15f + (float)t * 0.5f +
+					(float)j * 1e-3f - (float)i * 7.25f;
+	cube[1][2][3] = NAN;
+	cube[3][0][0] = fill;
+	cube[0][1][5] = -0.0f;
+	CHECK(nc_create(path, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
+	CHECK(nc_def_dim(nc, "time", T, &dt));
+	CHECK(nc_def_dim(nc, "y", Y, &dy));
+	CHECK(nc_def_dim(nc, "x", X, &dx));
+	put_global_attrs(nc);
+	dims[0] = dt;
+	dims[1] = dy;
+	dims[2] = dx;
+	if (cube_first) {
+		CHECK(nc_def_var(nc, "cube", NC_FLOAT, 3, dims, &vc));
+		CHECK(nc_def_var(nc, "time", NC_DOUBLE, 1, &dt, &vt));
+		CHECK(nc_def_var(nc, "x", NC_FLOAT, 1, &dx, &vx));
+		CHECK(nc_def_var(nc, "y", NC_DOUBLE, 1, &dy, &vy));
+		CHECK(nc_def_var(nc, "crs", NC_INT, 0, NULL, &vcrs));
+	} else {
+		CHECK(nc_def_var(nc, "crs", NC_INT, 0, NULL, &vcrs));
+		CHECK(nc_def_var(nc, "y", NC_DOUBLE, 1, &dy, &vy));
+		CHECK(nc_def_var(nc, "x", NC_FLOAT, 1, &dx, &vx));
+		CHECK(nc_def_var(nc, "time", NC_DOUBLE, 1, &dt, &vt));
+		CHECK(nc_def_var(nc, "cube", NC_FLOAT, 3, dims, &vc));
+	}
+	CHECK(nc_put_att_text(nc, vcrs, "grid_mapping_name", 26,
+			      "latitude_longitude"));
+	CHECK(nc_put_att_text(nc, vt, "units", 30,
+			      "hours since 2019-03-01 00:00:0"));
+	CHECK(nc_put_att_text(nc, vy, "units", 13, "degrees_north"));
+	CHECK(nc_put_att_text(nc, vx, "units", 12, "degrees_east"));
+	CHECK(nc_put_att_text(nc, vc, "units", 1, "K"));
+	CHECK(nc_put_att_float(nc, vc, "_FillValue", NC_FLOAT, 1, &fill));
+	CHECK(nc_put_att_float(nc, vc, "valid_range", NC_FLOAT, 2, range));
+	CHECK(nc_put_att_text(nc, vc, "grid_mapping", 3, "crs"));
+	CHECK(nc_enddef(nc));
+	CHECK(nc_put_var_int(nc, vcrs, &crs));
+	CHECK(nc_put_var_double(nc, vy, y));
+	CHECK(nc_put_var_float(nc, vx, x));
+	CHECK(nc_put_var_double(nc, vt, time));
+	CHECK(nc_put_var_float(nc, vc, &cube[0][0][0]));
+	CHECK(nc_close(nc));
+}
+
+static void ncview_fixed_identical(void **state)
+{
+	static const char *const npy[] = { "cube.npy" };
+	const char *src = tmp_path("fixed.nc");
+	struct image im;
+	int a, b;
+
+	(void)state;
+	write_fixed(src, 0);
+	import_lossless(src, "fixed");
+	im = read_nc_view("fixed", npy, ARRAY_SIZE(npy));
+	assert_memory_equal(im.data, "CDF\002", 4);
+	assert_same_file(&im, src);
+	CHECK(nc_open(src, NC_NOWRITE, &a));
+	b = open_view(&im, "fixed_view.nc");
+	assert_same_contents(a, b);
+	CHECK(nc_close(a));
+	CHECK(nc_close(b));
+	free(im.data);
+}
+
+/* Defined largest first: not cubefs's layout, still the same contents. */
+static void ncview_other_order_same_values(void **state)
+{
+	static const char *const npy[] = { "cube.npy" };
+	static const char *const order[] = { "crs", "x", "y", "time",
+					     "cube" };
+	const char *src = tmp_path("reordered.nc");
+	struct image im;
+	size_t len;
+	uint8_t *want;
+	int a, b, nv;
+
+	(void)state;
+	write_fixed(src, 1);
+	import_lossless(src, "reordered");
+	im = read_nc_view("reordered", npy, ARRAY_SIZE(npy));
+	want = slurp(src, &len);
+	assert_int_equal(im.len, len);
+	assert_true(memcmp(im.data, want, im.hdr) != 0);
+	free(want);
+	CHECK(nc_open(src, NC_NOWRITE, &a));
+	b = open_view(&im, "reordered_view.nc");
+	assert_same_contents(a, b);
+	/* smallest first, the two of 24 bytes in their original order */
+	CHECK(nc_inq_nvars(b, &nv));
+	assert_int_equal(nv, (int)ARRAY_SIZE(order));
+	for (int v = 0; v < nv; v++) {
+		char name[NC_MAX_NAME + 1];
+
+		CHECK(nc_inq_varname(b, v, name));
+		assert_string_equal(name, order[v]);
+	}
+	CHECK(nc_close(a));
+	CHECK(nc_close(b));
+	free(im.data);
+}
+
+enum { R = 4, NS = 3, NB = 5, NL = 2 };
+
+/*
+ * (b) A record dimension, one fixed variable and two record variables
+ * whose records (6 and 5 bytes) are padded to 4 bytes each.
+ */
+static void write_records(const char *path)
+{
+	static const float lev[NL] = { 1000, 850 };
+	int16_t s[R][NS];
+	int8_t b[R][NB];
+	int nc, dr, dn, dm, dk, dims[2], vl, vs, vb, old;
+
+	for (int r = 0; r < R; r++) {
+		for (int i = 0; i < NS; i++)
+			s[r][i] = (int16_t)(-3000 + 1111 * r - 7 * i);
+		for (int i = 0; i < NB; i++)
+			b[r][i] = (int8_t)(-128 + 61 * r + 13 * i);
+	}
+	CHECK(nc_create(path, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
+	CHECK(nc_def_dim(nc, "time", NC_UNLIMITED, &dr));
+	CHECK(nc_def_dim(nc, "n", NS, &dn));
+	CHECK(nc_def_dim(nc, "m", NB, &dm));
+	CHECK(nc_def_dim(nc, "level", NL, &dk));
+	CHECK(nc_put_att_text(nc, NC_GLOBAL, "Conventions", 6, "CF-1.8"));
+	CHECK(nc_def_var(nc, "level", NC_FLOAT, 1, &dk, &vl));
+	dims[0] = dr;
+	dims[1] = dn;
+	CHECK(nc_def_var(nc, "s", NC_SHORT, 2, dims, &vs));
+	dims[1] = dm;
+	CHECK(nc_def_var(nc, "b", NC_BYTE, 2, dims, &vb));
+	CHECK(nc_put_att_text(nc, vl, "units", 3, "hPa"));
+	CHECK(nc_put_att_text(nc, vs, "long_name", 5, "short"));
+	CHECK(nc_put_att_text(nc, vb, "long_name", 4, "byte"));
+	CHECK(nc_enddef(nc));
+	CHECK(nc_put_var_float(nc, vl, lev));
+	/* one record at a time, as a model run would write them */
+	for (size_t r = 0; r < R; r++) {
+		size_t start[2] = { r, 0 }, cs[2] = { 1, NS }, cb[2] = { 1, NB };
+
+		CHECK(nc_put_vara_short(nc, vs, start, cs, s[r]));
+		CHECK(nc_put_vara_schar(nc, vb, start, cb, b[r]));
+	}
+	CHECK(nc_close(nc));
+}
+
+/* Imports the view itself again: the same view comes back. */
+static void assert_reimport_same(const struct image *im, const char *name,
+				 const char *const *npy, size_t nnpy)
+{
+	char file[64];
+	struct image again;
+
+	snprintf(file, sizeof(file), "%s.nc", name);
+	spill(tmp_path(file), im->data, im->len);
+	import_lossless(tmp_path(file), name);
+	again = read_nc_view(name, npy, nnpy);
+	assert_int_equal(again.len, im->len);
+	assert_bytes(again.data, im->data, im->len, "view of the view");
+	free(again.data);
+}
+
+static void ncview_records_interleaved_padded(void **state)
+{
+	static const char *const npy[] = { "s.npy", "b.npy" };
+	const char *src = tmp_path("records.nc");
+	struct image im;
+	int a, b;
+
+	(void)state;
+	write_records(src);
+	import_lossless(src, "records");
+	im = read_nc_view("records", npy, ARRAY_SIZE(npy));
+	assert_same_file(&im, src);
+	/* numrecs, and the last record's padding is part of the file */
+	assert_memory_equal(im.data + 4, "\0\0\0\004", 4);
+	assert_int_equal(im.len, im.hdr + 8 + R * (8 + 8));
+	CHECK(nc_open(src, NC_NOWRITE, &a));
+	b = open_view(&im, "records_view.nc");
+	assert_same_contents(a, b);
+	CHECK(nc_close(a));
+	CHECK(nc_close(b));
+	assert_reimport_same(&im, "records_again", npy, ARRAY_SIZE(npy));
+	free(im.data);
+}
+
+/*
+ * (c) Exactly one record variable of a type narrower than 4 bytes, 2-d
+ * or 1-d: its records follow each other unpadded (CDF's special case),
+ * and a fixed short variable of 3 elements is padded.
+ */
+static void write_one_record(const char *path, nc_type t, int ndim,
+			     size_t nrec)
+{
+	static const int16_t fx[NS] = { 7, -8, 9 };
+	int16_t v[8][NS];
+	int nc, dims[2], vx, vv, old;
+
+	for (size_t r = 0; r < nrec; r++)
+		for (int i = 0; i < NS; i++)
+			v[r][i] = (int16_t)(t == NC_BYTE ? -100 + 37 * (int)r +
+					    i : -30000 + 9999 * (int)r - i);
+	CHECK(nc_create(path, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
+	CHECK(nc_def_dim(nc, "rec", NC_UNLIMITED, &dims[0]));
+	CHECK(nc_def_dim(nc, "n", NS, &dims[1]));
+	CHECK(nc_def_var(nc, "fx", NC_SHORT, 1, &dims[1], &vx));
+	CHECK(nc_def_var(nc, "v", t, ndim, dims, &vv));
+	CHECK(nc_enddef(nc));
+	CHECK(nc_put_var_short(nc, vx, fx));
+	for (size_t r = 0; r < nrec; r++) {
+		size_t start[2] = { r, 0 }, count[2] = { 1, NS };
+
+		CHECK(nc_put_vara_short(nc, vv, start, count, v[r]));
+	}
+	CHECK(nc_close(nc));
+}
+
+static void ncview_one_record_var_unpadded(void **state)
+{
+	static const nc_type types[] = { NC_BYTE, NC_SHORT };
+	static const char *const npy[] = { "v.npy" };
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(types); k++)
+		for (int ndim = 1; ndim <= 2; ndim++) {
+			size_t tsz = types[k] == NC_BYTE ? 1 : 2;
+			size_t per = tsz * (ndim == 2 ? NS : 1);
+			char name[32], file[40];
+			const char *src;
+			struct image im;
+			int a, b;
+
+			snprintf(name, sizeof(name), "one_%d_%d", types[k],
+				 ndim);
+			snprintf(file, sizeof(file), "%s.src.nc", name);
+			src = tmp_path(file);
+			write_one_record(src, types[k], ndim, 5);
+			import_lossless(src, name);
+			im = read_nc_view(name, npy, ndim == 2);
+			/* fx: 6 bytes and 2 of padding; records: 5 x per */
+			assert_int_equal(im.len, im.hdr + 8 + 5 * per);
+			assert_same_file(&im, src);
+			CHECK(nc_open(src, NC_NOWRITE, &a));
+			snprintf(file, sizeof(file), "%s.view.nc", name);
+			b = open_view(&im, file);
+			assert_same_contents(a, b);
+			CHECK(nc_close(a));
+			CHECK(nc_close(b));
+			snprintf(name, sizeof(name), "one_%d_%d_again",
+				 types[k], ndim);
+			assert_reimport_same(&im, name, npy, ndim == 2);
+			free(im.data);
+		}
+}
+
+/* A dataset of one variable: its .npy at the root, beside the .nc. */
+static void ncview_single_variable(void **state)
+{
+	static const char *const npy[] = { "single.npy" };
+	const char *src = tmp_path("single_src.nc");
+	float cube[3][Y][X];
+	struct image im;
+	int nc, dims[3], v, old;
+
+	(void)state;
+	for (int t = 0; t < 3; t++)
+		for (int j = 0; j < Y; j++)
+			for (int i = 0; i < X; i++)
+				cube[t][j][i] = (float)(t * 100 + j * 10 + i) /
+					3.0f;
+	CHECK(nc_create(src, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
+	CHECK(nc_def_dim(nc, "time", NC_UNLIMITED, &dims[0]));
+	CHECK(nc_def_dim(nc, "y", Y, &dims[1]));
+	CHECK(nc_def_dim(nc, "x", X, &dims[2]));
+	CHECK(nc_def_var(nc, "t2m", NC_FLOAT, 3, dims, &v));
+	CHECK(nc_enddef(nc));
+	{
+		size_t start[3] = { 0, 0, 0 }, count[3] = { 3, Y, X };
+
+		CHECK(nc_put_vara_float(nc, v, start, count, &cube[0][0][0]));
+	}
+	CHECK(nc_close(nc));
+	import_lossless(src, "single");
+	im = read_nc_view("single", npy, ARRAY_SIZE(npy));
+	assert_same_file(&im, src);
+	free(im.data);
+}
+
+enum { DT = 3, DY = 4, DX = 5 };
+
+/* The data of case (d), shared by the source and the expected twin. */
+struct unsigned_data {
+	int64_t time[DT];
+	uint8_t mask[DT][DY][DX];
+	uint16_t count[DT][DY][DX];
+};
+
+static void unsigned_data_init(struct unsigned_data *d, int64_t t0)
+{
+	for (int t = 0; t < DT; t++) {
+		d->time[t] = t0 + 86400 * (int64_t)t;
+		for (int j = 0; j < DY; j++)
+			for (int i = 0; i < DX; i++) {
+				int k = (t * DY + j) * DX + i;
+
+				d->mask[t][j][i] = (uint8_t)(k * 67 % 256);
+				d->count[t][j][i] = (uint16_t)(k * 4099 %
+							       65536);
+			}
+	}
+	d->mask[0][0][0] = 255;
+	d->mask[2][3][4] = 128;
+	d->count[1][2][3] = 65535;
+	d->count[1][2][4] = 32768;
+}
+
+/*
+ * (d) Unsigned and 64-bit variables, written as fmt (NetCDF-4 or CDF-5),
+ * in the order cubefs lays them out: time (24 bytes), mask (60), count
+ * (120). twin writes instead what the CDF-2 view should be: the same
+ * bytes as signed types with _Unsigned = "true", int64 as double.
+ */
+static void write_unsigned(const char *path, int fmt, int twin,
+			   const struct unsigned_data *d)
+{
+	const uint8_t mfill = 255;
+	const uint16_t cmax = 65535;
+	const int64_t epoch = 1420070400;
+	const uint32_t big = 4000000000u;
+	int nc, dims[3], vt, vm, vc, old;
+
+	CHECK(nc_create(path, NC_CLOBBER | fmt, &nc));
+	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
+	CHECK(nc_def_dim(nc, "time", DT, &dims[0]));
+	CHECK(nc_def_dim(nc, "y", DY, &dims[1]));
+	CHECK(nc_def_dim(nc, "x", DX, &dims[2]));
+	if (twin) {
+		const double e = (double)epoch;
+
+		CHECK(nc_put_att(nc, NC_GLOBAL, "epoch", NC_DOUBLE, 1, &e));
+		CHECK(nc_put_att(nc, NC_GLOBAL, "big", NC_INT, 1, &big));
+	} else {
+		CHECK(nc_put_att(nc, NC_GLOBAL, "epoch", NC_INT64, 1, &epoch));
+		CHECK(nc_put_att(nc, NC_GLOBAL, "big", NC_UINT, 1, &big));
+	}
+	CHECK(nc_def_var(nc, "time", twin ? NC_DOUBLE : NC_INT64, 1, dims,
+			 &vt));
+	CHECK(nc_def_var(nc, "mask", twin ? NC_BYTE : NC_UBYTE, 3, dims,
+			 &vm));
+	CHECK(nc_def_var(nc, "count", twin ? NC_SHORT : NC_USHORT, 3, dims,
+			 &vc));
+	CHECK(nc_put_att_text(nc, vt, "units", 33,
+			      "seconds since 1970-01-01 00:00:00"));
+	CHECK(nc_put_att(nc, vm, "_FillValue", twin ? NC_BYTE : NC_UBYTE, 1,
+			 &mfill));
+	CHECK(nc_put_att_text(nc, vm, "flag_meanings", 10, "clear cloud"));
+	CHECK(nc_put_att(nc, vc, "valid_max", twin ? NC_SHORT : NC_USHORT, 1,
+			 &cmax));
+	if (twin) {
+		CHECK(nc_put_att_text(nc, vm, "_Unsigned", 4, "true"));
+		CHECK(nc_put_att_text(nc, vc, "_Unsigned", 4, "true"));
+	}
+	CHECK(nc_enddef(nc));
+	if (twin) {
+		double t[DT];
+
+		for (int i = 0; i < DT; i++)
+			t[i] = (double)d->time[i];
+		CHECK(nc_put_var(nc, vt, t));
+	} else {
+		CHECK(nc_put_var(nc, vt, d->time));
+	}
+	CHECK(nc_put_var(nc, vm, d->mask));
+	CHECK(nc_put_var(nc, vc, d->count));
+	CHECK(nc_close(nc));
+}
+
+static void assert_unsigned_attr(int nc, const char *var)
+{
+	char text[8] = { 0 };
+	nc_type t;
+	size_t len;
+	int v;
+
+	CHECK(nc_inq_varid(nc, var, &v));
+	CHECK(nc_inq_att(nc, v, "_Unsigned", &t, &len));
+	assert_int_equal(t, NC_CHAR);
+	assert_int_equal(len, 4);
+	CHECK(nc_get_att_text(nc, v, "_Unsigned", text));
+	assert_string_equal(text, "true");
+}
+
+static void ncview_unsigned_int64_as_cdf2(void **state)
+{
+	static const int fmts[] = { NC_NETCDF4, NC_64BIT_DATA };
+	static const char *const npy[] = { "mask.npy", "count.npy" };
+	struct unsigned_data d;
+
+	(void)state;
+	unsigned_data_init(&d, 1420070400);
+	for (size_t f = 0; f < ARRAY_SIZE(fmts); f++) {
+		const char *src = tmp_path(f ? "uns_cdf5.nc" : "uns_nc4.nc");
+		const char *twin = tmp_path("uns_twin.nc");
+		const char *name = f ? "uns_cdf5" : "uns_nc4";
+		struct unsigned_data got;
+		struct image im;
+		double t[DT];
+		nc_type type;
+		int nc, v, fmt;
+
+		write_unsigned(src, fmts[f], 0, &d);
+		import_lossless(src, name);
+		im = read_nc_view(name, npy, ARRAY_SIZE(npy));
+		nc = open_view(&im, "uns_view.nc");
+		CHECK(nc_inq_format(nc, &fmt));
+		assert_int_equal(fmt, NC_FORMAT_64BIT_OFFSET);
+		assert_unsigned_attr(nc, "mask");
+		assert_unsigned_attr(nc, "count");
+		CHECK(nc_inq_varid(nc, "mask", &v));
+		CHECK(nc_inq_vartype(nc, v, &type));
+		assert_int_equal(type, NC_BYTE);
+		CHECK(nc_get_var(nc, v, got.mask));
+		assert_memory_equal(got.mask, d.mask, sizeof(d.mask));
+		CHECK(nc_inq_varid(nc, "count", &v));
+		CHECK(nc_inq_vartype(nc, v, &type));
+		assert_int_equal(type, NC_SHORT);
+		CHECK(nc_get_var(nc, v, got.count));
+		assert_memory_equal(got.count, d.count, sizeof(d.count));
+		CHECK(nc_inq_varid(nc, "time", &v));
+		CHECK(nc_inq_vartype(nc, v, &type));
+		assert_int_equal(type, NC_DOUBLE);
+		CHECK(nc_get_var_double(nc, v, t));
+		for (int i = 0; i < DT; i++)
+			assert_true(t[i] == (double)d.time[i]);
+		CHECK(nc_close(nc));
+		/* and byte for byte what libnetcdf writes for those types */
+		write_unsigned(twin, NC_64BIT_OFFSET, 1, &d);
+		assert_same_file(&im, twin);
+		free(im.data);
+	}
+}
+
+/*
+ * 64-bit integers beyond 2^53 do not fit a double: the view is CDF-5,
+ * and then byte for byte the CDF-5 file libnetcdf writes.
+ */
+static void ncview_int64_beyond_double_cdf5(void **state)
+{
+	static const char *const npy[] = { "mask.npy", "count.npy" };
+	const char *src = tmp_path("cdf5.nc");
+	struct unsigned_data d;
+	struct image im;
+	int nc, fmt;
+
+	(void)state;
+	unsigned_data_init(&d, (1ll << 53) + 1);
+	write_unsigned(src, NC_64BIT_DATA, 0, &d);
+	import_lossless(src, "cdf5");
+	im = read_nc_view("cdf5", npy, ARRAY_SIZE(npy));
+	assert_memory_equal(im.data, "CDF\005", 4);
+	assert_same_file(&im, src);
+	nc = open_view(&im, "cdf5_view.nc");
+	CHECK(nc_inq_format(nc, &fmt));
+	assert_int_equal(fmt, NC_FORMAT_CDF5);
+	CHECK(nc_close(nc));
+	free(im.data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ncview_fixed_identical),
+		cmocka_unit_test(ncview_other_order_same_values),
+		cmocka_unit_test(ncview_records_interleaved_padded),
+		cmocka_unit_test(ncview_one_record_var_unpadded),
+		cmocka_unit_test(ncview_single_variable),
+		cmocka_unit_test(ncview_unsigned_int64_as_cdf2),
+		cmocka_unit_test(ncview_int64_beyond_double_cdf5),
+	};
+
+	if (getenv("NCVIEW_FILTER"))
+		cmocka_set_test_filter(getenv("NCVIEW_FILTER"));
+	return cmocka_run_group_tests_name("ncview", tests, setup, teardown);
+}

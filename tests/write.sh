@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Writes through the mount: edit in place, create by cp / np.save / xarray, rename, delete, remount.
+set -u
+CUBEFS=${CUBEFS:-./cubefs}
+MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
+DATA=${CUBEFS_TEST_DATA:-data}
+PY=/usr/bin/python3
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
+fi
+$PY -c 'import numpy, xarray, netCDF4, scipy' 2>/dev/null || { echo "SKIP: python readers missing"; exit 77; }
+T=$(mktemp -d /tmp/cubefs-wr-XXXXXX)
+M=$T/mnt
+S=$T/store
+mkdir -p "$M"
+cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+fails=0; pass=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+remount() { fusermount3 -u "$M" && $MOUNT "$S" "$M"; }
+
+L=$DATA/landsat8_ny2018_p013r032_11band.npy
+$PY -c "
+import numpy as np, netCDF4
+with netCDF4.Dataset('$DATA/era5_t2m_uk_2019-03.nc') as d:
+    np.save('$T/t2m.npy', d['t2m'][:].filled(np.nan).astype('f4'))
+"
+check "import t2m" $CUBEFS import -q "$S" "$T/t2m.npy"
+check "import exact" $CUBEFS import -q "$S" "$L" --name exact --lossless
+check "mount rw" $MOUNT "$S" "$M"
+
+# 1. edit in place through mmap r+: touched frames move by 1, others stay
+mtime0=$(stat -c %Y "$M/t2m.npy")
+sleep 1
+check "mmap r+ edit" $PY - "$M" "$T" <<'PY'
+import sys, numpy as np
+m, t = sys.argv[1:3]
+before = np.load(f"{m}/t2m.npy")
+a = np.load(f"{m}/t2m.npy", mmap_mode="r+")
+a[10:20] += 1.0
+a.flush()
+del a
+after = np.load(f"{m}/t2m.npy")
+d = after[10:20].astype("f8") - before[10:20]
+assert abs(d.mean() - 1.0) < 0.02, d.mean()
+assert np.sqrt(((d - 1.0) ** 2).mean()) < 0.15, d.std()
+# frames in GOPs the write did not touch are byte for byte the same
+assert np.array_equal(after[32:], before[32:])
+np.save(f"{t}/t2m.after.npy", after)
+PY
+$CUBEFS export "$S" t2m "$T/e1.npy" 2>/dev/null
+check "edit committed to the store" cmp -s "$T/e1.npy" "$M/t2m.npy"
+
+# 2. lossless datasets take writes exactly
+check "lossless edit is exact" $PY - "$M" "$L" <<'PY'
+import sys, numpy as np
+m, l = sys.argv[1:3]
+a = np.load(f"{m}/exact.npy", mmap_mode="r+")
+a[3, 4, 10:20, 5:9] = 1234
+a.flush(); del a
+b = np.load(l); b[3, 4, 10:20, 5:9] = 1234
+assert np.array_equal(np.load(f"{m}/exact.npy"), b)
+PY
+
+# 3. create: cp, np.save, xarray to_netcdf (NetCDF-4 and classic)
+$PY -c "import numpy as np; np.save('$T/new_cube.npy', (np.arange(20*2*30*40, dtype='f4').reshape(20,2,30,40) % 97) / 7)"
+check "cp a new cube in" cp "$T/new_cube.npy" "$M/"
+check "np.save into the mount" $PY -c "import numpy as np; np.save('$M/x.npy', np.zeros((50, 3, 64, 64), 'f4'))"
+check "xarray NetCDF-4 into the mount" $PY -c "
+import xarray as xr, numpy as np
+ds = xr.Dataset({'v': (('time', 'y', 'x'), np.random.default_rng(1).random((12, 20, 30), dtype='f4'))},
+                coords={'time': np.arange(12), 'y': np.arange(20.), 'x': np.arange(30.)}, attrs={'title': 'written by xarray'})
+ds.to_netcdf('$M/y.nc')
+ds.to_netcdf('$M/yc.nc', format='NETCDF3_64BIT')
+"
+ls "$M" >"$T/ls"
+for f in new_cube.npy x.npy y.nc yc.nc; do check "$f listed" grep -qx "$f" "$T/ls"; done
+check "new files read back" $PY - "$M" "$T" <<'PY'
+import sys, numpy as np, xarray as xr
+m, t = sys.argv[1:3]
+a = np.load(f"{m}/new_cube.npy"); b = np.load(f"{t}/new_cube.npy")
+assert a.shape == b.shape and a.dtype == b.dtype
+rng = b.max() - b.min()
+psnr = 20*np.log10(rng) - 10*np.log10(((a.astype('f8') - b)**2).mean())
+assert psnr > 40, psnr
+assert np.array_equal(np.load(f"{m}/x.npy"), np.zeros((50, 3, 64, 64), 'f4'))
+for n in ("y", "yc"):
+    d = xr.open_dataset(f"{m}/{n}.nc")
+    assert d.attrs["title"] == "written by xarray", d.attrs
+    assert np.array_equal(d.x.values, np.arange(30.))
+    assert d.v.shape == (12, 20, 30)
+PY
+
+# 4. rename and delete
+check "mv renames" mv "$M/x.npy" "$M/z.npy"
+check "renamed file reads" $PY -c "import numpy as np; assert np.load('$M/z.npy').shape == (50, 3, 64, 64)"
+check "old name gone" test ! -e "$M/x.npy"
+check "rm deletes" rm "$M/z.npy"
+check "deleted file gone" test ! -e "$M/z.npy" -a ! -e "$M/z.nc"
+check "bad names refused" sh -c "! cp '$T/new_cube.npy' '$M/notes.txt' 2>/dev/null"
+check "writing into a dataset directory refused" sh -c "! cp '$T/new_cube.npy' '$M/y/new.npy' 2>/dev/null"
+
+# 5. an invalid file: an error from close, the bytes kept in staging
+echo "not an array" >"$T/bad.npy"
+check "invalid .npy refused at close" sh -c "! cp '$T/bad.npy' '$M/bad.npy' 2>/dev/null"
+check "its bytes kept in staging" sh -c "grep -rqs 'not an array' '$S/staging'"
+
+# 6. everything is still there after a remount
+check "remount" remount
+check "after remount" $PY - "$M" "$T" <<'PY'
+import sys, os, numpy as np
+m, t = sys.argv[1:3]
+names = set(os.listdir(m))
+assert {"t2m.npy", "exact.npy", "new_cube.npy", "y.nc", "yc.nc"} <= names, names
+assert "z.npy" not in names and "x.npy" not in names
+assert np.array_equal(np.load(f"{m}/t2m.npy"), np.load(f"{t}/t2m.after.npy"))
+PY
+check "mtime moved for the edited dataset" test "$(stat -c %Y "$M/t2m.npy")" -gt "$mtime0"
+check "gc after writes" $CUBEFS gc "$S"
+check "reads after gc" cmp -s "$M/t2m.npy" "$T/e1.npy"
+fusermount3 -u "$M"
+check "read-only mount refuses writes" sh -c "$MOUNT '$S' '$M' -o ro && ! cp '$T/new_cube.npy' '$M/w.npy' 2>/dev/null; fusermount3 -u '$M'"
+
+echo "write: $pass passed, $fails failed"
+[ "$fails" = 0 ]
