@@ -233,7 +233,7 @@ static void json_str(const char *s)
 }
 
 static void report(const struct cat_dataset *ds, const struct cat_var *v,
-		   const struct jobs *js, const double s[3], int json)
+		   const struct jobs *js, const double s[3], int runs, int json)
 {
 	static const char *const what[3] = {
 		"a plain decode: codec_video_decode to uint16 (decoder limit)",
@@ -257,12 +257,12 @@ static void report(const struct cat_dataset *ds, const struct cat_var *v,
 			       (unsigned long long)v->shape[i]);
 		printf("], \"codec\": \"%s\", \"bits\": %d, \"gops\": %d, "
 		       "\"bytes\": %.0f, \"stored_bytes\": %llu, "
-		       "\"repeats\": %d, \"plain_s\": %.6f, \"full_s\": %.6f, "
-		       "\"read_s\": %.6f, \"plain_mbs\": %.2f, "
+		       "\"runs\": %d, \"plain_s\": %.9g, \"full_s\": %.9g, "
+		       "\"read_s\": %.9g, \"plain_mbs\": %.2f, "
 		       "\"full_mbs\": %.2f, \"read_mbs\": %.2f, "
 		       "\"full_vs_plain\": %.4f, \"read_vs_plain\": %.4f}\n",
 		       codec_name(st->codec), st->bits, js->n, bytes,
-		       (unsigned long long)js->stored, REPEATS, s[0], s[1], s[2],
+		       (unsigned long long)js->stored, runs, s[0], s[1], s[2],
 		       mbs[0], mbs[1], mbs[2], mbs[0] > 0 ? mbs[1] / mbs[0] : 0,
 		       mbs[0] > 0 ? mbs[2] / mbs[0] : 0);
 		return;
@@ -270,15 +270,15 @@ static void report(const struct cat_dataset *ds, const struct cat_var *v,
 	printf("decode %s/%s: %s (", ds->name, v->name, dtype_name(v->dtype));
 	for (int i = 0; i < v->ndim; i++)
 		printf("%s%llu", i ? ", " : "", (unsigned long long)v->shape[i]);
-	printf("), %s %d bits, %d GOPs, %.1f MB of values from %.1f kB\n",
+	printf("), %s %d bits, %d GOPs, %.4g MB of values from %.4g kB\n",
 	       codec_name(st->codec), st->bits, js->n, bytes / 1e6,
 	       js->stored / 1e3);
 	printf("best of %d runs each; MB/s = 10^6 bytes of %s output per "
-	       "second%s\n\n", REPEATS, dtype_name(v->dtype),
+	       "second%s\n\n", runs, dtype_name(v->dtype),
 	       st->codec == CODEC_LZ4 ? "; lz4: a is the lz4 unpack" : "");
 	printf("| measurement | s | MB/s | vs a |\n|---|---:|---:|---:|\n");
 	for (int i = 0; i < 3; i++)
-		printf("| %s | %.4f | %.1f | %.2f |\n", what[i], s[i], mbs[i],
+		printf("| %s | %.4g | %.1f | %.2f |\n", what[i], s[i], mbs[i],
 		       mbs[0] > 0 ? mbs[i] / mbs[0] : 0);
 }
 
@@ -343,7 +343,7 @@ int bench_decode(int argc, char **argv)
 			ds->vars[vi].name, strerror(-rc));
 		goto out;
 	}
-	report(ds, &ds->vars[vi], &js, s, json);
+	report(ds, &ds->vars[vi], &js, s, runs, json);
 out:
 	jobs_release(&js);
 	catalog_dataset_free(ds);
@@ -356,8 +356,9 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: cubefs-bench COMMAND [ARGS]\n\n"
 "commands:\n"
-"  decode [--json] STORE NAME [VAR]  decoder limit, full decode and read\n"
-"                                    path of a variable, in MB/s\n"
+"  decode [--json] [-n RUNS] STORE NAME [VAR]\n"
+"      decoder limit, full decode and read path of a variable (default:\n"
+"      the largest) in MB/s, best of RUNS (3)\n"
 "  synth OUT.npy T H W [SEED]        a synthetic float32 cube (T, H, W)\n");
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -191,6 +192,25 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, -fs_release(fs_of(req), ino, fi->flags));
 }
 
+static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t off, off_t len, struct fuse_file_info *fi)
+{
+	struct fs_attr a;
+	int rc;
+
+	(void)fi;
+	if (mode & ~FALLOC_FL_KEEP_SIZE) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	rc = fs_getattr(fs_of(req), ino, &a);
+	/* staged files have no blocks to reserve: only the size matters */
+	if (!rc && !(mode & FALLOC_FL_KEEP_SIZE) &&
+	    (uint64_t)(off + len) > a.size)
+		rc = fs_truncate(fs_of(req), ino, (uint64_t)(off + len));
+	fuse_reply_err(req, -rc);
+}
+
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	fuse_reply_err(req, -fs_unlink(fs_of(req), parent, name));
@@ -356,5 +376,6 @@ const struct fuse_lowlevel_ops ll_ops = {
 	.fsync = ll_fsync,
 	.release = ll_release,
 	.unlink = ll_unlink,
+	.fallocate = ll_fallocate,
 	.rename = ll_rename,
 };

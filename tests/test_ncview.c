@@ -503,18 +503,163 @@ static void ncview_other_order_same_values(void **state)
 	free(im.data);
 }
 
+/* Probes for the known bugs; each runs once. */
+
+/* MERGED_SIZE: the extents ncview_build() gives tile the view's size. */
+static int extents_tile(const struct cat_view *w)
+{
+	uint64_t pos = 0;
+
+	for (int i = 0; i < w->nextents; i++) {
+		if (w->extents[i].offset != pos)
+			return 0;
+		pos += w->extents[i].length;
+	}
+	return pos == w->size;
+}
+
+static void view_release(struct cat_view *w)
+{
+	for (int i = 0; i < w->nextents; i++)
+		free(w->extents[i].bytes);
+	free(w->extents);
+}
+
+/* A dataset of one byte record variable of nrec records, by hand. */
+static int build_one_record(uint64_t nrec, struct cat_view *w)
+{
+	char dname[] = "rec", vname[] = "v", name[] = "probe";
+	struct cat_dim dim = { .name = dname, .len = nrec, .unlimited = 1 };
+	uint64_t shape[1] = { nrec };
+	int dimids[1] = { 0 };
+	struct cat_var v = { .name = vname, .dtype = DTYPE_I8,
+		.nctype = NC_BYTE, .ndim = 1, .shape = shape,
+		.dimids = dimids, .vmin = NAN, .vmax = NAN };
+	struct cat_dataset ds = { .name = name, .ndims = 1, .dims = &dim,
+		.nvars = 1, .vars = &v };
+
+	memset(w, 0, sizeof(*w));
+	return ncview_build(&ds, w);
+}
+
+static int bug_merged_size(void)
+{
+	static int known = -1;
+	struct cat_view w;
+
+	if (known < 0) {
+		assert_int_equal(build_one_record(3, &w), 0);
+		known = !extents_tile(&w);
+		view_release(&w);
+	}
+	return known;
+}
+
+/* 2D_ROWS: a 2-d variable comes back whole from an import. */
+static int bug_2d_rows(void)
+{
+	static int known = -1;
+	static const int16_t rows[4][3] = { { 1, 2, 3 }, { 4, 5, 6 },
+					    { 7, 8, 9 }, { 10, 11, 12 } };
+	const char *path = tmp_path("probe2d.nc");
+	struct catalog *c;
+	struct reader *r;
+	struct cat_dataset *ds;
+	int16_t got[4][3];
+	int nc, dims[2], v;
+
+	if (known >= 0)
+		return known;
+	CHECK(nc_create(path, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+	CHECK(nc_def_dim(nc, "r", 4, &dims[0]));
+	CHECK(nc_def_dim(nc, "c", 3, &dims[1]));
+	CHECK(nc_def_var(nc, "v", NC_SHORT, 2, dims, &v));
+	CHECK(nc_enddef(nc));
+	CHECK(nc_put_var_short(nc, v, &rows[0][0]));
+	CHECK(nc_close(nc));
+	import_lossless(path, "probe2d");
+	assert_int_equal(catalog_open(store_of("probe2d"), CATALOG_RDONLY, &c),
+			 0);
+	assert_int_equal(reader_new(c, 1 << 20, &r), 0);
+	catalog_free(c);
+	ds = reader_find(r, "probe2d");
+	assert_non_null(ds);
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, 12, 0, got), 0);
+	known = memcmp(got, rows, sizeof(rows)) != 0;
+	reader_free(r);
+	return known;
+}
+
+/*
+ * Imports the view of dataset from again as dataset name: the same view
+ * comes back (a dataset of one variable: its root .npy renamed).
+ */
+static void assert_reimport_same(const struct image *im, const char *from,
+				 const char *name, const char *const *npy,
+				 size_t nnpy)
+{
+	char file[128], root[128];
+	const char *renamed[8];
+	struct image again;
+
+	assert_true(nnpy <= ARRAY_SIZE(renamed));
+	snprintf(root, sizeof(root), "%s.npy", from);
+	for (size_t i = 0; i < nnpy; i++)
+		renamed[i] = strcmp(npy[i], root) ? npy[i] : file;
+	snprintf(file, sizeof(file), "%s.npy", name);
+	for (size_t i = 0; i < nnpy; i++)
+		if (renamed[i] == file)
+			renamed[i] = strdup(file);
+	snprintf(file, sizeof(file), "%s.nc", name);
+	spill(tmp_path(file), im->data, im->len);
+	import_lossless(tmp_path(file), name);
+	again = read_nc_view(name, renamed, nnpy);
+	for (size_t i = 0; i < nnpy; i++)
+		if (renamed[i] != npy[i])
+			free((char *)renamed[i]);
+	assert_int_equal(again.len, im->len);
+	assert_bytes(again.data, im->data, im->len, "view of the view");
+	free(again.data);
+}
+
+/*
+ * Checks the view of src (imported as name) three ways: byte for byte
+ * against src, by libnetcdf against src, and imported again.
+ */
+static struct image check_view(const char *src, const char *name,
+			       const char *const *npy, size_t nnpy)
+{
+	char file[96];
+	struct image im;
+	int a, b;
+
+	import_lossless(src, name);
+	im = read_nc_view(name, npy, nnpy);
+	assert_same_file(&im, src);
+	CHECK(nc_open(src, NC_NOWRITE, &a));
+	snprintf(file, sizeof(file), "%s.view.nc", name);
+	b = open_view(&im, file);
+	assert_same_contents(a, b);
+	CHECK(nc_close(a));
+	CHECK(nc_close(b));
+	snprintf(file, sizeof(file), "%s_again", name);
+	assert_reimport_same(&im, name, file, npy, nnpy);
+	return im;
+}
+
 enum { R = 4, NS = 3, NB = 5, NL = 2 };
 
 /*
  * (b) A record dimension, one fixed variable and two record variables
- * whose records (6 and 5 bytes) are padded to 4 bytes each.
+ * whose records (6 and 5 bytes) are padded to 4 bytes each: as (time, n)
+ * if ndim is 2, else (time, one, n).
  */
-static void write_records(const char *path)
+static void write_records(const char *path, int ndim)
 {
 	static const float lev[NL] = { 1000, 850 };
 	int16_t s[R][NS];
 	int8_t b[R][NB];
-	int nc, dr, dn, dm, dk, dims[2], vl, vs, vb, old;
+	int nc, dr, d1, dn, dm, dk, dims[3], vl, vs, vb, old;
 
 	for (int r = 0; r < R; r++) {
 		for (int i = 0; i < NS; i++)
@@ -525,45 +670,34 @@ static void write_records(const char *path)
 	CHECK(nc_create(path, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
 	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
 	CHECK(nc_def_dim(nc, "time", NC_UNLIMITED, &dr));
+	CHECK(nc_def_dim(nc, "one", 1, &d1));
 	CHECK(nc_def_dim(nc, "n", NS, &dn));
 	CHECK(nc_def_dim(nc, "m", NB, &dm));
 	CHECK(nc_def_dim(nc, "level", NL, &dk));
 	CHECK(nc_put_att_text(nc, NC_GLOBAL, "Conventions", 6, "CF-1.8"));
 	CHECK(nc_def_var(nc, "level", NC_FLOAT, 1, &dk, &vl));
 	dims[0] = dr;
-	dims[1] = dn;
-	CHECK(nc_def_var(nc, "s", NC_SHORT, 2, dims, &vs));
-	dims[1] = dm;
-	CHECK(nc_def_var(nc, "b", NC_BYTE, 2, dims, &vb));
+	dims[1] = d1;
+	dims[ndim - 1] = dn;
+	CHECK(nc_def_var(nc, "s", NC_SHORT, ndim, dims, &vs));
+	dims[ndim - 1] = dm;
+	CHECK(nc_def_var(nc, "b", NC_BYTE, ndim, dims, &vb));
 	CHECK(nc_put_att_text(nc, vl, "units", 3, "hPa"));
 	CHECK(nc_put_att_text(nc, vs, "long_name", 5, "short"));
 	CHECK(nc_put_att_text(nc, vb, "long_name", 4, "byte"));
 	CHECK(nc_enddef(nc));
 	CHECK(nc_put_var_float(nc, vl, lev));
-	/* one record at a time, as a model run would write them */
+	/* one record at a time, as a model run writes them */
 	for (size_t r = 0; r < R; r++) {
-		size_t start[2] = { r, 0 }, cs[2] = { 1, NS }, cb[2] = { 1, NB };
+		size_t start[3] = { r, 0, 0 }, cs[3] = { 1, 1, 1 };
+		size_t cb[3] = { 1, 1, 1 };
 
+		cs[ndim - 1] = NS;
+		cb[ndim - 1] = NB;
 		CHECK(nc_put_vara_short(nc, vs, start, cs, s[r]));
 		CHECK(nc_put_vara_schar(nc, vb, start, cb, b[r]));
 	}
 	CHECK(nc_close(nc));
-}
-
-/* Imports the view itself again: the same view comes back. */
-static void assert_reimport_same(const struct image *im, const char *name,
-				 const char *const *npy, size_t nnpy)
-{
-	char file[64];
-	struct image again;
-
-	snprintf(file, sizeof(file), "%s.nc", name);
-	spill(tmp_path(file), im->data, im->len);
-	import_lossless(tmp_path(file), name);
-	again = read_nc_view(name, npy, nnpy);
-	assert_int_equal(again.len, im->len);
-	assert_bytes(again.data, im->data, im->len, "view of the view");
-	free(again.data);
 }
 
 static void ncview_records_interleaved_padded(void **state)
@@ -571,36 +705,64 @@ static void ncview_records_interleaved_padded(void **state)
 	static const char *const npy[] = { "s.npy", "b.npy" };
 	const char *src = tmp_path("records.nc");
 	struct image im;
-	int a, b;
 
 	(void)state;
-	write_records(src);
-	import_lossless(src, "records");
-	im = read_nc_view("records", npy, ARRAY_SIZE(npy));
-	assert_same_file(&im, src);
-	/* numrecs, and the last record's padding is part of the file */
+	write_records(src, 3);
+	im = check_view(src, "records", npy, ARRAY_SIZE(npy));
+	/* numrecs; each record 8 + 8 bytes, the last one's padding too */
 	assert_memory_equal(im.data + 4, "\0\0\0\004", 4);
 	assert_int_equal(im.len, im.hdr + 8 + R * (8 + 8));
-	CHECK(nc_open(src, NC_NOWRITE, &a));
-	b = open_view(&im, "records_view.nc");
-	assert_same_contents(a, b);
-	CHECK(nc_close(a));
-	CHECK(nc_close(b));
-	assert_reimport_same(&im, "records_again", npy, ARRAY_SIZE(npy));
+	free(im.data);
+}
+
+/* The same with 2-d record variables, and a 2-d char variable. */
+static void ncview_2d_variables(void **state)
+{
+	static const char *const npy[] = { "s.npy", "b.npy" };
+	static const char *const npy2[] = { "names.npy", "grid.npy" };
+	static const char names[3][7] = { "alpha", "bravo!", "c" };
+	static const int16_t grid[2][3] = { { -5, 0, 5 }, { 32767, -32768, 1 } };
+	const char *src = tmp_path("records2d.nc");
+	const char *src2 = tmp_path("fixed2d.nc");
+	struct image im;
+	int nc, dims[2], v1, v2, old;
+
+	(void)state;
+	if (KNOWN_BUG_2D_ROWS)
+		known_bug(1, bug_2d_rows(), "2-d variables lose their rows");
+	write_records(src, 2);
+	im = check_view(src, "records2d", npy, ARRAY_SIZE(npy));
+	assert_int_equal(im.len, im.hdr + 8 + R * (8 + 8));
+	free(im.data);
+	/* fixed: a short variable (12 bytes), a char one (21, padded) */
+	CHECK(nc_create(src2, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
+	CHECK(nc_def_dim(nc, "y", 2, &dims[0]));
+	CHECK(nc_def_dim(nc, "x", 3, &dims[1]));
+	CHECK(nc_def_var(nc, "grid", NC_SHORT, 2, dims, &v2));
+	CHECK(nc_def_dim(nc, "station", 3, &dims[0]));
+	CHECK(nc_def_dim(nc, "strlen", 7, &dims[1]));
+	CHECK(nc_def_var(nc, "names", NC_CHAR, 2, dims, &v1));
+	CHECK(nc_put_att_text(nc, v1, "cf_role", 13, "timeseries_id"));
+	CHECK(nc_enddef(nc));
+	CHECK(nc_put_var_text(nc, v1, &names[0][0]));
+	CHECK(nc_put_var_short(nc, v2, &grid[0][0]));
+	CHECK(nc_close(nc));
+	im = check_view(src2, "fixed2d", npy2, ARRAY_SIZE(npy2));
 	free(im.data);
 }
 
 /*
- * (c) Exactly one record variable of a type narrower than 4 bytes, 2-d
- * or 1-d: its records follow each other unpadded (CDF's special case),
- * and a fixed short variable of 3 elements is padded.
+ * (c) Exactly one record variable of a type narrower than 4 bytes, of
+ * 1, 2 or 3 dims: its records follow each other unpadded (CDF's special
+ * case); a fixed short variable of 3 elements is padded.
  */
 static void write_one_record(const char *path, nc_type t, int ndim,
 			     size_t nrec)
 {
 	static const int16_t fx[NS] = { 7, -8, 9 };
 	int16_t v[8][NS];
-	int nc, dims[2], vx, vv, old;
+	int nc, dims[3], vx, vv, old;
 
 	for (size_t r = 0; r < nrec; r++)
 		for (int i = 0; i < NS; i++)
@@ -609,14 +771,18 @@ static void write_one_record(const char *path, nc_type t, int ndim,
 	CHECK(nc_create(path, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
 	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
 	CHECK(nc_def_dim(nc, "rec", NC_UNLIMITED, &dims[0]));
-	CHECK(nc_def_dim(nc, "n", NS, &dims[1]));
-	CHECK(nc_def_var(nc, "fx", NC_SHORT, 1, &dims[1], &vx));
+	CHECK(nc_def_dim(nc, "one", 1, &dims[1]));
+	CHECK(nc_def_dim(nc, "n", NS, &dims[2]));
+	CHECK(nc_def_var(nc, "fx", NC_SHORT, 1, &dims[2], &vx));
+	if (ndim == 2)
+		dims[1] = dims[2];
 	CHECK(nc_def_var(nc, "v", t, ndim, dims, &vv));
 	CHECK(nc_enddef(nc));
 	CHECK(nc_put_var_short(nc, vx, fx));
 	for (size_t r = 0; r < nrec; r++) {
-		size_t start[2] = { r, 0 }, count[2] = { 1, NS };
+		size_t start[3] = { r, 0, 0 }, count[3] = { 1, 1, 1 };
 
+		count[ndim - 1] = ndim > 1 ? NS : 1;
 		CHECK(nc_put_vara_short(nc, vv, start, count, v[r]));
 	}
 	CHECK(nc_close(nc));
@@ -628,36 +794,56 @@ static void ncview_one_record_var_unpadded(void **state)
 	static const char *const npy[] = { "v.npy" };
 
 	(void)state;
+	if (KNOWN_BUG_MERGED_SIZE)
+		known_bug(1, bug_merged_size(),
+			  "merged extents missing from the view's size");
 	for (size_t k = 0; k < ARRAY_SIZE(types); k++)
-		for (int ndim = 1; ndim <= 2; ndim++) {
+		for (int ndim = 1; ndim <= 3; ndim++) {
 			size_t tsz = types[k] == NC_BYTE ? 1 : 2;
-			size_t per = tsz * (ndim == 2 ? NS : 1);
+			size_t per = tsz * (ndim > 1 ? NS : 1);
 			char name[32], file[40];
 			const char *src;
 			struct image im;
-			int a, b;
 
+			if (ndim == 2 && KNOWN_BUG_2D_ROWS && bug_2d_rows())
+				continue;	/* ncview_2d_variables says it */
 			snprintf(name, sizeof(name), "one_%d_%d", types[k],
 				 ndim);
 			snprintf(file, sizeof(file), "%s.src.nc", name);
 			src = tmp_path(file);
 			write_one_record(src, types[k], ndim, 5);
-			import_lossless(src, name);
-			im = read_nc_view(name, npy, ndim == 2);
+			im = check_view(src, name, npy, ndim > 1);
 			/* fx: 6 bytes and 2 of padding; records: 5 x per */
 			assert_int_equal(im.len, im.hdr + 8 + 5 * per);
-			assert_same_file(&im, src);
-			CHECK(nc_open(src, NC_NOWRITE, &a));
-			snprintf(file, sizeof(file), "%s.view.nc", name);
-			b = open_view(&im, file);
-			assert_same_contents(a, b);
-			CHECK(nc_close(a));
-			CHECK(nc_close(b));
-			snprintf(name, sizeof(name), "one_%d_%d_again",
-				 types[k], ndim);
-			assert_reimport_same(&im, name, npy, ndim == 2);
 			free(im.data);
 		}
+}
+
+/* A record dimension of no records yet: a header and the fixed data. */
+static void ncview_zero_records(void **state)
+{
+	static const char *const npy[] = { "v.npy" };
+	static const int16_t fx[NS] = { 1, 2, 3 };
+	const char *src = tmp_path("zero.nc");
+	struct image im;
+	int nc, dims[3], vx, vt, vv, old;
+
+	(void)state;
+	CHECK(nc_create(src, NC_CLOBBER | NC_64BIT_OFFSET, &nc));
+	CHECK(nc_set_fill(nc, NC_NOFILL, &old));
+	CHECK(nc_def_dim(nc, "time", NC_UNLIMITED, &dims[0]));
+	CHECK(nc_def_dim(nc, "y", 2, &dims[1]));
+	CHECK(nc_def_dim(nc, "x", NS, &dims[2]));
+	CHECK(nc_def_var(nc, "x", NC_SHORT, 1, &dims[2], &vx));
+	CHECK(nc_def_var(nc, "time", NC_DOUBLE, 1, dims, &vt));
+	CHECK(nc_def_var(nc, "v", NC_FLOAT, 3, dims, &vv));
+	CHECK(nc_enddef(nc));
+	CHECK(nc_put_var_short(nc, vx, fx));
+	CHECK(nc_close(nc));
+	im = check_view(src, "zero", npy, ARRAY_SIZE(npy));
+	assert_memory_equal(im.data + 4, "\0\0\0\0", 4);
+	assert_int_equal(im.len, im.hdr + 8);
+	free(im.data);
 }
 
 /* A dataset of one variable: its .npy at the root, beside the .nc. */
@@ -666,10 +852,14 @@ static void ncview_single_variable(void **state)
 	static const char *const npy[] = { "single.npy" };
 	const char *src = tmp_path("single_src.nc");
 	float cube[3][Y][X];
+	size_t start[3] = { 0, 0, 0 }, count[3] = { 3, Y, X };
 	struct image im;
 	int nc, dims[3], v, old;
 
 	(void)state;
+	if (KNOWN_BUG_MERGED_SIZE)
+		known_bug(1, bug_merged_size(),
+			  "merged extents missing from the view's size");
 	for (int t = 0; t < 3; t++)
 		for (int j = 0; j < Y; j++)
 			for (int i = 0; i < X; i++)
@@ -681,17 +871,33 @@ static void ncview_single_variable(void **state)
 	CHECK(nc_def_dim(nc, "y", Y, &dims[1]));
 	CHECK(nc_def_dim(nc, "x", X, &dims[2]));
 	CHECK(nc_def_var(nc, "t2m", NC_FLOAT, 3, dims, &v));
+	CHECK(nc_put_att_text(nc, v, "units", 1, "K"));
 	CHECK(nc_enddef(nc));
-	{
-		size_t start[3] = { 0, 0, 0 }, count[3] = { 3, Y, X };
-
-		CHECK(nc_put_vara_float(nc, v, start, count, &cube[0][0][0]));
-	}
+	CHECK(nc_put_vara_float(nc, v, start, count, &cube[0][0][0]));
 	CHECK(nc_close(nc));
-	import_lossless(src, "single");
-	im = read_nc_view("single", npy, ARRAY_SIZE(npy));
-	assert_same_file(&im, src);
+	im = check_view(src, "single", npy, ARRAY_SIZE(npy));
 	free(im.data);
+}
+
+/* ncview_build() by hand: extents tile the view, records merge. */
+static void ncview_extents_tile_view(void **state)
+{
+	struct cat_view w;
+
+	(void)state;
+	if (KNOWN_BUG_MERGED_SIZE)
+		known_bug(1, bug_merged_size(),
+			  "merged extents missing from the view's size");
+	for (uint64_t nrec = 0; nrec < 6; nrec++) {
+		assert_int_equal(build_one_record(nrec, &w), 0);
+		assert_int_equal(w.kind, VIEW_NC);
+		assert_true(extents_tile(&w));
+		assert_int_equal(w.extents[0].kind, EXTENT_BYTES);
+		/* one byte per record, unpadded, in one extent */
+		assert_int_equal(w.size, w.extents[0].length + nrec);
+		assert_int_equal(w.nextents, nrec ? 2 : 1);
+		view_release(&w);
+	}
 }
 
 enum { DT = 3, DY = 4, DX = 5 };
@@ -874,16 +1080,82 @@ static void ncview_int64_beyond_double_cdf5(void **state)
 	free(im.data);
 }
 
+/*
+ * 64-bit integers of magnitude 2^53 + 1, the first a double cannot hold,
+ * as the largest or smallest value of a variable: served exactly (CDF-5).
+ */
+static void ncview_int64_just_beyond_double(void **state)
+{
+	static const long long big[3] = { 0, 1, (1ll << 53) + 1 };
+	static const long long neg[3] = { -((1ll << 53) + 1), 0, 5 };
+	static const unsigned long long ubig[3] = { 2, (1ull << 53) + 1, 0 };
+	static const struct {
+		const char *name;
+		nc_type type;
+		const void *vals;
+	} cases[] = {
+		{ "i64big", NC_INT64, big },
+		{ "i64neg", NC_INT64, neg },
+		{ "u64big", NC_UINT64, ubig },
+	};
+	int bad = 0;
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(cases); k++) {
+		char file[40], root[40];
+		const char *npy[1] = { root }, *src;
+		struct image im;
+		long long got[3];
+		int nc, dim, v;
+
+		snprintf(file, sizeof(file), "%s.src.nc", cases[k].name);
+		src = tmp_path(file);
+		CHECK(nc_create(src, NC_CLOBBER | NC_NETCDF4, &nc));
+		CHECK(nc_def_dim(nc, "t", 3, &dim));
+		CHECK(nc_def_var(nc, "t", cases[k].type, 1, &dim, &v));
+		CHECK(nc_enddef(nc));
+		CHECK(nc_put_var(nc, v, cases[k].vals));
+		CHECK(nc_close(nc));
+		import_lossless(src, cases[k].name);
+		snprintf(root, sizeof(root), "%s.npy", cases[k].name);
+		im = read_nc_view(cases[k].name, npy, 1);
+		snprintf(file, sizeof(file), "%s.view.nc", cases[k].name);
+		nc = open_view(&im, file);
+		CHECK(nc_inq_varid(nc, "t", &v));
+		if (cases[k].type == NC_UINT64)
+			CHECK(nc_get_var_ulonglong(nc, v,
+						   (unsigned long long *)got));
+		else
+			CHECK(nc_get_var_longlong(nc, v, got));
+		CHECK(nc_close(nc));
+		if (memcmp(got, cases[k].vals, sizeof(got))) {
+			print_message("%s: %s served as %lld %lld %lld\n",
+				      cases[k].name, im.data[3] == 2 ?
+				      "CDF-2" : "CDF-5", got[0], got[1],
+				      got[2]);
+			bad = 1;
+		}
+		free(im.data);
+	}
+	if (KNOWN_BUG_INT64_2P53)
+		known_bug(1, bad, "int64 of 2^53 + 1 served rounded in CDF-2");
+	assert_false(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ncview_fixed_identical),
 		cmocka_unit_test(ncview_other_order_same_values),
 		cmocka_unit_test(ncview_records_interleaved_padded),
+		cmocka_unit_test(ncview_2d_variables),
 		cmocka_unit_test(ncview_one_record_var_unpadded),
+		cmocka_unit_test(ncview_zero_records),
 		cmocka_unit_test(ncview_single_variable),
+		cmocka_unit_test(ncview_extents_tile_view),
 		cmocka_unit_test(ncview_unsigned_int64_as_cdf2),
 		cmocka_unit_test(ncview_int64_beyond_double_cdf5),
+		cmocka_unit_test(ncview_int64_just_beyond_double),
 	};
 
 	if (getenv("NCVIEW_FILTER"))
