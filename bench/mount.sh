@@ -10,12 +10,14 @@
 #        BENCH_SEED    seed of the picks (1)
 #        CUBEFS, MOUNT_CUBEFS, CUBEFS_BENCH   the programs (./cubefs, ...)
 set -eu
+JSON=${BENCH_JSON:-}
+case $JSON in "" | /*) ;; *) JSON=$(pwd)/$JSON ;; esac
 cd "$(dirname "$0")/.."
+JSON=${JSON:-bench/results.json}
 CUBEFS=${CUBEFS:-./cubefs}
 MOUNT=${MOUNT_CUBEFS:-./mount.cubefs}
 BENCH=${CUBEFS_BENCH:-./bench/cubefs-bench}
 DATA=${CUBEFS_TEST_DATA:-data}
-JSON=${BENCH_JSON:-bench/results.json}
 SYNTH=${BENCH_SYNTH:-256 512 512}
 REPEAT=${BENCH_REPEAT:-3}
 PICKS=${BENCH_PICKS:-20}
@@ -62,6 +64,12 @@ def main(cmd, a):
             t0 = time.perf_counter()
             subprocess.run(a, stdout=null, check=True)
             print("%.6f" % (time.perf_counter() - t0))
+    elif cmd == "dd":           # dd bs=1M of a file: dd's own time
+        p = subprocess.run(["dd", "if=" + a[0], "of=/dev/null", "bs=1M"],
+                           env=dict(os.environ, LC_ALL="C"), check=True,
+                           stderr=subprocess.PIPE, text=True)
+        line = [l for l in p.stderr.splitlines() if " copied, " in l][0]
+        print(line.split(" copied, ")[1].split(" s")[0])
     elif cmd == "npload":
         import numpy as np
         t0 = time.perf_counter()
@@ -93,12 +101,67 @@ def main(cmd, a):
     elif cmd == "report":
         report(*a)
 
-def pct(v, p):
+def pct(v, p):                  # nearest rank
     v = sorted(v)
     return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 
-def fmt(s, nbytes):
-    return "%.3f s, %.0f MB/s" % (s, nbytes / 1e6 / s) if s > 0 else "-"
+def cell(s, nbytes):
+    return "%.3f s, %.0f MB/s" % (s, nbytes / 1e6 / s)
+
+def dataset(name, r, start):
+    nb = int(r["bytes"][0])
+    best = lambda k: min(map(float, r[k]))
+    mbs = lambda s: nb / 1e6 / s
+    ex, dd, npl = best("export_s"), best("cold_dd_s"), best("cold_npload_s")
+    wm, wl = best("warm_dd_s"), best("local_dd_s")
+    pk = list(map(float, r["pick_s"]))
+    p50, p99 = pct(pk, 50), pct(pk, 99)
+    dec = json.loads(r["decode"][0])
+    d = {"view": r["view"][0], "name": r["name"][0], "dtype": r["dtype"][0],
+         "shape": r["shape"][0], "bytes": nb, "synthetic": name == "synth",
+         "step_bytes": int(r["step_bytes"][0]),
+         "export_s": ex, "cold_dd_s": dd, "cold_npload_s": npl,
+         "warm_dd_s": wm, "local_warm_dd_s": wl,
+         "pick_s": pk, "pick_p50_s": p50, "pick_p99_s": p99,
+         "export_mbs": mbs(ex), "cold_dd_mbs": mbs(dd),
+         "cold_npload_mbs": mbs(npl), "warm_dd_mbs": mbs(wm),
+         "local_warm_dd_mbs": mbs(wl),
+         "ratio_cold_dd_vs_export": ex / dd,
+         "ratio_cold_npload_vs_export": ex / npl,
+         "ratio_warm_vs_local": wl / wm,
+         "ratio_whole_vs_pick_p50": ex / p50,
+         "ratio_whole_vs_pick_p99": ex / p99,
+         "ratio_cold_dd_vs_decoder": mbs(dd) / dec["plain_mbs"],
+         "decode": dec}
+    print("\n### %s: MOUNT/%s, %s %s, %.1f MB%s\n" % (
+        name, d["view"], d["dtype"], d["shape"], nb / 1e6,
+        ", synthetic" if d["synthetic"] else ""))
+    print("| figure | cubefs | baseline | ratio |")
+    print("|---|---|---|---:|")
+    row = lambda *c: print("| %s | %s | %s | %s |" % c)
+    row("cold sequential read: `dd bs=1M` on a fresh mount vs `cubefs "
+        "export - >/dev/null` (incl. %.2f s process start)" % start,
+        cell(dd, nb), cell(ex, nb), "%.2f" % d["ratio_cold_dd_vs_export"])
+    row("cold `np.load` on a fresh mount vs `cubefs export`",
+        cell(npl, nb), cell(ex, nb), "%.2f" % d["ratio_cold_npload_vs_export"])
+    row("warm re-read: 2nd `dd`, same mount vs local .npy in the page cache",
+        cell(wm, nb), cell(wl, nb), "%.2f" % d["ratio_warm_vs_local"])
+    row("one random time step (%d B), cold, p50 of %d vs the whole stream "
+        "(`cubefs export`)" % (d["step_bytes"], len(pk)),
+        "%.1f ms" % (p50 * 1e3), "%.3f s" % ex,
+        "%.1f" % d["ratio_whole_vs_pick_p50"])
+    row("one random time step, cold, p99 (of %d: the slowest) vs the whole "
+        "stream" % len(pk), "%.1f ms" % (p99 * 1e3), "%.3f s" % ex,
+        "%.1f" % d["ratio_whole_vs_pick_p99"])
+    row("cold `dd` on the mount: share of the decoder limit (a)",
+        "%.0f MB/s" % mbs(dd), "a: %.0f MB/s" % dec["plain_mbs"],
+        "%.2f" % d["ratio_cold_dd_vs_decoder"])
+    row("in process (`cubefs-bench decode`): b full decode, c read path "
+        "without FUSE, vs a",
+        "b %.0f, c %.0f MB/s" % (dec["full_mbs"], dec["read_mbs"]),
+        "a: %.0f MB/s" % dec["plain_mbs"],
+        "%.2f, %.2f" % (dec["full_vs_plain"], dec["read_vs_plain"]))
+    return d
 
 def report(rfile, jfile, t0, setup_s, names):
     rows = {}
@@ -106,84 +169,51 @@ def report(rfile, jfile, t0, setup_s, names):
         ds, k, v = line.rstrip("\n").split(" ", 2)
         rows.setdefault(ds, {}).setdefault(k, []).append(v)
     g = rows.pop("run", {})
-    elapsed = time.time() - float(t0)
-    out = {"run": {"seconds": round(elapsed, 1), "setup_seconds": float(setup_s),
-                   "repeat": int(g["repeat"][0]), "picks": int(g["picks"][0]),
+    start = min(map(float, g["start_s"]))
+    out = {"run": {"repeat": int(g["repeat"][0]), "picks": int(g["picks"][0]),
                    "seed": int(g["seed"][0]), "cpus": os.cpu_count(),
                    "page_cache_dropped": g["dropped"][0] == "1",
-                   "cubefs": g["version"][0], "mb": "10^6 bytes",
-                   "note": "ratios within this run; times are the best of "
-                           "'repeat' runs; synth is synthetic"},
+                   "cubefs": g["version"][0], "process_start_s": start,
+                   "mb": "10^6 bytes",
+                   "note": "ratios within this run; sequential times are the "
+                           "best of 'repeat' runs; synth is synthetic"},
            "datasets": {}}
     for name in names.split():
-        r = rows[name]
-        nb = int(r["bytes"][0])
-        best = lambda k: min(map(float, r[k]))
-        ex, dd, npl = best("export_s"), best("cold_dd_s"), best("cold_npload_s")
-        wm, wl = best("warm_dd_s"), best("local_dd_s")
-        pk = list(map(float, r["pick_s"]))
-        p50, p99 = pct(pk, 50), pct(pk, 99)
-        dec = json.loads(r["decode"][0])
-        mbs = lambda s: nb / 1e6 / s
-        d = {"view": r["view"][0], "name": r["name"][0], "dtype": r["dtype"][0],
-             "shape": r["shape"][0], "bytes": nb,
-             "step_bytes": int(r["step_bytes"][0]),
-             "export_s": ex, "cold_dd_s": dd, "cold_npload_s": npl,
-             "warm_dd_s": wm, "local_warm_dd_s": wl,
-             "pick_s": pk, "pick_p50_s": p50, "pick_p99_s": p99,
-             "export_mbs": mbs(ex), "cold_dd_mbs": mbs(dd),
-             "cold_npload_mbs": mbs(npl), "warm_dd_mbs": mbs(wm),
-             "local_warm_dd_mbs": mbs(wl),
-             "ratio_cold_dd_vs_export": ex / dd,
-             "ratio_cold_npload_vs_export": ex / npl,
-             "ratio_warm_vs_local": wl / wm,
-             "ratio_whole_vs_pick_p50": ex / p50,
-             "ratio_whole_vs_pick_p99": ex / p99,
-             "ratio_cold_dd_vs_decoder": mbs(dd) / dec["plain_mbs"],
-             "decode": dec}
-        out["datasets"][name] = d
-        print("\n### %s: MOUNT/%s, %s %s, %.1f MB%s\n" % (
-            name, d["view"], d["dtype"], d["shape"], nb / 1e6,
-            " (synthetic)" if name == "synth" else ""))
-        print("| figure | cubefs | baseline | ratio |")
-        print("|---|---|---|---:|")
-        print("| cold sequential `dd bs=1M` vs `cubefs export - >/dev/null` | %s | %s | %.2f |"
-              % (fmt(dd, nb), fmt(ex, nb), d["ratio_cold_dd_vs_export"]))
-        print("| cold `np.load` vs `cubefs export` | %s | %s | %.2f |"
-              % (fmt(npl, nb), fmt(ex, nb), d["ratio_cold_npload_vs_export"]))
-        print("| warm re-read (2nd `dd`, same mount) vs local .npy in page cache | %s | %s | %.2f |"
-              % (fmt(wm, nb), fmt(wl, nb), d["ratio_warm_vs_local"]))
-        print("| one random time step, cold, p50 (%d B) vs whole stream (export) | %.2f ms | %.3f s | %.1f |"
-              % (d["step_bytes"], p50 * 1e3, ex, d["ratio_whole_vs_pick_p50"]))
-        print("| one random time step, cold, p99 of %d vs whole stream | %.2f ms | %.3f s | %.1f |"
-              % (len(pk), p99 * 1e3, ex, d["ratio_whole_vs_pick_p99"]))
-        print("| decoder limit, in process (a: `cubefs-bench decode`) vs cold `dd` | %.0f MB/s | %.0f MB/s | %.2f |"
-              % (dec["plain_mbs"], mbs(dd), d["ratio_cold_dd_vs_decoder"]))
-        print("| full decode (b) and read path without FUSE (c) vs decoder limit (a) | b %.0f, c %.0f MB/s | a %.0f MB/s | %.2f, %.2f |"
-              % (dec["full_mbs"], dec["read_mbs"], dec["plain_mbs"],
-                 dec["full_vs_plain"], dec["read_vs_plain"]))
-    dm = rows.get("daemon", {})
+        out["datasets"][name] = dataset(name, rows[name], start)
+    dm = rows.get("daemon")
     if dm:
-        hwm, cs = int(dm["vmhwm_kib"][0]) * 1024, int(dm["cache_bytes"][0])
+        kib = lambda k: int(dm[k][0]) * 1024
+        hwm, cs = kib("vmhwm_kib"), int(dm["cache_bytes"][0])
         st = dict(l.split() for l in dm["stats"][0].split(";") if l.strip())
         out["daemon"] = {"vmhwm_bytes": hwm, "cache_size_bytes": cs,
                          "over_cache_bytes": hwm - cs,
+                         "idle_vmrss_bytes": kib("idle_vmrss_kib"),
+                         "vmrss_after_bytes": kib("vmrss_kib"),
                          "random_reads_per_view": int(dm["reads"][0]),
                          "stats": {k: int(v) for k, v in st.items()}}
-        print("\n### mount.cubefs daemon after %s random time-step reads per view\n"
-              % dm["reads"][0])
-        print("| VmHWM | -o cache_size | VmHWM - cache_size | decodes | evictions |")
-        print("|---:|---:|---:|---:|---:|")
-        print("| %.1f MiB | %.1f MiB | %.1f MiB | %s | %s |" % (
-            hwm / 2**20, cs / 2**20, (hwm - cs) / 2**20,
-            st.get("decodes", "?"), st.get("evictions", "?")))
+        mib = lambda b: "%.1f MiB" % (b / 2**20)
+        print("\n### mount.cubefs after %s random time steps of each view "
+              "(one mount)\n" % dm["reads"][0])
+        print("| VmHWM | -o cache_size | VmHWM - cache_size | VmRSS idle "
+              "| VmRSS after | decodes | evictions |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            mib(hwm), mib(cs), mib(hwm - cs), mib(kib("idle_vmrss_kib")),
+            mib(kib("vmrss_kib")), st.get("decodes", "?"),
+            st.get("evictions", "?")))
+    elapsed = time.time() - float(t0)
+    out["run"]["seconds"] = round(elapsed, 1)
+    out["run"]["setup_seconds"] = float(setup_s)
     with open(jfile, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
-    print("\nbest of %d runs for sequential reads; MB = 10^6 bytes; ratios are"
-          " baseline time / cubefs time (above 1: cubefs faster), or the"
-          " decoder limit's share; figures in %s" % (out["run"]["repeat"], jfile))
-    print("whole run: %.0f s (setup: synth and imports %.0f s)"
+    print("\nSequential figures: best of %d runs. MB = 10^6 bytes. ratio: "
+          "baseline time / cubefs time (above 1: cubefs is faster), except "
+          "the decoder rows (a share of a). Cold: page cache %s, fresh mount."
+          % (out["run"]["repeat"], "dropped" if
+             out["run"]["page_cache_dropped"] else "NOT dropped (not root?)"))
+    print("Figures also in %s." % jfile)
+    print("Whole run: %.0f s (of which synthetic cube and imports: %.0f s)."
           % (elapsed, float(setup_s)))
 
 main(sys.argv[1], sys.argv[2:])
@@ -242,6 +272,13 @@ rec run repeat "$REPEAT"
 rec run picks "$PICKS"
 rec run seed "$SEED"
 rec run version "$(git describe --always --dirty 2>/dev/null || echo unknown)"
+# what starting a cubefs process costs (shared libraries), part of export's time
+ds=run
+i=0
+while [ $i -lt "$REPEAT" ]; do
+	meas start_s run "$CUBEFS" --version
+	i=$((i + 1))
+done
 
 while read -r ds name view <&3; do
 	echo "measuring $ds ($view)"
@@ -261,8 +298,8 @@ while read -r ds name view <&3; do
 		meas export_s run "$CUBEFS" export "$S" "$name" -
 		drop
 		mount_fs
-		meas cold_dd_s run dd if="$M/$view" of=/dev/null bs=1M status=none
-		meas warm_dd_s run dd if="$M/$view" of=/dev/null bs=1M status=none
+		meas cold_dd_s dd "$M/$view"
+		meas warm_dd_s dd "$M/$view"
 		umount_fs
 		drop
 		mount_fs
@@ -274,7 +311,7 @@ while read -r ds name view <&3; do
 	dd if="$T/local.npy" of=/dev/null bs=1M status=none
 	i=0
 	while [ $i -lt "$REPEAT" ]; do
-		meas local_dd_s run dd if="$T/local.npy" of=/dev/null bs=1M status=none
+		meas local_dd_s dd "$T/local.npy"
 		i=$((i + 1))
 	done
 	rm -f "$T/local.npy"
@@ -284,7 +321,8 @@ while read -r ds name view <&3; do
 		meas pick_s pread "$M/$view" $((off + f * sb)) "$sb"
 		umount_fs
 	done
-	v=$("$BENCH" decode --json "$S" "$name") || die "cubefs-bench decode $name"
+	v=$("$BENCH" decode --json -n "$REPEAT" "$S" "$name") ||
+		die "cubefs-bench decode $name"
 	rec "$ds" decode "$v"
 	echo "$ds $steps $sb $off $view" >>"$T/layout"
 done 3<<EOF
@@ -296,12 +334,14 @@ rec run dropped "$DROPPED"
 # The daemon's peak RSS after random reads over every view.
 echo "measuring the daemon's peak RSS (cache_size=$CACHE)"
 mount_fs
+pid=$(pgrep -f -- "mount\.cubefs .*$M" | head -n 1)
+[ -n "$pid" ] || pid=$MPID
+rec daemon idle_vmrss_kib "$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")"
 while read -r ds steps sb off view; do
 	h randread "$M/$view" "$off" "$sb" "$steps" "$PICKS" $((SEED + 1))
 done <"$T/layout"
-pid=$(pgrep -f -- "mount\.cubefs .*$M" | head -n 1)
-[ -n "$pid" ] || pid=$MPID
 rec daemon vmhwm_kib "$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
+rec daemon vmrss_kib "$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")"
 rec daemon cache_bytes $((64 << 20))
 rec daemon reads "$PICKS"
 rec daemon stats "$("$CUBEFS" stats "$M" | tr '\n' ';')"

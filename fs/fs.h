@@ -24,7 +24,8 @@ typedef void (*fs_notify_fn)(void *arg, uint64_t ino, uint64_t parent,
 struct fs_opts {
 	size_t cache_size;      /* bytes of decoded GOPs to keep */
 	int readonly;           /* refuse every write */
-	int codec, bits, crf;   /* profile of files created in the mount */
+	int codec, bits, crf;   /* profile of files created in the mount
+				   (0, 0, -1: the import defaults) */
 	fs_notify_fn notify;
 	void *notify_arg;
 };

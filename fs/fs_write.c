@@ -340,9 +340,16 @@ int fs_release(struct fs *fs, uint64_t ino, int flags)
 	o = fs_ofile(fs, ino);
 	if (o && --o->opens <= 0) {
 		rc = commit(fs, o);
-		if (rc)
+		if (rc == -EPERM || rc == -EINVAL || rc == -ENOTSUP) {
+			/* retrying cannot help: keep the bytes, stop trying */
+			stage_reject(o->st);
+			log_error("writes to '%s' cannot be committed: kept as "
+				  "'%s.rejected'", o->name,
+				  stage_data_path(o->st));
+		} else if (rc) {
 			log_error("writes to '%s' are kept in staging/ and will be "
 				  "retried at the next mount", o->name);
+		}
 		ofile_drop(fs, o, !rc);
 	}
 	pthread_mutex_unlock(&fs->wlock);

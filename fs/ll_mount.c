@@ -170,8 +170,10 @@ static int add_opts(struct mount_args *m, char *list)
 			char *end;
 			long v = strtol(strchr(o, '=') + 1, &end, 10);
 
-			if (*end || v < 0 || v > 63) {
-				fprintf(stderr, "mount.cubefs: invalid '%s'\n", o);
+			if (*end || v < 0 || v > 63 || (dst == &m->bits &&
+			    v != 8 && v != 10 && v != 12 && v != 16)) {
+				fprintf(stderr, "mount.cubefs: invalid '%s' (bits: "
+					"8, 10, 12 or 16; crf: 0-63)\n", o);
 				return -EINVAL;
 			}
 			*dst = (int)v;
@@ -197,6 +199,7 @@ static int parse_args(int argc, char **argv, struct mount_args *m)
 
 	memset(m, 0, sizeof(*m));
 	m->cache_size = DEFAULT_CACHE;
+	m->crf = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

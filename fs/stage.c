@@ -241,6 +241,16 @@ out:
 	return 0;
 }
 
+void stage_reject(struct stage *st)
+{
+	char to[PATH_MAX + 16];
+
+	snprintf(to, sizeof(to), "%s.rejected", st->data);
+	rename(st->data, to);
+	snprintf(to, sizeof(to), "%s.rejected", st->logp);
+	rename(st->logp, to);
+}
+
 void stage_free(struct stage *st, int discard)
 {
 	if (!st)

@@ -22,6 +22,12 @@ enum { STAGE_EDIT = 1, STAGE_NEW = 2 };
 int stage_open(const char *store_dir, const char *key, int kind,
 	       const char *name, uint64_t size, struct stage **out);
 
+/*
+ * Sets the journal aside for good (its files renamed "<key>.data.rejected"
+ * and "<key>.log.rejected"): kept for a person to recover, never retried.
+ */
+void stage_reject(struct stage *st);
+
 /* Closes the journal; with discard, its files are removed. */
 void stage_free(struct stage *st, int discard);
 

@@ -1,0 +1,444 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Crash safety of the write path: the daemon is killed with SIGKILL at a random
+# moment while a writer edits a lossless and a lossy cube and creates a new
+# file; after each kill the store is remounted (journals recovered) and checked:
+# catalog integrity, every view readable and equal to `cubefs export`, every
+# fsynced write there exactly, unsynced writes wholly there or wholly absent,
+# nothing unexplained left in staging/. CUBEFS_CRASH_SEED and
+# CUBEFS_CRASH_ROUNDS make a run repeatable.
+set -u
+CUBEFS=${CUBEFS:-./cubefs}
+MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
+DATA=${CUBEFS_TEST_DATA:-data}
+PY=/usr/bin/python3
+ROUNDS=${CUBEFS_CRASH_ROUNDS:-24}
+SEED=${CUBEFS_CRASH_SEED:-$(date +%s)}
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
+fi
+$PY -c 'import numpy' 2>/dev/null || { echo "SKIP: /usr/bin/python3 with numpy missing"; exit 77; }
+case $CUBEFS in /*) ;; *) CUBEFS=$(pwd)/$CUBEFS ;; esac
+case $MOUNT in /*) ;; *) MOUNT=$(pwd)/$MOUNT ;; esac
+T=$(mktemp -d /tmp/cubefs-crash-XXXXXX)
+M=$T/mnt
+S=$T/store
+mkdir -p "$M" "$T/state" "$T/log"
+DPID= WPID=
+cleanup() {
+	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
+	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	fusermount3 -u -z "$M" 2>/dev/null
+	if [ "${CUBEFS_CRASH_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+t0=$(date +%s)
+
+# The writer and the checker (see the docstrings below).
+cat >"$T/crash.py" <<'PY'
+import io, os, random, sqlite3, subprocess, sys
+import numpy as np
+
+L_NAME, T_NAME = "lsat.npy", "era5_t2m_uk_2019-03/t2m.npy"
+T_DS = "era5_t2m_uk_2019-03/t2m"
+GOP = 16            # the lossy cube is imported with --gop 16
+TOL = 1.5           # lossy: max abs error of one re-encode (import: 1.06)
+
+def plan(seed, r):
+    """What round r writes: the same for the writer and the checker."""
+    g = random.Random(seed * 1000 + r)
+    cells = g.sample([(f, b) for f in range(8) for b in range(11)], 2)
+    frames = g.sample(range(744), 2)
+    ops = ["L1", "T1", "L2", "T2"] + (["N"] if r % 3 == 0 else [])
+    g.shuffle(ops)
+    return {"L1": cells[0], "L2": cells[1], "T1": frames[0], "T2": frames[1],
+            "order": ops, "new": "n%03d.npy" % r,
+            "sync": {"L1": True, "T1": True, "L2": False, "T2": False,
+                     "N": True}}
+
+def lpattern(r, op):
+    k = 1 if op == "L1" else 2
+    return ((np.arange(77 * 76, dtype=np.int64) * (2 * r + k + 1) +
+             1000 * r + 17 * k + 1) % 65536).astype("<u2").reshape(77, 76)
+
+def tconst(r, op):
+    return np.float32(240 + (r * 7 + (3 if op == "T2" else 0)) % 20)
+
+def newarray(r):
+    z = np.linspace(0, 3, 6 * 2 * 24 * 32).reshape(6, 2, 24, 32)
+    return (np.sin(z * (1 + r % 5)) * 10 + r).astype("<f4")
+
+def delays(seed, n):
+    """Kill delays in ms after the writer is ready, 0-300, from the seed."""
+    g = random.Random(seed)
+    print(" ".join(str(g.randint(0, 300)) for _ in range(n)))
+
+def writer(mnt, seed, r, out):
+    """Runs round r's edits, printing START/WROTE/SYNCED lines as they return."""
+    p = plan(seed, r)
+    log = open(out, "w", buffering=1)
+    def say(*a):
+        log.write(" ".join(map(str, a)) + "\n"); log.flush()
+    hl = np.load(f"{mnt}/{L_NAME}", mmap_mode="r").offset
+    ht = np.load(f"{mnt}/{T_NAME}", mmap_mode="r").offset
+    fds = {}
+    say("READY")
+    op = "-"
+    try:
+        for op in p["order"]:
+            say("START", op)
+            if op == "N":
+                with open(f"{mnt}/{p['new']}", "wb") as fh:
+                    np.save(fh, newarray(r))
+                    fh.flush()
+                    say("WROTE", op)
+                    os.fsync(fh.fileno())
+                    say("SYNCED", op)
+                say("CLOSED", op)
+                continue
+            f = L_NAME if op[0] == "L" else T_NAME
+            if f not in fds:
+                fds[f] = os.open(f"{mnt}/{f}", os.O_RDWR)
+            if op[0] == "L":
+                fr, b = p[op]
+                buf, off = lpattern(r, op).tobytes(), hl + (fr * 11 + b) * 77 * 76 * 2
+            else:
+                buf = np.full(33 * 49, tconst(r, op), "<f4").tobytes()
+                off = ht + p[op] * 33 * 49 * 4
+            if os.pwrite(fds[f], buf, off) != len(buf):
+                say("SHORT", op); return
+            say("WROTE", op)
+            if p["sync"][op]:
+                os.fsync(fds[f])
+                say("SYNCED", op)
+        op = "close"
+        for f in list(fds):
+            os.close(fds.pop(f))
+        say("DONE")
+    except OSError as e:
+        say("ERR", op, e.errno)
+
+class Check:
+    def __init__(self, store, mnt, state, cubefs):
+        self.store, self.mnt, self.state, self.cubefs = store, mnt, state, cubefs
+        self.fails = []
+    def fail(self, msg):
+        self.fails.append(msg); print("FAIL:", msg)
+
+    def catalog(self):
+        db = sqlite3.connect(f"file:{self.store}/catalog.db?mode=ro", uri=True)
+        ic = db.execute("PRAGMA integrity_check").fetchall()
+        if ic != [("ok",)]:
+            self.fail(f"integrity_check: {ic[:5]}")
+        fk = db.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            self.fail(f"foreign_key_check: {fk[:5]}")
+        db.close()
+
+    def export(self, name):
+        path = f"{self.state}/export.npy"
+        res = subprocess.run([self.cubefs, "export", self.store, name, path],
+                             capture_output=True, text=True)
+        if res.returncode:
+            self.fail(f"export {name}: {res.stderr.strip()}")
+            return None
+        with open(path, "rb") as fh:
+            return fh.read()
+
+    def views(self):
+        """Every file of the mount reads whole and equals the export."""
+        got = {}
+        for dirpath, dirs, files in os.walk(self.mnt):
+            for fn in sorted(files):
+                p = os.path.join(dirpath, fn)
+                rel = os.path.relpath(p, self.mnt)
+                try:
+                    with open(p, "rb") as fh:
+                        b = fh.read()
+                    if len(b) != os.stat(p).st_size:
+                        self.fail(f"{rel}: read {len(b)} of {os.stat(p).st_size} bytes")
+                except OSError as e:
+                    self.fail(f"{rel}: read error {e}")
+                    continue
+                got[rel] = b
+        for rel, b in got.items():
+            if rel.endswith(".npy"):
+                e = self.export(rel[:-4])
+                if e is not None and e != b:
+                    self.fail(f"{rel}: differs from cubefs export")
+            elif rel.endswith(".nc"):
+                self.nc_view(rel, b, got)
+        return got
+
+    def nc_view(self, rel, b, got):
+        try:
+            import scipy.io
+        except ImportError:
+            return
+        try:
+            f = scipy.io.netcdf_file(io.BytesIO(b), mmap=False)
+        except Exception as e:
+            self.fail(f"{rel}: not a readable NetCDF file: {e}"); return
+        ds = rel[:-3]
+        for k, v in f.variables.items():
+            npy = got.get(f"{ds}/{k}.npy") or (got.get(f"{ds}.npy") if k == ds else None)
+            if npy is None:
+                continue
+            a = np.load(io.BytesIO(npy))
+            d = v.data
+            if v._attributes.get("_Unsigned") in (b"true", "true"):
+                d = d.view(d.dtype.newbyteorder(">").str.replace("i", "u"))
+            if d.shape != a.shape or not np.array_equal(d, a, equal_nan=True):
+                self.fail(f"{rel}: variable {k} differs from {ds}/{k}.npy")
+
+def status(path):
+    st = {}
+    for line in open(path):
+        w = line.split()
+        if len(w) >= 2 and w[0] in ("START", "WROTE", "SYNCED"):
+            st[w[1]] = w[0]
+    return st
+
+def check(store, mnt, state, cubefs, seed, r, wlog, errlog, counts):
+    """After the remount of round r (r < 0: no writes this time)."""
+    c = Check(store, mnt, state, cubefs)
+    c.catalog()
+    got = c.views()
+    cnt = dict(l.split() for l in open(counts)) if os.path.exists(counts) else {}
+    cnt = {k: int(v) for k, v in cnt.items()}
+    def inc(k, n=1):
+        cnt[k] = cnt.get(k, 0) + n
+    st = status(wlog) if r >= 0 else {}
+    p = plan(seed, r) if r >= 0 else {"order": []}
+    # the lossless cube: exact, old or new value of each write, wholly
+    old = np.load(f"{state}/lsat.npy")
+    now = np.load(io.BytesIO(got[L_NAME])) if L_NAME in got else None
+    if now is None or now.shape != old.shape:
+        c.fail(f"{L_NAME} missing or reshaped"); now = old.copy()
+    rest = np.ones(old.shape, bool)
+    for op in ("L1", "L2"):
+        if op not in p["order"]:
+            continue
+        fr, b = p[op]
+        rest[fr, b] = False
+        new, o, n = lpattern(r, op), old[fr, b], now[fr, b]
+        s = st.get(op)
+        if s == "SYNCED":
+            inc("synced")
+            if np.array_equal(n, new):
+                inc("verified")
+            else:
+                c.fail(f"round {r} {op} at {fr},{b}: fsynced write not there "
+                       f"({int((n != new).sum())} of {n.size} values differ)")
+        elif s in ("START", "WROTE"):
+            inc("unsynced")
+            if np.array_equal(n, new):
+                inc("unsynced_there")
+            elif not np.array_equal(n, o):
+                third = int(((n != o) & (n != new)).sum())
+                c.fail(f"round {r} {op} at {fr},{b}: unsynced write torn: "
+                       f"{int((n == new).sum())} new, {int((n == o).sum())} old, "
+                       f"{third} third values")
+            elif s == "WROTE":
+                inc("acked_lost")
+        elif not np.array_equal(n, o):
+            c.fail(f"round {r} {op} at {fr},{b}: a write never started is there")
+    if not np.array_equal(now[rest], old[rest]):
+        c.fail(f"round {r}: {int((now[rest] != old[rest]).sum())} values of "
+               f"{L_NAME} changed outside this round's writes")
+    np.save(f"{state}/lsat.npy", now)
+    # the lossy cube: written frames near the value written, the rest of
+    # the touched GOPs near their old values, other GOPs byte for byte
+    old = np.load(f"{state}/t2m.npy")
+    now = np.load(io.BytesIO(got[T_NAME])) if T_NAME in got else None
+    if now is None or now.shape != old.shape:
+        c.fail(f"{T_NAME} missing or reshaped"); now = old.copy()
+    touched, target = set(), {}
+    for op in ("T1", "T2"):
+        if op in p["order"] and st.get(op):
+            touched.add(p[op] // GOP)
+            target[p[op]] = op
+    for g in range(0, (old.shape[0] + GOP - 1) // GOP):
+        a, z = g * GOP, min(old.shape[0], (g + 1) * GOP)
+        if g not in touched:
+            if not np.array_equal(now[a:z], old[a:z], equal_nan=True):
+                c.fail(f"round {r}: t2m GOP {g} changed though not written")
+            continue
+        for fr in range(a, z):
+            near_old = np.nanmax(np.abs(now[fr] - old[fr])) <= TOL
+            op = target.get(fr)
+            if op is None:
+                if not near_old:
+                    c.fail(f"round {r}: t2m frame {fr} moved by "
+                           f"{np.nanmax(np.abs(now[fr] - old[fr])):.3f}")
+                continue
+            v = tconst(r, op)
+            near_new = np.max(np.abs(now[fr] - v)) <= TOL
+            if st[op] == "SYNCED":
+                inc("synced")
+                if near_new:
+                    inc("verified")
+                else:
+                    c.fail(f"round {r} {op}: fsynced t2m frame {fr} reads "
+                           f"{now[fr].min():.3f}..{now[fr].max():.3f}, not {v}")
+            else:
+                inc("unsynced")
+                if near_new:
+                    inc("unsynced_there")
+                elif not near_old:
+                    c.fail(f"round {r} {op}: unsynced t2m frame {fr} torn "
+                           f"({now[fr].min():.3f}..{now[fr].max():.3f}; "
+                           f"{v} written)")
+                elif st[op] == "WROTE":
+                    inc("acked_lost")
+    np.save(f"{state}/t2m.npy", now)
+    # new files: fsynced ones there and right; older ones unchanged
+    kept = set(open(f"{state}/new").read().split()) if os.path.exists(f"{state}/new") else set()
+    for n in sorted(kept):
+        if n not in got:
+            c.fail(f"{n}, there before, is gone")
+        elif open(f"{state}/{n}", "rb").read() != got[n]:
+            c.fail(f"{n} changed")
+    if "N" in p["order"]:
+        n, s = p["new"], st.get("N")
+        if n in got:
+            a, want = np.load(io.BytesIO(got[n])), newarray(r)
+            if a.shape != want.shape or a.dtype != want.dtype:
+                c.fail(f"round {r}: {n} is {a.shape} {a.dtype}")
+            else:
+                mse = float(((a.astype("f8") - want) ** 2).mean())
+                rng = float(want.max() - want.min())
+                psnr = 99 if mse == 0 else 20 * np.log10(rng) - 10 * np.log10(mse)
+                if psnr < 40:
+                    c.fail(f"round {r}: {n} PSNR {psnr:.1f} dB")
+            with open(f"{state}/{n}", "wb") as fh:
+                fh.write(got[n])
+            kept.add(n)
+            inc("verified" if s == "SYNCED" else "unsynced_there")
+        elif s == "SYNCED":
+            c.fail(f"round {r}: {n} was fsynced and closed but is not there")
+        if s == "SYNCED":
+            inc("synced")
+        elif s:
+            inc("unsynced")
+    with open(f"{state}/new", "w") as fh:
+        fh.write("\n".join(sorted(kept)))
+    for rel in got:
+        if rel.count("/") == 0 and rel.endswith(".npy") and rel not in kept \
+           and rel != L_NAME:
+            c.fail(f"unexpected file {rel} in the mount")
+    # staging: only journals this mount's recovery reported
+    err = open(errlog, errors="replace").read()
+    left = sorted(os.listdir(f"{store}/staging"))
+    for f in left:
+        key = f.split(".")[0]
+        if f"'{key}'" not in err and f"/{key}." not in err:
+            c.fail(f"staging/{f} left and not reported by the remount")
+        else:
+            inc("kept_reported")
+    with open(counts, "w") as fh:
+        fh.write("".join(f"{k} {v}\n" for k, v in sorted(cnt.items())))
+    return 1 if c.fails else 0
+
+if __name__ == "__main__":
+    cmd, a = sys.argv[1], sys.argv[2:]
+    if cmd == "delays":
+        delays(int(a[0]), int(a[1]))
+    elif cmd == "writer":
+        writer(a[0], int(a[1]), int(a[2]), a[3])
+    elif cmd == "check":
+        sys.exit(check(a[0], a[1], a[2], a[3], int(a[4]), int(a[5]), a[6],
+                       a[7], a[8]))
+    elif cmd == "init":
+        np.save(f"{a[0]}/lsat.npy", np.load(a[1]))
+        np.save(f"{a[0]}/t2m.npy", np.load(a[2]))
+PY
+
+start_daemon() {	# $1: its stderr
+	$MOUNT "$S" "$M" -f 2>"$1" &
+	DPID=$!
+	i=0
+	while [ ! -e "$M/lsat.npy" ]; do
+		i=$((i + 1))
+		if [ $i -gt 500 ] || ! kill -0 "$DPID" 2>/dev/null; then
+			echo "mount failed:"; cat "$1"; return 1
+		fi
+		sleep 0.02
+	done
+}
+
+check() {	# $1: round (-1: none), $2: writer log, $3: daemon stderr
+	$PY "$T/crash.py" check "$S" "$M" "$T/state" "$CUBEFS" "$SEED" "$1" \
+		"$2" "$3" "$T/counts"
+}
+
+echo "crash: seed $SEED, $ROUNDS rounds (CUBEFS_CRASH_SEED=$SEED to repeat)"
+$CUBEFS import -q "$S" "$DATA/landsat8_ny2018_p013r032_11band.npy" --lossless \
+	--name lsat || { echo "FAIL: import lsat"; exit 1; }
+$CUBEFS import -q "$S" "$DATA/era5_t2m_uk_2019-03.nc" --gop 16 ||
+	{ echo "FAIL: import era5"; exit 1; }
+$CUBEFS export "$S" lsat "$T/e1.npy" && $CUBEFS export "$S" era5_t2m_uk_2019-03/t2m "$T/e2.npy" &&
+	$PY "$T/crash.py" init "$T/state" "$T/e1.npy" "$T/e2.npy" || { echo "FAIL: export"; exit 1; }
+cmp -s "$T/e1.npy" "$DATA/landsat8_ny2018_p013r032_11band.npy" || bad "lossless import is not exact"
+DELAYS=$($PY "$T/crash.py" delays "$SEED" "$ROUNDS")
+
+start_daemon "$T/log/d0.err" || exit 1
+r=0 kills=0
+for delay in $DELAYS; do
+	w=$T/log/w$r.log
+	$PY "$T/crash.py" writer "$M" "$SEED" "$r" "$w" 2>"$T/log/w$r.err" &
+	WPID=$!
+	i=0
+	while ! grep -q READY "$w" 2>/dev/null && kill -0 "$WPID" 2>/dev/null && [ $i -lt 1000 ]; do
+		i=$((i + 1)); sleep 0.01
+	done
+	sleep "$(printf '0.%03d' "$delay")"
+	kill -9 "$DPID" && kills=$((kills + 1))
+	wait "$DPID" 2>/dev/null
+	DPID=
+	i=0
+	while kill -0 "$WPID" 2>/dev/null && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.02; done
+	if kill -0 "$WPID" 2>/dev/null; then
+		bad "round $r: the writer hangs after the kill"; kill -9 "$WPID"
+	fi
+	wait "$WPID" 2>/dev/null
+	WPID=
+	fusermount3 -u -z "$M" || bad "round $r: fusermount3 -u -z"
+	last=$(tail -n 1 "$w" 2>/dev/null | tr '\n' ' ')
+	echo "round $r: kill after ${delay} ms; writer: ${last:-nothing}"
+	e=$T/log/d$((r + 1)).err
+	if ! start_daemon "$e"; then bad "round $r: remount"; break; fi
+	if ! check "$r" "$w" "$e"; then
+		bad "round $r"
+		echo "--- writer:"; cat "$w" "$T/log/w$r.err"
+		echo "--- remount stderr:"; cat "$e"
+	fi
+	r=$((r + 1))
+done
+
+# a clean unmount, then gc, then everything still reads
+if [ -n "$DPID" ]; then
+	fusermount3 -u "$M" || bad "unmount"
+	wait "$DPID"; DPID=
+fi
+echo "staging at the end: $(ls "$S/staging" | tr '\n' ' ')"
+$CUBEFS gc -v "$S" >"$T/gc.out" 2>&1 || { bad "cubefs gc"; cat "$T/gc.out"; }
+grep -i "error\|cannot\|refus" "$T/gc.out" && bad "gc complained"
+if start_daemon "$T/log/final.err"; then
+	check -1 /dev/null "$T/log/final.err" || bad "reads after gc"
+	fusermount3 -u "$M"; wait "$DPID"; DPID=
+else
+	bad "mount after gc"
+fi
+
+c() { awk -v k="$1" '$1 == k { print $2 }' "$T/counts" 2>/dev/null | grep . || echo 0; }
+echo "crash: $r rounds, $kills kills, $(c verified) of $(c synced) committed writes verified;" \
+	"$(c unsynced_there) of $(c unsynced) unsynced writes there after recovery" \
+	"($(c acked_lost) acknowledged ones lost); $(c kept_reported) staged files kept and reported;" \
+	"$(( $(date +%s) - t0 )) s"
+[ "$r" -ge 20 ] || bad "only $r rounds"
+echo "crash: $fails failed"
+[ "$fails" = 0 ]
