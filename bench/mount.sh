@@ -9,15 +9,21 @@
 #        BENCH_PICKS   random time steps per dataset (20)
 #        BENCH_SEED    seed of the picks (1)
 #        CUBEFS, MOUNT_CUBEFS, CUBEFS_BENCH   the programs (./cubefs, ...)
+#        CUBEFS_TEST_DATA   the samples (data)
 set -eu
-JSON=${BENCH_JSON:-}
-case $JSON in "" | /*) ;; *) JSON=$(pwd)/$JSON ;; esac
+# paths given in the environment are relative to where we were started
+abs() { case $1 in "" | /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac; }
+JSON=$(abs "${BENCH_JSON:-}")
+CUBEFS=$(abs "${CUBEFS:-}")
+MOUNT=$(abs "${MOUNT_CUBEFS:-}")
+BENCH=$(abs "${CUBEFS_BENCH:-}")
+DATA=$(abs "${CUBEFS_TEST_DATA:-}")
 cd "$(dirname "$0")/.."
 JSON=${JSON:-bench/results.json}
 CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-./mount.cubefs}
-BENCH=${CUBEFS_BENCH:-./bench/cubefs-bench}
-DATA=${CUBEFS_TEST_DATA:-data}
+MOUNT=${MOUNT:-./mount.cubefs}
+BENCH=${BENCH:-./bench/cubefs-bench}
+DATA=${DATA:-data}
 SYNTH=${BENCH_SYNTH:-256 512 512}
 REPEAT=${BENCH_REPEAT:-3}
 PICKS=${BENCH_PICKS:-20}

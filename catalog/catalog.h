@@ -129,6 +129,7 @@ struct cat_dataset {
 	char *name;
 	char *source;
 	char *profile;          /* import settings, as text */
+	char *skipped;          /* source variables not stored, "a,b", or NULL */
 	int64_t created;        /* ns since the epoch */
 	int64_t mtime;
 	int ndims;

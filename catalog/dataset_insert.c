@@ -79,8 +79,8 @@ enum { S_DS, S_DIM, S_VAR, S_ATTR, S_STREAM, S_GOP, S_QUANT, S_MASK, S_VIEW,
        S_EXT, S_COUNT };
 
 static const char *const insert_sql[S_COUNT] = {
-	[S_DS] = "INSERT INTO dataset(name, source, profile, created, mtime)"
-		" VALUES(?,?,?,?,?)",
+	[S_DS] = "INSERT INTO dataset(name, source, profile, created, mtime,"
+		" skipped) VALUES(?,?,?,?,?,?)",
 	[S_DIM] = "INSERT INTO dim VALUES(?,?,?,?,?)",
 	[S_VAR] = "INSERT INTO variable(dataset_id, idx, name, dtype, shape, dims,"
 		" storage, nframes, nplanes, height, width, fill, psnr, max_err,"
@@ -258,6 +258,8 @@ int catalog_dataset_insert(struct catalog *c, struct cat_dataset *ds)
 		sqlite3_bind_text(st[S_DS], 3, ds->profile, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st[S_DS], 4, ds->created);
 	sqlite3_bind_int64(st[S_DS], 5, ds->mtime);
+	if (ds->skipped)
+		sqlite3_bind_text(st[S_DS], 6, ds->skipped, -1, SQLITE_STATIC);
 	rc = step(c, st[S_DS], "insert dataset");
 	if (rc)
 		goto out;

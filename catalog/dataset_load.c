@@ -479,6 +479,7 @@ static int load_one(struct catalog *c, sqlite3_stmt *st,
 	ds->profile = col_strdup(st, 3);
 	ds->created = sqlite3_column_int64(st, 4);
 	ds->mtime = sqlite3_column_int64(st, 5);
+	ds->skipped = col_strdup(st, 6);
 	if (!ds->name) {
 		rc = -ENOMEM;
 		goto out;
@@ -541,7 +542,8 @@ out:
 	return rc;
 }
 
-#define DS_COLUMNS "SELECT id, name, source, profile, created, mtime FROM dataset"
+#define DS_COLUMNS "SELECT id, name, source, profile, created, mtime, skipped" \
+	" FROM dataset"
 
 int catalog_dataset_load(struct catalog *c, const char *name,
 			 struct cat_dataset **out)
@@ -650,6 +652,7 @@ void catalog_dataset_free(struct cat_dataset *ds)
 	free(ds->name);
 	free(ds->source);
 	free(ds->profile);
+	free(ds->skipped);
 	free(ds);
 }
 

@@ -10,7 +10,7 @@ const char catalog_schema_sql[] =
 	"CREATE TABLE pack(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
 	" size INTEGER NOT NULL);\n"
 	"CREATE TABLE dataset(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" name TEXT NOT NULL UNIQUE, source TEXT, profile TEXT,"
+	" name TEXT NOT NULL UNIQUE, source TEXT, profile TEXT, skipped TEXT,"
 	" created INTEGER NOT NULL, mtime INTEGER NOT NULL);\n"
 	"CREATE TABLE dim(dataset_id INTEGER NOT NULL REFERENCES dataset(id)"
 	" ON DELETE CASCADE, idx INTEGER NOT NULL, name TEXT NOT NULL,"

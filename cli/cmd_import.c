@@ -28,6 +28,8 @@ static void import_usage(FILE *f)
 "  --lossless      bit-exact: ffv1 for integers, lz4 for floats\n"
 "  --rgb           encode bands in groups of three (gbrp) instead of gray\n"
 "  --preset P      encoder speed preset\n"
+"  --variables A,B import only these variables of a NetCDF file (and the\n"
+"                  coordinate variables of their dimensions)\n"
 "  -q, --quiet     no progress, no report\n",
 		IMPORT_DEFAULT_CRF, IMPORT_DEFAULT_GOP);
 }
@@ -57,6 +59,7 @@ int cmd_import(int argc, char **argv)
 		{ "lossless", no_argument, NULL, 'l' },
 		{ "rgb", no_argument, NULL, '3' },
 		{ "preset", required_argument, NULL, 'p' },
+		{ "variables", required_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -98,6 +101,7 @@ int cmd_import(int argc, char **argv)
 		case 'l': o.lossless = 1; break;
 		case '3': o.group = 3; break;
 		case 'p': o.preset = optarg; break;
+		case 'V': o.variables = optarg; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
 		default: import_usage(stderr); return 2;

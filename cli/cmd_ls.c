@@ -244,6 +244,8 @@ int cmd_info(int argc, char **argv)
 		       ds->dims[i].unlimited ? " (unlimited)" : "");
 	if (ds->nattrs)
 		printf("  %d global attributes\n", ds->nattrs);
+	if (ds->skipped)
+		printf("  skipped (unsupported type): %s\n", ds->skipped);
 	for (int i = 0; i < ds->nvars; i++)
 		info_var(ds, &ds->vars[i], gops);
 	for (int i = 0; i < ds->nviews; i++)

@@ -52,6 +52,67 @@ static char *profile_text(const struct import_opts *o)
 	return strdup(buf);
 }
 
+/* Marks the variables to import: those named (and the coordinate
+ * variables of their dimensions), or all. */
+static int select_vars(const struct cat_dataset *ds, const char *list,
+		       uint8_t *keep)
+{
+	char *copy, *save = NULL;
+	int rc = 0;
+
+	memset(keep, !list, (size_t)ds->nvars);
+	if (!list)
+		return 0;
+	copy = strdup(list);
+	if (!copy)
+		return -ENOMEM;
+	for (char *n = strtok_r(copy, ",", &save); n && !rc;
+	     n = strtok_r(NULL, ",", &save)) {
+		int i;
+
+		for (i = 0; i < ds->nvars; i++)
+			if (ds->vars[i].name && !strcmp(ds->vars[i].name, n))
+				break;
+		if (i == ds->nvars) {
+			log_error("no variable '%s' in the source", n);
+			rc = -EINVAL;
+		} else {
+			keep[i] = 2;
+		}
+	}
+	free(copy);
+	for (int i = 0; i < ds->nvars && !rc; i++) {
+		const struct cat_var *v = &ds->vars[i];
+
+		for (int a = 0; keep[i] == 2 && a < v->ndim; a++) {
+			int d = v->dimids[a];
+
+			for (int k = 0; d >= 0 && k < ds->nvars; k++)
+				if (ds->vars[k].name && !keep[k] &&
+				    !strcmp(ds->vars[k].name, ds->dims[d].name))
+					keep[k] = 1;
+		}
+	}
+	return rc;
+}
+
+/* Drops the variables not kept (after encoding: indices change). */
+static void compact_vars(struct cat_dataset *ds, const uint8_t *keep)
+{
+	int k = 0;
+
+	for (int i = 0; i < ds->nvars; i++) {
+		if (!keep[i]) {
+			catalog_var_release(&ds->vars[i]);
+			continue;
+		}
+		if (k != i)
+			ds->vars[k] = ds->vars[i];
+		k++;
+	}
+	ds->nvars = k;
+}
+
 static void set_pack(struct cat_dataset *ds, int64_t pack_id)
 {
 	for (int i = 0; i < ds->nvars; i++) {
@@ -106,11 +167,12 @@ int import_file(struct catalog *c, const char *path,
 	struct progress pg;
 	struct encode_ctx x = { .opts = o, .progress = &pg };
 	struct import_var_report *vr = NULL;
+	uint8_t *keep = NULL;
 	struct cat_dataset *ds;
 	struct timespec now;
 	uint64_t frames = 0;
 	double t0 = progress_now();
-	int rc, keep = 0;
+	int rc, kept = 0;
 
 	if (rep)
 		memset(rep, 0, sizeof(*rep));
@@ -145,7 +207,8 @@ int import_file(struct catalog *c, const char *path,
 	ds->created = ds->mtime = (int64_t)now.tv_sec * 1000000000 +
 		now.tv_nsec;
 	vr = calloc((size_t)ds->nvars + 1, sizeof(*vr));
-	if (!vr) {
+	keep = calloc((size_t)ds->nvars + 1, 1);
+	if (!vr || !keep) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -157,27 +220,34 @@ int import_file(struct catalog *c, const char *path,
 			goto out;
 		}
 		encode_layout(v);
-		frames += v->nframes;
 	}
+	rc = select_vars(ds, o->variables, keep);
+	if (rc)
+		goto out;
+	for (int i = 0; i < ds->nvars; i++)
+		frames += keep[i] ? ds->vars[i].nframes : 0;
 	rc = pack_writer_new(catalog_dir(c), &pw);
 	if (rc)
 		goto out;
 	x.pack = pw;
 	progress_init(&pg, o->progress, ds->name, frames);
-	for (int i = 0; i < ds->nvars && !rc; i++) {
-		snprintf(vr[i].name, sizeof(vr[i].name), "%s", ds->vars[i].name);
-		rc = encode_var(&x, src, i, &vr[i]);
+	for (int i = 0, k = 0; i < ds->nvars && !rc; i++) {
+		if (!keep[i])
+			continue;
+		snprintf(vr[k].name, sizeof(vr[k].name), "%s", ds->vars[i].name);
+		rc = encode_var(&x, src, i, &vr[k++]);
 	}
 	progress_done(&pg);
 	if (rc)
 		goto out;
+	compact_vars(ds, keep);
 	rc = view_build(ds);
 	if (rc)
 		goto out;
 	rc = commit(c, pw, ds, o->replace);
 	if (rc)
 		goto out;
-	keep = 1;
+	kept = 1;
 	if (rep) {
 		snprintf(rep->name, sizeof(rep->name), "%s", ds->name);
 		rep->nvars = ds->nvars;
@@ -186,8 +256,9 @@ int import_file(struct catalog *c, const char *path,
 		vr = NULL;
 	}
 out:
-	pack_writer_free(pw, keep);
+	pack_writer_free(pw, kept);
 	source_free(src);
 	free(vr);
+	free(keep);
 	return rc;
 }

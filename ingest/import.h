@@ -20,6 +20,8 @@ struct import_opts {
 	int lossless;
 	int group;              /* planes per stream: 1 (gray) or 3 (gbrp) */
 	const char *preset;
+	const char *variables;  /* "a,b": import only these (and the
+				   coordinate variables of their dims) */
 	int progress;           /* 1: show progress if stderr is a terminal */
 	int replace;            /* 1: a dataset of that name is replaced, in
 				   the same transaction */

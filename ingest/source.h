@@ -41,6 +41,9 @@ int source_open(const char *path, struct source **out);
 /* Closes the source and frees its description; NULL does nothing. */
 void source_free(struct source *s);
 
+/* Records a source variable that is not stored (listed by cubefs info). */
+int source_note_skipped(struct cat_dataset *ds, const char *name);
+
 /* Readers, for source_open(). */
 int source_npy_open(const char *path, struct source **out);
 int source_netcdf_open(const char *path, struct source **out);

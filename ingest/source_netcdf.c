@@ -547,6 +547,9 @@ static int read_vars(struct nc_source *p, struct cat_dataset *ds,
 			log_warn("'%s': variable '%s' of unsupported type "
 				 "skipped", p->path, name);
 			p->nskipped++;
+			rc = source_note_skipped(ds, name);
+			if (rc)
+				break;
 			continue;
 		}
 		rc = read_var(p, ds, dimids_nc, ids[i], &ds->vars[ds->nvars],

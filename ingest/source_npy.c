@@ -148,37 +148,3 @@ out:
 	return rc;
 }
 
-int source_open(const char *path, struct source **out)
-{
-	unsigned char magic[8] = { 0 };
-	ssize_t got;
-	int fd;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int rc = -errno;
-
-		log_error("cannot open '%s': %s", path, strerror(errno));
-		return rc;
-	}
-	got = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (got >= 6 && !memcmp(magic, "\x93NUMPY", 6))
-		return source_npy_open(path, out);
-	if ((got >= 4 && !memcmp(magic, "CDF", 3)) ||
-	    (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)))
-		return source_netcdf_open(path, out);
-	log_error("'%s' is neither a .npy nor a NetCDF file", path);
-	return -EINVAL;
-}
-
-void source_free(struct source *s)
-{
-	if (!s)
-		return;
-	if (s->ops && s->ops->close)
-		s->ops->close(s);
-	catalog_dataset_free(s->meta);
-	free(s);
-}

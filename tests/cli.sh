@@ -53,6 +53,13 @@ np.lib.format.read_array_header_1_0(f); assert f.tell() % 64 == 0, f.tell()
 "
 fi
 
+# NetCDF: --variables picks variables and keeps their coordinates
+check "import --variables" $CUBEFS import -q "$S" "$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --variables NDVI
+$CUBEFS ls "$S" >"$T/ls2"
+check "--variables kept NDVI and its coordinates" sh -c "grep -q '^s2/NDVI ' '$T/ls2' && grep -q '^s2/time ' '$T/ls2' && grep -q '^s2/x ' '$T/ls2'"
+check "--variables dropped the others" sh -c "! grep -q '^s2/CLP ' '$T/ls2'"
+refuse "--variables with an unknown name" $CUBEFS import -q "$S" "$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s3 --variables NOPE
+
 # bad input: a clear one-line error, a non-zero exit, the store unchanged
 sum_before=$(ls "$S/packs" | wc -l; $CUBEFS ls "$S" | md5sum)
 refuse "taken name" $CUBEFS import -q "$S" "$L" --name landsat8

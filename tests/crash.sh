@@ -23,7 +23,11 @@ case $MOUNT in /*) ;; *) MOUNT=$(pwd)/$MOUNT ;; esac
 T=$(mktemp -d /tmp/cubefs-crash-XXXXXX)
 M=$T/mnt
 S=$T/store
-mkdir -p "$M" "$T/state" "$T/log"
+mkdir -p "$M" "$T/state" "$T/log" "$T/bin"
+# private copies: a rebuild during the run must not swap binaries under it
+cp "$CUBEFS" "$T/bin/cubefs" && cp "$MOUNT" "$T/bin/mount.cubefs" ||
+	{ echo "FAIL: cannot copy $CUBEFS and $MOUNT"; rm -rf "$T"; exit 1; }
+CUBEFS=$T/bin/cubefs MOUNT=$T/bin/mount.cubefs
 DPID= WPID=
 cleanup() {
 	[ -n "$WPID" ] && kill -9 "$WPID" 2>/dev/null
@@ -45,7 +49,7 @@ import numpy as np
 L_NAME, T_NAME = "lsat.npy", "era5_t2m_uk_2019-03/t2m.npy"
 T_DS = "era5_t2m_uk_2019-03/t2m"
 GOP = 16            # the lossy cube is imported with --gop 16
-TOL = 1.5           # lossy: max abs error of one re-encode (import: 1.06)
+TOL = 3.0           # lossy: one re-encode moves values by up to ~1.7 here
 
 def plan(seed, r):
     """What round r writes: the same for the writer and the checker."""
@@ -65,7 +69,7 @@ def lpattern(r, op):
              1000 * r + 17 * k + 1) % 65536).astype("<u2").reshape(77, 76)
 
 def tconst(r, op):
-    return np.float32(240 + (r * 7 + (3 if op == "T2" else 0)) % 20)
+    return np.float32(225 + (r * 7 + (3 if op == "T2" else 0)) % 20)   # data: 266-292
 
 def newarray(r):
     z = np.linspace(0, 3, 6 * 2 * 24 * 32).reshape(6, 2, 24, 32)
@@ -330,12 +334,16 @@ def check(store, mnt, state, cubefs, seed, r, wlog, errlog, counts):
         if rel.count("/") == 0 and rel.endswith(".npy") and rel not in kept \
            and rel != L_NAME:
             c.fail(f"unexpected file {rel} in the mount")
-    # staging: only journals this mount's recovery reported
+    # staging: only journals this mount's recovery reported (or ones set
+    # aside for good, *.rejected, that some daemon of this run reported)
     err = open(errlog, errors="replace").read()
-    left = sorted(os.listdir(f"{store}/staging"))
-    for f in left:
+    logdir = os.path.dirname(errlog)
+    allerr = "".join(open(os.path.join(logdir, f), errors="replace").read()
+                     for f in os.listdir(logdir) if f.endswith(".err"))
+    for f in sorted(os.listdir(f"{store}/staging")):
         key = f.split(".")[0]
-        if f"'{key}'" not in err and f"/{key}." not in err:
+        said = err if not f.endswith(".rejected") else allerr
+        if f"'{key}'" not in said and f"/{key}." not in said:
             c.fail(f"staging/{f} left and not reported by the remount")
         else:
             inc("kept_reported")
@@ -350,8 +358,14 @@ if __name__ == "__main__":
     elif cmd == "writer":
         writer(a[0], int(a[1]), int(a[2]), a[3])
     elif cmd == "check":
-        sys.exit(check(a[0], a[1], a[2], a[3], int(a[4]), int(a[5]), a[6],
-                       a[7], a[8]))
+        try:
+            rc = check(a[0], a[1], a[2], a[3], int(a[4]), int(a[5]), a[6],
+                       a[7], a[8])
+        except Exception:
+            import traceback
+            traceback.print_exc()
+            rc = 1
+        sys.exit(rc)
     elif cmd == "init":
         np.save(f"{a[0]}/lsat.npy", np.load(a[1]))
         np.save(f"{a[0]}/t2m.npy", np.load(a[2]))
@@ -389,7 +403,7 @@ start_daemon "$T/log/d0.err" || exit 1
 r=0 kills=0
 for delay in $DELAYS; do
 	w=$T/log/w$r.log
-	$PY "$T/crash.py" writer "$M" "$SEED" "$r" "$w" 2>"$T/log/w$r.err" &
+	$PY "$T/crash.py" writer "$M" "$SEED" "$r" "$w" 2>"$T/log/w$r.stderr" &
 	WPID=$!
 	i=0
 	while ! grep -q READY "$w" 2>/dev/null && kill -0 "$WPID" 2>/dev/null && [ $i -lt 1000 ]; do
@@ -413,7 +427,7 @@ for delay in $DELAYS; do
 	if ! start_daemon "$e"; then bad "round $r: remount"; break; fi
 	if ! check "$r" "$w" "$e"; then
 		bad "round $r"
-		echo "--- writer:"; cat "$w" "$T/log/w$r.err"
+		echo "--- writer:"; cat "$w" "$T/log/w$r.stderr"
 		echo "--- remount stderr:"; cat "$e"
 	fi
 	r=$((r + 1))

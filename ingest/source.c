@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening a source by its first bytes, and what every source shares. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec/log.h"
+#include "ingest/source.h"
+
+int source_open(const char *path, struct source **out)
+{
+	unsigned char magic[8] = { 0 };
+	ssize_t got;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = -errno;
+
+		log_error("cannot open '%s': %s", path, strerror(errno));
+		return rc;
+	}
+	got = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (got >= 6 && !memcmp(magic, "\x93NUMPY", 6))
+		return source_npy_open(path, out);
+	if ((got >= 4 && !memcmp(magic, "CDF", 3)) ||
+	    (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)))
+		return source_netcdf_open(path, out);
+	log_error("'%s' is neither a .npy nor a NetCDF file", path);
+	return -EINVAL;
+}
+
+void source_free(struct source *s)
+{
+	if (!s)
+		return;
+	if (s->ops && s->ops->close)
+		s->ops->close(s);
+	catalog_dataset_free(s->meta);
+	free(s);
+}
+
+int source_note_skipped(struct cat_dataset *ds, const char *name)
+{
+	size_t old = ds->skipped ? strlen(ds->skipped) : 0;
+	char *s = realloc(ds->skipped, old + strlen(name) + 2);
+
+	if (!s)
+		return -ENOMEM;
+	if (old)
+		s[old++] = ',';
+	strcpy(s + old, name);
+	ds->skipped = s;
+	return 0;
+}
