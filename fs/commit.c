@@ -54,7 +54,9 @@ static int vs_read_frames(struct source *s, int var, uint64_t first,
 {
 	struct view_src *vs = s->priv;
 	const struct cat_var *v = &s->meta->vars[var];
-	uint64_t fe = catalog_var_elems(v) / (v->nframes ? v->nframes : 1);
+	/* source frames run along the first axis (source.h) */
+	uint64_t fe = v->ndim >= 2 && v->shape[0] ?
+		catalog_var_elems(v) / v->shape[0] : catalog_var_elems(v);
 	uint64_t e0 = first * fe, e1 = (first + n) * fe;
 	size_t isz = dtype_size(v->dtype);
 	int rc = 0;
@@ -299,7 +301,7 @@ int commit_edit(struct catalog *c, struct reader *r,
 	struct view_src vs = { .r = r, .ds = ds, .w = w, .st = st };
 	struct touched t = { .ds = ds, .w = w };
 	struct source src = { .ops = &view_ops, .priv = &vs };
-	struct encode_ctx x = { .opts = o };
+	struct encode_ctx x = ENCODE_CTX_INIT(o, NULL);
 	struct pack_writer *pw = NULL;
 	struct progress pg;
 	struct cat_mask **masks = NULL;

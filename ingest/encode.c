@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Source frames -> planes -> quantized samples -> closed GOPs in a pack, with masks and measured error. */
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +87,12 @@ static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
 static int append(struct encode_ctx *x, const void *buf, size_t len,
 		  uint64_t *off)
 {
-	return pack_append(x->pack, buf, len, off);
+	int rc;
+
+	pthread_mutex_lock(&x->lock);
+	rc = pack_append(x->pack, buf, len, off);
+	pthread_mutex_unlock(&x->lock);
+	return rc;
 }
 
 /* Quality accumulators over valid values. */
@@ -224,17 +231,6 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 	return 0;
 }
 
-static struct cat_gop *new_gop(struct cat_stream *s, uint32_t first,
-			       uint32_t n)
-{
-	struct cat_gop *g = &s->gops[s->ngops++];
-
-	memset(g, 0, sizeof(*g));
-	g->first_frame = first;
-	g->nframes = n;
-	return g;
-}
-
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
  * g, whose payload fields it sets. */
 static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
@@ -363,6 +359,21 @@ static int store_mask(struct encode_ctx *x, struct cat_mask *m,
 	return rc;
 }
 
+/*
+ * Reads encoded frames [f0, f0 + n) of variable vi. A 2-d variable is one
+ * encoded frame (a picture), while a source's frames of it are its rows
+ * (source.h): it takes all of them.
+ */
+static int read_source(struct source *src, int vi, uint64_t f0, uint64_t n,
+		       void *dst)
+{
+	const struct cat_var *v = &src->meta->vars[vi];
+
+	if (v->ndim == 2)
+		return src->ops->read_frames(src, vi, 0, v->shape[0], dst);
+	return src->ops->read_frames(src, vi, f0, n, dst);
+}
+
 /* Range of the valid values of the whole variable (lossless planning). */
 static int scan_range(struct source *src, int vi, struct gop_buf *b,
 		      uint32_t gop, struct quality *q)
@@ -373,7 +384,7 @@ static int scan_range(struct source *src, int vi, struct gop_buf *b,
 	for (uint64_t f0 = 0; f0 < v->nframes; f0 += gop) {
 		uint32_t n = (uint32_t)(v->nframes - f0 < gop ? v->nframes - f0 :
 					gop);
-		int rc = src->ops->read_frames(src, vi, f0, n, b->raw);
+		int rc = read_source(src, vi, f0, n, b->raw);
 
 		if (rc)
 			return rc;
@@ -392,20 +403,157 @@ static int scan_range(struct source *src, int vi, struct gop_buf *b,
 	return 0;
 }
 
+/* GOPs of one variable shared among workers. */
+struct gop_jobs {
+	struct encode_ctx *x;
+	struct source *src;
+	int vi;
+	uint32_t gop, ngops, next;
+	pthread_mutex_t lock;
+	int rc;
+	struct quality q;
+	uint64_t masked;
+	uint8_t *has_mask;
+};
+
+/* Encodes GOP gi with the worker's buffers. */
+static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
+		      struct quality *qa, uint64_t *masked)
+{
+	struct encode_ctx *x = j->x;
+	struct cat_var *v = &j->src->meta->vars[j->vi];
+	size_t fe = (size_t)(v->nplanes * v->height * v->width);
+	size_t isz = dtype_size(v->dtype);
+	uint32_t f0 = gi * j->gop;
+	uint32_t n = (uint32_t)(v->nframes - f0 < j->gop ? v->nframes - f0 :
+				j->gop);
+	size_t k;
+	int rc;
+
+	/* sources (libnetcdf above all) are read one thread at a time */
+	pthread_mutex_lock(&x->lock);
+	rc = read_source(j->src, j->vi, f0, n, b->raw);
+	pthread_mutex_unlock(&x->lock);
+	if (rc)
+		return rc;
+	dtype_to_double(v->dtype, b->raw, b->val, fe * n);
+	k = classify(v, b->raw, b->val, b->cls, fe * n);
+	if (v->storage == VAR_STORE_LZ4) {
+		struct cat_gop *g = &v->streams[0].gops[gi];
+
+		widen_range(qa, b->val, b->cls, fe * n);
+		g->first_frame = f0;
+		g->nframes = n;
+		rc = encode_lz4_gop(x, v, g, b, n);
+	} else {
+		if (k) {
+			*masked += k;
+			rc = store_mask(x, &v->masks[gi], b->cls, fe * n, f0, n);
+			j->has_mask[gi] = !rc;
+		}
+		for (int s = 0; s < v->nstreams && !rc; s++) {
+			struct cat_gop *g = &v->streams[s].gops[gi];
+
+			g->first_frame = f0;
+			g->nframes = n;
+			rc = encode_stream_gop(x, v, &v->streams[s], g, b, f0, n,
+					       qa);
+		}
+	}
+	if (!rc) {
+		pthread_mutex_lock(&x->lock);
+		progress_add(x->progress, n, fe * n * isz);
+		pthread_mutex_unlock(&x->lock);
+	}
+	return rc;
+}
+
+static void *gop_worker(void *arg)
+{
+	struct gop_jobs *j = arg;
+	struct cat_var *v = &j->src->meta->vars[j->vi];
+	struct quality q = { .lo = INFINITY, .hi = -INFINITY };
+	struct gop_buf b = { 0 };
+	uint64_t masked = 0;
+	int rc = gop_buf_alloc(&b, v, j->gop);
+
+	while (!rc) {
+		uint32_t gi;
+
+		pthread_mutex_lock(&j->lock);
+		gi = j->next++;
+		rc = j->rc;
+		pthread_mutex_unlock(&j->lock);
+		if (rc || gi >= j->ngops)
+			break;
+		rc = encode_one(j, &b, gi, &q, &masked);
+	}
+	pthread_mutex_lock(&j->lock);
+	if (rc && !j->rc)
+		j->rc = rc;
+	j->q.sse += q.sse;
+	j->q.n += q.n;
+	j->q.max_err = q.max_err > j->q.max_err ? q.max_err : j->q.max_err;
+	j->q.lo = q.lo < j->q.lo ? q.lo : j->q.lo;
+	j->q.hi = q.hi > j->q.hi ? q.hi : j->q.hi;
+	j->masked += masked;
+	pthread_mutex_unlock(&j->lock);
+	gop_buf_release(&b);
+	return NULL;
+}
+
+/* Encodes every GOP of variable vi, several at a time (one per core):
+ * each GOP is independent, and small pictures leave a codec's own
+ * threads idle. */
+static int encode_gops(struct encode_ctx *x, struct source *src, int vi,
+		       uint32_t gop, uint32_t ngops, struct quality *qa,
+		       uint64_t *masked)
+{
+	struct cat_var *v = &src->meta->vars[vi];
+	struct gop_jobs j = { .x = x, .src = src, .vi = vi, .gop = gop,
+			      .ngops = ngops, .q = *qa };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int nw = (int)(cores < 1 ? 1 : cores > 8 ? 8 : cores), started = 0;
+	pthread_t tid[8];
+
+	if ((uint32_t)nw > ngops)
+		nw = ngops ? (int)ngops : 1;
+	j.has_mask = calloc(ngops + 1, 1);
+	if (!j.has_mask)
+		return -ENOMEM;
+	pthread_mutex_init(&j.lock, NULL);
+	for (int i = 1; i < nw; i++)
+		if (pthread_create(&tid[started], NULL, gop_worker, &j) == 0)
+			started++;
+	gop_worker(&j);
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	for (int s = 0; s < v->nstreams && !j.rc; s++)
+		v->streams[s].ngops = ngops;
+	/* masks: only the GOPs that have one, in frame order */
+	v->nmasks = 0;
+	for (uint32_t g = 0; g < ngops; g++)
+		if (j.has_mask[g])
+			v->masks[v->nmasks++] = v->masks[g];
+	free(j.has_mask);
+	*qa = j.q;
+	*masked += j.masked;
+	return j.rc;
+}
+
 int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	       struct import_var_report *r)
 {
 	struct cat_var *v = &src->meta->vars[vi];
 	struct quality qa = { .lo = INFINITY, .hi = -INFINITY };
 	struct gop_buf b = { 0 };
-	size_t isz = dtype_size(v->dtype), fe, hw;
+	size_t isz = dtype_size(v->dtype);
 	uint32_t gop, ngops;
 	double t0 = progress_now();
 	int rc;
 
 	encode_layout(v);
-	hw = (size_t)(v->width * v->height);
-	fe = hw * (size_t)v->nplanes;
 	if (v->nframes > UINT32_MAX || v->width > 1u << 16 ||
 	    v->height > 1u << 16) {
 		log_error("'%s': frames of %llux%llu, or %llu of them, are more "
@@ -446,45 +594,9 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (uint32_t gi = 0; gi < ngops; gi++) {
-		uint32_t f0 = gi * gop;
-		uint32_t n = (uint32_t)(v->nframes - f0 < gop ? v->nframes - f0 :
-					gop);
-		size_t masked;
-
-		rc = src->ops->read_frames(src, vi, f0, n, b.raw);
-		if (rc)
-			goto out;
-		if (v->storage == VAR_STORE_LZ4) {
-			dtype_to_double(v->dtype, b.raw, b.val, fe * n);
-			classify(v, b.raw, b.val, b.cls, fe * n);
-			widen_range(&qa, b.val, b.cls, fe * n);
-			rc = encode_lz4_gop(x, v, new_gop(&v->streams[0], f0, n),
-					    &b, n);
-			if (rc)
-				goto out;
-			progress_add(x->progress, n, fe * n * isz);
-			continue;
-		}
-		dtype_to_double(v->dtype, b.raw, b.val, fe * n);
-		masked = classify(v, b.raw, b.val, b.cls, fe * n);
-		if (masked) {
-			r->masked += masked;
-			rc = store_mask(x, &v->masks[v->nmasks++], b.cls,
-					fe * n, f0, n);
-			if (rc)
-				goto out;
-		}
-		for (int s = 0; s < v->nstreams; s++) {
-			struct cat_stream *st = &v->streams[s];
-
-			rc = encode_stream_gop(x, v, st, new_gop(st, f0, n), &b,
-					       f0, n, &qa);
-			if (rc)
-				goto out;
-		}
-		progress_add(x->progress, n, fe * n * isz);
-	}
+	rc = encode_gops(x, src, vi, gop, ngops, &qa, &r->masked);
+	if (rc)
+		goto out;
 	v->vmin = qa.lo <= qa.hi ? qa.lo : NAN;
 	v->vmax = qa.lo <= qa.hi ? qa.hi : NAN;
 	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY : psnr_of(&qa);
@@ -533,7 +645,7 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 	n = g0->nframes;
 	rc = gop_buf_alloc(&b, v, n);
 	if (!rc)
-		rc = src->ops->read_frames(src, vi, f0, n, b.raw);
+		rc = read_source(src, vi, f0, n, b.raw);
 	if (rc)
 		goto out;
 	if (v->storage == VAR_STORE_LZ4) {

@@ -8,11 +8,17 @@
 #include "ingest/progress.h"
 #include "ingest/source.h"
 
+#include <pthread.h>
+
 struct encode_ctx {
 	struct pack_writer *pack;
 	const struct import_opts *opts;
 	struct progress *progress;
+	pthread_mutex_t lock;   /* the pack, the source and progress */
 };
+
+#define ENCODE_CTX_INIT(o, prog) { .opts = (o), .progress = (prog), \
+				   .lock = PTHREAD_MUTEX_INITIALIZER }
 
 /*
  * Sets the frame/plane layout of variable v (nframes, nplanes, height,

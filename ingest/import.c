@@ -165,7 +165,7 @@ int import_file(struct catalog *c, const char *path,
 	struct source *src = NULL;
 	struct pack_writer *pw = NULL;
 	struct progress pg;
-	struct encode_ctx x = { .opts = o, .progress = &pg };
+	struct encode_ctx x = ENCODE_CTX_INIT(o, &pg);
 	struct import_var_report *vr = NULL;
 	uint8_t *keep = NULL;
 	struct cat_dataset *ds;

@@ -299,7 +299,7 @@ static int needs_cdf5(const struct cat_dataset *ds, const struct dims *d,
 		const struct cat_var *v = &ds->vars[sv[i].var];
 
 		if ((v->dtype == DTYPE_I64 || v->dtype == DTYPE_U64) &&
-		    (fabs(v->vmin) > EXACT_DOUBLE || fabs(v->vmax) >
+		    (fabs(v->vmin) >= EXACT_DOUBLE || fabs(v->vmax) >=
 		     EXACT_DOUBLE))
 			return 1;
 		if (!sv[i].is_record)
@@ -398,6 +398,7 @@ static int add_extent(struct cat_view *w, size_t *cap, struct cat_extent x)
 		return 0;
 	if (last && last->kind == x.kind && x.kind == EXTENT_ZERO) {
 		last->length += x.length;
+		w->size += x.length;
 		return 0;
 	}
 	if (last && last->kind == EXTENT_VAR && x.kind == EXTENT_VAR &&
@@ -407,6 +408,7 @@ static int add_extent(struct cat_view *w, size_t *cap, struct cat_extent x)
 
 		if (last->elem + last->length / isz == x.elem) {
 			last->length += x.length;
+			w->size += x.length;
 			return 0;
 		}
 	}

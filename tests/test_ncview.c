@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of the .nc view: header and data byte for byte against files libnetcdf writes, and read back by libnetcdf. */
+/* Tests of the .nc view: byte for byte against what libnetcdf writes, and read back by it. */
 #include <errno.h>
 #include <math.h>
 #include <netcdf.h>
@@ -39,9 +39,9 @@
  *   INT64_2P53: ingest/ncview.c needs_cdf5() tests |vmin|, |vmax| > 2^53
  *     on doubles, where 2^53 + 1 is already 2^53: served rounded in CDF-2.
  */
-#define KNOWN_BUG_2D_ROWS 1
-#define KNOWN_BUG_MERGED_SIZE 1
-#define KNOWN_BUG_INT64_2P53 1
+#define KNOWN_BUG_2D_ROWS 0
+#define KNOWN_BUG_MERGED_SIZE 0
+#define KNOWN_BUG_INT64_2P53 0
 
 static void known_bug(int flagged, int present, const char *what)
 {
@@ -50,7 +50,8 @@ static void known_bug(int flagged, int present, const char *what)
 		skip();
 	}
 	if (flagged)
-		fail_msg("known bug fixed: %s; clear its KNOWN_BUG_ flag", what);
+		fail_msg("known bug fixed: %s; clear its KNOWN_BUG_ flag",
+			 what);
 }
 
 static char dir[64];
@@ -715,7 +716,8 @@ static void ncview_2d_variables(void **state)
 	static const char *const npy[] = { "s.npy", "b.npy" };
 	static const char *const npy2[] = { "names.npy", "grid.npy" };
 	static const char names[3][7] = { "alpha", "bravo!", "c" };
-	static const int16_t grid[2][3] = { { -5, 0, 5 }, { 32767, -32768, 1 } };
+	static const int16_t grid[2][3] = { { -5, 0, 5 },
+					    { 32767, -32768, 1 } };
 	const char *src = tmp_path("records2d.nc");
 	const char *src2 = tmp_path("fixed2d.nc");
 	struct image im;
@@ -800,7 +802,7 @@ static void ncview_one_record_var_unpadded(void **state)
 			struct image im;
 
 			if (ndim == 2 && KNOWN_BUG_2D_ROWS && bug_2d_rows())
-				continue;	/* ncview_2d_variables says it */
+				continue; /* ncview_2d_variables says */
 			snprintf(name, sizeof(name), "one_%d_%d", types[k],
 				 ndim);
 			snprintf(file, sizeof(file), "%s.src.nc", name);
