@@ -97,6 +97,8 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	}
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
+	pthread_mutex_init(&fs->pf.lock, NULL);
+	pthread_cond_init(&fs->pf.cond, NULL);
 	fs->next_new_ino = NEW_INO_BASE;
 	fs->notify = o->notify;
 	fs->notify_arg = o->notify_arg;
@@ -137,6 +139,15 @@ void fs_free(struct fs *fs)
 {
 	if (!fs)
 		return;
+	if (fs->pf.running) {
+		pthread_mutex_lock(&fs->pf.lock);
+		fs->pf.stop = 1;
+		pthread_cond_broadcast(&fs->pf.cond);
+		pthread_mutex_unlock(&fs->pf.lock);
+		pthread_join(fs->pf.thread, NULL);
+	}
+	pthread_mutex_destroy(&fs->pf.lock);
+	pthread_cond_destroy(&fs->pf.cond);
 	while (fs->open) {
 		struct ofile *o = fs->open;
 
@@ -151,6 +162,72 @@ void fs_free(struct fs *fs)
 	pthread_mutex_destroy(&fs->wlock);
 	free(fs->dir);
 	free(fs);
+}
+
+static void *prefetch_thread(void *arg)
+{
+	struct fs *fs = arg;
+	struct prefetch *pf = &fs->pf;
+
+	pthread_mutex_lock(&pf->lock);
+	while (!pf->stop) {
+		uint64_t ino, off, len;
+		const struct node *n;
+
+		if (!pf->n) {
+			pthread_cond_wait(&pf->cond, &pf->lock);
+			continue;
+		}
+		ino = pf->q[pf->head].ino;
+		off = pf->q[pf->head].off;
+		len = pf->q[pf->head].len;
+		pf->head = (pf->head + 1) % PF_QUEUE;
+		pf->n--;
+		pthread_mutex_unlock(&pf->lock);
+		pthread_rwlock_rdlock(&fs->lock);
+		n = fs_find(fs, ino);
+		if (n && n->view)
+			reader_prefetch(fs->r, n->ds, n->view, off, len);
+		pthread_rwlock_unlock(&fs->lock);
+		pthread_mutex_lock(&pf->lock);
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return NULL;
+}
+
+int fs_start(struct fs *fs)
+{
+	int rc = pthread_create(&fs->pf.thread, NULL, prefetch_thread, fs);
+
+	if (rc)
+		return -rc;
+	fs->pf.running = 1;
+	return 0;
+}
+
+/* Notes where a read ended; a read that starts there is sequential, and
+ * the bytes after it are decoded ahead. */
+static void note_read(struct fs *fs, uint64_t ino, uint64_t off, size_t got)
+{
+	struct prefetch *pf = &fs->pf;
+	int slot = (int)(ino % PF_SEQ);
+
+	if (!pf->running || !got)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	if (pf->seq[slot].ino == ino && pf->seq[slot].end == off &&
+	    pf->n < PF_QUEUE) {
+		int tail = (pf->head + pf->n) % PF_QUEUE;
+
+		pf->q[tail].ino = ino;
+		pf->q[tail].off = off + got;
+		pf->q[tail].len = PF_SPAN;
+		pf->n++;
+		pthread_cond_signal(&pf->cond);
+	}
+	pf->seq[slot].ino = ino;
+	pf->seq[slot].end = off + got;
+	pthread_mutex_unlock(&pf->lock);
 }
 
 int fs_writable(const struct fs *fs)
@@ -363,6 +440,8 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 				       (uint64_t)off);
 	}
 	pthread_rwlock_unlock(&fs->lock);
+	if (!o && got > 0)
+		note_read(fs, ino, (uint64_t)off, (size_t)got);
 	if (o)
 		pthread_mutex_unlock(&fs->wlock);
 	return got;

@@ -69,6 +69,12 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		off_t off);
 
+/*
+ * Starts the read-ahead thread (after the daemon has forked: threads do
+ * not survive fork). Without it reads work, only without read-ahead.
+ */
+int fs_start(struct fs *fs);
+
 /* 1 if the mount takes writes. */
 int fs_writable(const struct fs *fs);
 

@@ -36,6 +36,21 @@ struct ofile {
 	struct ofile *next;
 };
 
+#define PF_QUEUE 16
+#define PF_SEQ 64
+#define PF_SPAN (4ull << 20)
+
+/* Read-ahead of sequential readers, done by a thread of its own. */
+struct prefetch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int running, stop;
+	struct { uint64_t ino, off, len; } q[PF_QUEUE];
+	int head, n;
+	struct { uint64_t ino, end; } seq[PF_SEQ];     /* where reads ended */
+};
+
 struct fs {
 	char *dir;
 	struct catalog *wc;             /* read-write catalog; NULL: read-only */
@@ -50,6 +65,7 @@ struct fs {
 	uint64_t next_new_ino;
 	fs_notify_fn notify;
 	void *notify_arg;
+	struct prefetch pf;
 };
 
 /* The node of ino, or NULL (caller holds lock). */

@@ -309,6 +309,7 @@ int ll_mount_main(int argc, char **argv)
 	if (!m.foreground)
 		log_use_syslog(1);
 	notes.se = se;
+	fs_start(fs);
 	if (pthread_create(&notifier, NULL, note_thread, NULL) == 0)
 		have_notifier = 1;
 	if (m.single) {

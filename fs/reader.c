@@ -354,6 +354,59 @@ static int read_extent_elems(struct reader *r, const struct cat_dataset *ds,
 	return reader_read_elems(r, ds, x->var, e0, n, x->big_endian, dst);
 }
 
+void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
+		     const struct cat_view *w, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len > w->size ? w->size : off + len;
+
+	for (int i = 0; i < w->nextents; i++) {
+		const struct cat_extent *x = &w->extents[i];
+		const struct cat_var *v;
+		uint64_t a, b, fe, osz, f0, f1;
+
+		if (x->kind != EXTENT_VAR || x->offset >= end ||
+		    x->offset + x->length <= off)
+			continue;
+		v = &ds->vars[x->var];
+		osz = dtype_size(x->dtype ? (enum dtype)x->dtype : v->dtype);
+		fe = v->width * v->height * v->nplanes;
+		if (!fe)
+			continue;
+		a = x->elem + ((off > x->offset ? off : x->offset) - x->offset) /
+			osz;
+		b = x->elem + ((end < x->offset + x->length ? end :
+				x->offset + x->length) - x->offset) / osz;
+		f0 = a / fe;
+		f1 = b ? (b - 1) / fe : 0;
+		for (int s = 0; s < v->nstreams; s++) {
+			const struct cat_stream *st = &v->streams[s];
+			size_t isz = dtype_size(v->dtype);
+
+			for (uint64_t f = f0; f <= f1; ) {
+				struct cache_entry *ce;
+				struct gop_load l;
+				const struct cat_gop *g;
+				uint32_t gi;
+				size_t size;
+
+				g = find_gop(st, f, &gi);
+				if (!g)
+					break;
+				size = (size_t)(g->nframes * (uint64_t)st->nplanes *
+						v->width * v->height * isz);
+				if (st->codec == CODEC_LZ4)
+					size = (size_t)(g->nframes * fe * isz);
+				l = (struct gop_load){ .r = r, .v = v, .s = st,
+						       .g = g };
+				if (!cache_get(r->cache, (uint64_t)st->id, gi, size,
+					       load_gop, &l, &ce))
+					cache_put(r->cache, ce);
+				f = (uint64_t)g->first_frame + g->nframes;
+			}
+		}
+	}
+}
+
 /* The extent of w holding byte off (binary search). */
 static int find_extent(const struct cat_view *w, uint64_t off)
 {

@@ -58,6 +58,14 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		      uint64_t e, uint64_t n, int big_endian, void *dst);
 
+/*
+ * Decodes into the cache the GOPs that bytes [off, off + len) of view w
+ * need, without copying anything out (read-ahead for a sequential
+ * reader). Errors are left for the read that needs the bytes.
+ */
+void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
+		     const struct cat_view *w, uint64_t off, uint64_t len);
+
 /* The cache's counters. */
 void reader_stats(struct reader *r, struct cache_stats *s);
 
