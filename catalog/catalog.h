@@ -45,6 +45,9 @@ struct cat_gop {
 	uint32_t *pkt_sizes;
 	struct codec_quant *quant;      /* one per plane of the stream; NULL for lz4 */
 	uint32_t checksum;      /* zlib crc32 of the payload */
+	uint64_t corr_offset;   /* corrections (same pack), 0 bytes: none */
+	uint64_t corr_length;
+	uint32_t ncorr;         /* values corrected */
 };
 
 struct cat_stream {
@@ -57,6 +60,7 @@ struct cat_stream {
 	int crf;
 	int lossless;
 	char *params;           /* encoder parameters as text, may be NULL */
+	double max_error;       /* > 0: every value within it (corrections) */
 	uint32_t gop_len;
 	uint32_t ngops;
 	struct cat_gop *gops;   /* sorted by first_frame, tiling the frames */
@@ -230,8 +234,12 @@ void catalog_var_release(struct cat_var *v);
  * not "." or "..", no control characters. 0 or -EINVAL. */
 int catalog_name_valid(const char *name);
 
-/* Bytes stored for a variable: GOP payloads and masks. */
+/* Bytes stored for a variable: GOP payloads, corrections and masks. */
 uint64_t catalog_var_stored_bytes(const struct cat_var *v);
+
+/* Bytes of one element of a NetCDF external type (nc_type numbering:
+ * NC_BYTE = 1 ... NC_UINT64 = 11); 0 for others. */
+size_t catalog_nc_type_size(int type);
 
 /* Elements of a variable (product of its shape). */
 uint64_t catalog_var_elems(const struct cat_var *v);

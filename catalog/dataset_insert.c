@@ -43,8 +43,7 @@ static char *join_int(const int *v, int n)
 	return s;
 }
 
-/* Size of one element of a NetCDF external type (nc_type numbering). */
-static size_t nc_type_size(int type)
+size_t catalog_nc_type_size(int type)
 {
 	switch (type) {
 	case 1: case 2: case 7: return 1;       /* byte, char, ubyte */
@@ -68,7 +67,7 @@ static int insert_attrs(struct catalog *c, sqlite3_stmt *st, int64_t ds,
 		sqlite3_bind_int(st, 5, a[i].type);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)a[i].len);
 		sqlite3_bind_blob64(st, 7, a[i].data ? a[i].data : "",
-				    a[i].len * nc_type_size(a[i].type),
+				    a[i].len * catalog_nc_type_size(a[i].type),
 				    SQLITE_STATIC);
 		rc = step(c, st, "insert attribute");
 	}
@@ -87,11 +86,11 @@ static const char *const insert_sql[S_COUNT] = {
 		" nctype, vmin, vmax) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_ATTR] = "INSERT INTO attribute VALUES(?,?,?,?,?,?,?)",
 	[S_STREAM] = "INSERT INTO stream(variable_id, idx, first_plane, nplanes,"
-		" codec, bits, width, height, crf, lossless, params, gop_len)"
-		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+		" codec, bits, width, height, crf, lossless, params, gop_len,"
+		" max_error) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_GOP] = "INSERT INTO gop(stream_id, first_frame, nframes, pack_id,"
-		" offset, length, extra_size, packets, checksum)"
-		" VALUES(?,?,?,?,?,?,?,?,?)",
+		" offset, length, extra_size, packets, checksum, corr_offset,"
+		" corr_length, ncorr) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_QUANT] = "INSERT INTO quant VALUES(?,?,?,?,?,?)",
 	[S_MASK] = "INSERT INTO mask VALUES(?,?,?,?,?,?)",
 	[S_VIEW] = "INSERT INTO view(dataset_id, name, in_dir, kind, size)"
@@ -118,6 +117,7 @@ static int insert_stream(struct catalog *c, sqlite3_stmt **st, int64_t var_id,
 	if (s->params)
 		sqlite3_bind_text(st[S_STREAM], 11, s->params, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st[S_STREAM], 12, s->gop_len);
+	sqlite3_bind_double(st[S_STREAM], 13, s->max_error);
 	rc = step(c, st[S_STREAM], "insert stream");
 	if (rc)
 		return rc;
@@ -137,6 +137,9 @@ static int insert_stream(struct catalog *c, sqlite3_stmt **st, int64_t var_id,
 				    (void *)"", (uint64_t)gp->npkt * 4,
 				    SQLITE_STATIC);
 		sqlite3_bind_int64(q, 9, gp->checksum);
+		sqlite3_bind_int64(q, 10, (sqlite3_int64)gp->corr_offset);
+		sqlite3_bind_int64(q, 11, (sqlite3_int64)gp->corr_length);
+		sqlite3_bind_int64(q, 12, gp->ncorr);
 		rc = step(c, q, "insert gop");
 		if (rc)
 			break;
@@ -301,7 +304,8 @@ uint64_t catalog_var_stored_bytes(const struct cat_var *v)
 
 	for (int s = 0; s < v->nstreams; s++)
 		for (uint32_t g = 0; g < v->streams[s].ngops; g++)
-			n += v->streams[s].gops[g].length;
+			n += v->streams[s].gops[g].length +
+				v->streams[s].gops[g].corr_length;
 	for (int m = 0; m < v->nmasks; m++)
 		n += v->masks[m].length;
 	return n;

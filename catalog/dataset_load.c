@@ -93,6 +93,11 @@ static int load_attrs(struct catalog *c, int64_t ds, int var_idx,
 			rc = -ENOMEM;
 			goto out;
 		}
+		if (!catalog_nc_type_size(a[cnt - 1].type) || blen !=
+		    a[cnt - 1].len * catalog_nc_type_size(a[cnt - 1].type)) {
+			rc = corrupt(c, "attribute", a[cnt - 1].name);
+			goto out;
+		}
 	}
 	rc = rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, "attributes");
 out:
@@ -110,7 +115,8 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 	int rc;
 
 	rc = catalog_prepare(c, "SELECT id, first_frame, nframes, pack_id,"
-			     " offset, length, extra_size, packets, checksum"
+			     " offset, length, extra_size, packets, checksum,"
+			     " corr_offset, corr_length, ncorr"
 			     " FROM gop WHERE stream_id=? ORDER BY first_frame",
 			     &st);
 	if (!rc)
@@ -142,6 +148,9 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 		g->extra_size = (uint32_t)sqlite3_column_int64(st, 6);
 		g->pkt_sizes = col_blobdup(st, 7, &plen);
 		g->checksum = (uint32_t)sqlite3_column_int64(st, 8);
+		g->corr_offset = (uint64_t)sqlite3_column_int64(st, 9);
+		g->corr_length = (uint64_t)sqlite3_column_int64(st, 10);
+		g->ncorr = (uint32_t)sqlite3_column_int64(st, 11);
 		if (!g->pkt_sizes) {
 			rc = -ENOMEM;
 			goto out;
@@ -192,7 +201,8 @@ static int load_streams(struct catalog *c, struct cat_var *v)
 {
 	sqlite3_stmt *st;
 	int rc = catalog_prepare(c, "SELECT id, first_plane, nplanes, codec, bits,"
-				 " width, height, crf, lossless, params, gop_len"
+				 " width, height, crf, lossless, params, gop_len,"
+				 " max_error"
 				 " FROM stream WHERE variable_id=? ORDER BY idx",
 				 &st);
 	int64_t plane = 0;
@@ -222,6 +232,7 @@ static int load_streams(struct catalog *c, struct cat_var *v)
 		s->lossless = sqlite3_column_int(st, 8);
 		s->params = col_strdup(st, 9);
 		s->gop_len = (uint32_t)sqlite3_column_int64(st, 10);
+		s->max_error = sqlite3_column_double(st, 11);
 		if (s->first_plane != plane || s->nplanes < 1 ||
 		    (s->codec != 6 && ((uint64_t)s->width != v->width ||
 				       (uint64_t)s->height != v->height ||

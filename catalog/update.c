@@ -21,7 +21,8 @@ int catalog_gop_update(struct catalog *c, const struct cat_gop *g,
 	int rc;
 
 	rc = catalog_prepare(c, "UPDATE gop SET pack_id=?, offset=?, length=?,"
-			     " extra_size=?, packets=?, checksum=? WHERE id=?",
+			     " extra_size=?, packets=?, checksum=?, corr_offset=?,"
+			     " corr_length=?, ncorr=? WHERE id=?",
 			     &st);
 	if (!rc)
 		rc = catalog_prepare(c, "DELETE FROM quant WHERE gop_id=?", &del);
@@ -37,7 +38,10 @@ int catalog_gop_update(struct catalog *c, const struct cat_gop *g,
 	sqlite3_bind_blob64(st, 5, g->pkt_sizes ? (void *)g->pkt_sizes :
 			    (void *)"", (uint64_t)g->npkt * 4, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, g->checksum);
-	sqlite3_bind_int64(st, 7, g->id);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)g->corr_offset);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)g->corr_length);
+	sqlite3_bind_int64(st, 9, g->ncorr);
+	sqlite3_bind_int64(st, 10, g->id);
 	rc = run(c, st, "update gop");
 	if (!rc && !sqlite3_changes(c->db))
 		rc = -ENOENT;

@@ -3,6 +3,8 @@
 #ifndef CUBEFS_CLI_CLI_H
 #define CUBEFS_CLI_CLI_H
 
+#include <stdio.h>
+
 #include "catalog/catalog.h"
 
 int cmd_import(int argc, char **argv);
@@ -13,6 +15,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Opens a store for reading; prints the reason and returns NULL on failure. */
 struct catalog *cli_open_store(const char *dir, int flags);
@@ -26,5 +29,34 @@ const char *cli_shape(const struct cat_var *v, char *buf, size_t cap);
 /* Finds "ds" (one-variable dataset) or "ds/var": sets *vi. -ENOENT. */
 int cli_find_var(struct cat_dataset **all, int n, const char *name,
 		 struct cat_dataset **ds, int *vi);
+
+/* 1 if an argument after the command's name is "--help" or "-h". */
+int cli_help_asked(int argc, char **argv);
+
+/*
+ * For a command of exactly npos arguments and no options ("--" ends the
+ * options, for a name that starts with '-'): moves the arguments to
+ * argv[1..npos] and returns -1 to go on; or prints usage and returns the
+ * exit status: 0 to stdout for --help or -h, 2 to stderr for an unknown
+ * option or another number of arguments.
+ */
+int cli_plain_args(int argc, char **argv, int npos, void (*usage)(FILE *f));
+
+struct json;
+
+/* How much of a dataset cli_json_dataset() writes. */
+enum { CLI_JSON_LS = 0, CLI_JSON_INFO = 1, CLI_JSON_GOPS = 2 };
+
+/*
+ * Writes ds as one JSON object (cli/ls_json.c): with CLI_JSON_LS what `ls`
+ * shows of it (name, source, times as ISO 8601 UTC and ns, variables with
+ * shape, dims, dtype, codec, sizes and quality, views); with CLI_JSON_INFO
+ * also dims, attributes (as netCDF4-python reads them), masks, streams and
+ * skipped variables; with CLI_JSON_GOPS also every GOP. What does not apply
+ * is null: psnr of an exact variable, bits and crf of lz4 streams, crf of
+ * lossless ones, NaN and infinite numbers, names of unnamed dims.
+ */
+void cli_json_dataset(struct json *j, const struct cat_dataset *ds,
+		      int detail);
 
 #endif

@@ -77,6 +77,16 @@ static int find(struct reader *r, const char *store, const char *name,
 	return 0;
 }
 
+static void export_usage(FILE *f)
+{
+	fprintf(f, "usage: cubefs export STORE NAME OUT.npy\n\n"
+		"Writes the decoded array of NAME (a dataset of one variable, "
+		"or\nDATASET/VARIABLE) to OUT.npy, read through the same path "
+		"a mount serves\n(the same bytes as the mount's .npy file). "
+		"OUT '-' is standard output.\n\n"
+		"  -h, --help  this help\n");
+}
+
 int cmd_export(int argc, char **argv)
 {
 	struct reader *r = NULL;
@@ -87,12 +97,9 @@ int cmd_export(int argc, char **argv)
 	int vi, fd = -1, rc, to_stdout;
 	double t0 = progress_now();
 
-	if (argc != 4) {
-		fprintf(argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr,
-			"usage: cubefs export STORE NAME OUT.npy  (OUT '-': "
-			"standard output)\n");
-		return argc == 2 ? 0 : 2;
-	}
+	rc = cli_plain_args(argc, argv, 3, export_usage);
+	if (rc >= 0)
+		return rc;
 	to_stdout = !strcmp(argv[3], "-");
 	rc = open_reader(argv[1], &r);
 	if (rc)
@@ -235,6 +242,17 @@ out:
 	return rc;
 }
 
+static void verify_usage(FILE *f)
+{
+	fprintf(f, "usage: cubefs verify STORE NAME ORIGINAL\n\n"
+		"Compares NAME (a dataset of one variable, or DATASET/VARIABLE) "
+		"with the\nvariable of the same name in ORIGINAL (.npy or "
+		"NetCDF): PSNR over the data\nrange, max abs error, bits per "
+		"value, ratio, and positions where one is\nNaN and the other "
+		"not (exit status 1 if there are any).\n\n"
+		"  -h, --help  this help\n");
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct reader *r = NULL;
@@ -242,10 +260,9 @@ int cmd_verify(int argc, char **argv)
 	struct cat_dataset *ds;
 	int vi, rc, si = 0;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: cubefs verify STORE NAME ORIGINAL\n");
-		return 2;
-	}
+	rc = cli_plain_args(argc, argv, 3, verify_usage);
+	if (rc >= 0)
+		return rc;
 	rc = open_reader(argv[1], &r);
 	if (!rc)
 		rc = find(r, argv[1], argv[2], &ds, &vi);

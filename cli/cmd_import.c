@@ -28,6 +28,9 @@ static void import_usage(FILE *f)
 "  --lossless      bit-exact: ffv1 for integers, lz4 for floats\n"
 "  --rgb           encode bands in groups of three (gbrp) instead of gray\n"
 "  --preset P      encoder speed preset\n"
+"  --max-error E   guarantee: every value read back within E of the source\n"
+"                  (in the variable's units; exact values stored where the\n"
+"                  codec missed)\n"
 "  --variables A,B import only these variables of a NetCDF file (and the\n"
 "                  coordinate variables of their dimensions)\n"
 "  -q, --quiet     no progress, no report\n",
@@ -59,6 +62,7 @@ int cmd_import(int argc, char **argv)
 		{ "lossless", no_argument, NULL, 'l' },
 		{ "rgb", no_argument, NULL, '3' },
 		{ "preset", required_argument, NULL, 'p' },
+		{ "max-error", required_argument, NULL, 'E' },
 		{ "variables", required_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -101,6 +105,17 @@ int cmd_import(int argc, char **argv)
 		case 'l': o.lossless = 1; break;
 		case '3': o.group = 3; break;
 		case 'p': o.preset = optarg; break;
+		case 'E': {
+			char *end;
+
+			o.max_error = strtod(optarg, &end);
+			if (*end || !(o.max_error > 0)) {
+				fprintf(stderr, "cubefs: invalid max-error '%s' "
+					"(a positive number)\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'V': o.variables = optarg; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
@@ -144,6 +159,12 @@ int cmd_import(int argc, char **argv)
 			       v->stored_bytes : 0.0,
 			       v->values ? v->stored_bytes * 8.0 / v->values : 0.0,
 			       q, v->seconds);
+			if (v->ncorr)
+				printf("  %-16s %llu values corrected to hold max "
+				       "error %g: %.4f bits per value\n", "",
+				       (unsigned long long)v->ncorr, o.max_error,
+				       v->values ? v->corr_bytes * 8.0 /
+				       v->values : 0.0);
 			if (v->masked)
 				printf("  %-16s %llu NaN/fill positions in the mask\n",
 				       "", (unsigned long long)v->masked);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "codec/video.h"
 
 struct catalog *cli_open_store(const char *dir, int flags)
@@ -84,23 +85,104 @@ static void ls_var(const char *name, const struct cat_var *v)
 	       stored ? (double)raw / stored : 0.0, psnr);
 }
 
+static void ls_usage(FILE *f)
+{
+	fprintf(f, "usage: cubefs ls [--json] STORE\n\n"
+		"Lists every variable of every dataset of STORE: shape, dtype, "
+		"codec, raw and\nstored size, ratio, and PSNR over the data "
+		"range ('exact' when bit-exact).\nA dataset of several "
+		"variables shows them as DATASET/VARIABLE.\n\n"
+		"  --json      one JSON array of datasets: name, source, "
+		"created and mtime\n"
+		"              (ISO 8601 UTC), variables (name, dtype, shape, "
+		"dims, storage,\n"
+		"              codec, bits, raw_bytes, stored_bytes, ratio, "
+		"bits_per_value,\n"
+		"              psnr (null when exact), max_error) and views "
+		"(name, in_dir,\n"
+		"              kind, size)\n"
+		"  -h, --help  this help\n");
+}
+
+/*
+ * Splits argv into the flags named in `flags` (set[i] = 1) and up to maxpos
+ * positional arguments ("--" ends the flags). Returns the number of
+ * positional arguments, or -1 (message printed) for an unknown option or
+ * one argument too many.
+ */
+static int parse_args(int argc, char **argv, const char *const *flags,
+		      int *set, const char **pos, int maxpos)
+{
+	int npos = 0, opts = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int k;
+
+		for (k = 0; opts && flags[k] && strcmp(a, flags[k]); k++)
+			;
+		if (opts && !strcmp(a, "--")) {
+			opts = 0;
+		} else if (opts && flags[k]) {
+			set[k] = 1;
+		} else if (opts && a[0] == '-' && a[1]) {
+			fprintf(stderr, "cubefs: %s: unknown option '%s'\n",
+				argv[0], a);
+			return -1;
+		} else if (npos == maxpos) {
+			fprintf(stderr, "cubefs: %s: unexpected argument "
+				"'%s'\n", argv[0], a);
+			return -1;
+		} else {
+			pos[npos++] = a;
+		}
+	}
+	return npos;
+}
+
+static int ls_json(struct cat_dataset **all, int n)
+{
+	struct json j;
+
+	json_init(&j, stdout, 2);
+	json_array_begin(&j);
+	for (int i = 0; i < n; i++)
+		cli_json_dataset(&j, all[i], CLI_JSON_LS);
+	json_array_end(&j);
+	return json_finish(&j);
+}
+
 int cmd_ls(int argc, char **argv)
 {
+	static const char *const flags[] = { "--json", NULL };
 	struct cat_dataset **all;
 	struct catalog *c;
-	int n, rc;
+	const char *store;
+	int set[1] = { 0 }, n, rc;
 
-	if (argc != 2 || !strcmp(argv[1], "--help")) {
-		fprintf(argc == 2 ? stdout : stderr, "usage: cubefs ls STORE\n");
-		return argc == 2 ? 0 : 2;
+	if (cli_help_asked(argc, argv)) {
+		ls_usage(stdout);
+		return 0;
 	}
-	c = cli_open_store(argv[1], CATALOG_RDONLY);
+	if (parse_args(argc, argv, flags, set, &store, 1) != 1) {
+		ls_usage(stderr);
+		return 2;
+	}
+	c = cli_open_store(store, CATALOG_RDONLY);
 	if (!c)
 		return 1;
 	rc = catalog_dataset_load_all(c, &all, &n);
 	catalog_free(c);
 	if (rc)
 		return 1;
+	if (set[0]) {
+		rc = ls_json(all, n);
+		catalog_dataset_free_all(all, n);
+		if (rc)
+			fprintf(stderr, "cubefs: cannot write the listing: "
+				"%s\n", strerror(-rc));
+		return rc ? 1 : 0;
+	}
 	printf("%-28s %-22s %-8s %-5s %10s %10s %8s  %s\n", "NAME", "SHAPE",
 	       "DTYPE", "CODEC", "RAW", "STORED", "RATIO", "PSNR");
 	for (int i = 0; i < n; i++) {
@@ -210,28 +292,70 @@ static void info_var(const struct cat_dataset *ds, const struct cat_var *v,
 	}
 }
 
+static void info_usage(FILE *f)
+{
+	fprintf(f, "usage: cubefs info STORE NAME [--gops] [--json]\n\n"
+		"Shows everything about dataset NAME of STORE: source, import "
+		"profile, dims,\nattributes, and per variable its layout, "
+		"size, quality, masks and streams\n(codec, bits, planes, "
+		"crf, GOPs, the range of values and scales per plane).\n\n"
+		"  --gops      also every GOP: frames, pack, offset, length, "
+		"packets, crc32,\n"
+		"              and each plane's scale, offset, min and max\n"
+		"  --json      one JSON object: what `ls --json` gives, and "
+		"dims, global and\n"
+		"              variable attributes (name, NetCDF type, value), "
+		"masks, streams,\n"
+		"              skipped variables; with --gops each GOP\n"
+		"  -h, --help  this help\n");
+}
+
+static int info_json(const struct cat_dataset *ds, int gops)
+{
+	struct json j;
+
+	json_init(&j, stdout, 2);
+	cli_json_dataset(&j, ds, gops ? CLI_JSON_GOPS : CLI_JSON_INFO);
+	return json_finish(&j);
+}
+
 int cmd_info(int argc, char **argv)
 {
+	static const char *const flags[] = { "--gops", "--json", NULL };
 	struct cat_dataset *ds;
 	struct catalog *c;
+	const char *pos[2];
 	char when[64];
 	time_t t;
-	int rc, gops = argc == 4 && !strcmp(argv[3], "--gops");
+	int set[2] = { 0, 0 }, rc, gops;
 
-	if (argc != 3 && !gops) {
-		fprintf(stderr, "usage: cubefs info STORE NAME [--gops]\n");
+	if (cli_help_asked(argc, argv)) {
+		info_usage(stdout);
+		return 0;
+	}
+	if (parse_args(argc, argv, flags, set, pos, 2) != 2) {
+		info_usage(stderr);
 		return 2;
 	}
-	c = cli_open_store(argv[1], CATALOG_RDONLY);
+	gops = set[0];
+	c = cli_open_store(pos[0], CATALOG_RDONLY);
 	if (!c)
 		return 1;
-	rc = catalog_dataset_load(c, argv[2], &ds);
+	rc = catalog_dataset_load(c, pos[1], &ds);
 	catalog_free(c);
 	if (rc) {
 		if (rc == -ENOENT)
 			fprintf(stderr, "cubefs: no dataset '%s' in '%s'\n",
-				argv[2], argv[1]);
+				pos[1], pos[0]);
 		return 1;
+	}
+	if (set[1]) {
+		rc = info_json(ds, gops);
+		catalog_dataset_free(ds);
+		if (rc)
+			fprintf(stderr, "cubefs: cannot write the description: "
+				"%s\n", strerror(-rc));
+		return rc ? 1 : 0;
 	}
 	t = (time_t)(ds->created / 1000000000);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));

@@ -14,14 +14,50 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "import", cmd_import, "import STORE FILE [options]  encode a .npy or NetCDF file into STORE" },
-	{ "ls", cmd_ls, "ls STORE                     list datasets: shape, dtype, codec, ratio, PSNR" },
-	{ "info", cmd_info, "info STORE NAME [--gops]     everything about a dataset" },
+	{ "ls", cmd_ls, "ls [--json] STORE            list datasets: shape, dtype, codec, ratio, PSNR" },
+	{ "info", cmd_info, "info STORE NAME [--gops] [--json]  everything about a dataset" },
 	{ "export", cmd_export, "export STORE NAME OUT.npy    write the decoded array ('-' for stdout)" },
 	{ "mount", cmd_mount, "mount STORE DIR [-o cache_size=512M] [-f]  serve STORE's datasets as files" },
 	{ "stats", cmd_stats, "stats MOUNTPOINT             the decoded-frame cache's counters" },
 	{ "verify", cmd_verify, "verify STORE NAME ORIG.npy   compare with the original: PSNR, max error, bpv" },
 	{ "gc", cmd_gc, "gc [--dry-run] STORE         remove unused packs, punch holes in dead ranges" },
+	{ "check", cmd_check, "check [--repair] STORE       verify rows and pack bytes (checksums), find orphans" },
 };
+
+int cli_help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+int cli_plain_args(int argc, char **argv, int npos, void (*usage)(FILE *f))
+{
+	int n = 0, opts = 1;
+
+	if (cli_help_asked(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (opts && !strcmp(argv[i], "--")) {
+			opts = 0;
+		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "cubefs: %s: unknown option '%s'\n",
+				argv[0], argv[i]);
+			usage(stderr);
+			return 2;
+		} else {
+			argv[1 + n++] = argv[i];
+		}
+	}
+	if (n != npos) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
 
 static void usage(FILE *f)
 {

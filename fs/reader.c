@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "catalog/pack.h"
+#include "codec/correct.h"
 #include "codec/gop.h"
 #include "codec/log.h"
 #include "codec/mask.h"
@@ -180,6 +181,28 @@ static int apply_masks(struct gop_load *l, void *dst)
 	return rc;
 }
 
+/* Puts the exact values stored for --max-error into a decoded GOP. */
+static int apply_corrections(struct gop_load *l, void *dst, size_t size)
+{
+	const struct cat_gop *g = l->g;
+	uint8_t *blk;
+	int rc;
+
+	if (g->corr_length > (1ull << 32))
+		return -EIO;
+	blk = malloc(g->corr_length);
+	if (!blk)
+		return -ENOMEM;
+	rc = pack_pread(l->r->packs, g->pack_id, blk, (size_t)g->corr_length,
+			g->corr_offset);
+	if (!rc)
+		rc = codec_corr_apply(blk, (size_t)g->corr_length, l->v->dtype,
+				      dst, size / dtype_size(l->v->dtype),
+				      g->ncorr);
+	free(blk);
+	return rc;
+}
+
 static int load_gop(void *arg, void *dst, size_t size)
 {
 	struct gop_load *l = arg;
@@ -214,6 +237,8 @@ static int load_gop(void *arg, void *dst, size_t size)
 	if (!rc && l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
 		codec_avoid_value(l->v->dtype, l->v->fill, dst,
 				  size / dtype_size(l->v->dtype));
+	if (!rc && g->corr_length)
+		rc = apply_corrections(l, dst, size);
 	if (!rc && l->v->nmasks)
 		rc = apply_masks(l, dst);
 	if (rc) {

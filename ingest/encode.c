@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "codec/block.h"
+#include "codec/correct.h"
 #include "codec/gop.h"
 #include "codec/log.h"
 #include "codec/mask.h"
@@ -99,6 +100,7 @@ static int append(struct encode_ctx *x, const void *buf, size_t len,
 struct quality {
 	double sse, max_err, lo, hi;
 	uint64_t n;
+	uint64_t ncorr, corr_bytes;     /* corrections for --max-error */
 };
 
 static void measure(struct quality *q, const double *src, const double *dec,
@@ -224,11 +226,77 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		s->lossless = lossless;
 		s->params = o->preset ? strdup(o->preset) : NULL;
 		s->gop_len = (uint32_t)(o->gop > 0 ? o->gop : IMPORT_DEFAULT_GOP);
+		s->max_error = o->max_error > 0 ? o->max_error : 0;
 		if (v->storage == VAR_STORE_LZ4)
 			s->gop_len = v->ndim >= 2 ? s->gop_len : 1;
 		p += (uint64_t)np;
 	}
 	return 0;
+}
+
+/*
+ * Finds the values of the decoded GOP in b that are further than the
+ * stream's max_error from the source, stores their exact values as the
+ * GOP's corrections and puts them into b->dec (so that the error measured
+ * is the error served).
+ */
+static int correct(struct encode_ctx *x, const struct cat_var *v,
+		   const struct cat_stream *s, struct cat_gop *g,
+		   struct gop_buf *b, uint32_t n, struct quality *qa)
+{
+	size_t hw = (size_t)(v->width * v->height), fe = hw * v->nplanes;
+	size_t isz = dtype_size(v->dtype), cap = 0, cnt = 0, len;
+	uint32_t *idx = NULL;
+	uint8_t *vals = NULL, *blk = NULL;
+	int rc = 0;
+
+	for (uint32_t f = 0; f < n; f++)
+		for (int k = 0; k < s->nplanes; k++) {
+			size_t src = f * fe + ((size_t)s->first_plane + k) * hw;
+			size_t dec = (f * (size_t)s->nplanes + k) * hw;
+
+			for (size_t p = 0; p < hw; p++) {
+				if (b->cls[src + p] || !(fabs(b->dec[dec + p] -
+				    b->val[src + p]) > s->max_error))
+					continue;
+				if (cnt == cap) {
+					size_t nc = cap ? cap * 2 : 1024;
+					uint32_t *ni = realloc(idx, nc * 4);
+					uint8_t *nv = ni ? realloc(vals, nc * isz) :
+						NULL;
+
+					if (ni)
+						idx = ni;
+					if (!nv) {
+						rc = -ENOMEM;
+						goto out;
+					}
+					vals = nv;
+					cap = nc;
+				}
+				idx[cnt] = (uint32_t)(dec + p);
+				memcpy(vals + cnt * isz,
+				       (char *)b->raw + (src + p) * isz, isz);
+				b->dec[dec + p] = b->val[src + p];
+				cnt++;
+			}
+		}
+	if (!cnt)
+		goto out;
+	rc = codec_corr_pack(idx, vals, v->dtype, (uint32_t)cnt, &blk, &len);
+	if (!rc)
+		rc = append(x, blk, len, &g->corr_offset);
+	if (!rc) {
+		g->corr_length = len;
+		g->ncorr = (uint32_t)cnt;
+		qa->ncorr += cnt;
+		qa->corr_bytes += len;
+	}
+out:
+	free(idx);
+	free(vals);
+	free(blk);
+	return rc;
 }
 
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
@@ -310,6 +378,11 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 	}
 	dtype_to_double(v->dtype, b->decoded, b->dec,
 			hw * (size_t)s->nplanes * n);
+	if (s->max_error > 0 && !s->lossless) {
+		rc = correct(x, v, s, g, b, n, qa);
+		if (rc)
+			goto out;
+	}
 	for (uint32_t f = 0; f < n; f++)
 		for (int k = 0; k < s->nplanes; k++) {
 			size_t at = f * fe + ((size_t)s->first_plane + k) * hw;
@@ -497,6 +570,8 @@ static void *gop_worker(void *arg)
 	j->q.lo = q.lo < j->q.lo ? q.lo : j->q.lo;
 	j->q.hi = q.hi > j->q.hi ? q.hi : j->q.hi;
 	j->masked += masked;
+	j->q.ncorr += q.ncorr;
+	j->q.corr_bytes += q.corr_bytes;
 	pthread_mutex_unlock(&j->lock);
 	gop_buf_release(&b);
 	return NULL;
@@ -607,6 +682,8 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	r->values = catalog_var_elems(v);
 	r->raw_bytes = r->values * isz;
 	r->stored_bytes = catalog_var_stored_bytes(v);
+	r->ncorr = qa.ncorr;
+	r->corr_bytes = qa.corr_bytes;
 	r->psnr = v->psnr;
 	r->max_err = v->max_err;
 	r->seconds = progress_now() - t0;

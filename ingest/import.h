@@ -20,6 +20,7 @@ struct import_opts {
 	int lossless;
 	int group;              /* planes per stream: 1 (gray) or 3 (gbrp) */
 	const char *preset;
+	double max_error;       /* > 0: every value read back within it */
 	const char *variables;  /* "a,b": import only these (and the
 				   coordinate variables of their dims) */
 	int progress;           /* 1: show progress if stderr is a terminal */
@@ -37,6 +38,8 @@ struct import_var_report {
 	uint64_t raw_bytes;
 	uint64_t stored_bytes;  /* GOPs and masks */
 	uint64_t masked;        /* NaN or fill positions */
+	uint64_t ncorr;         /* values corrected to hold --max-error */
+	uint64_t corr_bytes;    /* what the corrections cost */
 	double psnr;            /* over the data range; inf when exact */
 	double max_err;
 	double seconds;

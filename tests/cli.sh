@@ -53,6 +53,33 @@ np.lib.format.read_array_header_1_0(f); assert f.tell() % 64 == 0, f.tell()
 "
 fi
 
+# --max-error is a guarantee: every value within E, NaN positions exact
+check "import --max-error" $CUBEFS import -q "$S" "$L" --name bounded --crf 30 --max-error 40
+check "max error holds for every value" sh -c "$CUBEFS verify '$S' bounded '$L' | grep -Eq 'max abs error (40|[0-3]?[0-9](\\.[0-9]+)?),'"
+if [ -x "$PY" ] && $PY -c 'import numpy' 2>/dev/null; then
+	$CUBEFS export "$S" bounded "$T/bounded.npy"
+	check "max error checked by numpy" $PY -c "
+import numpy as np
+a = np.load('$T/bounded.npy').astype(float); b = np.load('$L').astype(float)
+assert np.abs(a - b).max() <= 40, np.abs(a - b).max()
+"
+	$PY -c "
+import numpy as np
+r = np.random.default_rng(3)
+a = (np.cumsum(r.normal(size=(24, 40, 50)), axis=0) * 0.1).astype('f4')
+a[:, 5:9, 7:30] = np.nan
+np.save('$T/noisy.npy', a)"
+	check "import a float cube with NaN and --max-error" $CUBEFS import -q "$S" "$T/noisy.npy" --max-error 0.01 --crf 40
+	$CUBEFS export "$S" noisy "$T/noisy.out.npy"
+	check "float max error and NaN positions hold" $PY -c "
+import numpy as np
+a = np.load('$T/noisy.out.npy').astype('f8'); b = np.load('$T/noisy.npy').astype('f8')
+assert np.array_equal(np.isnan(a), np.isnan(b))
+ok = ~np.isnan(b)
+assert np.abs(a[ok] - b[ok]).max() <= 0.01, np.abs(a[ok] - b[ok]).max()
+"
+fi
+
 # NetCDF: --variables picks variables and keeps their coordinates
 check "import --variables" $CUBEFS import -q "$S" "$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --variables NDVI
 $CUBEFS ls "$S" >"$T/ls2"

@@ -427,7 +427,7 @@ static void write_fixed(const char *path, int cube_first)
 		CHECK(nc_def_var(nc, "time", NC_DOUBLE, 1, &dt, &vt));
 		CHECK(nc_def_var(nc, "cube", NC_FLOAT, 3, dims, &vc));
 	}
-	CHECK(nc_put_att_text(nc, vcrs, "grid_mapping_name", 26,
+	CHECK(nc_put_att_text(nc, vcrs, "grid_mapping_name", 18,
 			      "latitude_longitude"));
 	CHECK(nc_put_att_text(nc, vt, "units", 30,
 			      "hours since 2019-03-01 00:00:0"));

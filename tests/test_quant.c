@@ -12,6 +12,7 @@
 
 #include "codec/mask.h"
 #include "codec/quant.h"
+#include "codec/correct.h"
 #include "codec/gop.h"
 
 static void quant_roundtrip_within_half_step(void **state)
@@ -172,6 +173,30 @@ static void mask_apply_restores_nan_and_fill(void **state)
 	assert_true(iv[1] == -32767 && iv[2] == -32767 && iv[3] == 4);
 }
 
+static void corr_roundtrip_and_refusals(void **state)
+{
+	uint32_t idx[] = { 3, 4, 90, 99 };
+	float vals[] = { 1.5f, -2.0f, 1e30f, 7.0f }, dst[100], keep[100];
+	uint8_t *blk;
+	size_t len;
+
+	(void)state;
+	memset(dst, 0, sizeof(dst));
+	assert_int_equal(codec_corr_pack(idx, vals, DTYPE_F32, 4, &blk, &len), 0);
+	assert_int_equal(codec_corr_apply(blk, len, DTYPE_F32, dst, 100, 4), 0);
+	assert_true(dst[3] == 1.5f && dst[4] == -2.0f && dst[90] == 1e30f &&
+		    dst[99] == 7.0f && dst[5] == 0);
+	/* a position past the end, another count: refused, dst untouched */
+	memcpy(keep, dst, sizeof(dst));
+	assert_int_equal(codec_corr_apply(blk, len, DTYPE_F32, dst, 99, 4), -EIO);
+	assert_int_equal(codec_corr_apply(blk, len, DTYPE_F32, dst, 100, 3), -EIO);
+	assert_memory_equal(keep, dst, sizeof(dst));
+	for (size_t cut = 0; cut < len; cut++)
+		assert_int_not_equal(codec_corr_apply(blk, cut, DTYPE_F32, dst,
+						      100, 4), 0);
+	free(blk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +209,7 @@ int main(void)
 		cmocka_unit_test(quant_fill_masked_is_smooth),
 		cmocka_unit_test(mask_roundtrip),
 		cmocka_unit_test(mask_apply_restores_nan_and_fill),
+		cmocka_unit_test(corr_roundtrip_and_refusals),
 	};
 
 	return cmocka_run_group_tests_name("quant", tests, NULL, NULL);

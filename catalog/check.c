@@ -1,0 +1,830 @@
+/* SPDX-License-Identifier: MIT */
+/* Checking a store: SQLite integrity, dataset rows, pack bytes and checksums, orphans; safe repairs. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "catalog/catalog_int.h"
+#include "catalog/check.h"
+#include "catalog/gc.h"
+#include "catalog/pack.h"
+#include "codec/block.h"
+#include "codec/log.h"
+#include "codec/mask.h"
+#include "codec/video.h"
+
+#define CHUNK (1u << 20)        /* bytes read at a time for a checksum */
+#define LINE_MAX_LEN 1024
+
+/* A pack row and what its file looked like. */
+struct pk {
+	int64_t id;
+	uint64_t size;          /* recorded in the row */
+	uint64_t file_size;     /* st_size, when usable */
+	int usable;             /* a regular file we can read */
+	int unreferenced;       /* no gop or mask row uses it */
+	char *name;             /* as stored (may be invalid) */
+};
+
+struct check {
+	struct catalog *c;
+	struct catalog_check_report *r;
+	int dfd;                /* STORE/packs */
+	time_t now;
+	struct pk *packs;       /* sorted by id */
+	size_t npacks;
+	int fd;                 /* the open pack file, of fd_id */
+	int64_t fd_id;
+	uint8_t *buf;           /* CHUNK bytes */
+	char **orphans;         /* orphan file names reported */
+	size_t norphans;
+};
+
+static const char *const kind_names[CHECK_NKINDS] = {
+	[CHECK_INTEGRITY] = "catalog integrity",
+	[CHECK_FOREIGN_KEY] = "foreign key",
+	[CHECK_DATASET] = "dataset rows",
+	[CHECK_PACK] = "pack",
+	[CHECK_GOP] = "GOP",
+	[CHECK_MASK] = "mask",
+	[CHECK_VIEW] = "view",
+	[CHECK_UNREFERENCED] = "unreferenced pack",
+	[CHECK_ORPHAN] = "orphan pack file",
+};
+
+const char *catalog_check_kind_name(enum catalog_check_kind kind)
+{
+	return (unsigned)kind < CHECK_NKINDS ? kind_names[kind] : "?";
+}
+
+/* Reports one problem (or one repair); control characters become '?'. */
+__attribute__((format(printf, 6, 7)))
+static void say(struct check *k, enum catalog_check_kind kind,
+		int repaired, const char *ds, const char *pack,
+		const char *fmt, ...)
+{
+	struct catalog_check_problem p = {
+		.kind = kind, .dataset = ds, .pack = pack, .repaired = repaired,
+	};
+	char line[LINE_MAX_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (unsigned char *s = (unsigned char *)line; *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	if (repaired) {
+		k->r->repaired++;
+	} else {
+		k->r->problems[kind]++;
+		k->r->nproblems++;
+	}
+	p.text = line;
+	if (k->r->fn)
+		k->r->fn(k->r->arg, &p);
+}
+
+/* Problems that are damage, not only unreachable bytes. */
+static uint64_t damage(const struct catalog_check_report *r)
+{
+	return r->nproblems - r->problems[CHECK_UNREFERENCED] -
+		r->problems[CHECK_ORPHAN];
+}
+
+/* Step 1: PRAGMA integrity_check, then foreign_key_check. */
+static int check_sqlite(struct check *k)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(k->c, "PRAGMA integrity_check", &st);
+
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+
+		if (!t) {
+			say(k, CHECK_INTEGRITY, 0, NULL, NULL,
+			    "catalog: integrity_check: ?");
+			continue;
+		}
+		/* a row may hold several lines, after a "*** in ..." one */
+		while (*t && strcmp(t, "ok")) {
+			size_t n = strcspn(t, "\n");
+
+			if (n && strncmp(t, "*** ", 4))
+				say(k, CHECK_INTEGRITY, 0, NULL, NULL,
+				    "catalog: integrity_check: %.*s",
+				    (int)n, t);
+			t += n + (t[n] == '\n');
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return catalog_sqlite_err(k->c->db, rc, "integrity_check");
+	rc = catalog_prepare(k->c, "PRAGMA foreign_key_check", &st);
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *p = (const char *)sqlite3_column_text(st, 2);
+
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: a "
+			    "row of table '%s' refers to a missing '%s' row",
+			    t ? t : "?", p ? p : "?");
+		else
+			say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: row "
+			    "%lld of table '%s' refers to a missing '%s' row",
+			    (long long)sqlite3_column_int64(st, 1), t ? t : "?",
+			    p ? p : "?");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 :
+		catalog_sqlite_err(k->c->db, rc, "foreign_key_check");
+}
+
+/* Looks at pack row p's file; reports what is wrong with it. */
+static void stat_pack(struct check *k, struct pk *p)
+{
+	struct stat sb;
+	const char *why = NULL;
+
+	if (fstatat(k->dfd, p->name, &sb, AT_SYMLINK_NOFOLLOW))
+		why = errno == ENOENT ? "file missing" : strerror(errno);
+	else if (S_ISLNK(sb.st_mode))
+		why = "a symbolic link";
+	else if (!S_ISREG(sb.st_mode))
+		why = "not a regular file";
+	if (why) {
+		if (p->unreferenced)    /* reported with the row, below */
+			return;
+		say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': %s", p->name,
+		    why);
+		return;
+	}
+	p->usable = 1;
+	p->file_size = (uint64_t)sb.st_size;
+	if (p->file_size < p->size && !p->unreferenced)
+		say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': file has "
+		    "%llu bytes, its row records %llu", p->name,
+		    (unsigned long long)p->file_size,
+		    (unsigned long long)p->size);
+}
+
+/* Step 3, first half: every pack row, its name and its file. */
+static int check_packs(struct check *k)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(k->c, "SELECT id, name, size, NOT EXISTS"
+				 "(SELECT 1 FROM gop WHERE pack_id=p.id) AND "
+				 "NOT EXISTS(SELECT 1 FROM mask WHERE "
+				 "pack_id=p.id) FROM pack p ORDER BY id", &st);
+
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 1);
+		struct pk *p, *np;
+		int nul;
+
+		np = realloc(k->packs, (k->npacks + 1) * sizeof(*np));
+		if (!np) {
+			rc = -ENOMEM;
+			break;
+		}
+		k->packs = np;
+		p = &np[k->npacks];
+		memset(p, 0, sizeof(*p));
+		p->id = sqlite3_column_int64(st, 0);
+		p->size = sqlite3_column_int64(st, 2) > 0 ?
+			(uint64_t)sqlite3_column_int64(st, 2) : 0;
+		p->unreferenced = sqlite3_column_int(st, 3);
+		p->name = strdup(n ? n : "");
+		if (!p->name) {
+			rc = -ENOMEM;
+			break;
+		}
+		k->npacks++;
+		k->r->packs++;
+		/* an embedded NUL would make the C string another name */
+		nul = n && strlen(n) != (size_t)sqlite3_column_bytes(st, 1);
+		if (!n || nul || pack_name_valid(n)) {
+			say(k, CHECK_PACK, 0, NULL, NULL, "pack row %lld: "
+			    "invalid file name '%s%s'", (long long)p->id,
+			    p->name, nul ? "\\0..." : "");
+			p->unreferenced = 0;    /* never removed by a repair */
+			continue;
+		}
+		if (sqlite3_column_int64(st, 2) < 0)
+			say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': "
+			    "negative size %lld in its row", p->name,
+			    (long long)sqlite3_column_int64(st, 2));
+		stat_pack(k, p);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc < 0 ? rc : catalog_sqlite_err(k->c->db, rc, "list packs");
+}
+
+static struct pk *find_pack(struct check *k, int64_t id)
+{
+	size_t lo = 0, hi = k->npacks;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->packs[mid].id == id)
+			return &k->packs[mid];
+		if (k->packs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A descriptor of pack p's file (one kept open), or a negative errno. */
+static int pack_fd(struct check *k, const struct pk *p)
+{
+	if (k->fd >= 0 && k->fd_id == p->id)
+		return k->fd;
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = openat(k->dfd, p->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	k->fd_id = p->id;
+	return k->fd >= 0 ? k->fd : -errno;
+}
+
+/*
+ * Where a payload lies: NULL if [off, off + len) is in the usable file
+ * of pack id, else why not (into why).
+ */
+static const char *locate(struct check *k, int64_t id, uint64_t off,
+			  uint64_t len, struct pk **out, char *why,
+			  size_t cap)
+{
+	struct pk *p = find_pack(k, id);
+
+	*out = p;
+	if (!p)
+		snprintf(why, cap, "its pack (id %lld) has no row",
+			 (long long)id);
+	else if (!p->usable)
+		snprintf(why, cap, "its pack is missing or unusable");
+	else if (off > INT64_MAX - len || off + len > p->file_size)
+		snprintf(why, cap, "past the end of its pack (%llu bytes)",
+			 (unsigned long long)p->file_size);
+	else
+		return NULL;
+	return why;
+}
+
+/* Reads len bytes at off of p into buf; 0, -EIO (short) or -errno. */
+static int read_at(struct check *k, const struct pk *p, void *buf,
+		   size_t len, uint64_t off)
+{
+	size_t done = 0;
+	int fd = pack_fd(k, p);
+
+	if (fd < 0)
+		return fd;
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done,
+				  (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* The "dataset 'x' variable 'y'[ planes a-b]" that starts a line. */
+static void var_label(const struct cat_dataset *ds, const struct cat_var *v,
+		      const struct cat_stream *s, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "dataset '%s' variable '%s'", ds->name,
+			 v->name);
+
+	if (s && v->nstreams > 1 && n > 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, s->nplanes > 1 ?
+			 " planes %d-%d" : " plane %d", s->first_plane,
+			 s->first_plane + s->nplanes - 1);
+}
+
+/* One GOP: inside its pack, crc32 of its bytes, its packet table. */
+static int check_gop(struct check *k, const struct cat_dataset *ds,
+		     const struct cat_var *v, const struct cat_stream *s,
+		     const struct cat_gop *g)
+{
+	char label[600], why[128];
+	uint8_t head[CODEC_BLOCK_HEADER];
+	const char *bad;
+	struct pk *p;
+	uLong crc = crc32(0, NULL, 0);
+	int rc = 0;
+
+	k->r->gops++;
+	var_label(ds, v, s, label, sizeof(label));
+#define GOP_SAY(what) say(k, CHECK_GOP, 0, ds->name, p ? p->name : NULL, \
+	"%s: GOP at frame %u (pack '%s' @ %llu, %llu bytes): %s", label, \
+	g->first_frame, p ? p->name : "?", (unsigned long long)g->offset, \
+	(unsigned long long)g->length, what)
+	bad = locate(k, g->pack_id, g->offset, g->length, &p, why,
+		     sizeof(why));
+	if (bad) {
+		GOP_SAY(bad);
+		return 0;
+	}
+	if (g->offset + g->length > p->size)
+		GOP_SAY("past its pack's recorded size");
+	for (uint64_t done = 0; done < g->length && !rc; ) {
+		size_t n = g->length - done < CHUNK ? (size_t)(g->length - done)
+			: CHUNK;
+
+		rc = read_at(k, p, k->buf, n, g->offset + done);
+		if (!rc && done == 0)
+			memcpy(head, k->buf, n < sizeof(head) ? n :
+			       sizeof(head));
+		if (!rc)
+			crc = crc32(crc, k->buf, (uInt)n);
+		done += n;
+	}
+	if (rc) {
+		GOP_SAY(strerror(-rc));
+		return 0;
+	}
+	k->r->gop_bytes += g->length;
+	if ((uint32_t)crc != g->checksum) {
+		GOP_SAY("checksum mismatch");
+	} else if (s->codec == CODEC_LZ4) {
+		uint64_t want = (uint64_t)g->nframes * v->nplanes * v->height *
+			v->width * dtype_size(v->dtype);
+
+		if (g->length < sizeof(head) || codec_block_raw_size(head,
+		    sizeof(head)) != (ssize_t)want)
+			GOP_SAY("not an lz4 block of the GOP's size");
+	} else {
+		uint64_t sum = g->extra_size;
+
+		for (uint32_t i = 0; i < g->npkt; i++)
+			sum += g->pkt_sizes[i];
+		if (!g->npkt || sum != g->length)
+			GOP_SAY("its packet table does not add up to its "
+				"length");
+	}
+#undef GOP_SAY
+	return 0;
+}
+
+/* One mask: inside its pack, and unpacking to the positions it covers. */
+static int check_mask(struct check *k, const struct cat_dataset *ds,
+		      const struct cat_var *v, const struct cat_mask *m)
+{
+	uint64_t n = (uint64_t)m->nframes * v->nplanes * v->height * v->width;
+	char label[600], why[128];
+	uint8_t *blk = NULL, *cls = NULL;
+	const char *bad;
+	struct pk *p;
+	int rc;
+
+	k->r->masks++;
+	var_label(ds, v, NULL, label, sizeof(label));
+#define MASK_SAY(what) say(k, CHECK_MASK, 0, ds->name, p ? p->name : NULL, \
+	"%s: mask of frames %u-%u (pack '%s' @ %llu, %llu bytes): %s", \
+	label, m->first_frame, m->first_frame + m->nframes - !!m->nframes, \
+	p ? p->name : "?", (unsigned long long)m->offset, \
+	(unsigned long long)m->length, what)
+	bad = locate(k, m->pack_id, m->offset, m->length, &p, why,
+		     sizeof(why));
+	if (bad) {
+		MASK_SAY(bad);
+		return 0;
+	}
+	if (m->length > SIZE_MAX - 1 || n > SIZE_MAX - 1)
+		return -ENOMEM;
+	blk = malloc((size_t)m->length + 1);
+	cls = malloc((size_t)n + 1);
+	if (!blk || !cls) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = read_at(k, p, blk, (size_t)m->length, m->offset);
+	if (rc) {
+		MASK_SAY(strerror(-rc));
+		rc = 0;
+		goto out;
+	}
+	k->r->mask_bytes += m->length;
+	if (codec_mask_unpack(blk, (size_t)m->length, cls, (size_t)n)) {
+		snprintf(why, sizeof(why), "does not unpack to %llu positions",
+			 (unsigned long long)n);
+		MASK_SAY(why);
+	}
+#undef MASK_SAY
+out:
+	free(blk);
+	free(cls);
+	return rc;
+}
+
+/* Step 4: extents tile the view; variable extents lie in their variable. */
+static void check_view(struct check *k, const struct cat_dataset *ds,
+		       const struct cat_view *w)
+{
+	uint64_t pos = 0;
+
+	k->r->views++;
+	for (int i = 0; i < w->nextents; i++) {
+		const struct cat_extent *x = &w->extents[i];
+		const struct cat_var *v;
+		size_t isz;
+
+		if (x->offset != pos) {
+			say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
+			    "view '%s': extent at byte %llu, expected %llu",
+			    ds->name, w->name, (unsigned long long)x->offset,
+			    (unsigned long long)pos);
+			return;
+		}
+		pos += x->length;
+		if (x->kind != EXTENT_VAR)
+			continue;
+		if (x->var < 0 || x->var >= ds->nvars) {
+			say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
+			    "view '%s': extent at byte %llu refers to variable "
+			    "%d of %d", ds->name, w->name,
+			    (unsigned long long)x->offset, x->var, ds->nvars);
+			continue;
+		}
+		v = &ds->vars[x->var];
+		isz = x->dtype > 0 && x->dtype < DTYPE_COUNT ?
+			dtype_size((enum dtype)x->dtype) : dtype_size(v->dtype);
+		if (!isz || x->length % isz || x->elem > catalog_var_elems(v) ||
+		    x->length / isz > catalog_var_elems(v) - x->elem)
+			say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
+			    "view '%s': extent at byte %llu (%llu bytes from "
+			    "element %llu) lies outside variable '%s'",
+			    ds->name, w->name, (unsigned long long)x->offset,
+			    (unsigned long long)x->length,
+			    (unsigned long long)x->elem, v->name);
+	}
+	if (pos != w->size)
+		say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' view '%s': "
+		    "extents cover %llu of %llu bytes", ds->name, w->name,
+		    (unsigned long long)pos, (unsigned long long)w->size);
+}
+
+static int check_dataset(struct check *k, const struct cat_dataset *ds)
+{
+	int rc = 0;
+
+	k->r->datasets++;
+	for (int i = 0; i < ds->nvars && !rc; i++) {
+		const struct cat_var *v = &ds->vars[i];
+
+		k->r->variables++;
+		for (int s = 0; s < v->nstreams && !rc; s++)
+			for (uint32_t g = 0; g < v->streams[s].ngops && !rc;
+			     g++)
+				rc = check_gop(k, ds, v, &v->streams[s],
+					       &v->streams[s].gops[g]);
+		for (int m = 0; m < v->nmasks && !rc; m++)
+			rc = check_mask(k, ds, v, &v->masks[m]);
+	}
+	for (int i = 0; i < ds->nviews && !rc; i++)
+		check_view(k, ds, &ds->views[i]);
+	return rc;
+}
+
+/* Steps 2 to 4: each dataset loads (named if not), then its bytes. */
+static int check_datasets(struct check *k)
+{
+	char **names = NULL, **nn;
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(k->c, "SELECT name FROM dataset ORDER BY "
+				 "name", &st);
+
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn || !(nn[n] = strdup(s ? s : ""))) {
+			names = nn ? nn : names;
+			rc = -ENOMEM;
+			break;
+		}
+		names = nn;
+		n++;
+	}
+	sqlite3_finalize(st);
+	rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc :
+		catalog_sqlite_err(k->c->db, rc, "list datasets");
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct cat_dataset *ds;
+
+		rc = catalog_dataset_load(k->c, names[i], &ds);
+		if (rc == -EUCLEAN || rc == -ENOENT || rc == -EIO) {
+			say(k, CHECK_DATASET, 0, names[i], NULL,
+			    "dataset '%s': its rows do not load (%s): not "
+			    "checked further", names[i], rc == -EUCLEAN ?
+			    "inconsistent rows, the message above says which" :
+			    strerror(-rc));
+			rc = 0;
+			continue;
+		}
+		if (!rc)
+			rc = check_dataset(k, ds);
+		catalog_dataset_free(ds);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* Step 5: pack rows nothing references (their file as they found it). */
+static void report_unreferenced(struct check *k)
+{
+	for (size_t i = 0; i < k->npacks; i++) {
+		const struct pk *p = &k->packs[i];
+		char what[96];
+
+		if (!p->unreferenced)
+			continue;
+		if (p->usable)
+			snprintf(what, sizeof(what), "%llu bytes",
+				 (unsigned long long)p->file_size);
+		else
+			snprintf(what, sizeof(what), "its file is missing");
+		say(k, CHECK_UNREFERENCED, 0, NULL, p->name, "pack '%s': no "
+		    "GOP or mask uses it (%s)", p->name, what);
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Step 5: regular pack files in packs/ without a row (as gc sees them). */
+static int find_orphans(struct check *k)
+{
+	const char **rows = malloc((k->npacks + 1) * sizeof(*rows));
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+	int fd, rc = 0;
+
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->npacks; i++)
+		rows[i] = k->packs[i].name;
+	qsort(rows, k->npacks, sizeof(*rows), name_cmp);
+	fd = dup(k->dfd);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		log_error("cannot list '%s/packs': %s", k->c->dir,
+			  strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(rows);
+		return rc;
+	}
+	rewinddir(d);
+	while (!rc && (e = readdir(d))) {
+		const char *name = e->d_name;
+		char **no;
+		long age;
+
+		if (pack_name_valid(name) || bsearch(&name, rows, k->npacks,
+						     sizeof(*rows), name_cmp) ||
+		    fstatat(k->dfd, name, &sb, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		no = realloc(k->orphans, (k->norphans + 1) * sizeof(*no));
+		if (!no || !(no[k->norphans] = strdup(name))) {
+			k->orphans = no ? no : k->orphans;
+			rc = -ENOMEM;
+			break;
+		}
+		k->orphans = no;
+		k->norphans++;
+		age = (long)(k->now - sb.st_mtime);
+		say(k, CHECK_ORPHAN, 0, NULL, name, "pack file '%s': no "
+		    "catalog row (%llu bytes, modified %ld s ago%s)", name,
+		    (unsigned long long)sb.st_size, age,
+		    age < CATALOG_GC_ORPHAN_AGE ? ": an import may be writing "
+		    "it" : "");
+	}
+	closedir(d);
+	free(rows);
+	return rc;
+}
+
+/* 1 if another descriptor has the file open (as catalog_gc() asks). */
+static int open_elsewhere(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+		return 0;
+	}
+	return errno == EAGAIN || errno == EBUSY;
+}
+
+/* --repair, unreferenced rows: the file goes, then the row (gc step 1). */
+static int repair_unreferenced(struct check *k)
+{
+	sqlite3_stmt *still = NULL, *del = NULL;
+	int rc;
+
+	rc = catalog_prepare(k->c, "SELECT 1 FROM pack p WHERE id=? AND NOT "
+			     "EXISTS(SELECT 1 FROM gop WHERE pack_id=p.id) AND "
+			     "NOT EXISTS(SELECT 1 FROM mask WHERE "
+			     "pack_id=p.id)", &still);
+	if (!rc)
+		rc = catalog_prepare(k->c, "DELETE FROM pack WHERE id=?", &del);
+	for (size_t i = 0; i < k->npacks && !rc; i++) {
+		const struct pk *p = &k->packs[i];
+		struct stat sb;
+
+		if (!p->unreferenced)
+			continue;
+		sqlite3_bind_int64(still, 1, p->id);
+		rc = sqlite3_step(still);
+		sqlite3_reset(still);
+		if (rc == SQLITE_DONE) {        /* used again, or gone */
+			rc = 0;
+			continue;
+		}
+		if (rc != SQLITE_ROW) {
+			rc = catalog_sqlite_err(k->c->db, rc, "find pack");
+			break;
+		}
+		rc = 0;
+		if (!fstatat(k->dfd, p->name, &sb, AT_SYMLINK_NOFOLLOW) &&
+		    !S_ISREG(sb.st_mode) && !S_ISLNK(sb.st_mode))
+			continue;       /* not ours to remove */
+		if (unlinkat(k->dfd, p->name, 0) && errno != ENOENT) {
+			rc = -errno;
+			log_error("cannot remove '%s/packs/%s': %s", k->c->dir,
+				  p->name, strerror(errno));
+			break;
+		}
+		sqlite3_bind_int64(del, 1, p->id);
+		rc = sqlite3_step(del);
+		sqlite3_reset(del);
+		rc = rc == SQLITE_DONE ? 0 :
+			catalog_sqlite_err(k->c->db, rc, "delete pack");
+		if (!rc)
+			say(k, CHECK_UNREFERENCED, 1, NULL, p->name,
+			    "pack '%s': removed its file and its row", p->name);
+	}
+	sqlite3_finalize(still);
+	sqlite3_finalize(del);
+	return rc;
+}
+
+/* --repair, orphan files: old enough and open nowhere (gc's rule). */
+static int repair_orphans(struct check *k)
+{
+	sqlite3_stmt *find;
+	int rc = catalog_prepare(k->c, "SELECT 1 FROM pack WHERE name=?",
+				 &find);
+
+	for (size_t i = 0; i < k->norphans && !rc; i++) {
+		const char *name = k->orphans[i];
+		struct stat sb;
+		int fd, busy;
+
+		sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(find);
+		sqlite3_reset(find);
+		if (rc != SQLITE_DONE) {        /* a row now, or an error */
+			rc = rc == SQLITE_ROW ? 0 :
+				catalog_sqlite_err(k->c->db, rc, "find pack");
+			continue;
+		}
+		rc = 0;
+		fd = openat(k->dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		busy = fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
+			time(NULL) - sb.st_mtime < CATALOG_GC_ORPHAN_AGE ||
+			open_elsewhere(fd);
+		if (!busy && unlinkat(k->dfd, name, 0) && errno != ENOENT) {
+			rc = -errno;
+			log_error("cannot remove '%s/packs/%s': %s", k->c->dir,
+				  name, strerror(errno));
+		} else if (!busy) {
+			say(k, CHECK_ORPHAN, 1, NULL, name, "pack file '%s': "
+			    "removed", name);
+		}
+		close(fd);
+	}
+	sqlite3_finalize(find);
+	return rc;
+}
+
+/* --repair: only unreachable things, and only in a store without damage. */
+static int repair(struct check *k)
+{
+	int rc;
+
+	if (!k->r->problems[CHECK_UNREFERENCED] &&
+	    !k->r->problems[CHECK_ORPHAN])
+		return 0;
+	if (damage(k->r)) {
+		k->r->repair_refused = 1;
+		return 0;
+	}
+	rc = catalog_begin(k->c);
+	if (!rc)
+		rc = repair_unreferenced(k);
+	if (!rc)
+		rc = repair_orphans(k);
+	if (!rc)
+		rc = catalog_commit(k->c);
+	catalog_rollback(k->c);
+	return rc;
+}
+
+int catalog_check(struct catalog *c, int repair_it,
+		  struct catalog_check_report *r)
+{
+	struct check k = { .c = c, .r = r, .dfd = -1, .fd = -1 };
+	char path[PATH_MAX];
+	int rc;
+
+	memset(&r->datasets, 0, sizeof(*r) -
+	       offsetof(struct catalog_check_report, datasets));
+	if (repair_it && c->rdonly) {
+		log_error("catalog of '%s' is open read-only", c->dir);
+		return -EROFS;
+	}
+	snprintf(path, sizeof(path), "%s/packs", c->dir);
+	k.dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	k.buf = malloc(CHUNK);
+	if (k.dfd < 0) {
+		rc = -errno;
+		log_error("cannot open '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!k.buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* one snapshot of the rows for the whole check */
+	rc = catalog_exec(c, "BEGIN");
+	if (rc)
+		goto out;
+	k.now = time(NULL);
+	rc = check_sqlite(&k);
+	if (!rc)
+		rc = check_packs(&k);
+	if (!rc)
+		rc = check_datasets(&k);
+	if (!rc)
+		report_unreferenced(&k);
+	if (!rc)
+		rc = find_orphans(&k);
+	catalog_rollback(c);            /* ends the read transaction */
+	if (!rc && repair_it)
+		rc = repair(&k);
+out:
+	if (k.fd >= 0)
+		close(k.fd);
+	if (k.dfd >= 0)
+		close(k.dfd);
+	for (size_t i = 0; i < k.npacks; i++)
+		free(k.packs[i].name);
+	free(k.packs);
+	for (size_t i = 0; i < k.norphans; i++)
+		free(k.orphans[i]);
+	free(k.orphans);
+	free(k.buf);
+	return rc;
+}
