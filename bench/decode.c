@@ -150,8 +150,8 @@ static int time_decode(const struct jobs *js, enum dtype t, int full,
 		if (full || j->cp.codec == CODEC_LZ4)
 			rc = codec_gop_decode(&j->cp, t, &j->ref, values);
 		else
-			rc = codec_video_decode(&j->cp, j->ref.data, j->ref.size,
-						j->ref.extra_size,
+			rc = codec_video_decode(&j->cp, j->ref.data,
+						j->ref.size, j->ref.extra_size,
 						j->ref.pkt_sizes, j->ref.npkt,
 						samples, j->ref.nframes);
 		if (rc)
@@ -251,7 +251,8 @@ static void report(const struct cat_dataset *ds, const struct cat_var *v,
 		json_str(ds->name);
 		printf(", \"variable\": ");
 		json_str(v->name);
-		printf(", \"dtype\": \"%s\", \"shape\": [", dtype_name(v->dtype));
+		printf(", \"dtype\": \"%s\", \"shape\": [",
+		       dtype_name(v->dtype));
 		for (int i = 0; i < v->ndim; i++)
 			printf("%s%llu", i ? ", " : "",
 			       (unsigned long long)v->shape[i]);
@@ -269,7 +270,8 @@ static void report(const struct cat_dataset *ds, const struct cat_var *v,
 	}
 	printf("decode %s/%s: %s (", ds->name, v->name, dtype_name(v->dtype));
 	for (int i = 0; i < v->ndim; i++)
-		printf("%s%llu", i ? ", " : "", (unsigned long long)v->shape[i]);
+		printf("%s%llu", i ? ", " : "",
+		       (unsigned long long)v->shape[i]);
 	printf("), %s %d bits, %d GOPs, %.4g MB of values from %.4g kB\n",
 	       codec_name(st->codec), st->bits, js->n, bytes / 1e6,
 	       js->stored / 1e3);
@@ -320,14 +322,14 @@ int bench_decode(int argc, char **argv)
 	if (!rc)
 		rc = catalog_dataset_load(c, name, &ds);
 	if (rc) {
-		fprintf(stderr, "cubefs-bench: cannot load '%s' from '%s': %s\n",
-			name, argv[1], strerror(-rc));
+		fprintf(stderr, "cubefs-bench: cannot load '%s' from '%s': "
+			"%s\n", name, argv[1], strerror(-rc));
 		goto out;
 	}
 	vi = pick_var(ds, vname);
 	if (vi < 0 || !ds->vars[vi].nstreams) {
-		fprintf(stderr, "cubefs-bench: no stored variable '%s' in '%s'\n",
-			vname ? vname : "(largest)", name);
+		fprintf(stderr, "cubefs-bench: no stored variable '%s' in "
+			"'%s'\n", vname ? vname : "(largest)", name);
 		rc = -ENOENT;
 		goto out;
 	}

@@ -60,7 +60,7 @@ static void frame(float *dst, uint64_t t, uint64_t h, uint64_t w,
 
 		for (uint64_t x = 0; x < w; x++)
 			col[x] = q->amp * sin(2 * M_PI * (q->kx * x / w +
-							  q->vx * t + q->phase));
+					      q->vx * t + q->phase));
 		for (uint64_t y = 0; y < h; y++)
 			row[y] = cos(2 * M_PI * (q->ky * y / h + q->vy * t));
 		for (uint64_t y = 0; y < h; y++)
@@ -68,7 +68,9 @@ static void frame(float *dst, uint64_t t, uint64_t h, uint64_t w,
 				dst[y * w + x] += (float)(row[y] * col[x]);
 	}
 	for (uint64_t i = 0; i < h * w; i++) {
-		double u = (double)(xorshift64(seed) >> 11) / 9007199254740992.0;
+		/* 53 random bits: uniform in [0, 1) */
+		double u = (double)(xorshift64(seed) >> 11) /
+			(double)(1ull << 53);
 
 		dst[i] += (float)(BASE + NOISE * (2 * u - 1));
 	}

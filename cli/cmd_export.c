@@ -13,6 +13,7 @@
 #include "fs/reader.h"
 #include "ingest/progress.h"
 #include "ingest/source.h"
+#include "ingest/view.h"
 
 #define CHUNK (4u << 20)
 #define EXPORT_CACHE (64u << 20)
@@ -92,6 +93,7 @@ int cmd_export(int argc, char **argv)
 	struct reader *r = NULL;
 	struct cat_dataset *ds;
 	const struct cat_view *w;
+	struct cat_view own = { 0 };
 	char *buf = NULL;
 	uint64_t off = 0;
 	int vi, fd = -1, rc, to_stdout;
@@ -108,8 +110,14 @@ int cmd_export(int argc, char **argv)
 	if (rc)
 		goto out;
 	w = npy_view(ds, vi);
+	if (!w) {	/* a coordinate: no view of its own, the same bytes */
+		rc = view_npy(ds, vi, ds->vars[vi].name, &own);
+		if (rc)
+			goto out;
+		w = &own;
+	}
 	buf = malloc(CHUNK);
-	if (!w || !buf) {
+	if (!buf) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -156,6 +164,7 @@ out:
 			unlink(argv[3]);
 	}
 	free(buf);
+	view_release(&own);
 	reader_free(r);
 	return rc ? 1 : 0;
 }

@@ -215,7 +215,13 @@ static void note_read(struct fs *fs, uint64_t ino, uint64_t off, size_t got)
 	if (!pf->running || !got)
 		return;
 	pthread_mutex_lock(&pf->lock);
-	if (pf->seq[slot].ino == ino && pf->seq[slot].end == off &&
+	if (pf->seq[slot].ino == ino && pf->seq[slot].end == off)
+		pf->seq[slot].run += got;
+	else
+		pf->seq[slot].run = got;
+	/* the kernel cuts one large read into 128 KiB requests: only a run
+	 * longer than any single read is a sequential reader */
+	if (pf->seq[slot].ino == ino && pf->seq[slot].run >= PF_RUN &&
 	    pf->n < PF_QUEUE) {
 		int tail = (pf->head + pf->n) % PF_QUEUE;
 

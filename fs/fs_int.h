@@ -39,6 +39,7 @@ struct ofile {
 #define PF_QUEUE 16
 #define PF_SEQ 64
 #define PF_SPAN (4ull << 20)
+#define PF_RUN (4ull << 20)     /* sequential bytes before read-ahead starts */
 
 /* Read-ahead of sequential readers, done by a thread of its own. */
 struct prefetch {
@@ -48,7 +49,8 @@ struct prefetch {
 	int running, stop;
 	struct { uint64_t ino, off, len; } q[PF_QUEUE];
 	int head, n;
-	struct { uint64_t ino, end; } seq[PF_SEQ];     /* where reads ended */
+	/* where reads ended, and how long the sequential run is */
+	struct { uint64_t ino, end, run; } seq[PF_SEQ];
 };
 
 struct fs {

@@ -2,6 +2,7 @@
 /* The write path of the core: journals per open file, commits at release and fsync, names. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,25 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 	return rc;
 }
 
+/*
+ * 1 if dataset ds was imported from this very journal: a daemon killed
+ * between the import's commit and the journal's removal leaves both.
+ */
+static int already_imported(struct fs *fs, const char *ds,
+			    const struct stage *st)
+{
+	char *path = realpath(stage_data_path(st), NULL);
+	const struct cat_dataset *d;
+	int done;
+
+	pthread_rwlock_rdlock(&fs->lock);
+	d = reader_find(fs->r, ds);
+	done = path && d && d->source && !strcmp(d->source, path);
+	pthread_rwlock_unlock(&fs->lock);
+	free(path);
+	return done;
+}
+
 /* Commits o's journal (caller holds wlock). */
 static int commit(struct fs *fs, struct ofile *o)
 {
@@ -211,6 +231,8 @@ static int commit(struct fs *fs, struct ofile *o)
 		return 0;
 	if (o->is_new) {
 		rc = commit_dataset_name(o->name, ds, sizeof(ds));
+		if (!rc && already_imported(fs, ds, o->st))
+			return 0;
 		if (!rc)
 			rc = commit_new(fs->wc, o->st, ds, &fs->iopts);
 		if (!rc) {

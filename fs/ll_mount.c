@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,11 @@ int ll_mount_main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &m))
 		return 1;
+	/* decoded GOPs are large and short-lived: have them mmap'd so that
+	 * freeing one returns its memory, and keep few arenas, so that the
+	 * daemon stays near its cache budget */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 2);
 	if (!realpath(m.source, source)) {
 		fprintf(stderr, "mount.cubefs: cannot open store '%s': %s\n",
 			m.source, strerror(errno));

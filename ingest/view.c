@@ -22,18 +22,16 @@ void view_clear(struct cat_dataset *ds)
 	ds->nviews = 0;
 }
 
-static int add_npy(struct cat_dataset *ds, int var, const char *name,
-		   int in_dir)
+int view_npy(const struct cat_dataset *ds, int var, const char *name,
+	     struct cat_view *w)
 {
 	const struct cat_var *v = &ds->vars[var];
-	struct cat_view *w;
 	struct cat_extent *x;
 	ssize_t hl = npy_header_size(v->dtype, v->ndim, v->shape);
 	uint64_t data = catalog_var_elems(v) * dtype_size(v->dtype);
 
 	if (hl < 0)
 		return (int)hl;
-	w = &ds->views[ds->nviews];
 	memset(w, 0, sizeof(*w));
 	w->name = strdup(name);
 	w->extents = x = calloc(2, sizeof(*x));
@@ -42,10 +40,9 @@ static int add_npy(struct cat_dataset *ds, int var, const char *name,
 		if (x)
 			free(x[0].bytes);
 		free(x);
+		memset(w, 0, sizeof(*w));
 		return -ENOMEM;
 	}
-	ds->nviews++;
-	w->in_dir = in_dir;
 	w->kind = VIEW_NPY;
 	w->size = (uint64_t)hl + data;
 	npy_write_header(x[0].bytes, (size_t)hl, v->dtype, v->ndim, v->shape);
@@ -59,6 +56,26 @@ static int add_npy(struct cat_dataset *ds, int var, const char *name,
 		x[1].var = var;
 		w->nextents = 2;
 	}
+	return 0;
+}
+
+void view_release(struct cat_view *w)
+{
+	for (int e = 0; e < w->nextents; e++)
+		free(w->extents[e].bytes);
+	free(w->extents);
+	free(w->name);
+	memset(w, 0, sizeof(*w));
+}
+
+static int add_npy(struct cat_dataset *ds, int var, const char *name,
+		   int in_dir)
+{
+	int rc = view_npy(ds, var, name, &ds->views[ds->nviews]);
+
+	if (rc)
+		return rc;
+	ds->views[ds->nviews++].in_dir = in_dir;
 	return 0;
 }
 

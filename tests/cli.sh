@@ -84,6 +84,7 @@ fi
 check "import --variables" $CUBEFS import -q "$S" "$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --variables NDVI
 $CUBEFS ls "$S" >"$T/ls2"
 check "--variables kept NDVI and its coordinates" sh -c "grep -q '^s2/NDVI ' '$T/ls2' && grep -q '^s2/time ' '$T/ls2' && grep -q '^s2/x ' '$T/ls2'"
+check "export of a coordinate variable" sh -c "$CUBEFS export '$S' s2/x - | /usr/bin/python3 -c 'import sys, io, numpy as np; a = np.load(io.BytesIO(sys.stdin.buffer.read())); assert a.shape == (100,), a.shape'"
 check "--variables dropped the others" sh -c "! grep -q '^s2/CLP ' '$T/ls2'"
 refuse "--variables with an unknown name" $CUBEFS import -q "$S" "$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s3 --variables NOPE
 
