@@ -215,24 +215,29 @@ static void note_read(struct fs *fs, uint64_t ino, uint64_t off, size_t got)
 	if (!pf->running || !got)
 		return;
 	pthread_mutex_lock(&pf->lock);
-	if (pf->seq[slot].ino == ino && pf->seq[slot].end == off)
+	/* the kernel's read-ahead requests arrive out of order: a read that
+	 * starts near where the last ended continues the run */
+	if (pf->seq[slot].ino == ino && off + PF_NEAR >= pf->seq[slot].end &&
+	    off <= pf->seq[slot].end + PF_NEAR) {
 		pf->seq[slot].run += got;
-	else
+		if (off + got > pf->seq[slot].end)
+			pf->seq[slot].end = off + got;
+	} else {
+		pf->seq[slot].ino = ino;
 		pf->seq[slot].run = got;
-	/* the kernel cuts one large read into 128 KiB requests: only a run
-	 * longer than any single read is a sequential reader */
-	if (pf->seq[slot].ino == ino && pf->seq[slot].run >= PF_RUN &&
-	    pf->n < PF_QUEUE) {
+		pf->seq[slot].end = off + got;
+	}
+	/* the kernel also cuts one large read into 128 KiB requests: only a
+	 * run longer than any single read is a sequential reader */
+	if (pf->seq[slot].run >= PF_RUN && pf->n < PF_QUEUE) {
 		int tail = (pf->head + pf->n) % PF_QUEUE;
 
 		pf->q[tail].ino = ino;
-		pf->q[tail].off = off + got;
+		pf->q[tail].off = pf->seq[slot].end;
 		pf->q[tail].len = PF_SPAN;
 		pf->n++;
 		pthread_cond_signal(&pf->cond);
 	}
-	pf->seq[slot].ino = ino;
-	pf->seq[slot].end = off + got;
 	pthread_mutex_unlock(&pf->lock);
 }
 

@@ -39,7 +39,8 @@ struct ofile {
 #define PF_QUEUE 16
 #define PF_SEQ 64
 #define PF_SPAN (4ull << 20)
-#define PF_RUN (4ull << 20)     /* sequential bytes before read-ahead starts */
+#define PF_RUN (2ull << 20)     /* sequential bytes before read-ahead starts */
+#define PF_NEAR (1ull << 20)    /* how far out of order a run's reads come */
 
 /* Read-ahead of sequential readers, done by a thread of its own. */
 struct prefetch {
