@@ -169,7 +169,9 @@ int fs_open(struct fs *fs, uint64_t ino, int flags)
 	rc = edit_ofile(fs, ino, &o);
 	if (!rc) {
 		o->opens++;
-		if (flags & O_TRUNC)
+		if ((flags & O_TRUNC) && !o->st)
+			rc = -ESTALE;
+		else if (flags & O_TRUNC)
 			rc = stage_truncate(o->st, 0);
 	}
 	pthread_mutex_unlock(&fs->wlock);
@@ -192,6 +194,8 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 	rc = ino >= NEW_INO_BASE ? (fs_ofile(fs, ino) ? 0 : -EBADF) :
 		edit_ofile(fs, ino, &o);
 	o = fs_ofile(fs, ino);
+	if (!rc && !o->st)	/* its dataset was replaced: see restart() */
+		rc = -ESTALE;
 	if (!rc)
 		rc = stage_write(o->st, buf, len, (uint64_t)off);
 	if (o && rc >= 0)
@@ -227,7 +231,7 @@ static int commit(struct fs *fs, struct ofile *o)
 	const struct cat_view *w = NULL;
 	int rc;
 
-	if (!stage_dirty(o->st))
+	if (!o->st || !stage_dirty(o->st))
 		return 0;
 	if (o->is_new) {
 		rc = commit_dataset_name(o->name, ds, sizeof(ds));
@@ -282,8 +286,10 @@ static int restart(struct fs *fs, struct ofile *o)
 	if (n && n->view)
 		o->view_id = n->view->id;
 	pthread_rwlock_unlock(&fs->lock);
-	if (!n)
-		return -ESTALE;
+	if (!n)		/* a write that changed the header replaced the
+			 * dataset: committed; later writes through this
+			 * file get ESTALE (o->st stays NULL) */
+		return 0;
 	snprintf(key, sizeof(key), "v%lld", (long long)o->view_id);
 	rc = stage_open(fs->dir, key, STAGE_EDIT, o->name, size, &o->st);
 	return rc;
@@ -299,6 +305,8 @@ int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size)
 	pthread_mutex_lock(&fs->wlock);
 	opened = fs_ofile(fs, ino) != NULL;
 	rc = edit_ofile(fs, ino, &o);
+	if (!rc && !o->st)
+		rc = -ESTALE;
 	if (!rc)
 		rc = stage_truncate(o->st, size);
 	if (!rc && !opened) {	/* truncate(2) of a closed file */
@@ -340,7 +348,7 @@ int fs_fsync(struct fs *fs, uint64_t ino)
 
 	pthread_mutex_lock(&fs->wlock);
 	o = fs_ofile(fs, ino);
-	if (o) {
+	if (o && o->st) {
 		rc = stage_sync(o->st);
 		if (!rc && !o->is_new && stage_dirty(o->st)) {
 			rc = commit(fs, o);
@@ -487,6 +495,12 @@ static int recover_one(void *arg, const char *key, int kind,
 	if (kind == STAGE_EDIT)
 		o.view_id = strtoll(key + 1, NULL, 10);
 	rc = stage_open(fs->dir, key, kind, name, size, &o.st);
+	if (rc == -EUCLEAN) {
+		/* never to be reopened by a later write to the file */
+		stage_reject_key(fs->dir, key);
+		log_error("staging journal '%s' of '%s' is inconsistent: set "
+			  "aside as '%s.log.rejected'", key, name, key);
+	}
 	if (rc)
 		return 0;
 	pthread_mutex_lock(&fs->wlock);

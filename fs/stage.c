@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codec/log.h"
@@ -226,10 +227,26 @@ int stage_open(const char *store_dir, const char *key, int kind,
 
 			st->size = end > 0 ? (uint64_t)end : 0;
 			st->dirty = end > 0;
+		} else if (st->n) {
+			/* the log lists bytes the data file must hold: a data
+			 * file lost or cut short would read back as zeros */
+			off_t end = lseek(st->fd, 0, SEEK_END);
+			uint64_t need = st->r[st->n - 1].off + st->r[st->n - 1].len;
+
+			if (end < 0 || (uint64_t)end < need) {
+				log_error("staging journal '%s' lists %llu bytes its "
+					  "data file does not hold", st->logp,
+					  (unsigned long long)(need - (uint64_t)
+					  (end < 0 ? 0 : end)));
+				rc = -EUCLEAN;
+				goto out;
+			}
 		}
 	} else {
+		/* a fresh journal: bytes a former one left in the data file
+		 * are not its own */
 		rc = write_header(st);
-		if (!rc && kind == STAGE_NEW && ftruncate(st->fd, (off_t)size))
+		if (!rc && ftruncate(st->fd, kind == STAGE_NEW ? (off_t)size : 0))
 			rc = -errno;
 	}
 out:
@@ -241,14 +258,31 @@ out:
 	return 0;
 }
 
-void stage_reject(struct stage *st)
+/* The log goes first: a log whose data file is gone must never be left. */
+static void reject_paths(const char *data, const char *logp)
 {
 	char to[PATH_MAX + 16];
 
-	snprintf(to, sizeof(to), "%s.rejected", st->data);
-	rename(st->data, to);
-	snprintf(to, sizeof(to), "%s.rejected", st->logp);
-	rename(st->logp, to);
+	snprintf(to, sizeof(to), "%s.rejected", logp);
+	rename(logp, to);
+	snprintf(to, sizeof(to), "%s.rejected", data);
+	rename(data, to);
+}
+
+void stage_reject(struct stage *st)
+{
+	reject_paths(st->data, st->logp);
+}
+
+void stage_reject_key(const char *store_dir, const char *key)
+{
+	char data[PATH_MAX], logp[PATH_MAX];
+
+	if (strchr(key, '/'))
+		return;
+	snprintf(data, sizeof(data), "%s/staging/%s.data", store_dir, key);
+	snprintf(logp, sizeof(logp), "%s/staging/%s.log", store_dir, key);
+	reject_paths(data, logp);
 }
 
 void stage_free(struct stage *st, int discard)
@@ -260,8 +294,10 @@ void stage_free(struct stage *st, int discard)
 	if (st->log_fd >= 0)
 		close(st->log_fd);
 	if (discard) {
-		unlink(st->data);
+		/* the log first: a log without its data file would replay
+		 * holes as zeros; a data file without its log is not read */
 		unlink(st->logp);
+		unlink(st->data);
 	}
 	free(st->r);
 	free(st);
@@ -409,6 +445,23 @@ int stage_scan(const char *store_dir,
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
+	/* a data file without its log (a crash between the two creations or
+	 * removals, or a replace() cut short: .data.full) belongs to nothing */
+	while ((e = readdir(d))) {
+		char *dot = strstr(e->d_name, ".data");
+		struct stat sb;
+
+		if (!dot || (strcmp(dot, ".data") && strcmp(dot, ".data.full")) ||
+		    (size_t)(dot - e->d_name) >= 256)
+			continue;
+		snprintf(path, sizeof(path), "%s/%.*s.log", dir,
+			 (int)(dot - e->d_name), e->d_name);
+		if (stat(path, &sb) == 0 && !strcmp(dot, ".data"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	rewinddir(d);
 	while (!rc && (e = readdir(d))) {
 		size_t n = strlen(e->d_name);
 		struct stage tmp = { .fd = -1 };

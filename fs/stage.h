@@ -28,6 +28,9 @@ int stage_open(const char *store_dir, const char *key, int kind,
  */
 void stage_reject(struct stage *st);
 
+/* The same for the journal of key that stage_open() refused (-EUCLEAN). */
+void stage_reject_key(const char *store_dir, const char *key);
+
 /* Closes the journal; with discard, its files are removed. */
 void stage_free(struct stage *st, int discard);
 
