@@ -38,7 +38,7 @@ struct ofile {
 
 #define PF_QUEUE 16
 #define PF_SEQ 64
-#define PF_SPAN (4ull << 20)
+#define PF_SPAN (32ull << 20)
 #define PF_RUN (2ull << 20)     /* sequential bytes before read-ahead starts */
 #define PF_NEAR (1ull << 20)    /* how far out of order a run's reads come */
 

@@ -307,7 +307,6 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 			     struct quality *qa)
 {
 	size_t hw = v->width * v->height, fe = hw * v->nplanes;
-	size_t isz = dtype_size(v->dtype);
 	struct codec_params cp = {
 		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
 		.width = s->width, .height = s->height, .crf = s->crf,
@@ -391,7 +390,6 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 				b->dec + (f * (size_t)s->nplanes + k) * hw,
 				b->cls + at, hw);
 		}
-	(void)isz;
 out:
 	codec_gop_release(&out);
 	return rc;

@@ -446,7 +446,7 @@ int ncview_build(const struct cat_dataset *ds, struct cat_view *w)
 	struct dims d = { 0 };
 	struct served *sv = NULL;
 	struct hdr h = { 0 };
-	uint64_t numrecs = 0, recsize = 0, pos;
+	uint64_t numrecs = 0, pos;
 	size_t cap = 0;
 	int rc, nrec = 0;
 
@@ -475,7 +475,6 @@ int ncview_build(const struct cat_dataset *ds, struct cat_view *w)
 	for (int i = 0; i < ds->nvars; i++) {
 		if (sv[i].is_record) {
 			nrec++;
-			recsize += sv[i].vsize;
 			continue;
 		}
 		sv[i].begin = pos;
@@ -486,12 +485,6 @@ int ncview_build(const struct cat_dataset *ds, struct cat_view *w)
 			continue;
 		sv[i].begin = pos;
 		pos += sv[i].vsize;
-	}
-	/* one record variable: records are not padded */
-	if (nrec == 1) {
-		for (int i = 0; i < ds->nvars; i++)
-			if (sv[i].is_record)
-				recsize = sv[i].bytes;
 	}
 	write_header(&h, ds, &d, sv, numrecs);
 	if (h.oom) {
@@ -526,7 +519,6 @@ int ncview_build(const struct cat_dataset *ds, struct cat_view *w)
 					  nrec == 1 ? s->bytes : s->vsize);
 		}
 	}
-	(void)recsize;
 out:
 	if (rc) {
 		for (int i = 0; i < w->nextents; i++)
