@@ -47,7 +47,12 @@ print("landsat8_exact equals the source:",
       np.array_equal(l, np.load("data/landsat8_ny2018_p013r032_11band.npy")))
 ndvi = np.load(f"{m}/s2/NDVI.npy", mmap_mode="r")
 print("s2 NDVI", ndvi.shape, "date 30: mean %.4f" % np.nanmean(ndvi[30]))
+import xarray as xr
+d = xr.open_dataset(f"{m}/era5.nc")
+print("xarray on era5.nc: t2m at hour 100 mean %.3f K, %s" %
+      (d.t2m.isel(time=100).mean().item(), str(d.time.values[100])[:16]))
 PY
+ncdump -h "$MNT/era5.nc" | head -20
 ./cubefs stats "$MNT"
 fusermount3 -u "$MNT"
 echo "unmounted $MNT"
