@@ -88,13 +88,13 @@ int fs_writable(const struct fs *fs);
  */
 int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	      struct fs_attr *a);
-int fs_open(struct fs *fs, uint64_t ino, int flags);
+int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted);
 ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 		 off_t off);
 int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size);
 int fs_flush(struct fs *fs, uint64_t ino);
 int fs_fsync(struct fs *fs, uint64_t ino);
-int fs_release(struct fs *fs, uint64_t ino, int flags);
+int fs_release(struct fs *fs, uint64_t ino, int counted);
 int fs_unlink(struct fs *fs, uint64_t parent, const char *name);
 int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 	      uint64_t newparent, const char *newname, unsigned flags);

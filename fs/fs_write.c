@@ -150,16 +150,20 @@ static int edit_ofile(struct fs *fs, uint64_t ino, struct ofile **out)
 	return 0;
 }
 
-int fs_open(struct fs *fs, uint64_t ino, int flags)
+int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted)
 {
 	struct ofile *o;
 	int rc = 0;
 
+	*counted = 0;
 	if ((flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC)) {
+		/* a reader of a file being written keeps its journal open */
 		pthread_mutex_lock(&fs->wlock);
 		o = fs_ofile(fs, ino);
-		if (o)
+		if (o) {
 			o->opens++;
+			*counted = 1;
+		}
 		pthread_mutex_unlock(&fs->wlock);
 		return 0;
 	}
@@ -169,6 +173,7 @@ int fs_open(struct fs *fs, uint64_t ino, int flags)
 	rc = edit_ofile(fs, ino, &o);
 	if (!rc) {
 		o->opens++;
+		*counted = 1;
 		if ((flags & O_TRUNC) && !o->st)
 			rc = -ESTALE;
 		else if (flags & O_TRUNC)
@@ -360,15 +365,18 @@ int fs_fsync(struct fs *fs, uint64_t ino)
 	return rc;
 }
 
-int fs_release(struct fs *fs, uint64_t ino, int flags)
+int fs_release(struct fs *fs, uint64_t ino, int counted)
 {
 	struct ofile *o;
 	int rc = 0;
 
-	(void)flags;
 	pthread_mutex_lock(&fs->wlock);
 	o = fs_ofile(fs, ino);
-	if (o && --o->opens <= 0) {
+	/* a handle opened before the file had a journal was not counted
+	 * (the kernel's mmap write-back leaves journals nobody holds) */
+	if (o && counted)
+		o->opens--;
+	if (o && o->opens <= 0) {
 		rc = commit(fs, o);
 		if (rc == -EPERM || rc == -EINVAL || rc == -ENOTSUP) {
 			/* retrying cannot help: keep the bytes, stop trying */

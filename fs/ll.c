@@ -92,17 +92,18 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_attr a;
-	int rc = fs_getattr(fs_of(req), ino, &a);
+	int rc = fs_getattr(fs_of(req), ino, &a), counted = 0;
 
 	if (!rc && a.is_dir)
 		rc = -EISDIR;
 	if (!rc)
-		rc = fs_open(fs_of(req), ino, fi->flags);
+		rc = fs_open(fs_of(req), ino, fi->flags, &counted);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
 	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY;
+	fi->fh = (uint64_t)counted;	/* whether release must count it */
 	fuse_reply_open(req, fi);
 }
 
@@ -133,6 +134,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	fi->fh = 1;	/* fs_create counted this handle */
 	reply_entry(req, &a, fi);
 }
 
@@ -189,7 +191,7 @@ static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 static void ll_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, -fs_release(fs_of(req), ino, fi->flags));
+	fuse_reply_err(req, -fs_release(fs_of(req), ino, (int)fi->fh));
 }
 
 static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,

@@ -65,6 +65,24 @@ b = np.load(l); b[3, 4, 10:20, 5:9] = 1234
 assert np.array_equal(np.load(f"{m}/exact.npy"), b)
 PY
 
+# a reader that closes while a writer still writes does not commit for it
+npacks=$(ls "$S/packs" | wc -l)
+check "a reader's close leaves the writer's journal open" $PY - "$M" "$L" <<'PY'
+import sys, os, numpy as np
+m, l = sys.argv[1:3]
+p = f"{m}/exact.npy"
+off = np.load(p, mmap_mode="r").offset
+fr = os.open(p, os.O_RDONLY)            # before the writer: not counted
+fw = os.open(p, os.O_RDWR)
+os.pwrite(fw, np.uint16(4321).tobytes(), off + 2 * 5000)
+os.close(fr)
+os.pwrite(fw, np.uint16(4322).tobytes(), off + 2 * 5001)
+os.close(fw)
+a = np.load(p).reshape(-1)
+assert a[5000] == 4321 and a[5001] == 4322, (a[5000], a[5001])
+PY
+check "one commit for one writer" test "$(ls "$S/packs" | wc -l)" -eq $((npacks + 1))
+
 # 3. create: cp, np.save, xarray to_netcdf (NetCDF-4 and classic)
 $PY -c "import numpy as np; np.save('$T/new_cube.npy', (np.arange(20*2*30*40, dtype='f4').reshape(20,2,30,40) % 97) / 7)"
 check "cp a new cube in" cp "$T/new_cube.npy" "$M/"
