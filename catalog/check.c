@@ -17,6 +17,7 @@
 
 #include "catalog/catalog_int.h"
 #include "catalog/check.h"
+#include "catalog/check_int.h"
 #include "catalog/gc.h"
 #include "catalog/pack.h"
 #include "codec/block.h"
@@ -26,30 +27,6 @@
 
 #define CHUNK (1u << 20)        /* bytes read at a time for a checksum */
 #define LINE_MAX_LEN 1024
-
-/* A pack row and what its file looked like. */
-struct pk {
-	int64_t id;
-	uint64_t size;          /* recorded in the row */
-	uint64_t file_size;     /* st_size, when usable */
-	int usable;             /* a regular file we can read */
-	int unreferenced;       /* no gop or mask row uses it */
-	char *name;             /* as stored (may be invalid) */
-};
-
-struct check {
-	struct catalog *c;
-	struct catalog_check_report *r;
-	int dfd;                /* STORE/packs */
-	time_t now;
-	struct pk *packs;       /* sorted by id */
-	size_t npacks;
-	int fd;                 /* the open pack file, of fd_id */
-	int64_t fd_id;
-	uint8_t *buf;           /* CHUNK bytes */
-	char **orphans;         /* orphan file names reported */
-	size_t norphans;
-};
 
 static const char *const kind_names[CHECK_NKINDS] = {
 	[CHECK_INTEGRITY] = "catalog integrity",
@@ -69,8 +46,7 @@ const char *catalog_check_kind_name(enum catalog_check_kind kind)
 }
 
 /* Reports one problem (or one repair); control characters become '?'. */
-__attribute__((format(printf, 6, 7)))
-static void say(struct check *k, enum catalog_check_kind kind,
+void check_say(struct check *k, enum catalog_check_kind kind,
 		int repaired, const char *ds, const char *pack,
 		const char *fmt, ...)
 {
@@ -98,7 +74,7 @@ static void say(struct check *k, enum catalog_check_kind kind,
 }
 
 /* Problems that are damage, not only unreachable bytes. */
-static uint64_t damage(const struct catalog_check_report *r)
+uint64_t check_damage(const struct catalog_check_report *r)
 {
 	return r->nproblems - r->problems[CHECK_UNREFERENCED] -
 		r->problems[CHECK_ORPHAN];
@@ -116,7 +92,7 @@ static int check_sqlite(struct check *k)
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 
 		if (!t) {
-			say(k, CHECK_INTEGRITY, 0, NULL, NULL,
+			check_say(k, CHECK_INTEGRITY, 0, NULL, NULL,
 			    "catalog: integrity_check: ?");
 			continue;
 		}
@@ -125,7 +101,7 @@ static int check_sqlite(struct check *k)
 			size_t n = strcspn(t, "\n");
 
 			if (n && strncmp(t, "*** ", 4))
-				say(k, CHECK_INTEGRITY, 0, NULL, NULL,
+				check_say(k, CHECK_INTEGRITY, 0, NULL, NULL,
 				    "catalog: integrity_check: %.*s",
 				    (int)n, t);
 			t += n + (t[n] == '\n');
@@ -142,11 +118,11 @@ static int check_sqlite(struct check *k)
 		const char *p = (const char *)sqlite3_column_text(st, 2);
 
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-			say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: a "
+			check_say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: a "
 			    "row of table '%s' refers to a missing '%s' row",
 			    t ? t : "?", p ? p : "?");
 		else
-			say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: row "
+			check_say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: row "
 			    "%lld of table '%s' refers to a missing '%s' row",
 			    (long long)sqlite3_column_int64(st, 1), t ? t : "?",
 			    p ? p : "?");
@@ -171,14 +147,14 @@ static void stat_pack(struct check *k, struct pk *p)
 	if (why) {
 		if (p->unreferenced)    /* reported with the row, below */
 			return;
-		say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': %s", p->name,
+		check_say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': %s", p->name,
 		    why);
 		return;
 	}
 	p->usable = 1;
 	p->file_size = (uint64_t)sb.st_size;
 	if (p->file_size < p->size && !p->unreferenced)
-		say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': file has "
+		check_say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': file has "
 		    "%llu bytes, its row records %llu", p->name,
 		    (unsigned long long)p->file_size,
 		    (unsigned long long)p->size);
@@ -222,14 +198,14 @@ static int check_packs(struct check *k)
 		/* an embedded NUL would make the C string another name */
 		nul = n && strlen(n) != (size_t)sqlite3_column_bytes(st, 1);
 		if (!n || nul || pack_name_valid(n)) {
-			say(k, CHECK_PACK, 0, NULL, NULL, "pack row %lld: "
+			check_say(k, CHECK_PACK, 0, NULL, NULL, "pack row %lld: "
 			    "invalid file name '%s%s'", (long long)p->id,
 			    p->name, nul ? "\\0..." : "");
 			p->unreferenced = 0;    /* never removed by a repair */
 			continue;
 		}
 		if (sqlite3_column_int64(st, 2) < 0)
-			say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': "
+			check_say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': "
 			    "negative size %lld in its row", p->name,
 			    (long long)sqlite3_column_int64(st, 2));
 		stat_pack(k, p);
@@ -344,7 +320,7 @@ static int check_gop(struct check *k, const struct cat_dataset *ds,
 
 	k->r->gops++;
 	var_label(ds, v, s, label, sizeof(label));
-#define GOP_SAY(what) say(k, CHECK_GOP, 0, ds->name, p ? p->name : NULL, \
+#define GOP_SAY(what) check_say(k, CHECK_GOP, 0, ds->name, p ? p->name : NULL, \
 	"%s: GOP at frame %u (pack '%s' @ %llu, %llu bytes): %s", label, \
 	g->first_frame, p ? p->name : "?", (unsigned long long)g->offset, \
 	(unsigned long long)g->length, what)
@@ -408,7 +384,7 @@ static int check_mask(struct check *k, const struct cat_dataset *ds,
 
 	k->r->masks++;
 	var_label(ds, v, NULL, label, sizeof(label));
-#define MASK_SAY(what) say(k, CHECK_MASK, 0, ds->name, p ? p->name : NULL, \
+#define MASK_SAY(what) check_say(k, CHECK_MASK, 0, ds->name, p ? p->name : NULL, \
 	"%s: mask of frames %u-%u (pack '%s' @ %llu, %llu bytes): %s", \
 	label, m->first_frame, m->first_frame + m->nframes - !!m->nframes, \
 	p ? p->name : "?", (unsigned long long)m->offset, \
@@ -459,7 +435,7 @@ static void check_view(struct check *k, const struct cat_dataset *ds,
 		size_t isz;
 
 		if (x->offset != pos) {
-			say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
+			check_say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
 			    "view '%s': extent at byte %llu, expected %llu",
 			    ds->name, w->name, (unsigned long long)x->offset,
 			    (unsigned long long)pos);
@@ -469,7 +445,7 @@ static void check_view(struct check *k, const struct cat_dataset *ds,
 		if (x->kind != EXTENT_VAR)
 			continue;
 		if (x->var < 0 || x->var >= ds->nvars) {
-			say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
+			check_say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
 			    "view '%s': extent at byte %llu refers to variable "
 			    "%d of %d", ds->name, w->name,
 			    (unsigned long long)x->offset, x->var, ds->nvars);
@@ -480,7 +456,7 @@ static void check_view(struct check *k, const struct cat_dataset *ds,
 			dtype_size((enum dtype)x->dtype) : dtype_size(v->dtype);
 		if (!isz || x->length % isz || x->elem > catalog_var_elems(v) ||
 		    x->length / isz > catalog_var_elems(v) - x->elem)
-			say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
+			check_say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' "
 			    "view '%s': extent at byte %llu (%llu bytes from "
 			    "element %llu) lies outside variable '%s'",
 			    ds->name, w->name, (unsigned long long)x->offset,
@@ -488,7 +464,7 @@ static void check_view(struct check *k, const struct cat_dataset *ds,
 			    (unsigned long long)x->elem, v->name);
 	}
 	if (pos != w->size)
-		say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' view '%s': "
+		check_say(k, CHECK_VIEW, 0, ds->name, NULL, "dataset '%s' view '%s': "
 		    "extents cover %llu of %llu bytes", ds->name, w->name,
 		    (unsigned long long)pos, (unsigned long long)w->size);
 }
@@ -546,7 +522,7 @@ static int check_datasets(struct check *k)
 
 		rc = catalog_dataset_load(k->c, names[i], &ds);
 		if (rc == -EUCLEAN || rc == -ENOENT || rc == -EIO) {
-			say(k, CHECK_DATASET, 0, names[i], NULL,
+			check_say(k, CHECK_DATASET, 0, names[i], NULL,
 			    "dataset '%s': its rows do not load (%s): not "
 			    "checked further", names[i], rc == -EUCLEAN ?
 			    "inconsistent rows, the message above says which" :
@@ -578,7 +554,7 @@ static void report_unreferenced(struct check *k)
 				 (unsigned long long)p->file_size);
 		else
 			snprintf(what, sizeof(what), "its file is missing");
-		say(k, CHECK_UNREFERENCED, 0, NULL, p->name, "pack '%s': no "
+		check_say(k, CHECK_UNREFERENCED, 0, NULL, p->name, "pack '%s': no "
 		    "GOP or mask uses it (%s)", p->name, what);
 	}
 }
@@ -633,7 +609,7 @@ static int find_orphans(struct check *k)
 		k->orphans = no;
 		k->norphans++;
 		age = (long)(k->now - sb.st_mtime);
-		say(k, CHECK_ORPHAN, 0, NULL, name, "pack file '%s': no "
+		check_say(k, CHECK_ORPHAN, 0, NULL, name, "pack file '%s': no "
 		    "catalog row (%llu bytes, modified %ld s ago%s)", name,
 		    (unsigned long long)sb.st_size, age,
 		    age < CATALOG_GC_ORPHAN_AGE ? ": an import may be writing "
@@ -641,134 +617,6 @@ static int find_orphans(struct check *k)
 	}
 	closedir(d);
 	free(rows);
-	return rc;
-}
-
-/* 1 if another descriptor has the file open (as catalog_gc() asks). */
-static int open_elsewhere(int fd)
-{
-	if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
-		fcntl(fd, F_SETLEASE, F_UNLCK);
-		return 0;
-	}
-	return errno == EAGAIN || errno == EBUSY;
-}
-
-/* --repair, unreferenced rows: the file goes, then the row (gc step 1). */
-static int repair_unreferenced(struct check *k)
-{
-	sqlite3_stmt *still = NULL, *del = NULL;
-	int rc;
-
-	rc = catalog_prepare(k->c, "SELECT 1 FROM pack p WHERE id=? AND NOT "
-			     "EXISTS(SELECT 1 FROM gop WHERE pack_id=p.id) AND "
-			     "NOT EXISTS(SELECT 1 FROM mask WHERE "
-			     "pack_id=p.id)", &still);
-	if (!rc)
-		rc = catalog_prepare(k->c, "DELETE FROM pack WHERE id=?", &del);
-	for (size_t i = 0; i < k->npacks && !rc; i++) {
-		const struct pk *p = &k->packs[i];
-		struct stat sb;
-
-		if (!p->unreferenced)
-			continue;
-		sqlite3_bind_int64(still, 1, p->id);
-		rc = sqlite3_step(still);
-		sqlite3_reset(still);
-		if (rc == SQLITE_DONE) {        /* used again, or gone */
-			rc = 0;
-			continue;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = catalog_sqlite_err(k->c->db, rc, "find pack");
-			break;
-		}
-		rc = 0;
-		if (!fstatat(k->dfd, p->name, &sb, AT_SYMLINK_NOFOLLOW) &&
-		    !S_ISREG(sb.st_mode) && !S_ISLNK(sb.st_mode))
-			continue;       /* not ours to remove */
-		if (unlinkat(k->dfd, p->name, 0) && errno != ENOENT) {
-			rc = -errno;
-			log_error("cannot remove '%s/packs/%s': %s", k->c->dir,
-				  p->name, strerror(errno));
-			break;
-		}
-		sqlite3_bind_int64(del, 1, p->id);
-		rc = sqlite3_step(del);
-		sqlite3_reset(del);
-		rc = rc == SQLITE_DONE ? 0 :
-			catalog_sqlite_err(k->c->db, rc, "delete pack");
-		if (!rc)
-			say(k, CHECK_UNREFERENCED, 1, NULL, p->name,
-			    "pack '%s': removed its file and its row", p->name);
-	}
-	sqlite3_finalize(still);
-	sqlite3_finalize(del);
-	return rc;
-}
-
-/* --repair, orphan files: old enough and open nowhere (gc's rule). */
-static int repair_orphans(struct check *k)
-{
-	sqlite3_stmt *find;
-	int rc = catalog_prepare(k->c, "SELECT 1 FROM pack WHERE name=?",
-				 &find);
-
-	for (size_t i = 0; i < k->norphans && !rc; i++) {
-		const char *name = k->orphans[i];
-		struct stat sb;
-		int fd, busy;
-
-		sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(find);
-		sqlite3_reset(find);
-		if (rc != SQLITE_DONE) {        /* a row now, or an error */
-			rc = rc == SQLITE_ROW ? 0 :
-				catalog_sqlite_err(k->c->db, rc, "find pack");
-			continue;
-		}
-		rc = 0;
-		fd = openat(k->dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		busy = fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
-			time(NULL) - sb.st_mtime < CATALOG_GC_ORPHAN_AGE ||
-			open_elsewhere(fd);
-		if (!busy && unlinkat(k->dfd, name, 0) && errno != ENOENT) {
-			rc = -errno;
-			log_error("cannot remove '%s/packs/%s': %s", k->c->dir,
-				  name, strerror(errno));
-		} else if (!busy) {
-			say(k, CHECK_ORPHAN, 1, NULL, name, "pack file '%s': "
-			    "removed", name);
-		}
-		close(fd);
-	}
-	sqlite3_finalize(find);
-	return rc;
-}
-
-/* --repair: only unreachable things, and only in a store without damage. */
-static int repair(struct check *k)
-{
-	int rc;
-
-	if (!k->r->problems[CHECK_UNREFERENCED] &&
-	    !k->r->problems[CHECK_ORPHAN])
-		return 0;
-	if (damage(k->r)) {
-		k->r->repair_refused = 1;
-		return 0;
-	}
-	rc = catalog_begin(k->c);
-	if (!rc)
-		rc = repair_unreferenced(k);
-	if (!rc)
-		rc = repair_orphans(k);
-	if (!rc)
-		rc = catalog_commit(k->c);
-	catalog_rollback(k->c);
 	return rc;
 }
 
@@ -813,7 +661,7 @@ int catalog_check(struct catalog *c, int repair_it,
 		rc = find_orphans(&k);
 	catalog_rollback(c);            /* ends the read transaction */
 	if (!rc && repair_it)
-		rc = repair(&k);
+		rc = check_repair(&k);
 out:
 	if (k.fd >= 0)
 		close(k.fd);

@@ -193,7 +193,7 @@ static int remove_unreferenced(struct gc *g)
  * 0 if none has, -1 if the kernel cannot tell (leases unsupported or not
  * allowed here, or a network filesystem): then the age alone decides.
  */
-static int open_elsewhere(int fd)
+int catalog_gc_open_elsewhere(int fd)
 {
 	if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
 		fcntl(fd, F_SETLEASE, F_UNLCK);
@@ -226,7 +226,7 @@ static int orphan_one(struct gc *g, sqlite3_stmt *find, const char *name)
 		return 0;
 	}
 	if (g->now - sb.st_mtime < CATALOG_GC_ORPHAN_AGE ||
-	    open_elsewhere(fd) == 1) {
+	    catalog_gc_open_elsewhere(fd) == 1) {
 		log_info("keeping '%s': no catalog row, but an import may "
 			 "be writing it", name);
 		g->r->orphans_kept++;

@@ -68,4 +68,11 @@ struct catalog_gc_report {
  */
 int catalog_gc(struct catalog *c, int dry_run, struct catalog_gc_report *r);
 
+/*
+ * 1 if another descriptor has the file fd is open on (a writer may be at
+ * work), 0 if none has, -1 if the kernel cannot tell (leases unsupported
+ * or refused, network filesystems).
+ */
+int catalog_gc_open_elsewhere(int fd);
+
 #endif
