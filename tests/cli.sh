@@ -7,11 +7,7 @@ DATA=${CUBEFS_TEST_DATA:-data}
 PY=/usr/bin/python3
 T=$(mktemp -d /tmp/cubefs-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+. "$(dirname "$0")/lib.sh"
 refuse() { desc=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then bad "$desc (accepted)"; else
 	if [ "$(wc -l <"$T/err")" -ge 1 ] && ! grep -qi 'segmentation\|abort' "$T/err"; then ok; else bad "$desc (no clear error)"; fi; fi; }
 

@@ -11,11 +11,7 @@ if [ ! -x "$PY" ]; then
 fi
 T=$(mktemp -d /tmp/cubefs-cli-json-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fails=0
-pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 S=$T/store
 L=$DATA/landsat8_ny2018_p013r032_11band.npy

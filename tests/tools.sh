@@ -23,10 +23,7 @@ mkdir -p "$M" "$M2" "$X" "$T/src"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; fusermount3 -u "$M2" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-fails=0; pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+. "$(dirname "$0")/lib.sh"
 note() { echo "note: $*"; }
 # counts the "ok ..." and "FAIL: ..." lines a checker printed
 tally() {

@@ -16,10 +16,7 @@ S=$T/store
 mkdir -p "$M"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-fails=0; pass=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+. "$(dirname "$0")/lib.sh"
 remount() { fusermount3 -u "$M" && $MOUNT "$S" "$M"; }
 
 L=$DATA/landsat8_ny2018_p013r032_11band.npy
