@@ -59,11 +59,13 @@ static int make_dirs(const char *dir)
 	return 0;
 }
 
-static int check_version(struct catalog *c)
+/* Reads meta: 1 if the catalog says it is cubefs's, and its version. */
+static int read_meta(struct catalog *c, int *version)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, version = -1, found = 0;
+	int rc, found = 0;
 
+	*version = -1;
 	rc = sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
 				NULL);
 	if (rc != SQLITE_OK) {
@@ -78,21 +80,74 @@ static int check_version(struct catalog *c)
 		if (k && v && !strcmp(k, "format") && !strcmp(v, "cubefs"))
 			found = 1;
 		if (k && v && !strcmp(k, "schema_version"))
-			version = atoi(v);
+			*version = atoi(v);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return catalog_sqlite_err(c->db, rc, "read meta");
-	if (!found) {
+	return found;
+}
+
+/*
+ * Brings a version-1 catalog to version 2 (the frame_quality table) in one
+ * transaction; a second process that upgraded first leaves nothing to do.
+ */
+static int upgrade(struct catalog *c)
+{
+	char sql[128];
+	int rc, version;
+
+	rc = catalog_exec(c, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	rc = read_meta(c, &version);
+	rc = rc > 0 ? 0 : rc < 0 ? rc : -EINVAL;
+	if (!rc && version == 1) {
+		rc = catalog_exec(c, catalog_upgrade_v2_sql);
+		snprintf(sql, sizeof(sql), "UPDATE meta SET value='2' WHERE"
+			 " key='schema_version'; PRAGMA user_version=2;");
+		if (!rc)
+			rc = catalog_exec(c, sql);
+		version = 2;
+	}
+	if (!rc)
+		rc = catalog_exec(c, "COMMIT");
+	if (rc) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		log_error("cannot upgrade the catalog of '%s' to schema version "
+			  "%d", c->dir, CATALOG_SCHEMA_VERSION);
+		return rc;
+	}
+	log_info("catalog of '%s' upgraded to schema version %d", c->dir,
+		 version);
+	c->version = version;
+	return 0;
+}
+
+/*
+ * Accepts this version and older ones it can read: a read-write open
+ * upgrades an older catalog in place, a read-only one reads it as it is.
+ */
+static int check_version(struct catalog *c)
+{
+	int rc, version;
+
+	rc = read_meta(c, &version);
+	if (rc < 0)
+		return rc;
+	if (!rc) {
 		log_error("'%s' is not a cubefs store", c->dir);
 		return -EINVAL;
 	}
-	if (version != CATALOG_SCHEMA_VERSION) {
+	if (version < 1 || version > CATALOG_SCHEMA_VERSION) {
 		log_error("store '%s' has catalog schema version %d, this cubefs "
-			  "reads version %d", c->dir, version,
+			  "reads versions 1 to %d", c->dir, version,
 			  CATALOG_SCHEMA_VERSION);
 		return -EPROTO;
 	}
+	c->version = version;
+	if (version < CATALOG_SCHEMA_VERSION && !c->rdonly)
+		return upgrade(c);
 	return 0;
 }
 
@@ -115,6 +170,8 @@ static int create_schema(struct catalog *c)
 		rc = catalog_exec(c, "COMMIT");
 	if (rc)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	else
+		c->version = CATALOG_SCHEMA_VERSION;
 	return rc;
 }
 
@@ -216,6 +273,11 @@ void catalog_free(struct catalog *c)
 const char *catalog_dir(const struct catalog *c)
 {
 	return c->dir;
+}
+
+int catalog_version(const struct catalog *c)
+{
+	return c->version;
 }
 
 int catalog_begin(struct catalog *c)

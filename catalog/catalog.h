@@ -9,7 +9,7 @@
 #include "codec/dtype.h"
 #include "codec/quant.h"
 
-#define CATALOG_SCHEMA_VERSION 1
+#define CATALOG_SCHEMA_VERSION 2
 #define CATALOG_NAME_MAX 200
 
 struct catalog;
@@ -75,6 +75,14 @@ struct cat_mask {
 	uint64_t length;
 };
 
+/* Quality of one frame of a variable, over all its planes: valid values,
+ * sum of squared errors and largest absolute error of the values served. */
+struct cat_frameq {
+	uint64_t count;
+	double sse;
+	double max_err;
+};
+
 enum { VAR_STORE_VIDEO = 1, VAR_STORE_LZ4 = 2 };
 
 struct cat_var {
@@ -100,6 +108,8 @@ struct cat_var {
 	struct cat_stream *streams;
 	int nmasks;
 	struct cat_mask *masks; /* sorted by first_frame, may leave gaps */
+	struct cat_frameq *frameq;      /* nframes entries, or NULL: set by
+					   encoding, not by loading */
 };
 
 enum { EXTENT_BYTES = 1, EXTENT_VAR = 2, EXTENT_ZERO = 3 };
@@ -161,6 +171,10 @@ void catalog_free(struct catalog *c);
 /* The store directory the catalog was opened in. */
 const char *catalog_dir(const struct catalog *c);
 
+/* Schema version of the open catalog: CATALOG_SCHEMA_VERSION, or 1 for
+ * an old store opened read-only (it has no per-frame quality). */
+int catalog_version(const struct catalog *c);
+
 /* Transactions: one per import or commit. begin takes the write lock. */
 int catalog_begin(struct catalog *c);
 int catalog_commit(struct catalog *c);
@@ -212,6 +226,33 @@ int catalog_gop_update(struct catalog *c, const struct cat_gop *g,
  */
 int catalog_mask_replace(struct catalog *c, int64_t var_id, uint32_t first,
 			 uint32_t n, const struct cat_mask *m);
+
+/*
+ * Writes the quality rows of frames [first, first + n) of variable var_id
+ * from q (n entries), replacing those there. Inside a transaction.
+ * -ENOTSUP on a version-1 catalog.
+ */
+int catalog_frameq_put(struct catalog *c, int64_t var_id, uint32_t first,
+		       uint32_t n, const struct cat_frameq *q);
+
+/*
+ * Loads the quality of every frame of v into a new array of v->nframes
+ * entries (*out, the caller frees it); frames without a row get count 0.
+ * Returns how many frames had a row, -ENOTSUP on a version-1 catalog, or
+ * a negative errno. Kept apart from catalog_dataset_load(): mounts never
+ * need it.
+ */
+int catalog_frameq_load(struct catalog *c, const struct cat_var *v,
+			struct cat_frameq **out);
+
+/*
+ * Recomputes the PSNR and max error of video variable v from its frame
+ * rows, over the range v->vmin..v->vmax, and writes them with that range
+ * to its row and to v. Leaves both alone when some frame has no row (an
+ * import from before version 2). Inside a transaction; -ENOTSUP on
+ * version 1.
+ */
+int catalog_var_quality_refresh(struct catalog *c, struct cat_var *v);
 
 /* Sets a dataset's modification time (ns). */
 int catalog_dataset_touch(struct catalog *c, int64_t id, int64_t mtime);

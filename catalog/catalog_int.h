@@ -12,6 +12,7 @@ struct catalog {
 	sqlite3 *db;
 	char *dir;
 	int rdonly;
+	int version;            /* schema version of the open catalog */
 };
 
 /* Prepares sql; logs and maps errors. */

@@ -204,6 +204,9 @@ static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 		sqlite3_bind_int64(q, 6, (sqlite3_int64)v->masks[m].length);
 		rc = step(c, q, "insert mask");
 	}
+	if (!rc && v->frameq)
+		rc = catalog_frameq_put(c, v->id, 0, (uint32_t)v->nframes,
+					v->frameq);
 out:
 	free(shape);
 	free(dims);

@@ -639,6 +639,7 @@ void catalog_var_release(struct cat_var *v)
 	}
 	free(v->streams);
 	free(v->masks);
+	free(v->frameq);
 	memset(v, 0, sizeof(*v));
 }
 

@@ -5,6 +5,13 @@
 #include "catalog/schema.h"
 #include "codec/log.h"
 
+/* Version 2: quality per frame of each variable, over all its planes. */
+#define FRAME_QUALITY_SQL \
+	"CREATE TABLE frame_quality(variable_id INTEGER NOT NULL REFERENCES" \
+	" variable(id) ON DELETE CASCADE, frame INTEGER NOT NULL," \
+	" count INTEGER NOT NULL, sse REAL NOT NULL, max_err REAL NOT NULL," \
+	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
+
 const char catalog_schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
 	"CREATE TABLE pack(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -67,7 +74,10 @@ const char catalog_schema_sql[] =
 	" big_endian INTEGER NOT NULL, dtype INTEGER NOT NULL, bytes BLOB,"
 	" PRIMARY KEY(view_id, offset)) WITHOUT ROWID;\n"
 	"CREATE INDEX gop_pack ON gop(pack_id);\n"
-	"CREATE INDEX mask_pack ON mask(pack_id);\n";
+	"CREATE INDEX mask_pack ON mask(pack_id);\n"
+	FRAME_QUALITY_SQL;
+
+const char catalog_upgrade_v2_sql[] = FRAME_QUALITY_SQL;
 
 int catalog_sqlite_err(sqlite3 *db, int rc, const char *what)
 {

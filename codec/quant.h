@@ -53,4 +53,11 @@ void codec_dequantize(const struct codec_quant *q, const uint16_t *s,
  */
 void codec_fill_masked(double *plane, const uint8_t *masked, int w, int h);
 
+/*
+ * PSNR in dB of n values whose squared errors sum to sse, over the data
+ * range lo..hi (a range of 1 when it is empty or one value): INFINITY
+ * when nothing differs or n is 0.
+ */
+double codec_psnr(double sse, uint64_t n, double lo, double hi);
+
 #endif

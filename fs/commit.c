@@ -262,6 +262,7 @@ static int swap_rows(struct catalog *c, struct pack_writer *pw,
 			      &pack_id);
 	for (int i = 0; i < meta->nvars && !rc; i++) {
 		struct cat_var *v = &meta->vars[i];
+		int any = 0;
 
 		for (uint32_t g = 0; v->nstreams && g < v->streams[0].ngops &&
 		     !rc; g++) {
@@ -269,6 +270,10 @@ static int swap_rows(struct catalog *c, struct pack_writer *pw,
 
 			if (!t->gop[i][g])
 				continue;
+			any = 1;
+			rc = catalog_frameq_put(c, v->id, g0->first_frame,
+						g0->nframes,
+						v->frameq + g0->first_frame);
 			for (int s = 0; s < v->nstreams && !rc; s++) {
 				struct cat_gop *gp = &v->streams[s].gops[g];
 
@@ -284,6 +289,8 @@ static int swap_rows(struct catalog *c, struct pack_writer *pw,
 						  g0->nframes, has[i][g] ?
 						  &masks[i][g] : NULL);
 		}
+		if (!rc && any && v->storage == VAR_STORE_VIDEO)
+			rc = catalog_var_quality_refresh(c, v);
 	}
 	if (!rc)
 		rc = catalog_dataset_touch(c, meta->id, now_ns());

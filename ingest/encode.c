@@ -123,6 +123,7 @@ static void measure(struct quality *q, const double *src, const double *dec,
 	}
 }
 
+/* Counts the valid values of data stored exactly, and their range. */
 static void widen_range(struct quality *q, const double *v,
 			const uint8_t *cls, size_t n)
 {
@@ -131,17 +132,44 @@ static void widen_range(struct quality *q, const double *v,
 			continue;
 		q->lo = v[i] < q->lo ? v[i] : q->lo;
 		q->hi = v[i] > q->hi ? v[i] : q->hi;
+		q->n++;
 	}
 }
 
-static double psnr_of(const struct quality *q)
+static void merge(struct quality *into, const struct quality *q)
 {
-	double mse = q->n ? q->sse / (double)q->n : 0;
-	double range = q->hi > q->lo ? q->hi - q->lo : 1.0;
+	into->sse += q->sse;
+	into->n += q->n;
+	into->max_err = q->max_err > into->max_err ? q->max_err :
+		into->max_err;
+	into->lo = q->lo < into->lo ? q->lo : into->lo;
+	into->hi = q->hi > into->hi ? q->hi : into->hi;
+	into->ncorr += q->ncorr;
+	into->corr_bytes += q->corr_bytes;
+}
 
-	if (mse <= 0)
-		return INFINITY;
-	return 20 * log10(range) - 10 * log10(mse);
+/* Empty accumulators for the n frames of a GOP. */
+static struct quality *frames_new(uint32_t n)
+{
+	struct quality *fq = calloc((size_t)n + 1, sizeof(*fq));
+
+	for (uint32_t f = 0; fq && f < n; f++)
+		fq[f] = (struct quality){ .lo = INFINITY, .hi = -INFINITY };
+	return fq;
+}
+
+/* Adds the GOP's frames (f0, n of them) to qa and records each in
+ * v->frameq when it has one. */
+static void keep_frames(struct cat_var *v, uint32_t f0, uint32_t n,
+			const struct quality *fq, struct quality *qa)
+{
+	for (uint32_t f = 0; f < n; f++) {
+		merge(qa, &fq[f]);
+		if (v->frameq && f0 + f < v->nframes)
+			v->frameq[f0 + f] = (struct cat_frameq){
+				.count = fq[f].n, .sse = fq[f].sse,
+				.max_err = fq[f].max_err };
+	}
 }
 
 /* Marks NaN and fill positions of n values. Returns how many. */
@@ -300,11 +328,12 @@ out:
 }
 
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
- * g, whose payload fields it sets. */
+ * g, whose payload fields it sets; the error of frame f0 + i goes to
+ * fq[i], corrections to qa. */
 static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 			     struct cat_stream *s, struct cat_gop *g,
 			     struct gop_buf *b, uint32_t f0, uint32_t n,
-			     struct quality *qa)
+			     struct quality *fq, struct quality *qa)
 {
 	size_t hw = v->width * v->height, fe = hw * v->nplanes;
 	struct codec_params cp = {
@@ -386,7 +415,7 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 		for (int k = 0; k < s->nplanes; k++) {
 			size_t at = f * fe + ((size_t)s->first_plane + k) * hw;
 
-			measure(qa, b->val + at,
+			measure(&fq[f], b->val + at,
 				b->dec + (f * (size_t)s->nplanes + k) * hw,
 				b->cls + at, hw);
 		}
@@ -498,21 +527,26 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 	uint32_t f0 = gi * j->gop;
 	uint32_t n = (uint32_t)(v->nframes - f0 < j->gop ? v->nframes - f0 :
 				j->gop);
+	struct quality *fq = frames_new(n);
 	size_t k;
 	int rc;
 
+	if (!fq)
+		return -ENOMEM;
 	/* sources (libnetcdf above all) are read one thread at a time */
 	pthread_mutex_lock(&x->lock);
 	rc = read_source(j->src, j->vi, f0, n, b->raw);
 	pthread_mutex_unlock(&x->lock);
 	if (rc)
-		return rc;
+		goto out;
 	dtype_to_double(v->dtype, b->raw, b->val, fe * n);
 	k = classify(v, b->raw, b->val, b->cls, fe * n);
 	if (v->storage == VAR_STORE_LZ4) {
 		struct cat_gop *g = &v->streams[0].gops[gi];
 
-		widen_range(qa, b->val, b->cls, fe * n);
+		for (uint32_t f = 0; f < n; f++)
+			widen_range(&fq[f], b->val + f * fe, b->cls + f * fe,
+				    fe);
 		g->first_frame = f0;
 		g->nframes = n;
 		rc = encode_lz4_gop(x, v, g, b, n);
@@ -528,14 +562,17 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 			g->first_frame = f0;
 			g->nframes = n;
 			rc = encode_stream_gop(x, v, &v->streams[s], g, b, f0, n,
-					       qa);
+					       fq, qa);
 		}
 	}
 	if (!rc) {
+		keep_frames(v, f0, n, fq, qa);
 		pthread_mutex_lock(&x->lock);
 		progress_add(x->progress, n, fe * n * isz);
 		pthread_mutex_unlock(&x->lock);
 	}
+out:
+	free(fq);
 	return rc;
 }
 
@@ -562,14 +599,8 @@ static void *gop_worker(void *arg)
 	pthread_mutex_lock(&j->lock);
 	if (rc && !j->rc)
 		j->rc = rc;
-	j->q.sse += q.sse;
-	j->q.n += q.n;
-	j->q.max_err = q.max_err > j->q.max_err ? q.max_err : j->q.max_err;
-	j->q.lo = q.lo < j->q.lo ? q.lo : j->q.lo;
-	j->q.hi = q.hi > j->q.hi ? q.hi : j->q.hi;
+	merge(&j->q, &q);
 	j->masked += masked;
-	j->q.ncorr += q.ncorr;
-	j->q.corr_bytes += q.corr_bytes;
 	pthread_mutex_unlock(&j->lock);
 	gop_buf_release(&b);
 	return NULL;
@@ -663,7 +694,9 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		}
 	}
 	v->masks = calloc(ngops + 1, sizeof(*v->masks));
-	if (!v->masks) {
+	free(v->frameq);
+	v->frameq = calloc(v->nframes + 1, sizeof(*v->frameq));
+	if (!v->masks || !v->frameq) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -672,7 +705,8 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		goto out;
 	v->vmin = qa.lo <= qa.hi ? qa.lo : NAN;
 	v->vmax = qa.lo <= qa.hi ? qa.hi : NAN;
-	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY : psnr_of(&qa);
+	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY :
+		codec_psnr(qa.sse, qa.n, qa.lo, qa.hi);
 	v->max_err = v->storage == VAR_STORE_LZ4 ? 0 : qa.max_err;
 	r->codec = v->streams[0].codec;
 	r->bits = v->streams[0].bits;
@@ -706,6 +740,7 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 {
 	struct cat_var *v = &src->meta->vars[vi];
 	struct quality qa = { .lo = INFINITY, .hi = -INFINITY };
+	struct quality *fq = NULL;
 	struct gop_buf b = { 0 };
 	size_t fe = (size_t)(v->nplanes * v->height * v->width);
 	const struct cat_gop *g0;
@@ -718,19 +753,25 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 	g0 = &v->streams[0].gops[gi];
 	f0 = g0->first_frame;
 	n = g0->nframes;
-	rc = gop_buf_alloc(&b, v, n);
+	if (!v->frameq)
+		v->frameq = calloc(v->nframes + 1, sizeof(*v->frameq));
+	fq = frames_new(n);
+	rc = v->frameq && fq ? gop_buf_alloc(&b, v, n) : -ENOMEM;
 	if (!rc)
 		rc = read_source(src, vi, f0, n, b.raw);
 	if (rc)
 		goto out;
+	dtype_to_double(v->dtype, b.raw, b.val, fe * n);
 	if (v->storage == VAR_STORE_LZ4) {
 		struct cat_gop *g = &v->streams[0].gops[gi];
 
+		classify(v, b.raw, b.val, b.cls, fe * n);
+		for (uint32_t f = 0; f < n; f++)
+			widen_range(&fq[f], b.val + f * fe, b.cls + f * fe, fe);
 		gop_payload_release(g);
 		rc = encode_lz4_gop(x, v, g, &b, n);
-		goto out;
+		goto done;
 	}
-	dtype_to_double(v->dtype, b.raw, b.val, fe * n);
 	if (classify(v, b.raw, b.val, b.cls, fe * n)) {
 		rc = store_mask(x, mask, b.cls, fe * n, f0, n);
 		if (rc)
@@ -741,9 +782,20 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 		struct cat_gop *g = &v->streams[s].gops[gi];
 
 		gop_payload_release(g);
-		rc = encode_stream_gop(x, v, &v->streams[s], g, &b, f0, n, &qa);
+		rc = encode_stream_gop(x, v, &v->streams[s], g, &b, f0, n, fq,
+				       &qa);
+	}
+done:
+	if (rc)
+		goto out;
+	keep_frames(v, f0, n, fq, &qa);
+	/* the range only widens: other GOPs still hold the old extremes */
+	if (qa.lo <= qa.hi) {
+		v->vmin = isnan(v->vmin) || qa.lo < v->vmin ? qa.lo : v->vmin;
+		v->vmax = isnan(v->vmax) || qa.hi > v->vmax ? qa.hi : v->vmax;
 	}
 out:
+	free(fq);
 	gop_buf_release(&b);
 	return rc;
 }

@@ -40,8 +40,10 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
  * rows are already set (loaded from the catalog), from the frames src
  * now gives: the rows' payload fields and quantization are replaced
  * (pack_id 0, to be set by the caller), and *mask receives the new mask
- * of those frames (*has_mask = 0 when nothing is masked). Returns 0 or a
- * negative errno.
+ * of those frames (*has_mask = 0 when nothing is masked). The quality of
+ * those frames goes to v->frameq (allocated for all frames when NULL,
+ * other entries zero), and v->vmin/vmax widen to the new values. Returns
+ * 0 or a negative errno.
  */
 int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 		 uint32_t gi, struct cat_mask *mask, int *has_mask);
