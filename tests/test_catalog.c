@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of the catalog: create, insert, load, rollback, version and corruption checks. */
+/* Tests of the catalog: create, insert, load, rollback, version checks and upgrade, frame quality, corruption. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -285,6 +286,155 @@ static void catalog_detects_corrupt_rows(void **state)
 	catalog_free(c);
 }
 
+/* Per-frame quality of make_ds()'s variable: frame f has f + 1 errors of 1. */
+static void add_frameq(struct cat_dataset *ds)
+{
+	struct cat_var *v = &ds->vars[0];
+
+	v->vmin = 0;
+	v->vmax = 10;
+	v->frameq = calloc(v->nframes, sizeof(*v->frameq));
+	for (uint64_t f = 0; f < v->nframes; f++)
+		v->frameq[f] = (struct cat_frameq){ .count = 24,
+			.sse = (double)f + 1, .max_err = (double)f / 10 };
+}
+
+static void catalog_frame_quality_rows(void **state)
+{
+	struct catalog *c;
+	struct cat_dataset *ds = make_ds("fq", 1), *got;
+	struct cat_frameq *q, two[2] = { { 24, 0, 0 }, { 0, 0, 0 } };
+	int64_t pack;
+
+	(void)state;
+	add_frameq(ds);
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	assert_int_equal(catalog_version(c), CATALOG_SCHEMA_VERSION);
+	insert(c, ds, &pack);
+	assert_int_equal(catalog_dataset_load(c, "fq", &got), 0);
+	assert_null(got->vars[0].frameq);       /* loading leaves them out */
+	assert_int_equal(catalog_frameq_load(c, &got->vars[0], &q), 5);
+	assert_true(q[4].count == 24 && q[4].sse == 5 && q[4].max_err == 0.4);
+	assert_true(q[0].sse == 1);
+	free(q);
+	/* a commit rewrites frames 3-4 and the variable's figures follow */
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_frameq_put(c, got->vars[0].id, 3, 2, two), 0);
+	assert_int_equal(catalog_var_quality_refresh(c, &got->vars[0]), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	/* sse 1 + 2 + 3 over 24 * 4 values, range 10 */
+	assert_true(fabs(got->vars[0].psnr - (20 - 10 * log10(6.0 / 96))) <
+		    1e-9);
+	assert_true(got->vars[0].max_err == 0.2);
+	catalog_dataset_free(got);
+	assert_int_equal(catalog_dataset_load(c, "fq", &got), 0);
+	assert_true(fabs(got->vars[0].psnr - (20 - 10 * log10(6.0 / 96))) <
+		    1e-9);
+	assert_int_equal(catalog_frameq_load(c, &got->vars[0], &q), 5);
+	assert_true(q[3].count == 24 && q[3].sse == 0 && q[4].count == 0);
+	free(q);
+	catalog_dataset_free(got);
+	catalog_free(c);
+	catalog_dataset_free(ds);
+}
+
+/* Turns the store in dir into what cubefs wrote with schema version 1:
+ * version 2 only added the frame_quality table. */
+static void make_v1(void)
+{
+	char path[160];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE frame_quality;"
+				      "UPDATE meta SET value='1' WHERE "
+				      "key='schema_version';"
+				      "PRAGMA user_version=1;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The schema version in meta and user_version, and whether the table is. */
+static void assert_schema(int version, int has_table)
+{
+	char path[160];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT value FROM meta"
+					    " WHERE key='schema_version'),"
+					    " (SELECT count(*) FROM sqlite_master"
+					    " WHERE name='frame_quality')",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), version);
+	assert_int_equal(sqlite3_column_int(st, 1), has_table);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
+					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), version);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void catalog_upgrades_version_1(void **state)
+{
+	struct catalog *c;
+	struct cat_dataset *ds = make_ds("old", 1), *got;
+	struct cat_frameq *q;
+	int64_t pack;
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	insert(c, ds, &pack);
+	catalog_free(c);
+	catalog_dataset_free(ds);
+	make_v1();
+	assert_schema(1, 0);
+	/* read-only: read as it is, no per-frame figures, nothing changed */
+	assert_int_equal(catalog_open(dir, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(catalog_version(c), 1);
+	assert_int_equal(catalog_dataset_load(c, "old", &got), 0);
+	assert_true(got->vars[0].psnr == 51.5);
+	assert_int_equal(catalog_frameq_load(c, &got->vars[0], &q), -ENOTSUP);
+	assert_null(q);
+	catalog_dataset_free(got);
+	catalog_free(c);
+	assert_schema(1, 0);
+	/* read-write: upgraded in place, the old dataset kept */
+	assert_int_equal(catalog_open(dir, 0, &c), 0);
+	assert_int_equal(catalog_version(c), 2);
+	assert_schema(2, 1);
+	assert_int_equal(catalog_dataset_load(c, "old", &got), 0);
+	assert_int_equal(catalog_frameq_load(c, &got->vars[0], &q), 0);
+	free(q);
+	/* no rows: the variable's figures are left as imported */
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_var_quality_refresh(c, &got->vars[0]), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	assert_true(got->vars[0].psnr == 51.5);
+	catalog_dataset_free(got);
+	ds = make_ds("new", pack);
+	add_frameq(ds);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_dataset_insert(c, ds), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	catalog_dataset_free(ds);
+	catalog_free(c);
+	/* and opened again, it is simply version 2 */
+	assert_int_equal(catalog_open(dir, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(catalog_version(c), 2);
+	assert_int_equal(catalog_dataset_load(c, "new", &got), 0);
+	assert_int_equal(catalog_frameq_load(c, &got->vars[0], &q), 5);
+	free(q);
+	catalog_dataset_free(got);
+	catalog_free(c);
+}
+
 static void catalog_names_validated(void **state)
 {
 	char longname[300];
@@ -351,6 +501,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(catalog_refuses_foreign_dirs,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(catalog_detects_corrupt_rows,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(catalog_frame_quality_rows,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(catalog_upgrades_version_1,
 						setup, teardown),
 		cmocka_unit_test(catalog_names_validated),
 		cmocka_unit_test_setup_teardown(pack_append_sync_read, setup,
