@@ -255,11 +255,21 @@ static void draw_error(cairo_t *cr, const struct plot_chart *ch,
 	text(cr, p->x0 + p->w / 2, p->y0 + p->h + 38, 14, 0.5, buf);
 }
 
+/* cairo's PNG writer's output: the file, and the errno of a failure. */
+struct out {
+	FILE *f;
+	int err;
+};
+
 static cairo_status_t write_file(void *arg, const unsigned char *data,
 				 unsigned int len)
 {
-	return fwrite(data, 1, len, arg) == len ? CAIRO_STATUS_SUCCESS :
-		CAIRO_STATUS_WRITE_ERROR;
+	struct out *o = arg;
+
+	if (fwrite(data, 1, len, o->f) == len)
+		return CAIRO_STATUS_SUCCESS;
+	o->err = errno ? errno : EIO;
+	return CAIRO_STATUS_WRITE_ERROR;
 }
 
 int plot_png(const struct plot_chart *ch, const char *path)
@@ -269,13 +279,13 @@ int plot_png(const struct plot_chart *ch, const char *path)
 	struct axis a = { -0.5, ch->nframes ? (double)ch->nframes - 0.5 : 0.5 };
 	struct panel top = { LEFT, 70, WIDTH - LEFT - RIGHT, 270, 0, 1 };
 	struct panel bottom = { LEFT, 370, WIDTH - LEFT - RIGHT, 260, 0, 1 };
-	FILE *f;
+	struct out o = { 0 };
 	int rc = 0, made = access(path, F_OK) != 0;
 
 	if (ch->nframes > 1)
 		a = (struct axis){ 0, (double)ch->nframes - 1 };
-	f = fopen(path, "wb");
-	if (!f) {
+	o.f = fopen(path, "wb");
+	if (!o.f) {
 		rc = -errno;
 		log_error("cannot write '%s': %s", path, strerror(errno));
 		return rc;
@@ -295,12 +305,12 @@ int plot_png(const struct plot_chart *ch, const char *path)
 	draw_psnr(cr, ch, &a, &top);
 	draw_error(cr, ch, &a, &bottom);
 	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS ||
-	    cairo_surface_write_to_png_stream(s, write_file, f) !=
+	    cairo_surface_write_to_png_stream(s, write_file, &o) !=
 	    CAIRO_STATUS_SUCCESS)
-		rc = -EIO;
+		rc = o.err ? -o.err : -EIO;
 	cairo_destroy(cr);
 	cairo_surface_destroy(s);
-	if (fclose(f) && !rc)
+	if (fclose(o.f) && !rc)
 		rc = -errno;
 	if (rc) {
 		log_error("cannot write '%s': %s", path, strerror(-rc));
