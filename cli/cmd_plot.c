@@ -22,9 +22,10 @@ static void plot_usage(FILE *f)
 		"  -v, --var VAR     the variable (needed when the dataset has "
 		"several\n"
 		"                    variables of 2 or more dims)\n"
-		"  -o, --output FILE the PNG to write; a name ending in .csv, or "
-		"'-',\n"
-		"                    gets the numbers instead\n"
+		"  -o, --output FILE the PNG to write; a name ending in .csv "
+		"gets the\n"
+		"                    numbers instead, '-' (or '-.csv') prints "
+		"them\n"
 		"  --csv             print the numbers (frame, values, mse, "
 		"psnr_db,\n"
 		"                    max_abs_error) to stdout or to -o FILE\n"
@@ -70,9 +71,13 @@ static int parse(int argc, char **argv, struct plot_args *a)
 	}
 	if (npos != 2)
 		return -1;
-	if (a->out && (!strcmp(a->out, "-") || (strlen(a->out) > 4 &&
-	    !strcmp(a->out + strlen(a->out) - 4, ".csv"))))
+	if (a->out && (strlen(a->out) > 4 &&
+	    !strcmp(a->out + strlen(a->out) - 4, ".csv")))
 		a->csv = 1;
+	if (a->out && (!strcmp(a->out, "-") || !strcmp(a->out, "-.csv"))) {
+		a->csv = 1;
+		a->out = NULL;          /* stdout */
+	}
 	if (!a->out && !a->csv) {
 		fprintf(stderr, "cubefs: plot: missing -o FILE.png (or --csv)\n");
 		return -1;
@@ -126,7 +131,7 @@ static int pick_var(const struct cat_dataset *ds, const char *var)
 static int write_csv(const struct cat_var *v, const struct cat_frameq *q,
 		     const double *psnr, const char *path)
 {
-	FILE *f = path && strcmp(path, "-") ? fopen(path, "w") : stdout;
+	FILE *f = path ? fopen(path, "w") : stdout;
 	int rc = 0;
 
 	if (!f) {

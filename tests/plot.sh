@@ -57,6 +57,7 @@ for r in rows:      # each row's PSNR is over the variable's range too
     f = 20 * math.log10(rng) - 10 * math.log10(float(r["mse"]))
     assert abs(f - float(r["psnr_db"])) < 1e-4, r
 PY
+check "-o -.csv prints the same" sh -c "$CUBEFS plot '$S' era5 -o -.csv | cmp -s - '$T/q.csv'"
 check "-o FILE.csv writes the same" sh -c "$CUBEFS plot '$S' era5/t2m -o '$T/o.csv' && cmp -s '$T/o.csv' '$T/q.csv'"
 check "exact variable: inf, no error" sh -c "$CUBEFS plot '$S' era5/time --csv | tail -1 | grep -qx '0,744,0,inf,0'"
 check "exact variable: a png" $CUBEFS plot "$S" era5 -v time -o "$T/t.png"
@@ -70,8 +71,13 @@ check "no such variable" fails_with 1 $CUBEFS plot "$S" era5 -v nope -o "$T/n.pn
 check "no such variable: said" says "no variable 'nope'"
 check "unwritable file" fails_with 1 $CUBEFS plot "$S" era5 -o "$T/no/dir/q.png"
 check "unwritable file: said" says "cannot write"
-check "no file from failures" test ! -e "$T/n.png"
 check "not a store" fails_with 1 $CUBEFS plot "$T/nostore" era5 -o "$T/n.png"
+check "import two cube variables" $CUBEFS import -q "$S" \
+	"$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --variables NDVI,CLP
+check "several variables, none chosen" fails_with 1 $CUBEFS plot "$S" s2 -o "$T/n.png"
+check "several variables: said" says "choose one with -v"
+check "no file from failures" test ! -e "$T/n.png"
+check "one of them chosen" $CUBEFS plot "$S" s2 -v CLP -o "$T/clp.png"
 
 # 4. a store of schema version 1: read as it is, upgraded by a read-write open
 cp -r "$S" "$T/v1"
