@@ -114,8 +114,8 @@ static int upgrade(struct catalog *c)
 		rc = catalog_exec(c, "COMMIT");
 	if (rc) {
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		log_error("cannot upgrade the catalog of '%s' to schema version "
-			  "%d", c->dir, CATALOG_SCHEMA_VERSION);
+		log_error("cannot upgrade the catalog of '%s' to schema "
+			  "version %d", c->dir, CATALOG_SCHEMA_VERSION);
 		return rc;
 	}
 	log_info("catalog of '%s' upgraded to schema version %d", c->dir,

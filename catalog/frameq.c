@@ -60,7 +60,7 @@ int catalog_frameq_load(struct catalog *c, const struct cat_var *v,
 		double sse = sqlite3_column_double(st, 2);
 		double me = sqlite3_column_double(st, 3);
 
-		/* rows are untrusted: a frame outside the variable is dropped */
+		/* untrusted rows: frames outside the variable are dropped */
 		if (f < 0 || (uint64_t)f >= v->nframes || n < 0 ||
 		    !(sse >= 0) || !(me >= 0))
 			continue;
@@ -88,8 +88,8 @@ int catalog_var_quality_refresh(struct catalog *c, struct cat_var *v)
 
 	if (!rc)
 		rc = catalog_prepare(c, "SELECT total(sse), total(count),"
-				     " max(max_err), count(*) FROM frame_quality"
-				     " WHERE variable_id=?", &st);
+				     " max(max_err), count(*) FROM"
+				     " frame_quality WHERE variable_id=?", &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, v->id);

@@ -46,8 +46,9 @@ static int parse(int argc, char **argv, struct plot_args *a)
 
 		if (opts && !strcmp(s, "--")) {
 			opts = 0;
-		} else if (opts && (!strcmp(s, "-v") || !strcmp(s, "--var") ||
-				    !strcmp(s, "-o") || !strcmp(s, "--output"))) {
+		} else if (opts && (!strcmp(s, "-v") ||
+				    !strcmp(s, "--var") || !strcmp(s, "-o") ||
+				    !strcmp(s, "--output"))) {
 			if (i + 1 == argc) {
 				fprintf(stderr, "cubefs: plot: '%s' needs a "
 					"value\n", s);
@@ -59,7 +60,8 @@ static int parse(int argc, char **argv, struct plot_args *a)
 		} else if (opts && !strcmp(s, "--csv")) {
 			a->csv = 1;
 		} else if (opts && s[0] == '-' && s[1]) {
-			fprintf(stderr, "cubefs: plot: unknown option '%s'\n", s);
+			fprintf(stderr, "cubefs: plot: unknown option '%s'\n",
+				s);
 			return -1;
 		} else if (npos == 2) {
 			fprintf(stderr, "cubefs: plot: unexpected argument "
@@ -79,7 +81,8 @@ static int parse(int argc, char **argv, struct plot_args *a)
 		a->out = NULL;          /* stdout */
 	}
 	if (!a->out && !a->csv) {
-		fprintf(stderr, "cubefs: plot: missing -o FILE.png (or --csv)\n");
+		fprintf(stderr, "cubefs: plot: missing -o FILE.png (or "
+			"--csv)\n");
 		return -1;
 	}
 	return 0;

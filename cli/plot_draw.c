@@ -102,7 +102,8 @@ static void value_ticks(cairo_t *cr, const struct panel *p, const char *label,
 		cairo_move_to(cr, p->x0 - 5, y);
 		cairo_line_to(cr, p->x0, y);
 		cairo_stroke(cr);
-		snprintf(buf, sizeof(buf), "%.4g", fabs(v) < step * 1e-6 ? 0 : v);
+		snprintf(buf, sizeof(buf), "%.4g",
+			 fabs(v) < step * 1e-6 ? 0 : v);
 		text(cr, p->x0 - 8, y + 4, 12, 1, buf);
 	}
 	cairo_save(cr);
@@ -232,8 +233,8 @@ static void draw_psnr(cairo_t *cr, const struct plot_chart *ch,
 		cairo_fill(cr);
 	}
 	if (exact) {
-		snprintf(buf, sizeof(buf), "%llu exact frame%s marked at the top",
-			 (unsigned long long)exact, exact == 1 ? "" : "s");
+		snprintf(buf, sizeof(buf), "%llu exact frame%s marked at the "
+			 "top", (unsigned long long)exact, exact == 1 ? "" : "s");
 		text(cr, p->x0, p->y0 - 6, 12, 0, buf);
 	}
 	cairo_set_source_rgb(cr, 0, 0, 0);
