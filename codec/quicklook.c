@@ -32,12 +32,13 @@ static int decimation(int w, int h)
 	return (m + CODEC_QL_MAX_SIDE - 1) / CODEC_QL_MAX_SIDE;
 }
 
-void codec_quicklook_size(int w, int h, int *ow, int *oh)
+int codec_quicklook_size(int w, int h, int *ow, int *oh)
 {
 	int k = decimation(w, h);
 
 	*ow = (w + k - 1) / k;
 	*oh = (h + k - 1) / k;
+	return k;
 }
 
 /* The k-th smallest of v[0..n) (v is reordered; Wirth's selection). */
@@ -74,11 +75,37 @@ struct stretch {
 	float lo, hi;
 };
 
-/* The stretch of the n values of `in` taken every k-th in both axes. */
-static void fit(const float *in, int w, int h, int k, float *tmp,
-	       struct stretch *s)
+/* Keeps the m values of v within 3 interquartile ranges of the
+ * quartiles; returns how many are left. */
+static size_t fence(float *v, size_t m)
 {
-	size_t n = 0;
+	float q1, q3, lo, hi;
+	size_t k = 0;
+
+	q1 = select_kth(v, m, (m - 1) / 4);
+	q3 = select_kth(v, m, (m - 1) * 3 / 4);
+	if (!(q3 > q1))
+		return m;
+	lo = q1 - 3 * (q3 - q1);
+	hi = q3 + 3 * (q3 - q1);
+	for (size_t i = 0; i < m; i++)
+		if (v[i] >= lo && v[i] <= hi)
+			v[k++] = v[i];
+	return k;
+}
+
+/*
+ * The stretch of the values of `in` taken every k-th in both axes. The
+ * minimum or maximum, where more than CODEC_QL_LOW percent of the values
+ * hold it (no-data borders stored as 0, dry cells, full ice), is left
+ * out of the percentiles, so that it does not flatten the rest; so are
+ * values far out of the rest (the smear a lossy codec leaves at the edge
+ * of such a border).
+ */
+static void fit(const float *in, int w, int h, int k, float *tmp,
+		struct stretch *s)
+{
+	size_t n = 0, nmn = 0, nmx = 0, m = 0;
 	float mn = INFINITY, mx = -INFINITY;
 
 	for (int y = 0; y < h; y += k)
@@ -94,9 +121,21 @@ static void fit(const float *in, int w, int h, int k, float *tmp,
 	s->lo = s->hi = 0;
 	if (!n)
 		return;
-	s->lo = select_kth(tmp, n, (n - 1) * CODEC_QL_LOW / 100);
-	s->hi = select_kth(tmp, n, (n - 1) * CODEC_QL_HIGH / 100);
-	if (!(s->hi > s->lo)) {
+	for (size_t i = 0; i < n; i++) {
+		nmn += tmp[i] == mn;
+		nmx += tmp[i] == mx;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!((tmp[i] == mn && nmn * 100 > n * CODEC_QL_LOW) ||
+		      (tmp[i] == mx && nmx * 100 > n * CODEC_QL_LOW)))
+			tmp[m++] = tmp[i];
+	if (m)
+		m = fence(tmp, m);
+	if (m) {
+		s->lo = select_kth(tmp, m, (m - 1) * CODEC_QL_LOW / 100);
+		s->hi = select_kth(tmp, m, (m - 1) * CODEC_QL_HIGH / 100);
+	}
+	if (!m || !(s->hi > s->lo)) {
 		s->lo = mn;
 		s->hi = mx;
 	}
@@ -140,8 +179,7 @@ int codec_quicklook_rgb(const float *const *band, int nbands, int w, int h,
 	for (int b = 0; b < nbands; b++)
 		if (!band[b])
 			return -EINVAL;
-	k = decimation(w, h);
-	codec_quicklook_size(w, h, &ow, &oh);
+	k = codec_quicklook_size(w, h, &ow, &oh);
 	if (cap < (size_t)ow * oh * 3)
 		return -EINVAL;
 	tmp = malloc((size_t)ow * oh * sizeof(*tmp));

@@ -16,15 +16,18 @@
 /*
  * The size of the picture codec_quicklook_rgb() makes of w x h bands:
  * the same, or decimated by the smallest k with both sides at most
- * CODEC_QL_MAX_SIDE (ceil(w / k) x ceil(h / k)).
+ * CODEC_QL_MAX_SIDE (ceil(w / k) x ceil(h / k): every k-th value of
+ * every k-th row from the first). Returns k.
  */
-void codec_quicklook_size(int w, int h, int *ow, int *oh);
+int codec_quicklook_size(int w, int h, int *ow, int *oh);
 
 /*
  * Renders nbands bands of w x h values (row 0 at the top) as RGB24 into
  * rgb (cap bytes, at least 3 * ow * oh of codec_quicklook_size). Three
  * bands are red, green and blue, each stretched from its 2nd to its 98th
- * percentile (min to max where those are equal); one band goes through
+ * percentile (min to max where those are equal; a minimum or maximum
+ * that more than 2% of the values hold, such as a no-data border of
+ * zeros, is left out of the percentiles); one band goes through
  * a perceptual colour map (viridis) with the same stretch. Positions
  * where a band is NaN or infinite are black. A band whose valid values
  * are all equal shows as the middle of its range. Returns 0, or -EINVAL for

@@ -49,10 +49,14 @@ static void notify_dataset(struct fs *fs, const char *name)
 	ds = reader_find(fs->r, name);
 	for (int i = 0; ds && i < ds->nviews; i++)
 		notify(fs, 2 * (uint64_t)ds->views[i].id + 3, 0, NULL);
+	if (ds)
+		notify(fs, fs_png_ino(ds->id), 0, NULL);
 	pthread_rwlock_unlock(&fs->lock);
 	snprintf(buf, sizeof(buf), "%s.npy", name);
 	notify(fs, 0, FS_ROOT_INO, buf);
 	snprintf(buf, sizeof(buf), "%s.nc", name);
+	notify(fs, 0, FS_ROOT_INO, buf);
+	snprintf(buf, sizeof(buf), "%s.png", name);
 	notify(fs, 0, FS_ROOT_INO, buf);
 	notify(fs, 0, FS_ROOT_INO, name);
 }
@@ -101,6 +105,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	fs->open = o;
 	a->ino = o->ino;
 	a->is_dir = 0;
+	a->readonly = 0;
 	a->size = 0;
 	a->mtime = o->mtime;
 	a->nlink = 1;
@@ -122,9 +127,9 @@ static int edit_ofile(struct fs *fs, uint64_t ino, struct ofile **out)
 		return 0;
 	pthread_rwlock_rdlock(&fs->lock);
 	n = fs_find(fs, ino);
-	if (!n || n->is_dir) {
+	if (!n || n->is_dir || !n->view) {
 		pthread_rwlock_unlock(&fs->lock);
-		return n ? -EISDIR : -ENOENT;
+		return !n ? -ENOENT : n->is_dir ? -EISDIR : -EACCES;
 	}
 	o = calloc(1, sizeof(*o));
 	if (!o) {
@@ -412,8 +417,9 @@ static struct cat_dataset *root_dataset(struct fs *fs, const char *name)
 int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 {
 	struct cat_dataset *d;
+	const struct node *n;
 	char ds[CATALOG_NAME_MAX + 1];
-	int rc;
+	int rc, png;
 
 	if (!fs->wc)
 		return -EROFS;
@@ -424,8 +430,9 @@ int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 	d = root_dataset(fs, name);
 	if (d)
 		snprintf(ds, sizeof(ds), "%s", d->name);
+	png = (n = fs_child(fs, parent, name)) && n->png;
 	pthread_rwlock_unlock(&fs->lock);
-	rc = d ? 0 : -ENOENT;
+	rc = d ? 0 : png ? -EACCES : -ENOENT;
 	if (!rc)
 		rc = catalog_begin(fs->wc);
 	if (!rc) {

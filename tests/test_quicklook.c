@@ -126,6 +126,23 @@ static void quicklook_colour_map(void **state)
 	free(p.rgb);
 }
 
+/* A no-data border of zeros does not flatten the rest of the picture. */
+static void quicklook_border_left_out(void **state)
+{
+	float v[100];
+	const float *band[1] = { v };
+	uint8_t rgb[300];
+
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		v[i] = i < 30 ? 0.0f : (float)(70 + i);
+	/* percentiles of 100..169 alone: 101 and 167; 134 (at 64) is the
+	 * middle, where with the zeros it would be 80% up */
+	assert_int_equal(codec_quicklook_rgb(band, 1, 10, 10, rgb, 300), 0);
+	assert_memory_equal(rgb, "\x44\x01\x54", 3);   /* 0: viridis(0) */
+	assert_memory_equal(rgb + 64 * 3, "\x21\x91\x8c", 3); /* viridis(.5) */
+}
+
 /* All values equal: the middle of the map, not a division by zero. */
 static void quicklook_constant_planes(void **state)
 {
@@ -245,6 +262,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(quicklook_rgb_stretch_and_nan),
 		cmocka_unit_test(quicklook_colour_map),
+		cmocka_unit_test(quicklook_border_left_out),
 		cmocka_unit_test(quicklook_constant_planes),
 		cmocka_unit_test(quicklook_all_nan),
 		cmocka_unit_test(quicklook_large_decimated),

@@ -4,13 +4,8 @@
 # mmapped .npy views, xarray.open_mfdataset over .nc views, gdalinfo and gdal_translate,
 # ncdump, and `cp -r` of the whole mount; each against `cubefs export` or the sources.
 set -u
-CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
-DATA=${CUBEFS_TEST_DATA:-data}
-PY=/usr/bin/python3
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+mount_test_init
 if [ ! -x "$PY" ] || ! "$PY" -c 'import numpy, netCDF4, xarray' 2>/dev/null; then
 	echo "SKIP: no numpy, netCDF4 or xarray for $PY"; exit 77
 fi
@@ -23,7 +18,6 @@ mkdir -p "$M" "$M2" "$X" "$T/src"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; fusermount3 -u "$M2" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-. "$(dirname "$0")/lib.sh"
 note() { echo "note: $*"; }
 # counts the "ok ..." and "FAIL: ..." lines a checker printed
 tally() {
