@@ -373,7 +373,8 @@ check "cp -r MOUNT/. LOCAL/" cp -r "$M/." "$LOCAL/"
 (cd "$M" && find . | sort) >"$T/find_m"
 (cd "$LOCAL" && find . | sort) >"$T/find_l"
 check "cp -r: the same tree" cmp -s "$T/find_m" "$T/find_l"
-check "cp -r: 15 .nc, 9 root .npy, 6 dataset dirs" test "$(grep -c '^\./[^/]*\.nc$' "$T/find_l")" = 15 -a \
+check "cp -r: 15 .nc, 15 .png, 9 root .npy, 6 dataset dirs" test "$(grep -c '^\./[^/]*\.nc$' "$T/find_l")" = 15 -a \
+	"$(grep -c '^\./[^/]*\.png$' "$T/find_l")" = 15 -a \
 	"$(grep -c '^\./[^/]*\.npy$' "$T/find_l")" = 9 -a "$(grep -c '^\./[^/.]*$' "$T/find_l")" = 6
 check "second mount (ro, small cache)" $MOUNT "$S" "$M2" -o ro,cache_size=8M
 nfiles=0
@@ -385,13 +386,13 @@ for f in $(cd "$LOCAL" && find . -type f | sed 's|^\./||' | sort); do
 		n=${f%.npy}
 		test -f "$X/$n.npy" || $CUBEFS export "$S" "$n" "$X/$n.npy" || bad "export $n"
 		check "$f: copy equals cubefs export $n" cmp -s "$LOCAL/$f" "$X/$n.npy" ;;
-	*.nc)
+	*.nc|*.png)
 		check "$f: copy equals a second read of the mount" cmp -s "$LOCAL/$f" "$M/$f"
 		check "$f: copy equals a read of a fresh mount" cmp -s "$LOCAL/$f" "$M2/$f" ;;
 	*) bad "$f: unexpected file in the mount" ;;
 	esac
 done
-check "cp -r: 32 files compared" test "$nfiles" = 32
+check "cp -r: 47 files compared (15 quick-looks)" test "$nfiles" = 47
 # the copied .nc holds what the copied .npy holds
 pycheck "cp -r" "$T" "$LOCAL" <<'PY'
 import os, sys, numpy as np, netCDF4
