@@ -414,12 +414,23 @@ static struct cat_dataset *root_dataset(struct fs *fs, const char *name)
 	return NULL;
 }
 
+/* 1 if name in parent is a quick-look (takes the tree lock). */
+static int is_png(struct fs *fs, uint64_t parent, const char *name)
+{
+	const struct node *n;
+	int png;
+
+	pthread_rwlock_rdlock(&fs->lock);
+	png = (n = fs_child(fs, parent, name)) && n->png;
+	pthread_rwlock_unlock(&fs->lock);
+	return png;
+}
+
 int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 {
 	struct cat_dataset *d;
-	const struct node *n;
 	char ds[CATALOG_NAME_MAX + 1];
-	int rc, png;
+	int rc;
 
 	if (!fs->wc)
 		return -EROFS;
@@ -430,9 +441,8 @@ int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 	d = root_dataset(fs, name);
 	if (d)
 		snprintf(ds, sizeof(ds), "%s", d->name);
-	png = (n = fs_child(fs, parent, name)) && n->png;
 	pthread_rwlock_unlock(&fs->lock);
-	rc = d ? 0 : png ? -EACCES : -ENOENT;
+	rc = d ? 0 : is_png(fs, parent, name) ? -EACCES : -ENOENT;
 	if (!rc)
 		rc = catalog_begin(fs->wc);
 	if (!rc) {
@@ -462,6 +472,8 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		return -EROFS;
 	if (parent != FS_ROOT_INO || newparent != FS_ROOT_INO)
 		return -EXDEV;
+	if (is_png(fs, parent, name) || is_png(fs, newparent, newname))
+		return -EACCES;
 	if (commit_dataset_name(newname, to, sizeof(to)) || !e1 || !e2 ||
 	    strcmp(e1, e2))
 		return -EINVAL;

@@ -98,6 +98,8 @@ check "$PY reads the copy" $PY -c "from PIL import Image; Image.open('$T/s2.0.pn
 check "write to a png refused" sh -c "! sh -c 'echo x >>\"$M/s2.png\"' 2>/dev/null"
 check "truncate of a png refused" sh -c "! truncate -s 0 '$M/s2.png' 2>/dev/null"
 check "rm of a png refused" sh -c "! rm -f '$M/s2.png' 2>/dev/null"
+check "mv of a png refused" sh -c "! mv '$M/s2.png' '$M/s3.png' 2>/dev/null"
+check "mv over a png refused" sh -c "! mv '$M/landsat8.npy' '$M/s2.png' 2>/dev/null"
 check "png intact after refusals" cmp -s "$M/s2.png" "$T/s2.0.png"
 fusermount3 -u "$M"
 
