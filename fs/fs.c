@@ -322,12 +322,16 @@ static void attr_of(const struct fs *fs, const struct node *n,
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
 }
 
-/* attr_of, with the exact size of a quick-look (rendered if need be). */
-static int attr_exact(const struct fs *fs, const struct node *n,
-		      struct fs_attr *a)
+/*
+ * The exact size of quick-look n (NULL or another node: nothing to do),
+ * drawn if need be. The caller holds the tree lock but not wlock: a
+ * first drawing decodes a GOP, and must not hold up lookups and writers.
+ */
+static int png_attr(const struct fs *fs, const struct node *n,
+		    struct fs_attr *a)
 {
-	attr_of(fs, n, a);
-	return n->png ? quicklook_size(fs->ql, fs->r, n->ds, &a->size) : 0;
+	return n && n->png ? quicklook_size(fs->ql, fs->r, n->ds, &a->size) :
+		0;
 }
 
 /* Attributes of a file being written: its staged size, and new files. */
@@ -363,15 +367,17 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 	n = find(fs, ino);
 	o = fs_ofile(fs, ino);
 	if (n)
-		rc = attr_exact(fs, n, a);
+		attr_of(fs, n, a);
 	else if (!o || !o->is_new)
 		rc = -ENOENT;
 	if (!rc && o && o->st && stage_dirty(o->st))
 		ofile_attr(o, a);
 	else if (!rc && o && o->is_new)
 		ofile_attr(o, a);
-	pthread_rwlock_unlock(&fs->lock);
 	pthread_mutex_unlock(&fs->wlock);
+	if (!rc)
+		rc = png_attr(fs, n, a);
+	pthread_rwlock_unlock(&fs->lock);
 	return rc;
 }
 
@@ -391,7 +397,7 @@ const struct node *fs_child(const struct fs *fs, uint64_t parent,
 int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 	      struct fs_attr *a)
 {
-	const struct node *p, *n;
+	const struct node *p, *n = NULL;
 	struct ofile *o;
 	int rc = -ENOENT;
 
@@ -406,13 +412,16 @@ int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 		ofile_attr(o, a);
 		rc = 0;
 	} else if ((n = fs_child(fs, parent, name))) {
-		rc = attr_exact(fs, n, a);
+		attr_of(fs, n, a);
 		o = fs_ofile(fs, n->ino);
-		if (!rc && o && o->st && stage_dirty(o->st))
+		if (o && o->st && stage_dirty(o->st))
 			ofile_attr(o, a);
+		rc = 0;
 	}
-	pthread_rwlock_unlock(&fs->lock);
 	pthread_mutex_unlock(&fs->wlock);
+	if (!rc)
+		rc = png_attr(fs, n, a);
+	pthread_rwlock_unlock(&fs->lock);
 	return rc;
 }
 

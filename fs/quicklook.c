@@ -162,15 +162,15 @@ static void choose(const struct quicklook *q, const struct cat_dataset *ds,
 		   struct pick *p)
 {
 	const struct cat_var *v0;
-	int k;
+	int k, first = -1;
 
 	memset(p, 0, sizeof(*p));
 	p->nb = 1;
-	p->var[0] = -1;
-	for (int i = 0; i < ds->nvars && p->var[0] < 0; i++)
+	for (int i = 0; i < ds->nvars && first < 0; i++)
 		if (drawable(&ds->vars[i]))
-			p->var[0] = i;
-	if (!q->rgb[0] || p->var[0] < 0)
+			first = i;
+	p->var[0] = first;
+	if (!q->rgb[0] || first < 0)
 		return;
 	/* by variable name: three variables of one shape */
 	for (k = 0; k < 3; k++) {
@@ -193,8 +193,8 @@ static void choose(const struct quicklook *q, const struct cat_dataset *ds,
 	}
 	/* by index: three bands of the first variable */
 	for (k = 0; k < 3; k++)
-		p->var[k] = p->var[0];
-	v0 = &ds->vars[p->var[0]];
+		p->var[k] = first;
+	v0 = &ds->vars[first];
 	for (k = 0; k < 3; k++) {
 		long b = band_index(q->rgb[k]);
 

@@ -103,8 +103,17 @@ check "mv over a png refused" sh -c "! mv '$M/landsat8.npy' '$M/s2.png' 2>/dev/n
 check "png intact after refusals" cmp -s "$M/s2.png" "$T/s2.0.png"
 fusermount3 -u "$M"
 
-# the same bytes at every mount
+# the same bytes at every mount, to readers that come at once
 check "remount" $MOUNT "$S" "$M"
+for i in 1 2 3 4 5 6; do
+	for n in s2 landsat8; do cat "$M/$n.png" >"$T/$n.c$i.png" & done
+done
+wait
+for i in 1 2 3 4 5 6; do
+	for n in s2 landsat8; do
+		check "$n.png: reader $i of 6 at once" cmp -s "$T/$n.c$i.png" "$T/$n.0.png"
+	done
+done
 for n in $NAMES; do
 	check "$n.png: same bytes after remount" cmp -s "$M/$n.png" "$T/$n.0.png"
 done
@@ -121,6 +130,11 @@ check "mount rgb=CLP,NDVI,CLM" $MOUNT "$S" "$M" -o cache_size=16M,rgb=CLP,NDVI,C
 check "rgb= by name changes s2.png" sh -c "! cmp -s '$M/s2.png' '$T/s2.0.png'"
 check "s2.png: CLP, NDVI, CLM as RGB" $PY "$T/look.py" "$M" "s2!:CLP/0+NDVI/0+CLM/0"
 check "rgb= by name leaves landsat8.png a colour map" cmp -s "$M/landsat8.png" "$T/landsat8.0.png"
+fusermount3 -u "$M"
+# names or bands not all there: the first variable's colour map
+check "mount rgb=CLP,nope,10" $MOUNT "$S" "$M" -o rgb=CLP,nope,10
+check "rgb= with a missing name: s2.png the map of NDVI" cmp -s "$M/s2.png" "$T/s2.0.png"
+check "rgb= with a missing band: landsat8.png the map of band 0" cmp -s "$M/landsat8.png" "$T/landsat8.0.png"
 fusermount3 -u "$M"
 
 # a bad rgb=: one clear line, no mount
