@@ -165,5 +165,17 @@ check "the others still read" cmp -s "$M/landsat8.png" "$T/landsat8.0.png"
 check "the daemon still lists" sh -c "ls '$M/s2' >/dev/null"
 fusermount3 -u "$M"
 
+# an edit through the mount draws the picture again, at its new size
+check "mount for an edit" $MOUNT "$S" "$M"
+check "landsat8.png before the edit" cmp -s "$M/landsat8.png" "$T/landsat8.0.png"
+check "edit landsat8: top half of band 0 set to 0" $PY -c "
+import numpy as np
+m = np.load('$M/landsat8.npy', mmap_mode='r+'); m[:, 0, :38] = 0; m.flush(); del m"
+check "the edit changes landsat8.png" sh -c "! cmp -s '$M/landsat8.png' '$T/landsat8.0.png'"
+cp "$M/landsat8.png" "$T/landsat8.1.png"
+check "landsat8.png: st_size is the bytes read after the edit" test "$(stat -c %s "$M/landsat8.png")" = "$(stat -c %s "$T/landsat8.1.png")"
+check "landsat8.png: the picture of the edited data" $PY "$T/look.py" "$M" "landsat8!:x/0"
+fusermount3 -u "$M"
+
 echo "quicklook: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]
