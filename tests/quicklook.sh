@@ -83,11 +83,9 @@ for n in $NAMES; do
 done
 file "$M/landsat8.png" >"$T/file"
 check "file gives the picture size" grep -q "76 x 77, 8-bit/color RGB" "$T/file"
-check "landsat8.png: 76x77 picture of band 0" $PY "$T/look.py" "$M" "landsat8!:x/0"
-check "s2.png: 100x101 picture of NDVI, first variable" $PY "$T/look.py" "$M" "s2!:NDVI/0"
-check "era5.png: picture of t2m" $PY "$T/look.py" "$M" "era5!:t2m/0"
-# fice's latitudes rise: north is put up
-check "fice.png: picture of fice, north up" $PY "$T/look.py" "$M" "fice:fice/0"
+# the first variable's first band; fice's latitudes rise: north is put up
+check "landsat8, s2, era5, fice.png: pictures of band 0, NDVI, t2m, fice" \
+	$PY "$T/look.py" "$M" "landsat8!:x/0" "s2!:NDVI/0" "era5!:t2m/0" "fice:fice/0"
 check "fice.png rows are not as stored" sh -c "! $PY '$T/look.py' '$M' 'fice!:fice/0' 2>/dev/null"
 for n in $NAMES; do
 	cp "$M/$n.png" "$T/$n.0.png" || bad "cp $n.png"
