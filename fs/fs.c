@@ -157,8 +157,10 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	rc = quicklook_new(o->rgb, o->cache_size / 16 > QL_KEEP_MIN ?
 			   o->cache_size / 16 : QL_KEEP_MIN, &fs->ql);
 	if (rc) {
-		log_error("invalid rgb '%s': three variable names or band "
-			  "indices, as in rgb=B4,B3,B2 or rgb=3,2,1", o->rgb);
+		if (rc == -EINVAL)
+			log_error("invalid rgb '%s': three variable names or "
+				  "band indices, as in rgb=B4,B3,B2 or "
+				  "rgb=3,2,1", o->rgb);
 		fs_free(fs);
 		return rc;
 	}
