@@ -40,7 +40,8 @@ struct pick {
 	uint64_t plane[3];
 };
 
-/* Splits "a,b,c" into three new strings; -EINVAL unless exactly three. */
+/* Splits "a,b,c" into three new strings; -EINVAL unless exactly three
+ * names without '='. */
 static int split(const char *s, char *tok[3])
 {
 	const char *p = s;
@@ -58,8 +59,8 @@ static int split(const char *s, char *tok[3])
 		tok[k] = strndup(p, len);
 		if (!tok[k])
 			rc = -ENOMEM;
-		else if (catalog_name_valid(tok[k]))
-			rc = -EINVAL;
+		else if (catalog_name_valid(tok[k]) || strchr(tok[k], '='))
+			rc = -EINVAL;	/* '=': the next mount option */
 		k++;
 		if (!c)
 			break;

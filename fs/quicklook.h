@@ -14,8 +14,9 @@ struct quicklook;
 
 /*
  * Checks the rgb= mount option: three variable names or three band
- * indices (from 0), comma-separated ("B4,B3,B2", "3,2,1"). Returns 0 or
- * -EINVAL.
+ * indices (from 0), comma-separated ("B4,B3,B2", "3,2,1"); a name with
+ * '=' is refused (it is the next option of a list where rgb= has two
+ * bands). Returns 0 or -EINVAL.
  */
 int quicklook_rgb_valid(const char *rgb);
 

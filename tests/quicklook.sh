@@ -136,7 +136,7 @@ check "rgb= with a missing band: landsat8.png the map of band 0" cmp -s "$M/land
 fusermount3 -u "$M"
 
 # a bad rgb=: one clear line, no mount
-for bad in "rgb=B4,B3" "rgb=" "rgb=a/b,c,d"; do
+for bad in "rgb=B4,B3" "rgb=" "rgb=a/b,c,d" "rgb=B4,B3,cache_size=8M"; do
 	if $MOUNT "$S" "$M" -o "$bad" 2>"$T/err"; then
 		bad "mount took -o $bad"; fusermount3 -u "$M"
 	else
