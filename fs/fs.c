@@ -12,7 +12,11 @@
 #include "codec/log.h"
 #include "fs/fs_int.h"
 
-/* Inodes: 1 the root, 2d+2 the directory of dataset d, 2v+3 view v. */
+/* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
+#define QL_KEEP_MIN (4u << 20)
+
+/* Inodes: 1 the root, 2d+2 the directory of dataset d, 2v+3 view v,
+ * 2^61+d the quick-look of dataset d. */
 static uint64_t dir_ino(int64_t ds_id)
 {
 	return 2 * (uint64_t)ds_id + 2;
@@ -30,18 +34,44 @@ static int by_ino(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
+static void free_nodes(struct fs *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		free(fs->nodes[i].own);
+	free(fs->nodes);
+	fs->nodes = NULL;
+	fs->n = 0;
+}
+
+/* Adds the quick-look of ds unless a dataset takes its name. */
+static int add_png(struct fs *fs, struct node *v, struct cat_dataset *ds)
+{
+	char *name;
+
+	if (!quicklook_has(ds))
+		return 0;
+	if (asprintf(&name, "%s.png", ds->name) < 0)
+		return -ENOMEM;
+	if (reader_find(fs->r, name)) {
+		free(name);
+		return 0;
+	}
+	v[fs->n++] = (struct node){ .ino = fs_png_ino(ds->id),
+		.parent = FS_ROOT_INO, .name = name, .own = name, .png = 1,
+		.ds = ds };
+	return 0;
+}
+
 static int build(struct fs *fs)
 {
 	size_t cap = 1;
 	struct node *v;
 
-	free(fs->nodes);
-	fs->nodes = NULL;
-	fs->n = 0;
+	free_nodes(fs);
 	fs->root_mtime = 0;
 
 	for (int i = 0; i < reader_ndatasets(fs->r); i++)
-		cap += 1 + (size_t)reader_dataset(fs->r, i)->nviews;
+		cap += 2 + (size_t)reader_dataset(fs->r, i)->nviews;
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -66,6 +96,11 @@ static int build(struct fs *fs)
 				.parent = FS_ROOT_INO, .name = ds->name,
 				.is_dir = 1, .ds = ds };
 			v[0].nsubdirs++;
+		}
+		if (add_png(fs, v, ds)) {
+			fs->nodes = v;
+			free_nodes(fs);
+			return -ENOMEM;
 		}
 		if (ds->mtime > fs->root_mtime)
 			fs->root_mtime = ds->mtime;
@@ -119,6 +154,16 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 		log_warn("store '%s' is not writable: mounting read-only", dir);
 		ro = 1;
 	}
+	rc = quicklook_new(o->rgb, o->cache_size / 16 > QL_KEEP_MIN ?
+			   o->cache_size / 16 : QL_KEEP_MIN, &fs->ql);
+	if (rc) {
+		if (rc == -EINVAL)
+			log_error("invalid rgb '%s': three variable names or "
+				  "band indices, as in rgb=B4,B3,B2 or "
+				  "rgb=3,2,1", o->rgb);
+		fs_free(fs);
+		return rc;
+	}
 	rc = catalog_open(dir, CATALOG_RDONLY, &c);
 	if (!rc)
 		rc = reader_new(ro ? c : fs->wc, o->cache_size, &fs->r);
@@ -155,8 +200,9 @@ void fs_free(struct fs *fs)
 		stage_free(o->st, 0);	/* kept in staging for the next mount */
 		free(o);
 	}
-	free(fs->nodes);
+	free_nodes(fs);
 	reader_free(fs->r);
+	quicklook_free(fs->ql);
 	catalog_free(fs->wc);
 	pthread_rwlock_destroy(&fs->lock);
 	pthread_mutex_destroy(&fs->wlock);
@@ -272,9 +318,22 @@ static void attr_of(const struct fs *fs, const struct node *n,
 {
 	a->ino = n->ino;
 	a->is_dir = n->is_dir;
+	a->readonly = n->png;
 	a->size = n->view ? n->view->size : 0;
 	a->mtime = n->ds ? n->ds->mtime : fs->root_mtime;
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
+}
+
+/*
+ * The exact size of quick-look n (NULL or another node: nothing to do),
+ * drawn if need be. The caller holds the tree lock but not wlock: a
+ * first drawing decodes a GOP, and must not hold up lookups and writers.
+ */
+static int png_attr(const struct fs *fs, const struct node *n,
+		    struct fs_attr *a)
+{
+	return n && n->png ? quicklook_size(fs->ql, fs->r, n->ds, &a->size) :
+		0;
 }
 
 /* Attributes of a file being written: its staged size, and new files. */
@@ -285,6 +344,7 @@ static void ofile_attr(const struct ofile *o, struct fs_attr *a)
 	if (o->is_new) {
 		a->ino = o->ino;
 		a->is_dir = 0;
+		a->readonly = 0;
 		a->nlink = 1;
 	}
 }
@@ -316,15 +376,30 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 		ofile_attr(o, a);
 	else if (!rc && o && o->is_new)
 		ofile_attr(o, a);
-	pthread_rwlock_unlock(&fs->lock);
 	pthread_mutex_unlock(&fs->wlock);
+	if (!rc)
+		rc = png_attr(fs, n, a);
+	pthread_rwlock_unlock(&fs->lock);
 	return rc;
+}
+
+const struct node *fs_child(const struct fs *fs, uint64_t parent,
+			    const char *name)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct node *n = &fs->nodes[i];
+
+		if (n->parent == parent && n->ino != FS_ROOT_INO &&
+		    !strcmp(n->name, name))
+			return n;
+	}
+	return NULL;
 }
 
 int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 	      struct fs_attr *a)
 {
-	const struct node *p;
+	const struct node *p, *n = NULL;
 	struct ofile *o;
 	int rc = -ENOENT;
 
@@ -338,23 +413,17 @@ int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 	} else if ((o = find_new(fs, parent, name))) {
 		ofile_attr(o, a);
 		rc = 0;
-	} else {
-		for (size_t i = 0; i < fs->n; i++) {
-			const struct node *n = &fs->nodes[i];
-
-			if (n->parent == parent && n->ino != FS_ROOT_INO &&
-			    !strcmp(n->name, name)) {
-				attr_of(fs, n, a);
-				o = fs_ofile(fs, n->ino);
-				if (o && o->st && stage_dirty(o->st))
-					ofile_attr(o, a);
-				rc = 0;
-				break;
-			}
-		}
+	} else if ((n = fs_child(fs, parent, name))) {
+		attr_of(fs, n, a);
+		o = fs_ofile(fs, n->ino);
+		if (o && o->st && stage_dirty(o->st))
+			ofile_attr(o, a);
+		rc = 0;
 	}
-	pthread_rwlock_unlock(&fs->lock);
 	pthread_mutex_unlock(&fs->wlock);
+	if (!rc)
+		rc = png_attr(fs, n, a);
+	pthread_rwlock_unlock(&fs->lock);
 	return rc;
 }
 
@@ -446,12 +515,15 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		got = -ENOENT;
 	} else if (n->is_dir) {
 		got = -EISDIR;
+	} else if (n->png) {
+		got = quicklook_read(fs->ql, fs->r, n->ds, buf, len,
+				     (uint64_t)off);
 	} else {
 		got = reader_read_view(fs->r, n->ds, n->view, buf, len,
 				       (uint64_t)off);
 	}
 	pthread_rwlock_unlock(&fs->lock);
-	if (!o && got > 0)
+	if (!o && got > 0 && ino < PNG_INO_BASE)
 		note_read(fs, ino, (uint64_t)off, (size_t)got);
 	if (o)
 		pthread_mutex_unlock(&fs->wlock);

@@ -26,6 +26,8 @@ struct fs_opts {
 	int readonly;           /* refuse every write */
 	int codec, bits, crf;   /* profile of files created in the mount
 				   (0, 0, -1: the import defaults) */
+	const char *rgb;        /* quick-look bands "B4,B3,B2" or "3,2,1",
+				   NULL: colour maps (see quicklook_new) */
 	fs_notify_fn notify;
 	void *notify_arg;
 };
@@ -33,6 +35,7 @@ struct fs_opts {
 struct fs_attr {
 	uint64_t ino;
 	int is_dir;
+	int readonly;           /* no writes, ever (quick-looks) */
 	uint64_t size;
 	int64_t mtime;          /* ns since the epoch */
 	unsigned nlink;
@@ -41,10 +44,13 @@ struct fs_attr {
 /*
  * Opens the store at dir read-only and builds the tree: the root holds
  * "<dataset>.npy" for each one-variable dataset and a directory
- * "<dataset>" of "<variable>.npy" views for the others. Inode numbers
- * come from catalog ids, so they are the same at every mount. Returns 0
- * or a negative errno with the reason logged (not a store, another
- * schema version, corrupt rows).
+ * "<dataset>" of "<variable>.npy" views for the others, "<dataset>.nc",
+ * and a read-only quick-look "<dataset>.png" of every dataset that has
+ * a variable of 2 or more dims (rendered at its first lookup, see
+ * fs/quicklook.h). Inode numbers come from catalog ids, so they are the
+ * same at every mount. Returns 0 or a negative errno with the reason
+ * logged (not a store, another schema version, corrupt rows, -EINVAL
+ * for a bad rgb).
  */
 int fs_new(const char *dir, const struct fs_opts *o, struct fs **out);
 

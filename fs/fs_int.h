@@ -7,19 +7,29 @@
 
 #include "catalog/catalog.h"
 #include "fs/fs.h"
+#include "fs/quicklook.h"
 #include "fs/reader.h"
 #include "fs/stage.h"
 #include "ingest/import.h"
 
 #define NEW_INO_BASE (1ull << 62)
+#define PNG_INO_BASE (1ull << 61)
+
+/* The inode of dataset ds_id's quick-look. */
+static inline uint64_t fs_png_ino(int64_t ds_id)
+{
+	return PNG_INO_BASE + (uint64_t)ds_id;
+}
 
 struct node {
 	uint64_t ino;
 	uint64_t parent;
-	const char *name;               /* owned by the dataset */
+	const char *name;               /* owned by the dataset, or own */
+	char *own;                      /* a name made for the node */
 	int is_dir;
+	int png;                        /* the dataset's quick-look */
 	struct cat_dataset *ds;
-	const struct cat_view *view;    /* files only */
+	const struct cat_view *view;    /* views only */
 	unsigned nsubdirs;
 };
 
@@ -61,6 +71,7 @@ struct fs {
 	pthread_rwlock_t lock;          /* the tree: reads vs. swaps */
 	pthread_mutex_t wlock;          /* writers: journals, commits, names */
 	struct reader *r;
+	struct quicklook *ql;
 	struct node *nodes;             /* sorted by ino */
 	size_t n;
 	int64_t root_mtime;
@@ -73,6 +84,10 @@ struct fs {
 
 /* The node of ino, or NULL (caller holds lock). */
 const struct node *fs_find(const struct fs *fs, uint64_t ino);
+
+/* The entry name of directory parent, or NULL (caller holds lock). */
+const struct node *fs_child(const struct fs *fs, uint64_t parent,
+			    const char *name);
 
 /* The open-for-write file of ino, or NULL (caller holds wlock). */
 struct ofile *fs_ofile(struct fs *fs, uint64_t ino);

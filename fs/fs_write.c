@@ -49,10 +49,14 @@ static void notify_dataset(struct fs *fs, const char *name)
 	ds = reader_find(fs->r, name);
 	for (int i = 0; ds && i < ds->nviews; i++)
 		notify(fs, 2 * (uint64_t)ds->views[i].id + 3, 0, NULL);
+	if (ds)
+		notify(fs, fs_png_ino(ds->id), 0, NULL);
 	pthread_rwlock_unlock(&fs->lock);
 	snprintf(buf, sizeof(buf), "%s.npy", name);
 	notify(fs, 0, FS_ROOT_INO, buf);
 	snprintf(buf, sizeof(buf), "%s.nc", name);
+	notify(fs, 0, FS_ROOT_INO, buf);
+	snprintf(buf, sizeof(buf), "%s.png", name);
 	notify(fs, 0, FS_ROOT_INO, buf);
 	notify(fs, 0, FS_ROOT_INO, name);
 }
@@ -101,6 +105,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	fs->open = o;
 	a->ino = o->ino;
 	a->is_dir = 0;
+	a->readonly = 0;
 	a->size = 0;
 	a->mtime = o->mtime;
 	a->nlink = 1;
@@ -122,9 +127,9 @@ static int edit_ofile(struct fs *fs, uint64_t ino, struct ofile **out)
 		return 0;
 	pthread_rwlock_rdlock(&fs->lock);
 	n = fs_find(fs, ino);
-	if (!n || n->is_dir) {
+	if (!n || n->is_dir || !n->view) {
 		pthread_rwlock_unlock(&fs->lock);
-		return n ? -EISDIR : -ENOENT;
+		return !n ? -ENOENT : n->is_dir ? -EISDIR : -EACCES;
 	}
 	o = calloc(1, sizeof(*o));
 	if (!o) {
@@ -409,6 +414,18 @@ static struct cat_dataset *root_dataset(struct fs *fs, const char *name)
 	return NULL;
 }
 
+/* 1 if name in parent is a quick-look (takes the tree lock). */
+static int is_png(struct fs *fs, uint64_t parent, const char *name)
+{
+	const struct node *n;
+	int png;
+
+	pthread_rwlock_rdlock(&fs->lock);
+	png = (n = fs_child(fs, parent, name)) && n->png;
+	pthread_rwlock_unlock(&fs->lock);
+	return png;
+}
+
 int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 {
 	struct cat_dataset *d;
@@ -425,7 +442,7 @@ int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 	if (d)
 		snprintf(ds, sizeof(ds), "%s", d->name);
 	pthread_rwlock_unlock(&fs->lock);
-	rc = d ? 0 : -ENOENT;
+	rc = d ? 0 : is_png(fs, parent, name) ? -EACCES : -ENOENT;
 	if (!rc)
 		rc = catalog_begin(fs->wc);
 	if (!rc) {
@@ -455,6 +472,8 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		return -EROFS;
 	if (parent != FS_ROOT_INO || newparent != FS_ROOT_INO)
 		return -EXDEV;
+	if (is_png(fs, parent, name) || is_png(fs, newparent, newname))
+		return -EACCES;
 	if (commit_dataset_name(newname, to, sizeof(to)) || !e1 || !e2 ||
 	    strcmp(e1, e2))
 		return -EINVAL;

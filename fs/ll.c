@@ -28,7 +28,8 @@ static void to_stat(const struct fs_attr *a, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = a->ino;
-	st->st_mode = a->is_dir ? S_IFDIR | 0755 : S_IFREG | 0644;
+	st->st_mode = a->is_dir ? S_IFDIR | 0755 :
+		S_IFREG | (a->readonly ? 0444 : 0644);
 	st->st_nlink = a->nlink;
 	st->st_size = (off_t)a->size;
 	st->st_blksize = 1 << 20;

@@ -18,6 +18,7 @@
 #include "codec/video.h"
 #include "fs/fs.h"
 #include "fs/ll.h"
+#include "fs/quicklook.h"
 #include "fs/ll_int.h"
 
 #define DEFAULT_CACHE (512ull << 20)
@@ -26,11 +27,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: mount.cubefs STORE MOUNTPOINT [-o OPTIONS] [-f] [-d] [-s]\n"
-"  Mounts a cubefs store: each dataset appears as .npy files.\n"
+"  Mounts a cubefs store: each dataset appears as .npy and .nc files,\n"
+"  with a quick-look picture <dataset>.png.\n"
 "  -f            stay in the foreground\n"
 "  -d            debug: foreground, every request logged\n"
 "  -s            one thread\n"
 "  -o cache_size=SIZE   decoded-frame cache (default 512M; K, M, G suffixes)\n"
+"  -o rgb=R,G,B         bands of the quick-look <dataset>.png: three variable\n"
+"                       names (rgb=B4,B3,B2) or band indices from 0\n"
+"                       (rgb=3,2,1); default: a colour map of the first\n"
+"                       variable\n"
 "  -o allow_other       let other users read (needs user_allow_other)\n"
 "  other -o options are passed to FUSE; fstab's defaults, noauto, user,\n"
 "  _netdev and nofail are accepted and ignored.\n");
@@ -75,6 +81,7 @@ struct mount_args {
 	const char *source, *mountpoint;
 	int foreground, debug, single, readonly;
 	int codec, bits, crf;
+	char rgb[640];          /* "" or three names, see quicklook.h */
 	size_t cache_size;
 	char fuse_opts[2048];
 };
@@ -178,6 +185,22 @@ static int add_opts(struct mount_args *m, char *list)
 				return -EINVAL;
 			}
 			*dst = (int)v;
+			continue;
+		}
+		if (!strncmp(o, "rgb=", 4)) {
+			/* the option list's commas split it: take 3 */
+			char *g = strtok(NULL, ","), *b = g ? strtok(NULL, ",") :
+				NULL;
+
+			snprintf(m->rgb, sizeof(m->rgb), "%s,%s,%s", o + 4,
+				 g ? g : "", b ? b : "");
+			if (quicklook_rgb_valid(m->rgb)) {
+				fprintf(stderr, "mount.cubefs: invalid rgb '%s' "
+					"(three variable names or band indices "
+					"from 0: rgb=B4,B3,B2 or rgb=3,2,1)\n",
+					m->rgb);
+				return -EINVAL;
+			}
 			continue;
 		}
 		if (!strcmp(o, "ro")) {
@@ -286,6 +309,7 @@ int ll_mount_main(int argc, char **argv)
 	fo.codec = m.codec;
 	fo.bits = m.bits;
 	fo.crf = m.crf;
+	fo.rgb = m.rgb[0] ? m.rgb : NULL;
 	fo.notify = queue_note;
 	if (fs_new(source, &fo, &fs)) {
 		fprintf(stderr, "mount.cubefs: cannot mount '%s': see the error "

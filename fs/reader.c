@@ -282,6 +282,20 @@ static const struct cat_stream *find_stream(const struct cat_var *v,
 	return NULL;
 }
 
+int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
+		     uint32_t *first, uint32_t *n)
+{
+	const struct cat_stream *s = find_stream(v, plane);
+	const struct cat_gop *g;
+	uint32_t gi;
+
+	if (!s || !(g = find_gop(s, f, &gi)))
+		return -EIO;
+	*first = g->first_frame;
+	*n = g->nframes;
+	return 0;
+}
+
 int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		      uint64_t e, uint64_t n, int big_endian, void *dst)
 {

@@ -59,6 +59,14 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		      uint64_t e, uint64_t n, int big_endian, void *dst);
 
 /*
+ * The frames [*first, *first + *n) of the GOP that holds frame f of
+ * plane `plane` of variable v: what one decode brings into the cache.
+ * Returns 0, or -EIO if the rows have no such GOP.
+ */
+int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
+		     uint32_t *first, uint32_t *n);
+
+/*
  * Decodes into the cache the GOPs that bytes [off, off + len) of view w
  * need, without copying anything out (read-ahead for a sequential
  * reader). Errors are left for the read that needs the bytes.

@@ -5,3 +5,28 @@ pass=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+
+# A mount test's programs and samples (the Makefile exports them); exits
+# 77 (skip) where FUSE is missing.
+mount_test_init() {
+	CUBEFS=${CUBEFS:-./cubefs}
+	MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
+	DATA=${CUBEFS_TEST_DATA:-data}
+	PY=/usr/bin/python3
+	if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+		echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
+	fi
+}
+
+# corrupt_gop STORE CONDITION: overwrites 8 bytes inside the first GOP
+# that the SQL condition picks (on gop g, stream s, variable v, dataset
+# d) in STORE's packs; fails if no GOP matches.
+corrupt_gop() {
+	set -- "$1" $(/usr/bin/python3 -c "
+import sqlite3
+c = sqlite3.connect('$1/catalog.db')
+print(*c.execute(\"SELECT p.name, g.offset FROM gop g JOIN pack p ON p.id = g.pack_id JOIN stream s ON s.id = g.stream_id JOIN variable v ON v.id = s.variable_id JOIN dataset d ON d.id = v.dataset_id WHERE $2\").fetchone() or ())")
+	[ -n "${3:-}" ] || return 1
+	printf '\377\377\377\377\377\377\377\377' |
+		dd of="$1/packs/$2" bs=1 seek=$(($3 + 40)) conv=notrunc 2>/dev/null
+}

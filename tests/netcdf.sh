@@ -2,13 +2,8 @@
 # SPDX-License-Identifier: MIT
 # NetCDF views through FUSE: the .nc samples imported, mounted, read by netCDF4, xarray, ncdump and gdalinfo against their sources; bad input refused.
 set -u
-CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
-DATA=${CUBEFS_TEST_DATA:-data}
-PY=/usr/bin/python3
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+mount_test_init
 if [ ! -x "$PY" ] || ! "$PY" -c 'import numpy, netCDF4, xarray, scipy' 2>/dev/null; then
 	echo "SKIP: no numpy, netCDF4, xarray or scipy for $PY"; exit 77
 fi
@@ -18,7 +13,6 @@ S=$T/store
 mkdir -p "$M"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-. "$(dirname "$0")/lib.sh"
 # counts the "ok ..." and "FAIL: ..." lines a checker printed
 tally() {
 	while IFS= read -r line; do

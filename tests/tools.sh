@@ -4,13 +4,8 @@
 # mmapped .npy views, xarray.open_mfdataset over .nc views, gdalinfo and gdal_translate,
 # ncdump, and `cp -r` of the whole mount; each against `cubefs export` or the sources.
 set -u
-CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
-DATA=${CUBEFS_TEST_DATA:-data}
-PY=/usr/bin/python3
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+mount_test_init
 if [ ! -x "$PY" ] || ! "$PY" -c 'import numpy, netCDF4, xarray' 2>/dev/null; then
 	echo "SKIP: no numpy, netCDF4 or xarray for $PY"; exit 77
 fi
@@ -23,7 +18,6 @@ mkdir -p "$M" "$M2" "$X" "$T/src"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; fusermount3 -u "$M2" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-. "$(dirname "$0")/lib.sh"
 note() { echo "note: $*"; }
 # counts the "ok ..." and "FAIL: ..." lines a checker printed
 tally() {
@@ -379,7 +373,8 @@ check "cp -r MOUNT/. LOCAL/" cp -r "$M/." "$LOCAL/"
 (cd "$M" && find . | sort) >"$T/find_m"
 (cd "$LOCAL" && find . | sort) >"$T/find_l"
 check "cp -r: the same tree" cmp -s "$T/find_m" "$T/find_l"
-check "cp -r: 15 .nc, 9 root .npy, 6 dataset dirs" test "$(grep -c '^\./[^/]*\.nc$' "$T/find_l")" = 15 -a \
+check "cp -r: 15 .nc, 15 .png, 9 root .npy, 6 dataset dirs" test "$(grep -c '^\./[^/]*\.nc$' "$T/find_l")" = 15 -a \
+	"$(grep -c '^\./[^/]*\.png$' "$T/find_l")" = 15 -a \
 	"$(grep -c '^\./[^/]*\.npy$' "$T/find_l")" = 9 -a "$(grep -c '^\./[^/.]*$' "$T/find_l")" = 6
 check "second mount (ro, small cache)" $MOUNT "$S" "$M2" -o ro,cache_size=8M
 nfiles=0
@@ -391,13 +386,13 @@ for f in $(cd "$LOCAL" && find . -type f | sed 's|^\./||' | sort); do
 		n=${f%.npy}
 		test -f "$X/$n.npy" || $CUBEFS export "$S" "$n" "$X/$n.npy" || bad "export $n"
 		check "$f: copy equals cubefs export $n" cmp -s "$LOCAL/$f" "$X/$n.npy" ;;
-	*.nc)
+	*.nc|*.png)
 		check "$f: copy equals a second read of the mount" cmp -s "$LOCAL/$f" "$M/$f"
 		check "$f: copy equals a read of a fresh mount" cmp -s "$LOCAL/$f" "$M2/$f" ;;
 	*) bad "$f: unexpected file in the mount" ;;
 	esac
 done
-check "cp -r: 32 files compared" test "$nfiles" = 32
+check "cp -r: 47 files compared (15 quick-looks)" test "$nfiles" = 47
 # the copied .nc holds what the copied .npy holds
 pycheck "cp -r" "$T" "$LOCAL" <<'PY'
 import os, sys, numpy as np, netCDF4

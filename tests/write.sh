@@ -2,13 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Writes through the mount: edit in place, create by cp / np.save / xarray, rename, delete, remount.
 set -u
-CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
-DATA=${CUBEFS_TEST_DATA:-data}
-PY=/usr/bin/python3
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+mount_test_init
 $PY -c 'import numpy, xarray, netCDF4, scipy' 2>/dev/null || { echo "SKIP: python readers missing"; exit 77; }
 T=$(mktemp -d /tmp/cubefs-wr-XXXXXX)
 M=$T/mnt
@@ -16,7 +11,6 @@ S=$T/store
 mkdir -p "$M"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-. "$(dirname "$0")/lib.sh"
 remount() { fusermount3 -u "$M" && $MOUNT "$S" "$M"; }
 
 L=$DATA/landsat8_ny2018_p013r032_11band.npy
