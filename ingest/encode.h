@@ -8,6 +8,7 @@
 #include "ingest/progress.h"
 #include "ingest/source.h"
 
+#include <math.h>
 #include <pthread.h>
 
 struct encode_ctx {
@@ -16,6 +17,17 @@ struct encode_ctx {
 	struct progress *progress;
 	pthread_mutex_t lock;   /* the pack, the source and progress */
 };
+
+/* What encoding measured over valid values (and bytes over all). */
+struct encode_quality {
+	double sse, max_err, lo, hi;
+	uint64_t n;             /* valid values */
+	uint64_t values;        /* all values encoded */
+	uint64_t bytes;         /* stored: payloads, corrections, masks */
+	uint64_t ncorr, corr_bytes;     /* corrections for --max-error */
+};
+
+#define ENCODE_QUALITY_INIT { .lo = INFINITY, .hi = -INFINITY }
 
 #define ENCODE_CTX_INIT(o, prog) { .opts = (o), .progress = (prog), \
 				   .lock = PTHREAD_MUTEX_INITIALIZER }
@@ -34,6 +46,19 @@ void encode_layout(struct cat_var *v);
  */
 int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	       struct import_var_report *r);
+
+/* PSNR of q over range (its own when range <= 0); inf when exact. */
+double encode_psnr(const struct encode_quality *q, double range);
+
+/*
+ * Encodes GOPs list[0, n) of variable vi, whose streams encode_var has
+ * planned, with every stream at crf, keeping nothing (a trial of
+ * ingest/target.c): measures into *q. The GOP rows are left empty.
+ * Returns 0 or a negative errno.
+ */
+int encode_trial(struct encode_ctx *x, struct source *src, int vi,
+		 uint32_t gop, const uint32_t *list, uint32_t n, int crf,
+		 struct encode_quality *q);
 
 /*
  * Re-encodes GOP gi (all streams) of variable vi, whose streams and GOP
