@@ -8,7 +8,10 @@
 #include "codec/correct.h"
 
 #define CORR_MAGIC 0x32524f43u  /* "COR2" little-endian */
-#define CORR_HEAD 16
+#define CORR_HEAD 17
+#define LAYOUT_BITMAP 1         /* sample positions: a bitmap of the GOP */
+#define LAYOUT_CODES 6          /* code packing, CODES_* << 1 */
+enum { CODES_VARINT = 0, CODES_2BIT = 1, CODES_4BIT = 2 };
 
 static size_t put_varint(uint8_t *p, uint32_t v)
 {
@@ -61,33 +64,86 @@ static int ascending(const uint32_t *pos, uint32_t n)
 	return 1;
 }
 
-int codec_corr_pack(const struct codec_corr *c, enum dtype t, uint8_t **out,
-		    size_t *out_len)
+/* The tightest packing that holds every code. */
+static int code_packing(const struct codec_corr *c)
 {
-	size_t isz = dtype_size(t), at = CORR_HEAD;
-	size_t cap = CORR_HEAD + (size_t)c->nsamp * 10 + (size_t)c->nexact *
-		(5 + isz);
+	int32_t m = 0;
+
+	for (uint32_t i = 0; i < c->nsamp; i++) {
+		int32_t a = c->scode[i] < 0 ? -c->scode[i] : c->scode[i];
+
+		if (c->scode[i] == 0 || c->scode[i] == INT32_MIN)
+			return CODES_VARINT;
+		m = a > m ? a : m;
+	}
+	return m <= 2 ? CODES_2BIT : m <= 8 ? CODES_4BIT : CODES_VARINT;
+}
+
+/* Nonzero codes of at most 2 or 8 in size as 2- or 4-bit fields. */
+static size_t put_codes(uint8_t *p, const int32_t *code, uint32_t n, int kind)
+{
+	size_t at = 0;
+
+	if (kind == CODES_VARINT) {
+		for (uint32_t i = 0; i < n; i++)
+			at += put_varint(p + at, ((uint32_t)code[i] << 1) ^
+					 (uint32_t)(code[i] >> 31));
+		return at;
+	}
+	int w = kind == CODES_2BIT ? 2 : 4, half = 1 << (w - 1);
+
+	at = ((size_t)n * w + 7) / 8;
+	memset(p, 0, at);
+	for (uint32_t i = 0; i < n; i++) {
+		int v = code[i] < 0 ? code[i] + half : code[i] + half - 1;
+
+		p[(size_t)i * w / 8] |= (uint8_t)(v << ((size_t)i * w % 8));
+	}
+	return at;
+}
+
+int codec_corr_pack(const struct codec_corr *c, enum dtype t, size_t nvals,
+		    uint8_t **out, size_t *out_len)
+{
+	size_t isz = dtype_size(t), at = CORR_HEAD, vbytes = 0;
+	size_t bmap = (nvals + 7) / 8;
+	size_t cap = CORR_HEAD + bmap + (size_t)c->nsamp * 10 +
+		(size_t)c->nexact * (5 + isz);
 	uint32_t head[4] = { CORR_MAGIC, c->nsamp, c->nexact, c->step };
-	uint8_t *raw;
+	int kind = code_packing(c);
+	uint8_t *raw, layout = (uint8_t)(kind << 1);
 	int rc;
 
 	*out = NULL;
 	*out_len = 0;
 	/* a format-1 reader would take a total equal to the magic for its n */
 	if (!ascending(c->spos, c->nsamp) || !ascending(c->epos, c->nexact) ||
-	    (uint64_t)c->nsamp + c->nexact >= CORR_MAGIC)
+	    (uint64_t)c->nsamp + c->nexact >= CORR_MAGIC ||
+	    (c->nsamp && c->spos[c->nsamp - 1] >= nvals) ||
+	    (c->nexact && c->epos[c->nexact - 1] >= nvals))
 		return -EINVAL;
 	raw = malloc(cap);
 	if (!raw)
 		return -ENOMEM;
-	memcpy(raw, head, sizeof(head));
-	at += put_positions(raw + at, c->spos, c->nsamp);
 	for (uint32_t i = 0; i < c->nsamp; i++) {
-		int32_t k = c->scode[i];
+		uint32_t d = c->spos[i] - (i ? c->spos[i - 1] : 0);
 
-		at += put_varint(raw + at, ((uint32_t)k << 1) ^
-				 (uint32_t)(k >> 31));
+		vbytes += d < 1u << 7 ? 1 : d < 1u << 14 ? 2 : d < 1u << 21 ?
+			3 : d < 1u << 28 ? 4 : 5;
 	}
+	if (bmap < vbytes)     /* dense corrections: a bitmap is smaller */
+		layout |= LAYOUT_BITMAP;
+	memcpy(raw, head, sizeof(head));
+	raw[16] = layout;
+	if (layout & LAYOUT_BITMAP) {
+		memset(raw + at, 0, bmap);
+		for (uint32_t i = 0; i < c->nsamp; i++)
+			raw[at + c->spos[i] / 8] |= (uint8_t)(1u << c->spos[i] % 8);
+		at += bmap;
+	} else {
+		at += put_positions(raw + at, c->spos, c->nsamp);
+	}
+	at += put_codes(raw + at, c->scode, c->nsamp, kind);
 	at += put_positions(raw + at, c->epos, c->nexact);
 	memcpy(raw + at, c->evals, (size_t)c->nexact * isz);
 	at += (size_t)c->nexact * isz;
@@ -158,32 +214,80 @@ static int parse_v1(const uint8_t *raw, size_t len, size_t isz, size_t nvals,
 	return 0;
 }
 
+/* n sample positions as a bitmap of nvals bits at *at. */
+static int get_bitmap(const uint8_t *raw, size_t len, size_t *at,
+		      uint32_t n, size_t nvals, uint32_t *pos)
+{
+	size_t bytes = (nvals + 7) / 8;
+	uint32_t k = 0;
+
+	if (len - *at < bytes)
+		return -1;
+	for (size_t i = 0; i < nvals; i++)
+		if (raw[*at + i / 8] >> (i % 8) & 1) {
+			if (k == n)
+				return -1;
+			pos[k++] = (uint32_t)i;
+		}
+	*at += bytes;
+	return k == n ? 0 : -1;
+}
+
+static int get_codes(const uint8_t *raw, size_t len, size_t *at, int kind,
+		     uint32_t n, int32_t *code)
+{
+	int w = kind == CODES_2BIT ? 2 : 4, half = 1 << (w - 1);
+	size_t bytes = ((size_t)n * w + 7) / 8;
+
+	if (kind == CODES_VARINT) {
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t z;
+
+			if (get_varint(raw, len, at, &z))
+				return -1;
+			code[i] = (int32_t)(z >> 1) ^ -(int32_t)(z & 1);
+		}
+		return 0;
+	}
+	if (kind != CODES_2BIT && kind != CODES_4BIT)
+		return -1;
+	if (len - *at < bytes)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		int v = raw[*at + (size_t)i * w / 8] >> ((size_t)i * w % 8) &
+			((1 << w) - 1);
+
+		code[i] = v < half ? v - half : v - half + 1;
+	}
+	*at += bytes;
+	return 0;
+}
+
 static int parse_v2(const uint8_t *raw, size_t len, size_t isz, size_t nvals,
 		    struct codec_corr *c)
 {
 	uint32_t head[4];
 	size_t at = CORR_HEAD;
+	uint8_t layout;
 
 	if (len < CORR_HEAD)
 		return -EIO;
 	memcpy(head, raw, sizeof(head));
-	if (head[0] != CORR_MAGIC || head[3] == 0 || head[1] > len ||
-	    head[2] > len)
+	layout = raw[16];
+	if (head[0] != CORR_MAGIC || head[3] == 0 || head[1] > nvals ||
+	    head[2] > len || (layout & ~(LAYOUT_BITMAP | LAYOUT_CODES)))
 		return -EIO;
 	c->nsamp = head[1];
 	c->nexact = head[2];
 	c->step = head[3];
 	if (alloc_lists(c, isz))
 		return -ENOMEM;
-	if (get_positions(raw, len, &at, c->nsamp, nvals, c->spos))
+	if (((layout & LAYOUT_BITMAP) ?
+	     get_bitmap(raw, len, &at, c->nsamp, nvals, c->spos) :
+	     get_positions(raw, len, &at, c->nsamp, nvals, c->spos)) ||
+	    get_codes(raw, len, &at, (layout & LAYOUT_CODES) >> 1, c->nsamp,
+		      c->scode))
 		return -EIO;
-	for (uint32_t i = 0; i < c->nsamp; i++) {
-		uint32_t z;
-
-		if (get_varint(raw, len, &at, &z))
-			return -EIO;
-		c->scode[i] = (int32_t)(z >> 1) ^ -(int32_t)(z & 1);
-	}
 	if (get_positions(raw, len, &at, c->nexact, nvals, c->epos) ||
 	    len - at != (size_t)c->nexact * isz)
 		return -EIO;

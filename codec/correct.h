@@ -19,10 +19,11 @@
  * (where no sample is close enough, or in blocks of the first format).
  *
  * Stored as one lz4 block. Format 2: "COR2", u32 nsamp, u32 nexact,
- * u32 step, then varint position deltas and zigzag varint codes of the
- * sample corrections, varint position deltas of the exact ones, then
- * their nexact values. Format 1 (stores made before): u32 n, n u32
- * position deltas, n values; all exact.
+ * u32 step, u8 layout; the sample corrections' positions (varint deltas,
+ * or where that is smaller a bitmap of the GOP's values) and codes (2 or
+ * 4 bits each where they fit, else zigzag varints); varint position
+ * deltas of the exact ones, then their nexact values. Format 1 (stores
+ * made before): u32 n, n u32 position deltas, n values; all exact.
  */
 struct codec_corr {
 	uint32_t nsamp;
@@ -35,12 +36,13 @@ struct codec_corr {
 };
 
 /*
- * Packs c (its arrays as described above) into a new malloc'd block
- * (*out, *out_len), format 2. Returns 0, -ENOMEM, or -EINVAL for a
- * position list that is not strictly ascending.
+ * Packs c (its arrays as described above) of a GOP of nvals values into
+ * a new malloc'd block (*out, *out_len), format 2. Returns 0, -ENOMEM, or
+ * -EINVAL for a position list that is not strictly ascending or reaches
+ * past nvals.
  */
-int codec_corr_pack(const struct codec_corr *c, enum dtype t, uint8_t **out,
-		    size_t *out_len);
+int codec_corr_pack(const struct codec_corr *c, enum dtype t, size_t nvals,
+		    uint8_t **out, size_t *out_len);
 
 /*
  * Parses block blk (len bytes, untrusted; either format) of a GOP of

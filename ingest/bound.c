@@ -10,6 +10,9 @@
 #include "codec/quant.h"
 #include "ingest/bound.h"
 
+/* Larger moves are rare: an exact value keeps the codes packed in 4 bits. */
+#define CODE_MAX 8
+
 /* Growing lists of corrections. */
 struct corr_lists {
 	struct codec_corr c;
@@ -117,8 +120,8 @@ static int find(struct bound_gop *b, struct corr_lists *l)
 						b->dsamp[d]) / step);
 				x = b->dsamp[d] + code * (int64_t)step;
 				x = x < 0 ? 0 : x > top ? top : x;
-				if (code && code >= INT32_MIN &&
-				    code <= INT32_MAX &&
+				if (code && code >= -CODE_MAX &&
+				    code <= CODE_MAX &&
 				    fabs(served(b, k, (uint16_t)x, &tmp) -
 					 b->val[i]) <= e) {
 					rc = push_sample(l, (uint32_t)d,
@@ -181,7 +184,7 @@ int bound_correct(struct bound_gop *b, uint8_t **blk, size_t *len,
 			  "correction", b->v->name);
 		goto out;
 	}
-	rc = codec_corr_pack(&l.c, b->v->dtype, blk, len);
+	rc = codec_corr_pack(&l.c, b->v->dtype, n, blk, len);
 	if (!rc)
 		*ncorr = l.c.nsamp + l.c.nexact;
 out:

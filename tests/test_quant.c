@@ -191,7 +191,7 @@ static void corr_roundtrip_and_refusals(void **state)
 	memset(dst, 0, sizeof(dst));
 	for (int i = 0; i < 100; i++)
 		smp[i] = 100;
-	assert_int_equal(codec_corr_pack(&in, DTYPE_F32, &blk, &len), 0);
+	assert_int_equal(codec_corr_pack(&in, DTYPE_F32, 100, &blk, &len), 0);
 	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 100, 7, &c), 0);
 	codec_corr_samples(&c, smp, 12);
 	codec_corr_values(&c, DTYPE_F32, dst);
@@ -211,7 +211,40 @@ static void corr_roundtrip_and_refusals(void **state)
 	free(blk);
 	/* positions out of order cannot be packed */
 	spos[1] = 0;
-	assert_int_equal(codec_corr_pack(&in, DTYPE_F32, &blk, &len), -EINVAL);
+	assert_int_equal(codec_corr_pack(&in, DTYPE_F32, 100, &blk, &len), -EINVAL);
+}
+
+/* Codes packed in 2 or 4 bits, positions dense enough for a bitmap. */
+static void corr_packings(void **state)
+{
+	static const int32_t sets[3][4] = {
+		{ 1, -1, 2, -2 }, { 8, -8, 3, -5 }, { 9, -1, 1, 1 },
+	};
+	uint32_t spos[] = { 1, 2, 4, 7 };
+	uint16_t smp[10];
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		struct codec_corr in = {
+			.nsamp = 4, .step = 3, .spos = spos,
+			.scode = (int32_t *)sets[k],
+		}, c;
+		uint8_t *blk;
+		size_t len;
+
+		for (int i = 0; i < 10; i++)
+			smp[i] = 1000;
+		assert_int_equal(codec_corr_pack(&in, DTYPE_U16, 10, &blk,
+						 &len), 0);
+		assert_int_equal(codec_corr_parse(blk, len, DTYPE_U16, 10, 4,
+						  &c), 0);
+		codec_corr_samples(&c, smp, 12);
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(smp[spos[i]], 1000 + 3 * sets[k][i]);
+		assert_int_equal(smp[0] + smp[3] + smp[9], 3000);
+		codec_corr_release(&c);
+		free(blk);
+	}
 }
 
 /* Stores made before sample corrections hold format 1: still read. */
@@ -250,6 +283,7 @@ int main(void)
 		cmocka_unit_test(mask_roundtrip),
 		cmocka_unit_test(mask_apply_restores_nan_and_fill),
 		cmocka_unit_test(corr_roundtrip_and_refusals),
+		cmocka_unit_test(corr_packings),
 		cmocka_unit_test(corr_reads_format_1),
 	};
 
