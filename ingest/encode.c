@@ -741,6 +741,11 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	rc = encode_planned(x, src, vi, &b, gop, ngops, &qa, r);
 	if (rc)
 		goto out;
+	if (qa.n && qa.ncorr > qa.n / 2)
+		log_warn("'%s': %.0f%% of the values needed a correction to "
+			 "hold max error %g: a larger bound, or --lossless, "
+			 "stores less", v->name, 100.0 * (double)qa.ncorr /
+			 (double)qa.n, x->opts->max_error);
 	v->vmin = qa.lo <= qa.hi ? qa.lo : NAN;
 	v->vmax = qa.lo <= qa.hi ? qa.hi : NAN;
 	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY : encode_psnr(&qa, 0);
