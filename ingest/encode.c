@@ -669,9 +669,13 @@ static int encode_planned(struct encode_ctx *x, struct source *src, int vi,
 		r->probes = t.probes;
 	}
 	rc = encode_gops(x, src, vi, gop, ngops, NULL, 0, qa, &r->masked);
-	if (rc || t.crf < 0 ||
-	    (crf = target_refine(&t, x->opts, qa, v->streams[0].codec)) < 0)
+	if (rc || t.crf < 0)
 		return rc;
+	crf = target_refine(&t, x->opts, qa, v->streams[0].codec);
+	if (crf < 0) {
+		target_missed(v, x->opts, qa, &t);
+		return 0;
+	}
 	/* the whole missed what the sample promised: once more */
 	reset_gops(v, ngops);
 	if (x->pack) {
@@ -683,7 +687,10 @@ static int encode_planned(struct encode_ctx *x, struct source *src, int vi,
 	*qa = (struct encode_quality)ENCODE_QUALITY_INIT;
 	r->masked = 0;
 	r->refined = 1;
-	return encode_gops(x, src, vi, gop, ngops, NULL, 0, qa, &r->masked);
+	rc = encode_gops(x, src, vi, gop, ngops, NULL, 0, qa, &r->masked);
+	if (!rc)
+		target_missed(v, x->opts, qa, &t);
+	return rc;
 }
 
 int encode_var(struct encode_ctx *x, struct source *src, int vi,

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "codec/log.h"
 #include "codec/video.h"
 #include "ingest/target.h"
 
@@ -227,4 +228,21 @@ int target_refine(const struct target *t, const struct import_opts *o,
 		return c == t->crf ? -1 : c;
 	}
 	return -1;
+}
+
+void target_missed(const struct cat_var *v, const struct import_opts *o,
+		   const struct encode_quality *q, const struct target *t)
+{
+	double psnr = encode_psnr(q, t->range);
+	double bpv = q->values ? q->bytes * 8.0 / (double)q->values : 0;
+	int crf = v->streams[0].crf;
+	const char *codec = codec_name(v->streams[0].codec);
+
+	if (o->psnr > 0 && psnr < o->psnr)
+		log_warn("'%s': PSNR %.2f dB at crf %d is the best %s gives at "
+			 "%d bits, short of %g dB", v->name, psnr, crf, codec,
+			 v->streams[0].bits, o->psnr);
+	if (o->bpv > 0 && fabs(bpv / o->bpv - 1) > 0.15)
+		log_warn("'%s': %.3f bits per value at crf %d is the nearest "
+			 "%s gets to %g", v->name, bpv, crf, codec, o->bpv);
 }

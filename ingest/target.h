@@ -42,4 +42,9 @@ int target_search(struct encode_ctx *x, struct source *src, int vi,
 int target_refine(const struct target *t, const struct import_opts *o,
 		  const struct encode_quality *q, int codec);
 
+/* Warns (naming variable v) when q, the final encoding, misses the
+ * --psnr target, or the --bpv one by more than 15%. */
+void target_missed(const struct cat_var *v, const struct import_opts *o,
+		   const struct encode_quality *q, const struct target *t);
+
 #endif
