@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Quality targets on the shared samples: --max-error (corrections, bits, vs whole-value corrections), --psnr and --bpv reached, and time.
-# usage: sh bench/target.sh [OLD_CUBEFS]   (OLD_CUBEFS: a cubefs with whole-value corrections, for the comparison)
+# usage: sh bench/target.sh [OLD_CUBEFS]   (OLD_CUBEFS: a cubefs with whole-value corrections, for the comparison;
+#        BENCH_ONLY=landsat: only the samples whose file name holds it)
 set -u
 CUBEFS=${CUBEFS:-./cubefs}
 OLD=${1:-}
@@ -19,6 +20,7 @@ run() {
 		echo "$label: $(cat "$T/err")"; return; }
 	t1=$(date +%s.%N)
 	for v in $(echo "$vars" | tr , ' '); do
+		[ "$v" = - ] && v=n$i   # a .npy: the variable takes the dataset's name
 		awk -v v="$v" -v lab="$label" -v t="$(echo "$t1 - $t0" | bc)" '
 		$1 == v && / bpv / { for (k = 1; k <= NF; k++) { if ($k == "bpv") b = $(k-1);
 			if ($k == "PSNR") p = $(k+1); if ($k == "err") e = $(k+1) }
@@ -32,6 +34,7 @@ run() {
 
 printf "%-30s %-8s %4s %9s %8s %8s %8s %10s %6s\n" "run" "var" "crf" "ncorr" "corrbpv" "bpv" "PSNR" "maxerr" "s"
 while read -r f vars range; do
+	case $f in *${BENCH_ONLY:-}*) ;; *) continue ;; esac
 	for pct in 1 0.1; do
 		e=$(echo "$range * $pct / 100" | bc -l | sed 's/^\./0./; s/0*$//')
 		[ -n "$OLD" ] && run "$OLD" "$f" "$vars" "old whole-value crf14 E=$e" --max-error "$e"
@@ -44,5 +47,5 @@ done <<'LIST'
 era5_t2m_uk_2019-03.nc t2m 25.88
 ncl_fice_monthly.nc fice 1
 s2_eolearn_ndvi_clp_clm_2015-2017.nc NDVI,CLP,CLM 1
-landsat8_ny2018_p013r032_11band.npy landsat8_ny2018_p013r032_11band 40533
+landsat8_ny2018_p013r032_11band.npy - 40533
 LIST
