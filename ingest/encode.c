@@ -107,8 +107,8 @@ static int append(struct encode_ctx *x, const void *buf, size_t len,
 	return rc;
 }
 
-static void measure(struct encode_quality *q, const double *src, const double *dec,
-		    const uint8_t *cls, size_t n)
+static void measure(struct encode_quality *q, const double *src,
+		    const double *dec, const uint8_t *cls, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		double e;
@@ -561,13 +561,11 @@ static void *gop_worker(void *arg)
 	return NULL;
 }
 
-/* Encodes every GOP of variable vi (or those of list, a trial), several
- * at a time (one per core): each GOP is independent, and small pictures
- * leave a codec's own threads idle. */
-static int encode_gops(struct encode_ctx *x, struct source *src, int vi,
-		       uint32_t gop, uint32_t ngops, const uint32_t *list,
-		       uint32_t nlist, struct encode_quality *qa,
-		       uint64_t *masked)
+/* Several GOPs at a time (one per core): each GOP is independent, and
+ * small pictures leave a codec's own threads idle. */
+int encode_gops(struct encode_ctx *x, struct source *src, int vi,
+		uint32_t gop, uint32_t ngops, const uint32_t *list,
+		uint32_t nlist, struct encode_quality *qa, uint64_t *masked)
 {
 	struct cat_var *v = &src->meta->vars[vi];
 	struct gop_jobs j = { .x = x, .src = src, .vi = vi, .gop = gop,
@@ -604,16 +602,9 @@ static int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	return j.rc;
 }
 
-static void set_crf(struct cat_var *v, int crf)
-{
-	for (int s = 0; s < v->nstreams; s++)
-		v->streams[s].crf = crf;
-}
-
 static void gop_payload_release(struct cat_gop *g);
 
-/* Empties the GOP rows (and masks) of the first ngops GOPs. */
-static void reset_gops(struct cat_var *v, uint32_t ngops)
+void encode_reset_gops(struct cat_var *v, uint32_t ngops)
 {
 	for (int s = 0; s < v->nstreams; s++) {
 		for (uint32_t g = 0; g < ngops; g++) {
@@ -626,70 +617,16 @@ static void reset_gops(struct cat_var *v, uint32_t ngops)
 	v->nmasks = 0;
 }
 
-int encode_trial(struct encode_ctx *x, struct source *src, int vi,
-		 uint32_t gop, const uint32_t *list, uint32_t n, int crf,
-		 struct encode_quality *q)
+int encode_range(struct source *src, int vi, uint32_t gop, double *range)
 {
-	struct encode_ctx t = ENCODE_CTX_INIT(x->opts, NULL);
-	struct cat_var *v = &src->meta->vars[vi];
-	uint32_t ngops = (uint32_t)((v->nframes + gop - 1) / gop);
-	uint64_t masked = 0;
-	int rc;
+	struct encode_quality q = ENCODE_QUALITY_INIT;
+	struct gop_buf b = { 0 };
+	int rc = gop_buf_alloc(&b, &src->meta->vars[vi], gop);
 
-	set_crf(v, crf);
-	*q = (struct encode_quality)ENCODE_QUALITY_INIT;
-	rc = encode_gops(&t, src, vi, gop, ngops, list, n, q, &masked);
-	reset_gops(v, ngops);
-	return rc;
-}
-
-/* Encodes every GOP of the planned variable vi: at the crf a target
- * search chooses (then once more if the whole misses it), or as asked. */
-static int encode_planned(struct encode_ctx *x, struct source *src, int vi,
-			  struct gop_buf *b, uint32_t gop, uint32_t ngops,
-			  struct encode_quality *qa,
-			  struct import_var_report *r)
-{
-	struct cat_var *v = &src->meta->vars[vi];
-	struct target t = { .crf = -1 };
-	uint64_t mark = x->pack ? pack_writer_size(x->pack) : 0;
-	int rc, crf;
-
-	if (v->storage == VAR_STORE_VIDEO && !v->streams[0].lossless &&
-	    target_wanted(x->opts)) {
-		struct encode_quality range = ENCODE_QUALITY_INIT;
-
-		rc = x->opts->psnr > 0 ? scan_range(src, vi, b, gop, &range) : 0;
-		if (!rc)
-			rc = target_search(x, src, vi, gop, ngops,
-					   range.hi - range.lo, &t);
-		if (rc)
-			return rc;
-		set_crf(v, t.crf);
-		r->probes = t.probes;
-	}
-	rc = encode_gops(x, src, vi, gop, ngops, NULL, 0, qa, &r->masked);
-	if (rc || t.crf < 0)
-		return rc;
-	crf = target_refine(&t, x->opts, qa, v->streams[0].codec);
-	if (crf < 0) {
-		target_missed(v, x->opts, qa, &t);
-		return 0;
-	}
-	/* the whole missed what the sample promised: once more */
-	reset_gops(v, ngops);
-	if (x->pack) {
-		rc = pack_writer_truncate(x->pack, mark);
-		if (rc)
-			return rc;
-	}
-	set_crf(v, crf);
-	*qa = (struct encode_quality)ENCODE_QUALITY_INIT;
-	r->masked = 0;
-	r->refined = 1;
-	rc = encode_gops(x, src, vi, gop, ngops, NULL, 0, qa, &r->masked);
 	if (!rc)
-		target_missed(v, x->opts, qa, &t);
+		rc = scan_range(src, vi, &b, gop, &q);
+	gop_buf_release(&b);
+	*range = q.hi > q.lo ? q.hi - q.lo : 0;
 	return rc;
 }
 
@@ -745,7 +682,7 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = encode_planned(x, src, vi, &b, gop, ngops, &qa, r);
+	rc = target_encode(x, src, vi, gop, ngops, &qa, r);
 	if (rc)
 		goto out;
 	if (qa.n && qa.ncorr > qa.n / 2)

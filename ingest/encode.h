@@ -51,14 +51,23 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 double encode_psnr(const struct encode_quality *q, double range);
 
 /*
- * Encodes GOPs list[0, n) of variable vi, whose streams encode_var has
- * planned, with every stream at crf, keeping nothing (a trial of
- * ingest/target.c): measures into *q. The GOP rows are left empty.
- * Returns 0 or a negative errno.
+ * Encodes GOPs of variable vi, whose streams and GOP rows encode_var has
+ * set up: all ngops of them, or (a trial, list != NULL) GOPs list[0,
+ * nlist) only, whose rows are then left for encode_reset_gops(). Adds
+ * what it measured to *q and the masked positions to *masked. With
+ * x->pack NULL nothing is written. Returns 0 or a negative errno.
  */
-int encode_trial(struct encode_ctx *x, struct source *src, int vi,
-		 uint32_t gop, const uint32_t *list, uint32_t n, int crf,
-		 struct encode_quality *q);
+int encode_gops(struct encode_ctx *x, struct source *src, int vi,
+		uint32_t gop, uint32_t ngops, const uint32_t *list,
+		uint32_t nlist, struct encode_quality *q, uint64_t *masked);
+
+/* Empties the GOP rows (payloads freed) and masks of the first ngops
+ * GOPs of v, to encode them again. */
+void encode_reset_gops(struct cat_var *v, uint32_t ngops);
+
+/* Range of the valid values of variable vi (a pass over the source in
+ * GOPs of gop frames); 0 if none or all equal. */
+int encode_range(struct source *src, int vi, uint32_t gop, double *range);
 
 /*
  * Re-encodes GOP gi (all streams) of variable vi, whose streams and GOP

@@ -6,11 +6,24 @@
 
 #include "codec/log.h"
 #include "codec/video.h"
+#include "catalog/pack.h"
 #include "ingest/target.h"
 
 #define SAMPLE_GOPS 4
 #define CRF_SLOTS 64
 #define MAX_PROBES 14
+
+/* What a search found. */
+struct target {
+	int crf;                /* chosen */
+	int probes;             /* trial encodes of the sample */
+	uint32_t sample_gops;   /* GOPs in the sample */
+	double range;           /* of the whole variable, for PSNR */
+	double slope;           /* near crf: dB (--psnr) or log(bpv)
+				   (--bpv) lost per crf step */
+	double sample_psnr;     /* what the sample measured at crf */
+	double sample_bpv;
+};
 
 enum mode { MODE_PSNR, MODE_BPV, MODE_BYTES };
 
@@ -37,6 +50,32 @@ int target_wanted(const struct import_opts *o)
 	return o->psnr > 0 || o->bpv > 0 || (o->max_error > 0 && o->crf < 0);
 }
 
+static void set_crf(struct cat_var *v, int crf)
+{
+	for (int s = 0; s < v->nstreams; s++)
+		v->streams[s].crf = crf;
+}
+
+/* Encodes GOPs list[0, n) of variable vi with every stream at crf,
+ * keeping nothing: measures into *q. */
+static int trial(struct encode_ctx *x, struct source *src, int vi,
+		 uint32_t gop, const uint32_t *list, uint32_t n, int crf,
+		 struct encode_quality *q)
+{
+	struct encode_ctx t = ENCODE_CTX_INIT(x->opts, NULL);
+	struct cat_var *v = &src->meta->vars[vi];
+	uint32_t ngops = (uint32_t)((v->nframes + gop - 1) / gop);
+	uint64_t masked = 0;
+	int rc;
+
+	set_crf(v, crf);
+	*q = (struct encode_quality)ENCODE_QUALITY_INIT;
+	rc = encode_gops(&t, src, vi, gop, ngops, list, n, q, &masked);
+	encode_reset_gops(v, ngops);
+	return rc;
+}
+
+
 static int crf_max(int codec)
 {
 	return codec == CODEC_VP9 || codec == CODEC_AV1 ? 63 : 51;
@@ -49,8 +88,7 @@ static int probe(struct search *s, int crf)
 
 	if (s->at[crf].done)
 		return 0;
-	rc = encode_trial(s->x, s->src, s->vi, s->gop, s->list, s->nlist, crf,
-			  &q);
+	rc = trial(s->x, s->src, s->vi, s->gop, s->list, s->nlist, crf, &q);
 	if (rc)
 		return rc;
 	s->at[crf].done = 1;
@@ -150,8 +188,9 @@ static int cheapest(struct search *s, int c, int *best)
 	return rc;
 }
 
-int target_search(struct encode_ctx *x, struct source *src, int vi,
-		  uint32_t gop, uint32_t ngops, double range, struct target *t)
+static int target_search(struct encode_ctx *x, struct source *src, int vi,
+			 uint32_t gop, uint32_t ngops, double range,
+			 struct target *t)
 {
 	const struct import_opts *o = x->opts;
 	struct cat_var *v = &src->meta->vars[vi];
@@ -205,8 +244,9 @@ int target_search(struct encode_ctx *x, struct source *src, int vi,
 	return 0;
 }
 
-int target_refine(const struct target *t, const struct import_opts *o,
-		  const struct encode_quality *q, int codec)
+static int target_refine(const struct target *t,
+			 const struct import_opts *o,
+			 const struct encode_quality *q, int codec)
 {
 	int c;
 
@@ -230,8 +270,10 @@ int target_refine(const struct target *t, const struct import_opts *o,
 	return -1;
 }
 
-void target_missed(const struct cat_var *v, const struct import_opts *o,
-		   const struct encode_quality *q, const struct target *t)
+static void target_missed(const struct cat_var *v,
+			  const struct import_opts *o,
+			  const struct encode_quality *q,
+			  const struct target *t)
 {
 	double psnr = encode_psnr(q, t->range);
 	double bpv = q->values ? q->bytes * 8.0 / (double)q->values : 0;
@@ -245,4 +287,52 @@ void target_missed(const struct cat_var *v, const struct import_opts *o,
 	if (o->bpv > 0 && fabs(bpv / o->bpv - 1) > 0.15)
 		log_warn("'%s': %.3f bits per value at crf %d is the nearest "
 			 "%s gets to %g", v->name, bpv, crf, codec, o->bpv);
+}
+
+/* Encodes every GOP of the planned variable vi: at the crf a search
+ * chooses (then once more if the whole misses it), or as asked. */
+int target_encode(struct encode_ctx *x, struct source *src, int vi,
+		  uint32_t gop, uint32_t ngops, struct encode_quality *qa,
+		  struct import_var_report *r)
+{
+	struct cat_var *v = &src->meta->vars[vi];
+	struct target t = { .crf = -1 };
+	uint64_t mark = x->pack ? pack_writer_size(x->pack) : 0;
+	int rc, crf;
+
+	if (v->storage == VAR_STORE_VIDEO && !v->streams[0].lossless &&
+	    target_wanted(x->opts)) {
+		double range = 0;
+
+		rc = x->opts->psnr > 0 ? encode_range(src, vi, gop, &range) : 0;
+		if (!rc)
+			rc = target_search(x, src, vi, gop, ngops, range, &t);
+		if (rc)
+			return rc;
+		set_crf(v, t.crf);
+		r->probes = t.probes;
+	}
+	rc = encode_gops(x, src, vi, gop, ngops, NULL, 0, qa, &r->masked);
+	if (rc || t.crf < 0)
+		return rc;
+	crf = target_refine(&t, x->opts, qa, v->streams[0].codec);
+	if (crf < 0) {
+		target_missed(v, x->opts, qa, &t);
+		return 0;
+	}
+	/* the whole missed what the sample promised: once more */
+	encode_reset_gops(v, ngops);
+	if (x->pack) {
+		rc = pack_writer_truncate(x->pack, mark);
+		if (rc)
+			return rc;
+	}
+	set_crf(v, crf);
+	*qa = (struct encode_quality)ENCODE_QUALITY_INIT;
+	r->masked = 0;
+	r->refined = 1;
+	rc = encode_gops(x, src, vi, gop, ngops, NULL, 0, qa, &r->masked);
+	if (!rc)
+		target_missed(v, x->opts, qa, &t);
+	return rc;
 }
