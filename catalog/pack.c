@@ -79,6 +79,22 @@ int pack_append(struct pack_writer *w, const void *buf, size_t len,
 	return 0;
 }
 
+int pack_writer_truncate(struct pack_writer *w, uint64_t size)
+{
+	int rc;
+
+	if (size > w->size)
+		return -EINVAL;
+	if (ftruncate(w->fd, (off_t)size)) {
+		rc = -errno;
+		log_error("cannot truncate pack '%s': %s", w->name,
+			  strerror(errno));
+		return rc;
+	}
+	w->size = size;
+	return 0;
+}
+
 int pack_writer_sync(struct pack_writer *w)
 {
 	int dfd, rc = 0;

@@ -20,6 +20,13 @@ int pack_writer_new(const char *store_dir, struct pack_writer **out);
 int pack_append(struct pack_writer *w, const void *buf, size_t len,
 		uint64_t *offset);
 
+/*
+ * Drops the bytes appended after the first size (an import that encodes
+ * a variable again). Returns 0, -EINVAL if size is past the end, or a
+ * negative errno (logged).
+ */
+int pack_writer_truncate(struct pack_writer *w, uint64_t size);
+
 /* fsyncs the file and the packs/ directory: after 0 the bytes are durable. */
 int pack_writer_sync(struct pack_writer *w);
 

@@ -29,8 +29,12 @@ static void import_usage(FILE *f)
 "  --rgb           encode bands in groups of three (gbrp) instead of gray\n"
 "  --preset P      encoder speed preset\n"
 "  --max-error E   guarantee: every value read back within E of the source\n"
-"                  (in the variable's units; exact values stored where the\n"
-"                  codec missed)\n"
+"                  (in the variable's units; corrections stored where the\n"
+"                  codec missed; without --crf, the crf that stores the\n"
+"                  fewest bits in all is searched)\n"
+"  --psnr P        target: the largest crf whose PSNR (dB, over the data\n"
+"                  range) reaches P, searched on a few GOPs\n"
+"  --bpv B         target: the crf whose bits per value land nearest B\n"
 "  --variables A,B import only these variables of a NetCDF file (and the\n"
 "                  coordinate variables of their dimensions)\n"
 "  -q, --quiet     no progress, no report\n",
@@ -51,6 +55,66 @@ static int parse_int(const char *s, int lo, int hi, const char *what, int *v)
 	return 0;
 }
 
+/* A finite number > 0 (and <= max when max > 0). */
+static int parse_positive(const char *s, const char *what, double max,
+			  double *v)
+{
+	char *end;
+	double x = strtod(s, &end);
+
+	if (!*s || *end || !(x > 0) || !isfinite(x) || (max > 0 && x > max)) {
+		if (max > 0)
+			fprintf(stderr, "cubefs: invalid %s '%s' (a number "
+				"above 0, at most %g)\n", what, s, max);
+		else
+			fprintf(stderr, "cubefs: invalid %s '%s' (a positive "
+				"number)\n", what, s);
+		return -EINVAL;
+	}
+	*v = x;
+	return 0;
+}
+
+/* Options that cannot go together; 0 if none. */
+static int conflicting(const struct import_opts *o)
+{
+	const char *a = NULL, *b = NULL;
+
+	if (o->psnr > 0 && o->bpv > 0)
+		a = "--psnr", b = "--bpv";
+	else if ((o->psnr > 0 || o->bpv > 0) && o->crf >= 0)
+		a = o->psnr > 0 ? "--psnr" : "--bpv", b = "--crf";
+	else if ((o->psnr > 0 || o->bpv > 0 || o->max_error > 0) &&
+		 (o->lossless || o->codec == CODEC_FFV1 ||
+		  o->codec == CODEC_LZ4))
+		a = o->psnr > 0 ? "--psnr" : o->bpv > 0 ? "--bpv" :
+			"--max-error", b = o->lossless ? "--lossless" :
+			"a lossless codec";
+	if (!a)
+		return 0;
+	fprintf(stderr, "cubefs: %s and %s cannot go together\n", a, b);
+	return -EINVAL;
+}
+
+/* The crf a search chose, and what it reached. */
+static void print_target(const struct import_opts *o,
+			 const struct import_var_report *v)
+{
+	char goal[64];
+
+	if (o->psnr > 0)
+		snprintf(goal, sizeof(goal), "PSNR %g dB", o->psnr);
+	else if (o->bpv > 0)
+		snprintf(goal, sizeof(goal), "%g bits per value", o->bpv);
+	else
+		snprintf(goal, sizeof(goal), "the fewest bits within max "
+			 "error %g", o->max_error);
+	printf("  %-16s crf %d for %s (%d trial encodes%s): reached PSNR "
+	       "%.2f dB, %.3f bpv\n", "", v->crf, goal, v->probes,
+	       v->refined ? ", whole encoded twice" : "", v->psnr,
+	       v->values ? v->stored_bytes * 8.0 / v->values : 0.0);
+}
+
 int cmd_import(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -63,6 +127,8 @@ int cmd_import(int argc, char **argv)
 		{ "rgb", no_argument, NULL, '3' },
 		{ "preset", required_argument, NULL, 'p' },
 		{ "max-error", required_argument, NULL, 'E' },
+		{ "psnr", required_argument, NULL, 'P' },
+		{ "bpv", required_argument, NULL, 'B' },
 		{ "variables", required_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -105,17 +171,18 @@ int cmd_import(int argc, char **argv)
 		case 'l': o.lossless = 1; break;
 		case '3': o.group = 3; break;
 		case 'p': o.preset = optarg; break;
-		case 'E': {
-			char *end;
-
-			o.max_error = strtod(optarg, &end);
-			if (*end || !(o.max_error > 0)) {
-				fprintf(stderr, "cubefs: invalid max-error '%s' "
-					"(a positive number)\n", optarg);
+		case 'E':
+			if (parse_positive(optarg, "max-error", 0, &o.max_error))
 				return 2;
-			}
 			break;
-		}
+		case 'P':
+			if (parse_positive(optarg, "psnr", 200, &o.psnr))
+				return 2;
+			break;
+		case 'B':
+			if (parse_positive(optarg, "bpv", 64, &o.bpv))
+				return 2;
+			break;
 		case 'V': o.variables = optarg; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
@@ -126,6 +193,8 @@ int cmd_import(int argc, char **argv)
 		import_usage(stderr);
 		return 2;
 	}
+	if (conflicting(&o))
+		return 2;
 	c = cli_open_store(argv[optind], CATALOG_CREATE);
 	if (!c)
 		return 1;
@@ -159,6 +228,8 @@ int cmd_import(int argc, char **argv)
 			       v->stored_bytes : 0.0,
 			       v->values ? v->stored_bytes * 8.0 / v->values : 0.0,
 			       q, v->seconds);
+			if (v->probes)
+				print_target(&o, v);
 			if (v->ncorr)
 				printf("  %-16s %llu values corrected to hold max "
 				       "error %g: %.4f bits per value\n", "",

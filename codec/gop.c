@@ -31,6 +31,20 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset(dst, 0, n * isz);
 		goto out;
 	}
+	codec_gop_finish(p, t, g, s, dst);
+out:
+	free(s);
+	return rc;
+}
+
+void codec_gop_finish(const struct codec_params *p, enum dtype t,
+		      const struct codec_gop_ref *g, uint16_t *s, void *dst)
+{
+	size_t plane = (size_t)p->width * (size_t)p->height;
+	size_t isz = dtype_size(t);
+
+	if (g->corr)
+		codec_corr_samples(g->corr, s, p->bits);
 	for (int f = 0; f < g->nframes; f++)
 		for (int k = 0; k < p->planes; k++) {
 			size_t at = ((size_t)f * p->planes + k) * plane;
@@ -38,9 +52,11 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 			codec_dequantize(&g->quant[k], s + at, t,
 					 (char *)dst + at * isz, plane);
 		}
-out:
-	free(s);
-	return rc;
+	if (g->avoid)
+		codec_avoid_value(t, g->avoid, dst, plane * (size_t)p->planes *
+				  (size_t)g->nframes);
+	if (g->corr)
+		codec_corr_values(g->corr, t, dst);
 }
 
 #define AVOID(type, next)						\

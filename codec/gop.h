@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec/correct.h"
 #include "codec/dtype.h"
 #include "codec/quant.h"
 #include "codec/video.h"
@@ -19,18 +20,29 @@ struct codec_gop_ref {
 	int npkt;
 	int nframes;
 	const struct codec_quant *quant;        /* p->planes entries; video only */
+	const struct codec_corr *corr;  /* --max-error corrections, or NULL */
+	const void *avoid;      /* lossy: a value no decoded value may take
+				   (the fill value), or NULL */
 };
 
 /*
  * Decodes g into dst: nframes * planes * height * width native-order
  * values of type t, layout [frame][plane][y][x]. For CODEC_LZ4 the
- * payload is an lz4 block of exactly those bytes. Untrusted payload:
- * returns -EIO on anything wrong, with dst fully written (zeros), never
- * reading outside g->data. scratch_samples may be NULL (allocated here).
- * Thread-safe.
+ * payload is an lz4 block of exactly those bytes. A video GOP's values
+ * are those of codec_gop_finish(). Untrusted payload: returns -EIO on
+ * anything wrong, with dst fully written (zeros), never reading outside
+ * g->data. Thread-safe.
  */
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst);
+
+/*
+ * Turns the decoded samples s of video GOP g into values in dst, in the
+ * one order reads and the encoder's checks share: sample corrections
+ * (s is modified), dequantization, g->avoid, exact corrections.
+ */
+void codec_gop_finish(const struct codec_params *p, enum dtype t,
+		      const struct codec_gop_ref *g, uint16_t *s, void *dst);
 
 /*
  * Writes NaN at MASK_NAN and *fill at MASK_FILL positions of n values of

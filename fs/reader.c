@@ -181,8 +181,9 @@ static int apply_masks(struct gop_load *l, void *dst)
 	return rc;
 }
 
-/* Puts the exact values stored for --max-error into a decoded GOP. */
-static int apply_corrections(struct gop_load *l, void *dst, size_t size)
+/* Reads and parses the corrections stored for --max-error with GOP l->g. */
+static int load_corrections(struct gop_load *l, size_t nvals,
+			    struct codec_corr *c)
 {
 	const struct cat_gop *g = l->g;
 	uint8_t *blk;
@@ -196,9 +197,8 @@ static int apply_corrections(struct gop_load *l, void *dst, size_t size)
 	rc = pack_pread(l->r->packs, g->pack_id, blk, (size_t)g->corr_length,
 			g->corr_offset);
 	if (!rc)
-		rc = codec_corr_apply(blk, (size_t)g->corr_length, l->v->dtype,
-				      dst, size / dtype_size(l->v->dtype),
-				      g->ncorr);
+		rc = codec_corr_parse(blk, (size_t)g->corr_length, l->v->dtype,
+				      nvals, g->ncorr, c);
 	free(blk);
 	return rc;
 }
@@ -218,15 +218,30 @@ static int load_gop(void *arg, void *dst, size_t size)
 		.pkt_sizes = g->pkt_sizes, .npkt = (int)g->npkt,
 		.nframes = (int)g->nframes, .quant = g->quant,
 	};
+	struct codec_corr corr = { 0 };
 	uint8_t *payload;
 	int rc;
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
+	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
+		ref.avoid = l->v->fill;
+	if (g->corr_length) {
+		rc = load_corrections(l, size / dtype_size(l->v->dtype), &corr);
+		if (rc) {
+			memset(dst, 0, size);
+			log_error("variable '%s': corrections of the GOP at "
+				  "frame %u are missing or corrupt", l->v->name,
+				  g->first_frame);
+			return -EIO;
+		}
+		ref.corr = &corr;
+	}
 	rc = read_payload(l->r, g->pack_id, g->offset, g->length, g->checksum,
 			  &payload);
 	if (rc) {
 		memset(dst, 0, size);
+		codec_corr_release(&corr);
 		log_error("variable '%s': GOP at frame %u is missing or corrupt "
 			  "in its pack", l->v->name, g->first_frame);
 		return -EIO;
@@ -234,11 +249,7 @@ static int load_gop(void *arg, void *dst, size_t size)
 	ref.data = payload;
 	rc = codec_gop_decode(&cp, l->v->dtype, &ref, dst);
 	free(payload);
-	if (!rc && l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
-		codec_avoid_value(l->v->dtype, l->v->fill, dst,
-				  size / dtype_size(l->v->dtype));
-	if (!rc && g->corr_length)
-		rc = apply_corrections(l, dst, size);
+	codec_corr_release(&corr);
 	if (!rc && l->v->nmasks)
 		rc = apply_masks(l, dst);
 	if (rc) {

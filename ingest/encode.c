@@ -10,13 +10,14 @@
 #include <zlib.h>
 
 #include "codec/block.h"
-#include "codec/correct.h"
 #include "codec/gop.h"
 #include "codec/log.h"
 #include "codec/mask.h"
 #include "codec/quant.h"
 #include "codec/video.h"
+#include "ingest/bound.h"
 #include "ingest/encode.h"
+#include "ingest/target.h"
 
 void encode_layout(struct cat_var *v)
 {
@@ -51,6 +52,8 @@ struct gop_buf {
 	uint16_t *samples;      /* one stream's samples */
 	void *decoded;          /* one stream's decoded values */
 	double *dec;            /* the same as doubles */
+	uint16_t *dsamp;        /* one stream's decoded samples */
+	uint16_t *work;         /* the same, corrected */
 };
 
 static void gop_buf_release(struct gop_buf *b)
@@ -62,6 +65,8 @@ static void gop_buf_release(struct gop_buf *b)
 	free(b->samples);
 	free(b->decoded);
 	free(b->dec);
+	free(b->dsamp);
+	free(b->work);
 }
 
 static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
@@ -79,8 +84,10 @@ static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
 	b->samples = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
 	b->decoded = malloc(hw * sp * gop * (isz > 1 ? isz : 1) + hw * gop + 1);
 	b->dec = malloc(hw * sp * gop * sizeof(double) + 1);
+	b->dsamp = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
+	b->work = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
 	if (!b->raw || !b->val || !b->cls || !b->plane || !b->samples ||
-	    !b->decoded || !b->dec)
+	    !b->decoded || !b->dec || !b->dsamp || !b->work)
 		return -ENOMEM;
 	return 0;
 }
@@ -90,21 +97,18 @@ static int append(struct encode_ctx *x, const void *buf, size_t len,
 {
 	int rc;
 
+	if (!x->pack) {         /* a trial: nothing is kept */
+		*off = 0;
+		return 0;
+	}
 	pthread_mutex_lock(&x->lock);
 	rc = pack_append(x->pack, buf, len, off);
 	pthread_mutex_unlock(&x->lock);
 	return rc;
 }
 
-/* Quality accumulators over valid values. */
-struct quality {
-	double sse, max_err, lo, hi;
-	uint64_t n;
-	uint64_t ncorr, corr_bytes;     /* corrections for --max-error */
-};
-
-static void measure(struct quality *q, const double *src, const double *dec,
-		    const uint8_t *cls, size_t n)
+static void measure(struct encode_quality *q, const double *src,
+		    const double *dec, const uint8_t *cls, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		double e;
@@ -124,7 +128,7 @@ static void measure(struct quality *q, const double *src, const double *dec,
 }
 
 /* Counts the valid values of data stored exactly, and their range. */
-static void widen_range(struct quality *q, const double *v,
+static void widen_range(struct encode_quality *q, const double *v,
 			const uint8_t *cls, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -136,7 +140,7 @@ static void widen_range(struct quality *q, const double *v,
 	}
 }
 
-static void merge(struct quality *into, const struct quality *q)
+static void merge(struct encode_quality *into, const struct encode_quality *q)
 {
 	into->sse += q->sse;
 	into->n += q->n;
@@ -146,22 +150,25 @@ static void merge(struct quality *into, const struct quality *q)
 	into->hi = q->hi > into->hi ? q->hi : into->hi;
 	into->ncorr += q->ncorr;
 	into->corr_bytes += q->corr_bytes;
+	into->bytes += q->bytes;
+	into->values += q->values;
 }
 
 /* Empty accumulators for the n frames of a GOP. */
-static struct quality *frames_new(uint32_t n)
+static struct encode_quality *frames_new(uint32_t n)
 {
-	struct quality *fq = calloc((size_t)n + 1, sizeof(*fq));
+	struct encode_quality *fq = calloc((size_t)n + 1, sizeof(*fq));
 
 	for (uint32_t f = 0; fq && f < n; f++)
-		fq[f] = (struct quality){ .lo = INFINITY, .hi = -INFINITY };
+		fq[f] = (struct encode_quality)ENCODE_QUALITY_INIT;
 	return fq;
 }
 
 /* Adds the GOP's frames (f0, n of them) to qa and records each in
  * v->frameq when it has one. */
 static void keep_frames(struct cat_var *v, uint32_t f0, uint32_t n,
-			const struct quality *fq, struct quality *qa)
+			const struct encode_quality *fq,
+			struct encode_quality *qa)
 {
 	for (uint32_t f = 0; f < n; f++) {
 		merge(qa, &fq[f]);
@@ -170,6 +177,18 @@ static void keep_frames(struct cat_var *v, uint32_t f0, uint32_t n,
 				.count = fq[f].n, .sse = fq[f].sse,
 				.max_err = fq[f].max_err };
 	}
+}
+
+double encode_psnr(const struct encode_quality *q, double range)
+{
+	double mse = q->n ? q->sse / (double)q->n : 0;
+
+	if (!(range > 0))
+		range = q->hi > q->lo ? q->hi - q->lo : 1.0;
+
+	if (mse <= 0)
+		return INFINITY;
+	return 20 * log10(range) - 10 * log10(mse);
 }
 
 /* Marks NaN and fill positions of n values. Returns how many. */
@@ -192,7 +211,7 @@ static size_t classify(const struct cat_var *v, const void *raw,
 
 /* Chooses storage, codec and depth; fills v->streams (without GOPs). */
 static int plan_streams(struct encode_ctx *x, struct cat_var *v,
-			const struct quality *range)
+			const struct encode_quality *range)
 {
 	const struct import_opts *o = x->opts;
 	int codec = o->codec, bits = o->bits, group = o->group == 3 ? 3 : 1;
@@ -262,78 +281,45 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 	return 0;
 }
 
-/*
- * Finds the values of the decoded GOP in b that are further than the
- * stream's max_error from the source, stores their exact values as the
- * GOP's corrections and puts them into b->dec (so that the error measured
- * is the error served).
- */
+/* Corrects the decoded GOP in b to the stream's max_error (bound.c) and
+ * stores the corrections. */
 static int correct(struct encode_ctx *x, const struct cat_var *v,
 		   const struct cat_stream *s, struct cat_gop *g,
-		   struct gop_buf *b, uint32_t n, struct quality *qa)
+		   const struct codec_params *cp, struct codec_gop_ref *ref,
+		   struct gop_buf *b, struct encode_quality *qa)
 {
-	size_t hw = (size_t)(v->width * v->height), fe = hw * v->nplanes;
-	size_t isz = dtype_size(v->dtype), cap = 0, cnt = 0, len;
-	uint32_t *idx = NULL;
-	uint8_t *vals = NULL, *blk = NULL;
-	int rc = 0;
+	struct bound_gop bg = {
+		.v = v, .s = s, .cp = cp, .ref = ref, .raw = b->raw,
+		.val = b->val, .cls = b->cls, .target = b->samples,
+		.dsamp = b->dsamp, .work = b->work, .decoded = b->decoded,
+		.dec = b->dec,
+	};
+	uint8_t *blk;
+	size_t len;
+	uint32_t n;
+	int rc = bound_correct(&bg, &blk, &len, &n);
 
-	for (uint32_t f = 0; f < n; f++)
-		for (int k = 0; k < s->nplanes; k++) {
-			size_t src = f * fe + ((size_t)s->first_plane + k) * hw;
-			size_t dec = (f * (size_t)s->nplanes + k) * hw;
-
-			for (size_t p = 0; p < hw; p++) {
-				if (b->cls[src + p] || !(fabs(b->dec[dec + p] -
-				    b->val[src + p]) > s->max_error))
-					continue;
-				if (cnt == cap) {
-					size_t nc = cap ? cap * 2 : 1024;
-					uint32_t *ni = realloc(idx, nc * 4);
-					uint8_t *nv = ni ? realloc(vals, nc * isz) :
-						NULL;
-
-					if (ni)
-						idx = ni;
-					if (!nv) {
-						rc = -ENOMEM;
-						goto out;
-					}
-					vals = nv;
-					cap = nc;
-				}
-				idx[cnt] = (uint32_t)(dec + p);
-				memcpy(vals + cnt * isz,
-				       (char *)b->raw + (src + p) * isz, isz);
-				b->dec[dec + p] = b->val[src + p];
-				cnt++;
-			}
-		}
-	if (!cnt)
-		goto out;
-	rc = codec_corr_pack(idx, vals, v->dtype, (uint32_t)cnt, &blk, &len);
-	if (!rc)
-		rc = append(x, blk, len, &g->corr_offset);
+	if (rc || !blk)
+		return rc;
+	rc = append(x, blk, len, &g->corr_offset);
 	if (!rc) {
 		g->corr_length = len;
-		g->ncorr = (uint32_t)cnt;
-		qa->ncorr += cnt;
+		g->ncorr = n;
+		qa->ncorr += n;
 		qa->corr_bytes += len;
 	}
-out:
-	free(idx);
-	free(vals);
 	free(blk);
 	return rc;
 }
 
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
  * g, whose payload fields it sets; the error of frame f0 + i goes to
- * fq[i], corrections to qa. */
+ * fq[i], sizes and corrections to qa. */
 static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 			     struct cat_stream *s, struct cat_gop *g,
 			     struct gop_buf *b, uint32_t f0, uint32_t n,
-			     struct quality *fq, struct quality *qa)
+			     struct encode_quality *fq,
+			     struct encode_quality *qa)
 {
 	size_t hw = v->width * v->height, fe = hw * v->nplanes;
 	struct codec_params cp = {
@@ -397,20 +383,27 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 	/* decode what was stored, to report the error it really has */
 	ref = (struct codec_gop_ref){ .data = out.data, .size = out.size,
 		.extra_size = out.extra_size, .pkt_sizes = g->pkt_sizes,
-		.npkt = out.npkt, .nframes = (int)n, .quant = g->quant };
-	rc = codec_gop_decode(&cp, v->dtype, &ref, b->decoded);
+		.npkt = out.npkt, .nframes = (int)n, .quant = g->quant,
+		.avoid = v->has_fill && !s->lossless ? v->fill : NULL };
+	rc = codec_video_decode(&cp, out.data, out.size, out.extra_size,
+				g->pkt_sizes, out.npkt, b->dsamp, (int)n);
 	if (rc) {
 		log_error("'%s': encoded frames %u-%u do not decode", v->name,
 			  f0, f0 + n - 1);
 		goto out;
 	}
+	memcpy(b->work, b->dsamp, hw * (size_t)s->nplanes * n *
+	       sizeof(*b->work));
+	codec_gop_finish(&cp, v->dtype, &ref, b->work, b->decoded);
 	dtype_to_double(v->dtype, b->decoded, b->dec,
 			hw * (size_t)s->nplanes * n);
 	if (s->max_error > 0 && !s->lossless) {
-		rc = correct(x, v, s, g, b, n, qa);
+		rc = correct(x, v, s, g, &cp, &ref, b, qa);
 		if (rc)
 			goto out;
 	}
+	qa->bytes += g->length + g->corr_length;
+	qa->values += hw * (size_t)s->nplanes * n;
 	for (uint32_t f = 0; f < n; f++)
 		for (int k = 0; k < s->nplanes; k++) {
 			size_t at = f * fe + ((size_t)s->first_plane + k) * hw;
@@ -476,7 +469,7 @@ static int read_source(struct source *src, int vi, uint64_t f0, uint64_t n,
 
 /* Range of the valid values of the whole variable (lossless planning). */
 static int scan_range(struct source *src, int vi, struct gop_buf *b,
-		      uint32_t gop, struct quality *q)
+		      uint32_t gop, struct encode_quality *q)
 {
 	struct cat_var *v = &src->meta->vars[vi];
 	size_t fe = (size_t)(v->nplanes * v->height * v->width);
@@ -509,16 +502,18 @@ struct gop_jobs {
 	struct source *src;
 	int vi;
 	uint32_t gop, ngops, next;
+	const uint32_t *list;   /* GOPs to encode (a trial), or NULL: all */
+	uint32_t nlist;
 	pthread_mutex_t lock;
 	int rc;
-	struct quality q;
+	struct encode_quality q;
 	uint64_t masked;
 	uint8_t *has_mask;
 };
 
 /* Encodes GOP gi with the worker's buffers. */
 static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
-		      struct quality *qa, uint64_t *masked)
+		      struct encode_quality *qa, uint64_t *masked)
 {
 	struct encode_ctx *x = j->x;
 	struct cat_var *v = &j->src->meta->vars[j->vi];
@@ -527,7 +522,7 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 	uint32_t f0 = gi * j->gop;
 	uint32_t n = (uint32_t)(v->nframes - f0 < j->gop ? v->nframes - f0 :
 				j->gop);
-	struct quality *fq = frames_new(n);
+	struct encode_quality *fq = frames_new(n);
 	size_t k;
 	int rc;
 
@@ -550,11 +545,14 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 		g->first_frame = f0;
 		g->nframes = n;
 		rc = encode_lz4_gop(x, v, g, b, n);
+		qa->bytes += g->length;
+		qa->values += fe * n;
 	} else {
 		if (k) {
 			*masked += k;
 			rc = store_mask(x, &v->masks[gi], b->cls, fe * n, f0, n);
 			j->has_mask[gi] = !rc;
+			qa->bytes += v->masks[gi].length;
 		}
 		for (int s = 0; s < v->nstreams && !rc; s++) {
 			struct cat_gop *g = &v->streams[s].gops[gi];
@@ -565,8 +563,9 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 					       fq, qa);
 		}
 	}
-	if (!rc) {
+	if (!rc)
 		keep_frames(v, f0, n, fq, qa);
+	if (!rc && x->progress) {
 		pthread_mutex_lock(&x->lock);
 		progress_add(x->progress, n, fe * n * isz);
 		pthread_mutex_unlock(&x->lock);
@@ -580,7 +579,7 @@ static void *gop_worker(void *arg)
 {
 	struct gop_jobs *j = arg;
 	struct cat_var *v = &j->src->meta->vars[j->vi];
-	struct quality q = { .lo = INFINITY, .hi = -INFINITY };
+	struct encode_quality q = { .lo = INFINITY, .hi = -INFINITY };
 	struct gop_buf b = { 0 };
 	uint64_t masked = 0;
 	int rc = gop_buf_alloc(&b, v, j->gop);
@@ -592,9 +591,9 @@ static void *gop_worker(void *arg)
 		gi = j->next++;
 		rc = j->rc;
 		pthread_mutex_unlock(&j->lock);
-		if (rc || gi >= j->ngops)
+		if (rc || gi >= (j->list ? j->nlist : j->ngops))
 			break;
-		rc = encode_one(j, &b, gi, &q, &masked);
+		rc = encode_one(j, &b, j->list ? j->list[gi] : gi, &q, &masked);
 	}
 	pthread_mutex_lock(&j->lock);
 	if (rc && !j->rc)
@@ -606,22 +605,23 @@ static void *gop_worker(void *arg)
 	return NULL;
 }
 
-/* Encodes every GOP of variable vi, several at a time (one per core):
- * each GOP is independent, and small pictures leave a codec's own
- * threads idle. */
-static int encode_gops(struct encode_ctx *x, struct source *src, int vi,
-		       uint32_t gop, uint32_t ngops, struct quality *qa,
-		       uint64_t *masked)
+/* Several GOPs at a time (one per core): each GOP is independent, and
+ * small pictures leave a codec's own threads idle. */
+int encode_gops(struct encode_ctx *x, struct source *src, int vi,
+		uint32_t gop, uint32_t ngops, const uint32_t *list,
+		uint32_t nlist, struct encode_quality *qa, uint64_t *masked)
 {
 	struct cat_var *v = &src->meta->vars[vi];
 	struct gop_jobs j = { .x = x, .src = src, .vi = vi, .gop = gop,
-			      .ngops = ngops, .q = *qa };
+			      .ngops = ngops, .list = list, .nlist = nlist,
+			      .q = *qa };
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int nw = (int)(cores < 1 ? 1 : cores > 8 ? 8 : cores), started = 0;
+	uint32_t jobs = list ? nlist : ngops;
 	pthread_t tid[8];
 
-	if ((uint32_t)nw > ngops)
-		nw = ngops ? (int)ngops : 1;
+	if ((uint32_t)nw > jobs)
+		nw = jobs ? (int)jobs : 1;
 	j.has_mask = calloc(ngops + 1, 1);
 	if (!j.has_mask)
 		return -ENOMEM;
@@ -633,11 +633,11 @@ static int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
 	pthread_mutex_destroy(&j.lock);
-	for (int s = 0; s < v->nstreams && !j.rc; s++)
+	for (int s = 0; s < v->nstreams && !j.rc && !list; s++)
 		v->streams[s].ngops = ngops;
 	/* masks: only the GOPs that have one, in frame order */
 	v->nmasks = 0;
-	for (uint32_t g = 0; g < ngops; g++)
+	for (uint32_t g = 0; g < ngops && !list; g++)
 		if (j.has_mask[g])
 			v->masks[v->nmasks++] = v->masks[g];
 	free(j.has_mask);
@@ -646,11 +646,39 @@ static int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	return j.rc;
 }
 
+static void gop_payload_release(struct cat_gop *g);
+
+void encode_reset_gops(struct cat_var *v, uint32_t ngops)
+{
+	for (int s = 0; s < v->nstreams; s++) {
+		for (uint32_t g = 0; g < ngops; g++) {
+			gop_payload_release(&v->streams[s].gops[g]);
+			memset(&v->streams[s].gops[g], 0,
+			       sizeof(v->streams[s].gops[g]));
+		}
+		v->streams[s].ngops = 0;
+	}
+	v->nmasks = 0;
+}
+
+int encode_range(struct source *src, int vi, uint32_t gop, double *range)
+{
+	struct encode_quality q = ENCODE_QUALITY_INIT;
+	struct gop_buf b = { 0 };
+	int rc = gop_buf_alloc(&b, &src->meta->vars[vi], gop);
+
+	if (!rc)
+		rc = scan_range(src, vi, &b, gop, &q);
+	gop_buf_release(&b);
+	*range = q.hi > q.lo ? q.hi - q.lo : 0;
+	return rc;
+}
+
 int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	       struct import_var_report *r)
 {
 	struct cat_var *v = &src->meta->vars[vi];
-	struct quality qa = { .lo = INFINITY, .hi = -INFINITY };
+	struct encode_quality qa = { .lo = INFINITY, .hi = -INFINITY };
 	struct gop_buf b = { 0 };
 	size_t isz = dtype_size(v->dtype);
 	uint32_t gop, ngops;
@@ -683,7 +711,7 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		goto out;
 	if (v->storage == VAR_STORE_LZ4 && v->ndim < 2)
 		gop = 1;
-	qa = (struct quality){ .lo = INFINITY, .hi = -INFINITY };
+	qa = (struct encode_quality){ .lo = INFINITY, .hi = -INFINITY };
 	ngops = v->nframes ? (uint32_t)((v->nframes + gop - 1) / gop) : 0;
 	for (int s = 0; s < v->nstreams; s++) {
 		v->streams[s].gop_len = gop;
@@ -700,13 +728,17 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = encode_gops(x, src, vi, gop, ngops, &qa, &r->masked);
+	rc = target_encode(x, src, vi, gop, ngops, &qa, r);
 	if (rc)
 		goto out;
+	if (qa.n && qa.ncorr > qa.n / 2)
+		log_warn("'%s': %.0f%% of the values needed a correction to "
+			 "hold max error %g: a larger bound, or --lossless, "
+			 "stores less", v->name, 100.0 * (double)qa.ncorr /
+			 (double)qa.n, x->opts->max_error);
 	v->vmin = qa.lo <= qa.hi ? qa.lo : NAN;
 	v->vmax = qa.lo <= qa.hi ? qa.hi : NAN;
-	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY :
-		codec_psnr(qa.sse, qa.n, qa.lo, qa.hi);
+	v->psnr = v->storage == VAR_STORE_LZ4 ? INFINITY : encode_psnr(&qa, 0);
 	v->max_err = v->storage == VAR_STORE_LZ4 ? 0 : qa.max_err;
 	r->codec = v->streams[0].codec;
 	r->bits = v->streams[0].bits;
@@ -718,6 +750,7 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	r->corr_bytes = qa.corr_bytes;
 	r->psnr = v->psnr;
 	r->max_err = v->max_err;
+	r->crf = v->streams[0].crf;
 	r->seconds = progress_now() - t0;
 	rc = 0;
 out:
@@ -739,8 +772,8 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 		 uint32_t gi, struct cat_mask *mask, int *has_mask)
 {
 	struct cat_var *v = &src->meta->vars[vi];
-	struct quality qa = { .lo = INFINITY, .hi = -INFINITY };
-	struct quality *fq = NULL;
+	struct encode_quality qa = { .lo = INFINITY, .hi = -INFINITY };
+	struct encode_quality *fq = NULL;
 	struct gop_buf b = { 0 };
 	size_t fe = (size_t)(v->nplanes * v->height * v->width);
 	const struct cat_gop *g0;

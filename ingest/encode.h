@@ -8,6 +8,7 @@
 #include "ingest/progress.h"
 #include "ingest/source.h"
 
+#include <math.h>
 #include <pthread.h>
 
 struct encode_ctx {
@@ -16,6 +17,17 @@ struct encode_ctx {
 	struct progress *progress;
 	pthread_mutex_t lock;   /* the pack, the source and progress */
 };
+
+/* What encoding measured over valid values (and bytes over all). */
+struct encode_quality {
+	double sse, max_err, lo, hi;
+	uint64_t n;             /* valid values */
+	uint64_t values;        /* all values encoded */
+	uint64_t bytes;         /* stored: payloads, corrections, masks */
+	uint64_t ncorr, corr_bytes;     /* corrections for --max-error */
+};
+
+#define ENCODE_QUALITY_INIT { .lo = INFINITY, .hi = -INFINITY }
 
 #define ENCODE_CTX_INIT(o, prog) { .opts = (o), .progress = (prog), \
 				   .lock = PTHREAD_MUTEX_INITIALIZER }
@@ -34,6 +46,28 @@ void encode_layout(struct cat_var *v);
  */
 int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	       struct import_var_report *r);
+
+/* PSNR of q over range (its own when range <= 0); inf when exact. */
+double encode_psnr(const struct encode_quality *q, double range);
+
+/*
+ * Encodes GOPs of variable vi, whose streams and GOP rows encode_var has
+ * set up: all ngops of them, or (a trial, list != NULL) GOPs list[0,
+ * nlist) only, whose rows are then left for encode_reset_gops(). Adds
+ * what it measured to *q and the masked positions to *masked. With
+ * x->pack NULL nothing is written. Returns 0 or a negative errno.
+ */
+int encode_gops(struct encode_ctx *x, struct source *src, int vi,
+		uint32_t gop, uint32_t ngops, const uint32_t *list,
+		uint32_t nlist, struct encode_quality *q, uint64_t *masked);
+
+/* Empties the GOP rows (payloads freed) and masks of the first ngops
+ * GOPs of v, to encode them again. */
+void encode_reset_gops(struct cat_var *v, uint32_t ngops);
+
+/* Range of the valid values of variable vi (a pass over the source in
+ * GOPs of gop frames); 0 if none or all equal. */
+int encode_range(struct source *src, int vi, uint32_t gop, double *range);
 
 /*
  * Re-encodes GOP gi (all streams) of variable vi, whose streams and GOP

@@ -41,14 +41,27 @@ static char *default_name(const char *path)
 
 static char *profile_text(const struct import_opts *o)
 {
-	char buf[256];
+	char buf[320], crf[16], goal[96] = "";
+	int n = 0;
 
-	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%d gop=%d lossless=%d "
-		 "group=%d%s%s", o->codec ? codec_name(o->codec) : "default",
-		 o->bits, o->crf >= 0 ? o->crf : IMPORT_DEFAULT_CRF,
+	/* a searched crf is each stream's own (cubefs info) */
+	snprintf(crf, sizeof(crf), "%d", o->crf >= 0 ? o->crf :
+		 IMPORT_DEFAULT_CRF);
+	if (o->max_error > 0)
+		n += snprintf(goal + n, sizeof(goal) - (size_t)n,
+			      " max_error=%.17g", o->max_error);
+	if (o->psnr > 0)
+		n += snprintf(goal + n, sizeof(goal) - (size_t)n, " psnr=%g",
+			      o->psnr);
+	if (o->bpv > 0)
+		snprintf(goal + n, sizeof(goal) - (size_t)n, " bpv=%g", o->bpv);
+	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%s gop=%d lossless=%d "
+		 "group=%d%s%s%s", o->codec ? codec_name(o->codec) : "default",
+		 o->bits, o->crf < 0 && (o->psnr > 0 || o->bpv > 0 ||
+					 o->max_error > 0) ? "searched" : crf,
 		 o->gop > 0 ? o->gop : IMPORT_DEFAULT_GOP, o->lossless,
 		 o->group, o->preset ? " preset=" : "",
-		 o->preset ? o->preset : "");
+		 o->preset ? o->preset : "", goal);
 	return strdup(buf);
 }
 

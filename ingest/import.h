@@ -21,6 +21,8 @@ struct import_opts {
 	int group;              /* planes per stream: 1 (gray) or 3 (gbrp) */
 	const char *preset;
 	double max_error;       /* > 0: every value read back within it */
+	double psnr;            /* > 0: choose the crf that reaches it */
+	double bpv;             /* > 0: choose the crf that lands on it */
 	const char *variables;  /* "a,b": import only these (and the
 				   coordinate variables of their dims) */
 	int progress;           /* 1: show progress if stderr is a terminal */
@@ -43,6 +45,9 @@ struct import_var_report {
 	double psnr;            /* over the data range; inf when exact */
 	double max_err;
 	double seconds;
+	int crf;                /* of the video streams */
+	int probes;             /* trial encodes of a crf search, 0: none */
+	int refined;            /* 1: encoded twice to meet the target */
 };
 
 struct import_report {

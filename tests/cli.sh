@@ -59,22 +59,8 @@ import numpy as np
 a = np.load('$T/bounded.npy').astype(float); b = np.load('$L').astype(float)
 assert np.abs(a - b).max() <= 40, np.abs(a - b).max()
 "
-	$PY -c "
-import numpy as np
-r = np.random.default_rng(3)
-a = (np.cumsum(r.normal(size=(24, 40, 50)), axis=0) * 0.1).astype('f4')
-a[:, 5:9, 7:30] = np.nan
-np.save('$T/noisy.npy', a)"
-	check "import a float cube with NaN and --max-error" $CUBEFS import -q "$S" "$T/noisy.npy" --max-error 0.01 --crf 40
-	$CUBEFS export "$S" noisy "$T/noisy.out.npy"
-	check "float max error and NaN positions hold" $PY -c "
-import numpy as np
-a = np.load('$T/noisy.out.npy').astype('f8'); b = np.load('$T/noisy.npy').astype('f8')
-assert np.array_equal(np.isnan(a), np.isnan(b))
-ok = ~np.isnan(b)
-assert np.abs(a[ok] - b[ok]).max() <= 0.01, np.abs(a[ok] - b[ok]).max()
-"
 fi
+# (NaN holes, the samples and the mount: tests/target.sh)
 
 # NetCDF: --variables picks variables and keeps their coordinates
 check "import --variables" $CUBEFS import -q "$S" "$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --variables NDVI
@@ -98,6 +84,16 @@ refuse "missing file" $CUBEFS import -q "$S" "$T/nope.npy"
 refuse "unknown codec" $CUBEFS import -q "$S" "$L" --codec mpeg2 --name z
 refuse "bad bits" $CUBEFS import -q "$S" "$L" --bits 9 --name z
 refuse "16 bits in x265" $CUBEFS import -q "$S" "$L" --bits 16 --codec x265 --name z
+refuse "negative --psnr" $CUBEFS import -q "$S" "$L" --psnr -3 --name z
+refuse "NaN --psnr" $CUBEFS import -q "$S" "$L" --psnr nan --name z
+refuse "zero --bpv" $CUBEFS import -q "$S" "$L" --bpv 0 --name z
+refuse "infinite --max-error" $CUBEFS import -q "$S" "$L" --max-error inf --name z
+refuse "--psnr with --crf" $CUBEFS import -q "$S" "$L" --psnr 40 --crf 20 --name z
+refuse "--bpv with --crf" $CUBEFS import -q "$S" "$L" --bpv 1 --crf 20 --name z
+refuse "--psnr with --bpv" $CUBEFS import -q "$S" "$L" --psnr 40 --bpv 1 --name z
+refuse "--psnr on --lossless" $CUBEFS import -q "$S" "$L" --psnr 40 --lossless --name z
+refuse "--max-error on --lossless" $CUBEFS import -q "$S" "$L" --max-error 1 --lossless --name z
+refuse "--bpv with an exact codec" $CUBEFS import -q "$S" "$L" --bpv 1 --codec lz4 --name z
 if [ -x "$PY" ] && $PY -c 'import numpy' 2>/dev/null; then
 	$PY -c "import numpy as np; np.save('$T/c.npy', np.zeros((2,3,4), 'c8')); np.save('$T/f.npy', np.asfortranarray(np.zeros((2,3,4), 'f4'))); np.save('$T/b.npy', np.zeros((2,3,4), bool))"
 	refuse "complex dtype" $CUBEFS import -q "$S" "$T/c.npy"

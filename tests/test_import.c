@@ -219,6 +219,114 @@ static void import_nan_masked_exactly(void **state)
 	free(v);
 }
 
+/* Imports path with o (name set here); fills rep (free rep->vars). */
+static int import_with(const char *path, const char *name,
+		       struct import_opts *o, struct import_report *rep)
+{
+	struct catalog *c;
+	int rc;
+
+	o->name = name;
+	o->progress = 0;
+	rc = catalog_open(store, CATALOG_CREATE, &c);
+	if (rc)
+		return rc;
+	rc = import_file(c, path, o, rep);
+	catalog_free(c);
+	return rc;
+}
+
+/* A cube the codec finds hard at a high crf: waves, steps and noise. */
+static double hard_value(uint64_t i, uint64_t w, uint64_t h)
+{
+	uint64_t x = i % w, y = i / w % h, t = i / (w * h);
+
+	return 100 * sin(x * 0.3 + t * 0.2) + (y > h / 2 ? 40 : 0) +
+		(double)((i * 2654435761u) % 1000) * 0.02;
+}
+
+/* --max-error holds for every value of every dtype, NaN exact, through
+ * sample moves and exact values. */
+static void import_max_error_holds(void **state)
+{
+	static const enum dtype types[] = { DTYPE_F32, DTYPE_I16, DTYPE_U16,
+					    DTYPE_F64 };
+	uint64_t shape[] = { 20, 24, 36 }, n = 20 * 24 * 36;
+	double *d = malloc(n * sizeof(double)), *back = malloc(n * sizeof(*back));
+	void *raw = malloc(n * 8);
+	char path[160], name[16];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+		struct import_opts o;
+		struct import_report rep;
+		struct cat_var info;
+		void *got;
+		double e = 1.5;
+
+		for (uint64_t i = 0; i < n; i++)
+			d[i] = hard_value(i, 36, 24) + (types[k] == DTYPE_U16 ?
+							200 : 0);
+		if (dtype_is_float(types[k]))
+			for (uint64_t i = 0; i < n; i += 37)
+				d[i] = NAN;
+		dtype_from_double(types[k], d, raw, n);
+		dtype_to_double(types[k], raw, d, n);   /* as served */
+		snprintf(path, sizeof(path), "%s/hard%zu.npy", dir, k);
+		snprintf(name, sizeof(name), "hard%zu", k);
+		write_npy(path, types[k], 3, shape, raw);
+		import_opts_init(&o);
+		o.crf = 40;
+		o.max_error = e;
+		assert_int_equal(import_with(path, name, &o, &rep), 0);
+		assert_true(rep.vars[0].ncorr > 0);
+		free(rep.vars);
+		got = read_back(name, &info);
+		dtype_to_double(types[k], got, back, n);
+		for (uint64_t i = 0; i < n; i++) {
+			assert_int_equal(isnan(back[i]), isnan(d[i]));
+			if (!isnan(d[i]))
+				assert_true(fabs(back[i] - d[i]) <= e);
+		}
+		free(got);
+	}
+	free(d);
+	free(back);
+	free(raw);
+}
+
+/* --psnr reaches its target, --bpv lands within 15% of it; both
+ * searched (trial encodes reported). */
+static void import_targets_reached(void **state)
+{
+	uint64_t shape[] = { 64, 24, 36 }, n = 64 * 24 * 36;
+	float *v = malloc(n * 4);
+	char path[160];
+	struct import_opts o;
+	struct import_report rep;
+	double bpv;
+
+	(void)state;
+	for (uint64_t i = 0; i < n; i++)
+		v[i] = (float)hard_value(i, 36, 24);
+	snprintf(path, sizeof(path), "%s/t.npy", dir);
+	write_npy(path, DTYPE_F32, 3, shape, v);
+	import_opts_init(&o);
+	o.psnr = 48;
+	assert_int_equal(import_with(path, "p", &o, &rep), 0);
+	assert_true(rep.vars[0].psnr >= 48);
+	assert_true(rep.vars[0].probes > 0);
+	free(rep.vars);
+	import_opts_init(&o);
+	o.bpv = 2;
+	assert_int_equal(import_with(path, "b", &o, &rep), 0);
+	bpv = rep.vars[0].stored_bytes * 8.0 / (double)rep.vars[0].values;
+	assert_true(fabs(bpv / 2 - 1) <= 0.15);
+	assert_true(rep.vars[0].probes > 0);
+	free(rep.vars);
+	free(v);
+}
+
 static void import_every_dtype(void **state)
 {
 	static const enum dtype types[] = { DTYPE_I8, DTYPE_U8, DTYPE_I16,
@@ -411,6 +519,10 @@ int main(void)
 			import_landsat_lossy_within_reported_error, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(import_nan_masked_exactly, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(import_max_error_holds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(import_targets_reached, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(import_every_dtype, setup,
 						teardown),

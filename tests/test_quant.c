@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "codec/block.h"
 #include "codec/mask.h"
 #include "codec/quant.h"
 #include "codec/correct.h"
@@ -175,25 +176,97 @@ static void mask_apply_restores_nan_and_fill(void **state)
 
 static void corr_roundtrip_and_refusals(void **state)
 {
-	uint32_t idx[] = { 3, 4, 90, 99 };
-	float vals[] = { 1.5f, -2.0f, 1e30f, 7.0f }, dst[100], keep[100];
+	uint32_t spos[] = { 0, 2, 70 }, epos[] = { 3, 4, 90, 99 };
+	int32_t code[] = { 1, -2, 40000 };
+	float vals[] = { 1.5f, -2.0f, 1e30f, 7.0f }, dst[100];
+	uint16_t smp[100];
+	struct codec_corr in = {
+		.nsamp = 3, .nexact = 4, .step = 5, .spos = spos,
+		.scode = code, .epos = epos, .evals = (uint8_t *)vals,
+	}, c;
 	uint8_t *blk;
 	size_t len;
 
 	(void)state;
 	memset(dst, 0, sizeof(dst));
-	assert_int_equal(codec_corr_pack(idx, vals, DTYPE_F32, 4, &blk, &len), 0);
-	assert_int_equal(codec_corr_apply(blk, len, DTYPE_F32, dst, 100, 4), 0);
+	for (int i = 0; i < 100; i++)
+		smp[i] = 100;
+	assert_int_equal(codec_corr_pack(&in, DTYPE_F32, 100, &blk, &len), 0);
+	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 100, 7, &c), 0);
+	codec_corr_samples(&c, smp, 12);
+	codec_corr_values(&c, DTYPE_F32, dst);
+	/* sample moves are code * step, clamped to the depth */
+	assert_true(smp[0] == 105 && smp[2] == 90 && smp[70] == 4095 &&
+		    smp[1] == 100);
 	assert_true(dst[3] == 1.5f && dst[4] == -2.0f && dst[90] == 1e30f &&
 		    dst[99] == 7.0f && dst[5] == 0);
-	/* a position past the end, another count: refused, dst untouched */
-	memcpy(keep, dst, sizeof(dst));
-	assert_int_equal(codec_corr_apply(blk, len, DTYPE_F32, dst, 99, 4), -EIO);
-	assert_int_equal(codec_corr_apply(blk, len, DTYPE_F32, dst, 100, 3), -EIO);
-	assert_memory_equal(keep, dst, sizeof(dst));
+	codec_corr_release(&c);
+	/* a position past the end, another count, a cut block: refused */
+	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 99, 7, &c), -EIO);
+	assert_true(!c.spos && !c.nexact);
+	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 100, 6, &c), -EIO);
 	for (size_t cut = 0; cut < len; cut++)
-		assert_int_not_equal(codec_corr_apply(blk, cut, DTYPE_F32, dst,
-						      100, 4), 0);
+		assert_int_not_equal(codec_corr_parse(blk, cut, DTYPE_F32, 100,
+						      7, &c), 0);
+	free(blk);
+	/* positions out of order cannot be packed */
+	spos[1] = 0;
+	assert_int_equal(codec_corr_pack(&in, DTYPE_F32, 100, &blk, &len), -EINVAL);
+}
+
+/* Codes packed in 2 or 4 bits, positions dense enough for a bitmap. */
+static void corr_packings(void **state)
+{
+	static const int32_t sets[3][4] = {
+		{ 1, -1, 2, -2 }, { 8, -8, 3, -5 }, { 9, -1, 1, 1 },
+	};
+	uint32_t spos[] = { 1, 2, 4, 7 };
+	uint16_t smp[10];
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		struct codec_corr in = {
+			.nsamp = 4, .step = 3, .spos = spos,
+			.scode = (int32_t *)sets[k],
+		}, c;
+		uint8_t *blk;
+		size_t len;
+
+		for (int i = 0; i < 10; i++)
+			smp[i] = 1000;
+		assert_int_equal(codec_corr_pack(&in, DTYPE_U16, 10, &blk,
+						 &len), 0);
+		assert_int_equal(codec_corr_parse(blk, len, DTYPE_U16, 10, 4,
+						  &c), 0);
+		codec_corr_samples(&c, smp, 12);
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(smp[spos[i]], 1000 + 3 * sets[k][i]);
+		assert_int_equal(smp[0] + smp[3] + smp[9], 3000);
+		codec_corr_release(&c);
+		free(blk);
+	}
+}
+
+/* Stores made before sample corrections hold format 1: still read. */
+static void corr_reads_format_1(void **state)
+{
+	uint8_t raw[4 + 3 * 8], *blk;
+	uint32_t n = 3, d[] = { 3, 1, 86 };
+	float vals[] = { 1.5f, -2.0f, 7.0f }, dst[100] = { 0 };
+	struct codec_corr c;
+	size_t len;
+
+	(void)state;
+	memcpy(raw, &n, 4);
+	memcpy(raw + 4, d, sizeof(d));
+	memcpy(raw + 16, vals, sizeof(vals));
+	assert_int_equal(codec_block_pack(raw, sizeof(raw), &blk, &len), 0);
+	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 100, 3, &c), 0);
+	assert_int_equal(c.nsamp, 0);
+	codec_corr_values(&c, DTYPE_F32, dst);
+	assert_true(dst[3] == 1.5f && dst[4] == -2.0f && dst[90] == 7.0f);
+	codec_corr_release(&c);
+	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 90, 3, &c), -EIO);
 	free(blk);
 }
 
@@ -210,6 +283,8 @@ int main(void)
 		cmocka_unit_test(mask_roundtrip),
 		cmocka_unit_test(mask_apply_restores_nan_and_fill),
 		cmocka_unit_test(corr_roundtrip_and_refusals),
+		cmocka_unit_test(corr_packings),
+		cmocka_unit_test(corr_reads_format_1),
 	};
 
 	return cmocka_run_group_tests_name("quant", tests, NULL, NULL);
