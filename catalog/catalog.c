@@ -310,8 +310,9 @@ int catalog_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > CATALOG_NAME_MAX || !strcmp(name, ".") ||
-	    !strcmp(name, ".."))
+	if (n > CATALOG_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (n == 0 || !strcmp(name, ".") || !strcmp(name, ".."))
 		return -EINVAL;
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		if (*p == '/' || *p < 0x20 || *p == 0x7f)

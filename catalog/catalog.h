@@ -231,7 +231,8 @@ void catalog_dataset_free_all(struct cat_dataset **v, int n);
 void catalog_var_release(struct cat_var *v);
 
 /* Checks a dataset or variable name: 1..CATALOG_NAME_MAX bytes, no '/',
- * not "." or "..", no control characters. 0 or -EINVAL. */
+ * not "." or "..", no control characters. 0, -ENAMETOOLONG (too long) or
+ * -EINVAL. */
 int catalog_name_valid(const char *name);
 
 /* Bytes stored for a variable: GOP payloads, corrections and masks. */

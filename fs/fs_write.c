@@ -68,8 +68,9 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 		return -EROFS;
 	if (parent != FS_ROOT_INO)
 		return -EACCES;
-	if (commit_dataset_name(name, ds, sizeof(ds)))
-		return -EINVAL;
+	rc = commit_dataset_name(name, ds, sizeof(ds));
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&fs->wlock);
 	pthread_rwlock_rdlock(&fs->lock);
 	rc = reader_find(fs->r, ds) ? -EEXIST : 0;
@@ -455,8 +456,10 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		return -EROFS;
 	if (parent != FS_ROOT_INO || newparent != FS_ROOT_INO)
 		return -EXDEV;
-	if (commit_dataset_name(newname, to, sizeof(to)) || !e1 || !e2 ||
-	    strcmp(e1, e2))
+	rc = commit_dataset_name(newname, to, sizeof(to));
+	if (rc)
+		return rc;
+	if (!e1 || !e2 || strcmp(e1, e2))
 		return -EINVAL;
 	pthread_mutex_lock(&fs->wlock);
 	pthread_rwlock_rdlock(&fs->lock);
