@@ -386,8 +386,15 @@ int fs_release(struct fs *fs, uint64_t ino, int counted)
 				  "'%s.rejected'", o->name,
 				  stage_data_path(o->st));
 		} else if (rc) {
+			/* (ENOSPC, EIO) the journal stays open: reads keep
+			 * seeing the bytes written, as the kernel's page
+			 * cache does, and the next release, fsync or mount
+			 * commits them */
 			log_error("writes to '%s' are kept in staging/ and will be "
-				  "retried at the next mount", o->name);
+				  "retried", o->name);
+			o->opens = 0;
+			pthread_mutex_unlock(&fs->wlock);
+			return rc;
 		}
 		ofile_drop(fs, o, !rc);
 	}
