@@ -385,6 +385,10 @@ int fs_release(struct fs *fs, uint64_t ino, int counted)
 			log_error("writes to '%s' cannot be committed: kept as "
 				  "'%s.rejected'", o->name,
 				  stage_data_path(o->st));
+			/* the file reads as the store has it: the kernel's
+			 * cached pages of the writes must go too */
+			if (!o->is_new)
+				notify(fs, o->ino, 0, NULL);
 		} else if (rc) {
 			/* (ENOSPC, EIO) the journal stays open: reads keep
 			 * seeing the bytes written, as the kernel's page
