@@ -103,12 +103,18 @@ for spec in $SPECS; do
 			$CUBEFS import -q "$S" "$T/cube.npy" --name $name --gop 8 2>/dev/null
 		[ $? -ge 128 ] && kills=$((kills + 1)) ;;
 	esac
+	# side by side: the export of base and the listing, while check runs
+	rm -f "$T/same"
+	( $CUBEFS export "$S" base - 2>/dev/null | cmp -s - "$T/base.npy" &&
+	  echo same >"$T/same" ) &
+	$CUBEFS ls "$S" >"$T/ls" &
 	d=$(damage "$S")
+	wait
 	check "round $r ($spec): no damage${d:+: $d}" test -z "$d"
-	check "round $r: base exports the same" sh -c "$CUBEFS export '$S' base - 2>/dev/null | cmp -s - '$T/base.npy'"
+	check "round $r: base exports the same" test -e "$T/same"
 	# listed: whole (check loaded its rows and read its GOPs), verified
 	# at the end; else nothing of it is seen
-	if $CUBEFS ls "$S" | grep -q "^$name "; then
+	if grep -q "^$name " "$T/ls"; then
 		whole=$((whole + 1)) listed="$listed $name"
 	else
 		absent=$((absent + 1)) gone=${gone:-$name}
