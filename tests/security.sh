@@ -122,6 +122,28 @@ except OSError as e:
 		check "mount refusal of '$evil' says why" grep -q 'pack' "$T/err"
 	fi
 done
+# a pack file replaced by a symbolic link to a copy outside, or by a FIFO:
+# refused (EIO, no hang), never followed
+for kind in symlink fifo; do
+	rm -rf "$T/evil" && cp -r "$T/clean" "$T/evil"
+	p=$(ls "$T/evil/packs")
+	cp "$T/evil/packs/$p" "$T/copy.pack"
+	rm "$T/evil/packs/$p"
+	if [ $kind = symlink ]; then ln -s "$T/copy.pack" "$T/evil/packs/$p"; else mkfifo "$T/evil/packs/$p"; fi
+	check "check refuses a pack that is a $kind" sh -c "! timeout 60 $CUBEFS check '$T/evil' >'$T/out' 2>&1"
+	check "mount with a pack that is a $kind" $MOUNT "$T/evil" "$M"
+	check "reads through a $kind pack fail with EIO" timeout 60 $PY -c "
+import errno, os
+f = os.open('$M/l.npy', os.O_RDONLY)
+try:
+    os.pread(f, 4096, 4096 * 4)
+    raise SystemExit('read through a $kind')
+except OSError as e:
+    assert e.errno == errno.EIO, e
+"
+	fusermount3 -u "$M"
+done
+
 # and under strace: no open of anything outside the store
 if command -v strace >/dev/null; then
 	rm -rf "$T/evil" && cp -r "$T/clean" "$T/evil"
