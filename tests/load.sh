@@ -7,7 +7,8 @@
 # repeats a run. Every read is compared with `cubefs export` of its view (the
 # .nc view with a copy read once before the load); the writer edits a
 # lossless dataset through the mount, closes (a commit) and reads its own
-# data back each time. fio then reads a view at random with several jobs
+# data back each time, while one more reader reads that file and finds in
+# it only the source's values or written ones. fio then reads a view at random with several jobs
 # and must finish without an error; its IOPS and bandwidth are printed.
 set -u
 CUBEFS=${CUBEFS:-./cubefs}
@@ -82,6 +83,39 @@ def reader(mnt, ref, views, secs, seed, out):
             fds[v] = os.open(f"{mnt}/{v}", os.O_RDONLY)
     open(out, "w").write(f"{n} {bad} {err} {nbytes}\n")
 
+def wreader(mnt, src, secs, seed, out):
+    """Reads w.npy at random while the writer commits to it: the header
+    as it was, each value the source's or one the writer wrote (5000 and
+    up; the source's are below 4099), never anything else."""
+    g = random.Random(seed)
+    orig = np.load(src)
+    p = f"{mnt}/w.npy"
+    fd = os.open(p, os.O_RDONLY)
+    hdr = np.load(p, mmap_mode="r").offset
+    head = open(src, "rb").read(hdr)
+    flat = orig.reshape(-1)
+    n = bad = err = nbytes = 0
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        i = g.randrange(flat.size)
+        k = min(flat.size - i, g.choice((1, 100, 2048, 1 << 16)))
+        try:
+            b = os.pread(fd, 2 * k, hdr + 2 * i)
+            h = os.pread(fd, hdr, 0) if g.random() < 0.1 else head
+        except OSError as e:
+            err += 1
+            print(f"w reader: @{i}+{k}: {e}", file=sys.stderr)
+            continue
+        n += 1
+        nbytes += len(b)
+        v = np.frombuffer(b, "<u2")
+        ok = (v == flat[i:i + len(v)]) | (v >= 5000)
+        if len(b) != 2 * k or not ok.all() or h != head:
+            bad += 1
+            print(f"w reader: @{i}+{k}: {int((~ok).sum())} values neither "
+                  f"the source's nor written, {len(b)} bytes", file=sys.stderr)
+    open(out, "w").write(f"{n} {bad} {err} {nbytes}\n")
+
 def writer(mnt, src, secs, seed, out):
     """Edits one frame of w.npy per round, closes (a commit), and reads the
     whole file back: it must equal the shadow copy exactly (lossless)."""
@@ -94,8 +128,7 @@ def writer(mnt, src, secs, seed, out):
     end = time.monotonic() + secs
     while time.monotonic() < end:
         f = g.randrange(shadow.shape[0])
-        val = (np.arange(shadow[0].size, dtype=np.int64) * (n + 3) + n) % 65536
-        val = val.astype("<u2").reshape(shadow.shape[1:])
+        val = np.full(shadow.shape[1:], 5000 + n % 60000, "<u2")
         try:
             fd = os.open(p, os.O_RDWR)
             os.pwrite(fd, val.tobytes(), hdr + f * fr)
@@ -115,24 +148,29 @@ def writer(mnt, src, secs, seed, out):
     open(out, "w").write(f"{n} {bad} {err}\n")
 
 if __name__ == "__main__":
-    if sys.argv[1] == "reader":
+    if sys.argv[1] == "wreader":
+        wreader(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]),
+                sys.argv[6])
+    elif sys.argv[1] == "reader":
         reader(sys.argv[2], sys.argv[3], sys.argv[4].split(), float(sys.argv[5]),
                int(sys.argv[6]), sys.argv[7])
     else:
         writer(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]),
                sys.argv[6])
 PY
-echo "load: seed $SEED (CUBEFS_LOAD_SEED=$SEED to repeat), $READERS readers, $SECS s"
+echo "load: seed $SEED (CUBEFS_LOAD_SEED=$SEED to repeat), $READERS readers," \
+	"a writer and a reader of its file, $SECS s"
 i=0
 while [ $i -lt "$READERS" ]; do
 	$PY "$T/load.py" reader "$M" "$T/ref" "$VIEWS s2.nc" "$SECS" $((SEED + i)) "$T/r$i" &
 	i=$((i + 1))
 done
 $PY "$T/load.py" writer "$M" "$T/w.npy" "$SECS" "$SEED" "$T/wr" &
+$PY "$T/load.py" wreader "$M" "$T/w.npy" "$SECS" "$SEED" "$T/r$READERS" &
 wait
 reads=0 mism=0 errs=0 bytes=0
 i=0
-while [ $i -lt "$READERS" ]; do
+while [ $i -le "$READERS" ]; do	# the last one: the reader of w.npy
 	if [ -s "$T/r$i" ]; then
 		set -- $(cat "$T/r$i")
 		reads=$((reads + $1)) mism=$((mism + $2)) errs=$((errs + $3)) bytes=$((bytes + $4))
@@ -141,8 +179,10 @@ while [ $i -lt "$READERS" ]; do
 	fi
 	i=$((i + 1))
 done
+wreads=$(cut -d' ' -f1 "$T/r$READERS" 2>/dev/null)
 set -- $(cat "$T/wr" 2>/dev/null || echo 0 1 1)
-echo "load: $reads reads checked ($((bytes / 1048576)) MiB), $mism mismatches, $errs errors;" \
+echo "load: $reads reads checked (${wreads:-0} of them of the file being written," \
+	"$((bytes / 1048576)) MiB), $mism mismatches, $errs errors;" \
 	"writer: $1 commits, $2 mismatches, $3 errors"
 check "readers: reads done" test "$reads" -gt 0
 check "readers: no mismatch" test "$mism" = 0
