@@ -122,7 +122,8 @@ for spec in $SPECS; do
 	fi
 	r=$((r + 1))
 done
-echo "faults: (a) $r rounds, $kills imports killed; killed imports $whole listed whole, $absent absent"
+echo "faults: (a) $r imports, $kills of them killed (the others had finished);" \
+	"afterwards $whole listed whole, $absent absent"
 for name in $listed; do
 	check "$name, listed after its kill, verifies" sh -c "$CUBEFS verify '$S' $name '$T/cube.npy' | grep -q PSNR"
 done
