@@ -171,6 +171,12 @@ int catalog_open(const char *dir, int flags, struct catalog **out)
 		rc = rc == SQLITE_CANTOPEN ? -EACCES : -EIO;
 		goto out;
 	}
+	/* SQLite opens a file it may not write (immutable, or a read-only
+	 * bind of the file alone) read-only without a word */
+	if (!c->rdonly && sqlite3_db_readonly(c->db, "main") == 1) {
+		rc = -EROFS;
+		goto out;
+	}
 	sqlite3_busy_timeout(c->db, 10000);
 	sqlite3_extended_result_codes(c->db, 1);
 	if (!c->rdonly) {

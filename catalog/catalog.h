@@ -150,8 +150,10 @@ struct cat_dataset {
  * Opens the store in directory dir (catalog.db, packs/, staging/). With
  * CATALOG_CREATE a missing or empty directory becomes a new store. Fails
  * with -ENOENT (no such directory), -ENOTDIR / -EINVAL ("not a store":
- * logged with the path), -EPROTO (another schema version), or the errno
- * of SQLite's failure. The handle is for one thread at a time.
+ * logged with the path), -EPROTO (another schema version), -EROFS (not
+ * logged: opened for writing, but SQLite could only open catalog.db
+ * read-only), or the errno of SQLite's failure. The handle is for one
+ * thread at a time.
  */
 int catalog_open(const char *dir, int flags, struct catalog **out);
 

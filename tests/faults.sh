@@ -15,8 +15,8 @@
 #     the store checks clean, nothing else moved, the file reads as written
 #     before and after the kernel's cache is dropped, and once space is freed
 #     the same journal commits.
-# (c) a store on a read-only bind mount: mounts read-only with a message,
-#     writes get EROFS.
+# (c) a store on a read-only bind mount, or with an immutable catalog.db:
+#     mounts read-only with a message, writes get EROFS, import says why.
 # (d) SIGTERM to the daemon with a reader and an unsynced writer: it exits 0
 #     (lazy unmount), no core, the store checks clean, both writes committed.
 set -u
@@ -38,6 +38,7 @@ DPID=
 cleanup() {
 	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
 	fusermount3 -u -z "$M" 2>/dev/null
+	chattr -i "$S/catalog.db" 2>/dev/null
 	umount "$T/ro" 2>/dev/null
 	umount "$T/small" 2>/dev/null
 	rm -rf "$T"
@@ -227,6 +228,18 @@ PY
 	umount "$T/ro"
 else
 	echo "note: cannot bind-mount read-only here; read-only case not run"
+fi
+# an immutable catalog.db in a writable directory: SQLite opens it
+# read-only without a word; the mount must say so and be read-only
+if chattr +i "$S/catalog.db" 2>/dev/null; then
+	check "mount with an immutable catalog" sh -c "$MOUNT '$S' '$M' 2>'$T/ro.err'"
+	check "it says read-only" grep -q "not writable.*mounting read-only" "$T/ro.err"
+	check "mounted ro" sh -c "grep ' $M ' /proc/self/mountinfo | grep -q ' ro,'"
+	fusermount3 -u "$M"
+	check "import into it refused, saying why" sh -c "! $CUBEFS import -q '$S' '$L' --name z 2>'$T/imp.err' && grep -q 'cannot write store' '$T/imp.err'"
+	chattr -i "$S/catalog.db"
+else
+	echo "note: no chattr +i here; immutable catalog case not run"
 fi
 
 # (d) SIGTERM with files open --------------------------------------------
