@@ -228,6 +228,12 @@ int catalog_open(const char *dir, int flags, struct catalog **out)
 		rc = rc == SQLITE_CANTOPEN ? -EACCES : -EIO;
 		goto out;
 	}
+	/* SQLite opens a file it may not write (immutable, or a read-only
+	 * bind of the file alone) read-only without a word */
+	if (!c->rdonly && sqlite3_db_readonly(c->db, "main") == 1) {
+		rc = -EROFS;
+		goto out;
+	}
 	sqlite3_busy_timeout(c->db, 10000);
 	sqlite3_extended_result_codes(c->db, 1);
 	if (!c->rdonly) {
@@ -372,8 +378,9 @@ int catalog_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > CATALOG_NAME_MAX || !strcmp(name, ".") ||
-	    !strcmp(name, ".."))
+	if (n > CATALOG_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (n == 0 || !strcmp(name, ".") || !strcmp(name, ".."))
 		return -EINVAL;
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		if (*p == '/' || *p < 0x20 || *p == 0x7f)

@@ -160,8 +160,10 @@ struct cat_dataset {
  * Opens the store in directory dir (catalog.db, packs/, staging/). With
  * CATALOG_CREATE a missing or empty directory becomes a new store. Fails
  * with -ENOENT (no such directory), -ENOTDIR / -EINVAL ("not a store":
- * logged with the path), -EPROTO (another schema version), or the errno
- * of SQLite's failure. The handle is for one thread at a time.
+ * logged with the path), -EPROTO (another schema version), -EROFS (not
+ * logged: opened for writing, but SQLite could only open catalog.db
+ * read-only), or the errno of SQLite's failure. The handle is for one
+ * thread at a time.
  */
 int catalog_open(const char *dir, int flags, struct catalog **out);
 
@@ -272,7 +274,8 @@ void catalog_dataset_free_all(struct cat_dataset **v, int n);
 void catalog_var_release(struct cat_var *v);
 
 /* Checks a dataset or variable name: 1..CATALOG_NAME_MAX bytes, no '/',
- * not "." or "..", no control characters. 0 or -EINVAL. */
+ * not "." or "..", no control characters. 0, -ENAMETOOLONG (too long) or
+ * -EINVAL. */
 int catalog_name_valid(const char *name);
 
 /* Bytes stored for a variable: GOP payloads, corrections and masks. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog/pack.h"
@@ -216,6 +217,25 @@ out:
 	return rc;
 }
 
+/*
+ * Opens a pack for reading: a regular file in packs/ itself, never through
+ * a symbolic link (which may point anywhere) nor a FIFO or device (which
+ * would block or lie). A descriptor or a negative errno.
+ */
+static int open_regular(const char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 static int reader_fd(struct pack_reader *r, int64_t id)
 {
 	char path[PATH_MAX + 80];
@@ -229,11 +249,11 @@ static int reader_fd(struct pack_reader *r, int64_t id)
 			continue;
 		if (e->fd < 0 && !e->failed) {
 			snprintf(path, sizeof(path), "%s/%s", r->dir, e->name);
-			e->fd = open(path, O_RDONLY | O_CLOEXEC);
+			e->fd = open_regular(path);
 			if (e->fd < 0) {
 				e->failed = 1;
 				log_error("cannot open pack '%s': %s", path,
-					  strerror(errno));
+					  strerror(-e->fd));
 			}
 		}
 		fd = e->fd >= 0 ? e->fd : -EIO;

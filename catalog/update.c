@@ -116,8 +116,9 @@ int catalog_dataset_rename(struct catalog *c, const char *from,
 	char oldn[CATALOG_NAME_MAX + 8], newn[CATALOG_NAME_MAX + 8];
 	int rc;
 
-	if (catalog_name_valid(to))
-		return -EINVAL;
+	rc = catalog_name_valid(to);
+	if (rc)
+		return rc;
 	rc = catalog_dataset_exists(c, to);
 	if (rc)
 		return rc > 0 ? -EEXIST : rc;

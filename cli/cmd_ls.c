@@ -13,8 +13,12 @@
 struct catalog *cli_open_store(const char *dir, int flags)
 {
 	struct catalog *c;
+	int rc = catalog_open(dir, flags, &c);
 
-	return catalog_open(dir, flags, &c) ? NULL : c;
+	if (rc == -EROFS)	/* the one refusal catalog_open leaves unsaid */
+		fprintf(stderr, "cubefs: cannot write store '%s': %s\n", dir,
+			strerror(-rc));
+	return rc ? NULL : c;
 }
 
 const char *cli_bytes(double n, char *buf, size_t cap)

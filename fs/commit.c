@@ -21,8 +21,10 @@ int commit_dataset_name(const char *file, char *name, size_t cap)
 	size_t ext = n > 4 && !strcmp(file + n - 4, ".npy") ? 4 :
 		n > 3 && !strcmp(file + n - 3, ".nc") ? 3 : 0;
 
-	if (!ext || n - ext >= cap)
+	if (!ext)
 		return -EINVAL;
+	if (n - ext >= cap)
+		return -ENAMETOOLONG;
 	memcpy(name, file, n - ext);
 	name[n - ext] = 0;
 	return catalog_name_valid(name);

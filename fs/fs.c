@@ -145,6 +145,8 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	if (!ro && access(dir, W_OK) == 0) {
 		rc = catalog_open(dir, 0, &fs->wc);
 		if (rc == -EROFS || rc == -EACCES) {
+			log_warn("store '%s' is not writable (%s): mounting "
+				 "read-only", dir, strerror(-rc));
 			ro = 1;
 		} else if (rc) {
 			fs_free(fs);

@@ -72,8 +72,9 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 		return -EROFS;
 	if (parent != FS_ROOT_INO)
 		return -EACCES;
-	if (commit_dataset_name(name, ds, sizeof(ds)))
-		return -EINVAL;
+	rc = commit_dataset_name(name, ds, sizeof(ds));
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&fs->wlock);
 	pthread_rwlock_rdlock(&fs->lock);
 	rc = reader_find(fs->r, ds) ? -EEXIST : 0;
@@ -389,9 +390,20 @@ int fs_release(struct fs *fs, uint64_t ino, int counted)
 			log_error("writes to '%s' cannot be committed: kept as "
 				  "'%s.rejected'", o->name,
 				  stage_data_path(o->st));
+			/* the file reads as the store has it: the kernel's
+			 * cached pages of the writes must go too */
+			if (!o->is_new)
+				notify(fs, o->ino, 0, NULL);
 		} else if (rc) {
+			/* (ENOSPC, EIO) the journal stays open: reads keep
+			 * seeing the bytes written, as the kernel's page
+			 * cache does, and the next release, fsync or mount
+			 * commits them */
 			log_error("writes to '%s' are kept in staging/ and will be "
-				  "retried at the next mount", o->name);
+				  "retried", o->name);
+			o->opens = 0;
+			pthread_mutex_unlock(&fs->wlock);
+			return rc;
 		}
 		ofile_drop(fs, o, !rc);
 	}
@@ -474,8 +486,10 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		return -EXDEV;
 	if (is_png(fs, parent, name) || is_png(fs, newparent, newname))
 		return -EACCES;
-	if (commit_dataset_name(newname, to, sizeof(to)) || !e1 || !e2 ||
-	    strcmp(e1, e2))
+	rc = commit_dataset_name(newname, to, sizeof(to));
+	if (rc)
+		return rc;
+	if (!e1 || !e2 || strcmp(e1, e2))
 		return -EINVAL;
 	pthread_mutex_lock(&fs->wlock);
 	pthread_rwlock_rdlock(&fs->lock);

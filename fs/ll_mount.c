@@ -343,14 +343,19 @@ int ll_mount_main(int argc, char **argv)
 	if (pthread_create(&notifier, NULL, note_thread, NULL) == 0)
 		have_notifier = 1;
 	if (m.single) {
-		rc = fuse_session_loop(se) ? 1 : 0;
+		rc = fuse_session_loop(se);
 	} else {
 		cfg = fuse_loop_cfg_create();
 		if (!cfg)
 			goto out;
 		fuse_loop_cfg_set_max_threads(cfg, 16);
-		rc = fuse_session_loop_mt(se, cfg) ? 1 : 0;
+		rc = fuse_session_loop_mt(se, cfg);
 	}
+	/* a positive rc is the signal that asked us to stop (SIGTERM, SIGINT,
+	 * SIGHUP): a clean exit, like an unmount; journals stay in staging */
+	if (rc > 0)
+		log_info("signal %d: unmounting", rc);
+	rc = rc < 0 ? 1 : 0;
 out:
 	if (have_notifier) {
 		pthread_mutex_lock(&notes.lock);

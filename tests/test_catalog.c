@@ -449,7 +449,7 @@ static void catalog_names_validated(void **state)
 	assert_int_equal(catalog_name_valid("a\x7f"), -EINVAL);
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
-	assert_int_equal(catalog_name_valid(longname), -EINVAL);
+	assert_int_equal(catalog_name_valid(longname), -ENAMETOOLONG);
 	assert_int_equal(pack_name_valid("1a-2-3.pack"), 0);
 	assert_int_equal(pack_name_valid("../1.pack"), -EINVAL);
 	assert_int_equal(pack_name_valid("x/1.pack"), -EINVAL);
