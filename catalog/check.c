@@ -74,7 +74,7 @@ void check_say(struct check *k, enum catalog_check_kind kind,
 }
 
 /* Problems that are damage, not only unreachable bytes. */
-uint64_t check_damage(const struct catalog_check_report *r)
+uint64_t catalog_check_damage(const struct catalog_check_report *r)
 {
 	return r->nproblems - r->problems[CHECK_UNREFERENCED] -
 		r->problems[CHECK_ORPHAN];

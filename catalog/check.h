@@ -101,6 +101,10 @@ struct catalog_check_report {
 int catalog_check(struct catalog *c, int repair,
 		  struct catalog_check_report *r);
 
+/* The problems of r that are damage (data a row points at, missing or
+ * wrong), not leftovers nothing uses (unreferenced packs, orphan files). */
+uint64_t catalog_check_damage(const struct catalog_check_report *r);
+
 /* A short name of a kind ("checksum" etc.) for summaries; never NULL. */
 const char *catalog_check_kind_name(enum catalog_check_kind kind);
 

@@ -39,9 +39,6 @@ void check_say(struct check *k, enum catalog_check_kind kind, int repaired,
 	       const char *ds, const char *pack, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-/* Problems that are damage, not only unreachable bytes. */
-uint64_t check_damage(const struct catalog_check_report *r);
-
 /* --repair: only unreachable things, and only in a store without damage. */
 int check_repair(struct check *k);
 

@@ -115,7 +115,7 @@ int check_repair(struct check *k)
 	if (!k->r->problems[CHECK_UNREFERENCED] &&
 	    !k->r->problems[CHECK_ORPHAN])
 		return 0;
-	if (check_damage(k->r)) {
+	if (catalog_check_damage(k->r)) {
 		k->r->repair_refused = 1;
 		return 0;
 	}

@@ -11,8 +11,12 @@
 
 /*
  * Exit status:
- *   0  the store is clean (or every problem found was repaired)
- *   1  problems were found (with --repair: not all of them repaired)
+ *   0  nothing is damaged: every row loads and every byte a row points
+ *      at is there and matches its checksum. Leftovers (pack files or
+ *      rows nothing uses, as a killed import or a commit leaves them)
+ *      are listed but are not damage: `cubefs gc` or --repair reclaims
+ *      them.
+ *   1  damage was found
  *   2  usage error
  *   3  the store cannot be opened or checked at all
  */
@@ -35,9 +39,10 @@ static void usage(FILE *f)
 		"a row that\n"
 		"                 holds data (`cubefs gc` also punches holes)\n"
 		"  -v, --verbose  more messages\n\n"
-		"exit status: 0 clean (or all repaired), 1 problems found "
-		"(not all repaired),\n2 usage error, 3 the store cannot be "
-		"opened or checked\n", CATALOG_GC_ORPHAN_AGE / 60);
+		"exit status: 0 no damage (leftovers nothing uses may be "
+		"listed: they are\nreclaimed by --repair or `cubefs gc`), 1 "
+		"damage found, 2 usage error, 3 the\nstore cannot be opened "
+		"or checked\n", CATALOG_GC_ORPHAN_AGE / 60);
 }
 
 static void print_problem(void *arg, const struct catalog_check_problem *p)
@@ -104,6 +109,10 @@ int cmd_check(int argc, char **argv)
 	       (unsigned long long)r.nproblems);
 	if (repair)
 		printf(", %llu repaired", (unsigned long long)r.repaired);
+	if (r.nproblems > catalog_check_damage(&r))
+		printf(" (%llu of them leftovers nothing uses)",
+		       (unsigned long long)(r.nproblems -
+					    catalog_check_damage(&r)));
 	printf("\n");
-	return r.nproblems > r.repaired ? EXIT_PROBLEMS : EXIT_CLEAN;
+	return catalog_check_damage(&r) ? EXIT_PROBLEMS : EXIT_CLEAN;
 }

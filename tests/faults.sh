@@ -5,9 +5,9 @@
 # (a) `cubefs import` killed with SIGKILL at CUBEFS_FAULT_ROUNDS (8) moments
 #     drawn from CUBEFS_FAULT_SEED (printed), and, with strace (unless
 #     CUBEFS_FAULT_INJECT=0), at 7 exact points (the pack's fsync, SQLite's
-#     syncs, the WAL's removal): after each kill `cubefs check` finds no
-#     damage (only the dead import's pack file without a row, which `check
-#     --repair` removes once old enough: exit 0), the dataset imported before
+#     syncs, the WAL's removal): after each kill `cubefs check` exits 0 (it
+#     lists the dead import's pack file without a row as a leftover, which
+#     `check --repair` removes once old enough), the dataset imported before
 #     exports byte for byte, the killed one is listed whole (verified) or not
 #     at all, and importing it again works.
 # (b) a commit through the mount onto a full tmpfs: fsync says ENOSPC (and a
@@ -49,11 +49,13 @@ trap 'exit 1' INT TERM
 L=$DATA/landsat8_ny2018_p013r032_11band.npy
 t0=$(date +%s)
 
-# $1: store; what `cubefs check` finds other than garbage (pack files with
-# no row, left by a killed import; packs no row uses, left by commits)
+# $1: store; prints what `cubefs check` reports when it exits non-zero
+# (damage: leftovers such as a killed import's pack file do not count)
 damage() {
-	$CUBEFS check "$1" >"$T/check.out" 2>&1
-	grep -v "^checked \|^pack file '[0-9a-f-]*\.pack': no catalog row\|^pack '[0-9a-f-]*\.pack': no GOP or mask uses it" "$T/check.out"
+	$CUBEFS check "$1" >"$T/check.out" 2>&1 || {
+		echo "exit $?:"
+		grep -v "^pack file '[0-9a-f-]*\.pack': no catalog row\|^pack '[0-9a-f-]*\.pack': no GOP or mask uses it" "$T/check.out"
+	}
 }
 # $1: mount point; waits for the foreground daemon $DPID to serve it
 wait_mount() {
