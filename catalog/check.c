@@ -22,6 +22,7 @@
 #include "catalog/pack.h"
 #include "codec/block.h"
 #include "codec/log.h"
+#include "codec/correct.h"
 #include "codec/mask.h"
 #include "codec/video.h"
 
@@ -306,6 +307,57 @@ static void var_label(const struct cat_dataset *ds, const struct cat_var *v,
 			 s->first_plane + s->nplanes - 1);
 }
 
+/* The --max-error corrections of GOP g: inside its pack, and parsing to
+ * the count its row records, every position inside the GOP. */
+static int check_corr(struct check *k, const struct cat_dataset *ds,
+		      const struct cat_var *v, const struct cat_stream *s,
+		      const struct cat_gop *g, const char *label)
+{
+	size_t nvals = (size_t)g->nframes * (size_t)s->nplanes * v->height *
+		v->width;
+	struct codec_corr c = { 0 };
+	char why[128];
+	const char *bad;
+	uint8_t *blk;
+	struct pk *p;
+	int rc;
+
+#define CORR_SAY(what) check_say(k, CHECK_GOP, 0, ds->name, p ? p->name : NULL, \
+	"%s: corrections of the GOP at frame %u (pack '%s' @ %llu, %llu " \
+	"bytes): %s", label, g->first_frame, p ? p->name : "?", \
+	(unsigned long long)g->corr_offset, \
+	(unsigned long long)g->corr_length, what)
+	bad = locate(k, g->pack_id, g->corr_offset, g->corr_length, &p, why,
+		     sizeof(why));
+	if (bad) {
+		CORR_SAY(bad);
+		return 0;
+	}
+	if (g->corr_length > (1ull << 32)) {
+		CORR_SAY("longer than any block cubefs writes");
+		return 0;
+	}
+	blk = malloc((size_t)g->corr_length + 1);
+	if (!blk)
+		return -ENOMEM;
+	rc = read_at(k, p, blk, (size_t)g->corr_length, g->corr_offset);
+	if (rc) {
+		CORR_SAY(strerror(-rc));
+	} else {
+		rc = codec_corr_parse(blk, (size_t)g->corr_length, v->dtype,
+				      nvals, g->ncorr, &c);
+		if (rc == -EIO) {
+			snprintf(why, sizeof(why), "do not parse to %u "
+				 "corrections of %zu values", g->ncorr, nvals);
+			CORR_SAY(why);
+		}
+		codec_corr_release(&c);
+	}
+#undef CORR_SAY
+	free(blk);
+	return rc == -ENOMEM ? rc : 0;
+}
+
 /* One GOP: inside its pack, crc32 of its bytes, its packet table. */
 static int check_gop(struct check *k, const struct cat_dataset *ds,
 		     const struct cat_var *v, const struct cat_stream *s,
@@ -368,7 +420,7 @@ static int check_gop(struct check *k, const struct cat_dataset *ds,
 				"length");
 	}
 #undef GOP_SAY
-	return 0;
+	return g->corr_length ? check_corr(k, ds, v, s, g, label) : 0;
 }
 
 /* One mask: inside its pack, and unpacking to the positions it covers. */

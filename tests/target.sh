@@ -111,5 +111,15 @@ m = re.search(r'^  $3 .* ([0-9.]+) bpv', open('$T/r_$1').read(), re.M)
 assert m and abs(float(m.group(1)) / $4 - 1) <= 0.15, m and m.group(1)"
 done
 
+# check reads the corrections too: clean here; a block whose head is
+# overwritten is damage, named as corrections (in a copy of the store)
+check "check: the store with corrections is clean" sh -c "$CUBEFS check '$S' >'$T/check.out'"
+if command -v sqlite3 >/dev/null; then
+	cp -a "$S" "$T/bad"
+	set -- $(sqlite3 -separator ' ' "$T/bad/catalog.db" "SELECT p.name, g.corr_offset FROM gop g JOIN pack p ON p.id = g.pack_id WHERE g.corr_length > 8 LIMIT 1")
+	printf '\377\377\377\377\377\377\377\377' | dd of="$T/bad/packs/$1" bs=1 seek="$2" conv=notrunc status=none
+	check "check: a corrupt correction block is damage" sh -c "! $CUBEFS check '$T/bad' >'$T/check.out' 2>&1 && grep -q 'corrections of the GOP at frame [0-9]*.*do not parse' '$T/check.out'"
+fi
+
 echo "target: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]
