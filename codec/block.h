@@ -7,7 +7,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A block is a 12-byte header ("CB1\0", u64 raw length LE) then lz4 data. */
+/*
+ * A block is a header ("CB2\0", u64 raw length LE, u32 crc32 of the lz4
+ * data; or "CB1\0" and the length, without the crc, in stores made
+ * before) then lz4 data. CODEC_BLOCK_HEADER bytes give the raw length.
+ */
 #define CODEC_BLOCK_HEADER 12
 
 /* Bytes a block of n raw bytes may take at most. */
@@ -27,7 +31,8 @@ ssize_t codec_block_raw_size(const void *blk, size_t len);
 /*
  * Decompresses the block blk (len bytes, untrusted) into dst, which must
  * hold exactly the raw length (cap). Returns 0, or -EIO for a corrupt or
- * truncated block or a raw length other than cap; dst is then zeroed.
+ * truncated block (a crc mismatch included) or a raw length other than
+ * cap; dst is then zeroed.
  */
 int codec_block_unpack(const void *blk, size_t len, void *dst, size_t cap);
 

@@ -58,11 +58,58 @@ static void block_refuses_corruption(void **state)
 	free(blk);
 }
 
+/* Every flipped byte is refused: lz4 alone would decode many of them to
+ * wrong bytes of the right length; the block's crc does not. */
+static void block_refuses_every_flip(void **state)
+{
+	uint8_t src[2048], dst[2048], *blk;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)((i * 13) ^ (i >> 4));
+	assert_int_equal(codec_block_pack(src, sizeof(src), &blk, &len), 0);
+	for (size_t i = 0; i < len; i++) {
+		blk[i] ^= 0x10;
+		if (codec_block_unpack(blk, len, dst, sizeof(dst)) == 0)
+			fail_msg("block with byte %zu of %zu flipped accepted",
+				 i, len);
+		blk[i] ^= 0x10;
+	}
+	assert_int_equal(codec_block_unpack(blk, len, dst, sizeof(dst)), 0);
+	assert_memory_equal(src, dst, sizeof(src));
+	free(blk);
+}
+
+/* Blocks of the first format (no crc), as stores made before hold them,
+ * still unpack. */
+static void block_reads_format_1(void **state)
+{
+	uint8_t src[4096], dst[4096], *blk;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i / 17);
+	assert_int_equal(codec_block_pack(src, sizeof(src), &blk, &len), 0);
+	assert_memory_equal(blk, "CB2", 4);
+	blk[2] = '1';
+	memmove(blk + CODEC_BLOCK_HEADER, blk + CODEC_BLOCK_HEADER + 4,
+		len - CODEC_BLOCK_HEADER - 4);
+	len -= 4;
+	assert_int_equal(codec_block_raw_size(blk, len), sizeof(src));
+	assert_int_equal(codec_block_unpack(blk, len, dst, sizeof(dst)), 0);
+	assert_memory_equal(src, dst, sizeof(src));
+	free(blk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(block_roundtrip),
 		cmocka_unit_test(block_refuses_corruption),
+		cmocka_unit_test(block_refuses_every_flip),
+		cmocka_unit_test(block_reads_format_1),
 	};
 
 	return cmocka_run_group_tests_name("block", tests, NULL, NULL);
