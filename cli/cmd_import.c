@@ -24,7 +24,8 @@ static void import_usage(FILE *f)
 "  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n"
 "  --bits N        sample depth: 8, 10, 12 (default) or 16\n"
 "  --crf N         quality: lower is better and bigger (default %d)\n"
-"  --gop N         frames per GOP, the unit of random access (default %d)\n"
+"  --gop N         frames per GOP, the unit of random access (default: 16\n"
+"                  to 256, as many as hold about 1 Mi values per plane)\n"
 "  --lossless      bit-exact: ffv1 for integers, lz4 for floats\n"
 "  --rgb           encode bands in groups of three (gbrp) instead of gray\n"
 "  --preset P      encoder speed preset\n"
@@ -34,7 +35,7 @@ static void import_usage(FILE *f)
 "  --variables A,B import only these variables of a NetCDF file (and the\n"
 "                  coordinate variables of their dimensions)\n"
 "  -q, --quiet     no progress, no report\n",
-		IMPORT_DEFAULT_CRF, IMPORT_DEFAULT_GOP);
+		IMPORT_DEFAULT_CRF);
 }
 
 static int parse_int(const char *s, int lo, int hi, const char *what, int *v)

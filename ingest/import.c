@@ -41,12 +41,14 @@ static char *default_name(const char *path)
 
 static char *profile_text(const struct import_opts *o)
 {
-	char buf[256];
+	char buf[256], gop[16] = "auto";
 
-	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%d gop=%d lossless=%d "
+	if (o->gop > 0)
+		snprintf(gop, sizeof(gop), "%d", o->gop);
+	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%d gop=%s lossless=%d "
 		 "group=%d%s%s", o->codec ? codec_name(o->codec) : "default",
 		 o->bits, o->crf >= 0 ? o->crf : IMPORT_DEFAULT_CRF,
-		 o->gop > 0 ? o->gop : IMPORT_DEFAULT_GOP, o->lossless,
+		 gop, o->lossless,
 		 o->group, o->preset ? " preset=" : "",
 		 o->preset ? o->preset : "");
 	return strdup(buf);
