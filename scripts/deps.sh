@@ -5,7 +5,8 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config git
 libfuse3-dev fuse3 libavcodec-dev libavutil-dev libsqlite3-dev liblz4-dev
 zlib1g-dev libnetcdf-dev libcmocka-dev netcdf-bin gdal-bin valgrind
-python3-numpy python3-netcdf4 python3-xarray python3-scipy python3-dask python3-torch"
+python3-numpy python3-netcdf4 python3-xarray python3-scipy python3-dask python3-torch
+ffmpeg python3-matplotlib libzfp-dev libzstd-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
