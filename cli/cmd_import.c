@@ -27,7 +27,9 @@ static void import_usage(FILE *f)
 "  --gop N         frames per GOP, the unit of random access (default: 16\n"
 "                  to 256, as many as hold about 1 Mi values per plane)\n"
 "  --lossless      bit-exact: ffv1 for integers, lz4 for floats\n"
-"  --rgb           encode bands in groups of three (gbrp) instead of gray\n"
+"  --rgb           bands in groups of three (gbrp; the default for lossy\n"
+"                  variables of 3 or more bands)\n"
+"  --gray          each band its own gray stream (the default otherwise)\n"
 "  --preset P      encoder speed preset\n"
 "  --max-error E   guarantee: every value read back within E of the source\n"
 "                  (in the variable's units; exact values stored where the\n"
@@ -62,6 +64,7 @@ int cmd_import(int argc, char **argv)
 		{ "gop", required_argument, NULL, 'g' },
 		{ "lossless", no_argument, NULL, 'l' },
 		{ "rgb", no_argument, NULL, '3' },
+		{ "gray", no_argument, NULL, '1' },
 		{ "preset", required_argument, NULL, 'p' },
 		{ "max-error", required_argument, NULL, 'E' },
 		{ "variables", required_argument, NULL, 'V' },
@@ -105,6 +108,7 @@ int cmd_import(int argc, char **argv)
 			break;
 		case 'l': o.lossless = 1; break;
 		case '3': o.group = 3; break;
+		case '1': o.group = 1; break;
 		case 'p': o.preset = optarg; break;
 		case 'E': {
 			char *end;

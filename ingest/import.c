@@ -19,7 +19,7 @@ void import_opts_init(struct import_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->crf = -1;
-	o->group = 1;
+	o->group = 0;
 	o->progress = 1;
 }
 

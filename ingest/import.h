@@ -17,7 +17,9 @@ struct import_opts {
 	int crf;                /* -1: default */
 	int gop;                /* frames per GOP; 0: codec_default_gop() */
 	int lossless;
-	int group;              /* planes per stream: 1 (gray) or 3 (gbrp) */
+	int group;              /* planes per stream: 1 (gray) or 3 (gbrp);
+				   0: 3 for lossy variables of 3 or more
+				   planes, else 1 */
 	const char *preset;
 	double max_error;       /* > 0: every value read back within it */
 	const char *variables;  /* "a,b": import only these (and the
