@@ -219,11 +219,12 @@ static int run_cubefs(const struct cube *c, const char *path,
 	o.variables = c->v->ndim && strcmp(c->var, "-") ? c->var : NULL;
 	if (spec_get(spec, "codec", codec, sizeof(codec), NULL))
 		o.codec = codec_from_name(codec);
-	o.bits = spec_int(spec, "bits", 0);
-	o.crf = spec_int(spec, "crf", -1);
-	o.gop = spec_int(spec, "gop", 0);
-	o.group = spec_int(spec, "group", 1);
-	o.lossless = spec_int(spec, "lossless", 0);
+	/* keys left out keep import_opts_init()'s defaults */
+	o.bits = spec_int(spec, "bits", o.bits);
+	o.crf = spec_int(spec, "crf", o.crf);
+	o.gop = spec_int(spec, "gop", o.gop);
+	o.group = spec_int(spec, "group", o.group);
+	o.lossless = spec_int(spec, "lossless", o.lossless);
 	o.preset = spec_get(spec, "preset", preset, sizeof(preset), NULL);
 	rc = catalog_open(store, CATALOG_CREATE, &cat);
 	if (!rc)

@@ -33,6 +33,9 @@ SZ3 = {
 }
 
 CRFS = (0, 6, 12, 18, 24, 30, 36)
+# xarrayvideo's ladder (1, 7, 16, 27, and None: its QP 0 "very high") and
+# points between, so that its curve is interpolated as finely as ours
+XV_CRFS = (1, 4, 7, 11, 16, 21, 27, 33, None)
 CRFS_SHORT = (6, 16, 26)
 
 
@@ -45,7 +48,7 @@ def curves(label, quick):
     c = {
         "cubefs default": ["cubefs:crf=%d" % q for q in CRFS],
         "x265 12b gray GOP16 slow (old default)":
-            ["cubefs:codec=x265,bits=12,gop=16,preset=slow,crf=%d" % q
+            ["cubefs:codec=x265,bits=12,gop=16,group=1,preset=slow,crf=%d" % q
              for q in CRFS[:5]],
         "x265 10b gray": ["cubefs:codec=x265,bits=10,crf=%d" % q
                           for q in CRFS_SHORT],
@@ -67,7 +70,7 @@ def curves(label, quick):
         "lz4hc": ["lz4"],
     }
     if label == "landsat8":
-        c["x265 12b gbrp groups"] = ["cubefs:group=3,crf=%d" % q
+        c["x265 12b gray planes"] = ["cubefs:group=1,crf=%d" % q
                                      for q in CRFS_SHORT]
         c["ffv1 16b lossless"] = ["cubefs:codec=ffv1,lossless=1"]
     return c
@@ -184,7 +187,8 @@ def plot(label, res, png):
         ax.plot([x for x, _ in s], [y for _, y in s], "k--",
                 label="SZ3 (ANCHORS.md)")
     ax.set_xscale("log", base=2)
-    ax.set_xlim(0.1, 16)
+    ax.set_xlim(0.1, 8)
+    ax.set_ylim(20, 75)
     ax.set_xlabel("bits per value (all stored bytes)")
     ax.set_ylabel("PSNR over the data range (dB)")
     ax.set_title(label)
@@ -195,30 +199,12 @@ def plot(label, res, png):
     plt.close(fig)
 
 
-def main():
-    quick = "--quick" in sys.argv
-    outdir = os.environ.get("QUALITY_OUT", os.path.join(TOP, "bench/out"))
-    only = [a for a in sys.argv[1:] if not a.startswith("--")]
-    os.makedirs(outdir, exist_ok=True)
-    samples = SAMPLES[-1:] if quick else SAMPLES
-    if only:
-        samples = [s for s in samples if s[0] in only]
-    allres = {}
+def tables(allres):
     table = ["| sample | curve | @0.25 | @0.5 | @1 | @2 bpv | points (bpv/dB) |",
              "|---|---|---|---|---|---|---|"]
     goal = ["| sample | bpv | cubefs default | xarrayvideo | diff | SZ3 | diff |",
             "|---|---|---|---|---|---|---|"]
-    for label, fname, var in samples:
-        path = os.path.join(DATA, fname)
-        res = {}
-        for name, specs in curves(label, quick).items():
-            res[name] = run_bench(path, var, specs)
-            print("quality: %s %s done" % (label, name), file=sys.stderr)
-        with tempfile.TemporaryDirectory() as tmp:
-            res["xarrayvideo"] = [xarrayvideo(path, var, c, tmp)
-                                  for c in ((7,) if quick else
-                                            (1, 7, 16, 27, None))]
-        allres[label] = res
+    for label, res in allres.items():
         for name, pts in res.items():
             at = [interp(pts, b) for b in RATES]
             shown = " ".join("%.2f/%s" % (p["bpv"], fmt(p.get("psnr"))
@@ -236,10 +222,46 @@ def main():
                 "%+.1f" % (d - x) if d is not None and x is not None else "–",
                 fmt(s),
                 "%+.1f" % (d - s) if d is not None and s is not None else "–"))
+    return table, goal
+
+
+def main():
+    quick = "--quick" in sys.argv
+    outdir = os.environ.get("QUALITY_OUT", os.path.join(TOP, "bench/out"))
+    only = [a for a in sys.argv[1:] if not a.startswith("--")]
+    os.makedirs(outdir, exist_ok=True)
+    samples = SAMPLES[-1:] if quick else SAMPLES
+    allres = {}
+    jpath = os.path.join(outdir, "quality.json")
+    if only:
+        # a partial run updates the samples it ran in an earlier full one
+        samples = [s for s in samples if s[0] in only]
+        if os.path.exists(jpath):
+            with open(jpath) as f:
+                allres = json.load(f)
+    if "--plot" in sys.argv:
+        # tables and plots again from quality.json, nothing run
+        with open(jpath) as f:
+            allres = json.load(f)
+        samples = []
+        for label, res in allres.items():
+            plot(label, res, os.path.join(outdir, "quality_%s.png" % label))
+    for label, fname, var in samples:
+        path = os.path.join(DATA, fname)
+        res = {}
+        for name, specs in curves(label, quick).items():
+            res[name] = run_bench(path, var, specs)
+            print("quality: %s %s done" % (label, name), file=sys.stderr)
+        with tempfile.TemporaryDirectory() as tmp:
+            res["xarrayvideo"] = [xarrayvideo(path, var, c, tmp)
+                                  for c in ((7,) if quick else
+                                            XV_CRFS)]
+        allres[label] = res
         plot(label, res, os.path.join(outdir, "quality_%s.png" % label))
+    table, goal = tables(allres)
     speed = [p for r in allres.values() for p in r["cubefs default"]
              if p.get("encode_mbps")]
-    with open(os.path.join(outdir, "quality.json"), "w") as f:
+    with open(jpath, "w") as f:
         json.dump(allres, f, indent=1)
     print("\n".join(table))
     print()
