@@ -16,6 +16,13 @@ int bench_decode(int argc, char **argv);
  */
 int bench_synth(int argc, char **argv);
 
+/*
+ * cubefs-bench quality FILE VAR SPEC...: PSNR and bits per value of one
+ * variable under cubefs imports (a temporary store each) and the zfp,
+ * zstd and lz4 baselines, one JSON line per SPEC. Returns the exit status.
+ */
+int bench_quality(int argc, char **argv);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double bench_now(void);
 

@@ -359,6 +359,7 @@ static void usage(FILE *f)
 "usage: cubefs-bench COMMAND [ARGS]\n\n"
 "commands:\n"
 "  decode [--json] [-n RUNS] STORE NAME [VAR]\n"
+"  quality FILE VAR SPEC...   (bench/quality.sh runs the whole study)\n"
 "      decoder limit, full decode and read path of a variable (default:\n"
 "      the largest) in MB/s, best of RUNS (3)\n"
 "  synth OUT.npy T H W [SEED]        a synthetic float32 cube (T, H, W)\n");
@@ -376,6 +377,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "decode"))
 		return bench_decode(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "quality"))
+		return bench_quality(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "synth"))
 		return bench_synth(argc - 1, argv + 1);
 	fprintf(stderr, "cubefs-bench: unknown command '%s'\n", argv[1]);

@@ -24,9 +24,12 @@ static void import_usage(FILE *f)
 "  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n"
 "  --bits N        sample depth: 8, 10, 12 (default) or 16\n"
 "  --crf N         quality: lower is better and bigger (default %d)\n"
-"  --gop N         frames per GOP, the unit of random access (default %d)\n"
+"  --gop N         frames per GOP, the unit of random access (default: 16\n"
+"                  to 256, as many as hold about 1 Mi values per plane)\n"
 "  --lossless      bit-exact: ffv1 for integers, lz4 for floats\n"
-"  --rgb           encode bands in groups of three (gbrp) instead of gray\n"
+"  --rgb           bands in groups of three (gbrp; the default for lossy\n"
+"                  variables of 3 or more bands)\n"
+"  --gray          each band its own gray stream (the default otherwise)\n"
 "  --preset P      encoder speed preset\n"
 "  --max-error E   guarantee: every value read back within E of the source\n"
 "                  (in the variable's units; corrections stored where the\n"
@@ -38,7 +41,7 @@ static void import_usage(FILE *f)
 "  --variables A,B import only these variables of a NetCDF file (and the\n"
 "                  coordinate variables of their dimensions)\n"
 "  -q, --quiet     no progress, no report\n",
-		IMPORT_DEFAULT_CRF, IMPORT_DEFAULT_GOP);
+		IMPORT_DEFAULT_CRF);
 }
 
 static int parse_int(const char *s, int lo, int hi, const char *what, int *v)
@@ -125,6 +128,7 @@ int cmd_import(int argc, char **argv)
 		{ "gop", required_argument, NULL, 'g' },
 		{ "lossless", no_argument, NULL, 'l' },
 		{ "rgb", no_argument, NULL, '3' },
+		{ "gray", no_argument, NULL, '1' },
 		{ "preset", required_argument, NULL, 'p' },
 		{ "max-error", required_argument, NULL, 'E' },
 		{ "psnr", required_argument, NULL, 'P' },
@@ -170,6 +174,7 @@ int cmd_import(int argc, char **argv)
 			break;
 		case 'l': o.lossless = 1; break;
 		case '3': o.group = 3; break;
+		case '1': o.group = 1; break;
 		case 'p': o.preset = optarg; break;
 		case 'E':
 			if (parse_positive(optarg, "max-error", 0, &o.max_error))

@@ -104,6 +104,16 @@ const char *codec_name(enum codec_id c)
 	return "?";
 }
 
+int codec_default_gop(int width, int height)
+{
+	double area = (double)(width > 0 ? width : 1) * (height > 0 ? height : 1);
+	int gop = 16;
+
+	while (gop < 256 && 2.0 * gop * area <= (double)(1 << 20))
+		gop *= 2;
+	return gop;
+}
+
 enum codec_id codec_from_name(const char *name)
 {
 	size_t i;

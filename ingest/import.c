@@ -19,7 +19,7 @@ void import_opts_init(struct import_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->crf = -1;
-	o->group = 1;
+	o->group = 0;
 	o->progress = 1;
 }
 
@@ -41,9 +41,11 @@ static char *default_name(const char *path)
 
 static char *profile_text(const struct import_opts *o)
 {
-	char buf[320], crf[16], goal[96] = "";
+	char buf[320], crf[16], gop[16] = "auto", goal[96] = "";
 	int n = 0;
 
+	if (o->gop > 0)
+		snprintf(gop, sizeof(gop), "%d", o->gop);
 	/* a searched crf is each stream's own (cubefs info) */
 	snprintf(crf, sizeof(crf), "%d", o->crf >= 0 ? o->crf :
 		 IMPORT_DEFAULT_CRF);
@@ -55,11 +57,11 @@ static char *profile_text(const struct import_opts *o)
 			      o->psnr);
 	if (o->bpv > 0)
 		snprintf(goal + n, sizeof(goal) - (size_t)n, " bpv=%g", o->bpv);
-	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%s gop=%d lossless=%d "
+	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%s gop=%s lossless=%d "
 		 "group=%d%s%s%s", o->codec ? codec_name(o->codec) : "default",
 		 o->bits, o->crf < 0 && (o->psnr > 0 || o->bpv > 0 ||
 					 o->max_error > 0) ? "searched" : crf,
-		 o->gop > 0 ? o->gop : IMPORT_DEFAULT_GOP, o->lossless,
+		 gop, o->lossless,
 		 o->group, o->preset ? " preset=" : "",
 		 o->preset ? o->preset : "", goal);
 	return strdup(buf);

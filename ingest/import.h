@@ -8,7 +8,6 @@
 #include "catalog/catalog.h"
 
 #define IMPORT_DEFAULT_CRF 14
-#define IMPORT_DEFAULT_GOP 16
 #define IMPORT_DEFAULT_BITS 12
 
 struct import_opts {
@@ -16,9 +15,11 @@ struct import_opts {
 	int codec;              /* enum codec_id; CODEC_NONE: default */
 	int bits;               /* 0: default */
 	int crf;                /* -1: default */
-	int gop;                /* frames per GOP; 0: default */
+	int gop;                /* frames per GOP; 0: codec_default_gop() */
 	int lossless;
-	int group;              /* planes per stream: 1 (gray) or 3 (gbrp) */
+	int group;              /* planes per stream: 1 (gray) or 3 (gbrp);
+				   0: 3 for lossy variables of 3 or more
+				   planes, else 1 */
 	const char *preset;
 	double max_error;       /* > 0: every value read back within it */
 	double psnr;            /* > 0: choose the crf that reaches it */

@@ -22,7 +22,8 @@ $CUBEFS ls "$S" >"$T/ls" || bad "ls"
 check "ls lists datasets" grep -q '^landsat8 .*(8, 11, 77, 76).*uint16.*x265' "$T/ls"
 check "ls lists lossless" grep -q '^exact .*ffv1.*exact' "$T/ls"
 $CUBEFS info "$S" landsat8 --gops >"$T/info" || bad "info"
-check "info shows streams" grep -q 'stream 10: planes 10-10, x265, 12 bits, gray' "$T/info"
+# 11 bands: three gbrp groups, then two gray planes
+check "info shows streams" grep -q 'stream 4: planes 10-10, x265, 12 bits, gray' "$T/info"
 check "info shows quantization" grep -q 'scale .* offset ' "$T/info"
 check "export" $CUBEFS export "$S" exact "$T/exact.npy"
 check "lossless export equals source" cmp -s "$T/exact.npy" "$L"
@@ -122,6 +123,13 @@ if mkdir "$T/small" && mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null;
 else
 	echo "note: cannot mount a tmpfs here; full-disk case not run"
 fi
+
+# defaults that follow the data: --gray keeps each band alone; GOP length
+# grows as pictures shrink (ERA5's 33 x 49: 256 frames)
+check "--gray: one stream per band" sh -c "$CUBEFS import -q '$T/g' '$L' --gray &&
+	$CUBEFS info '$T/g' landsat8_ny2018_p013r032_11band | grep -q 'stream 10: planes 10-10, x265, 12 bits, gray'"
+check "small pictures get long GOPs" sh -c "$CUBEFS import -q '$T/g' '$DATA/era5_t2m_uk_2019-03.nc' --name era5 --variables t2m &&
+	$CUBEFS info '$T/g' era5 | grep -q 'x265, 12 bits, gray, crf 14, 3 GOPs of 256 frames'"
 
 echo "cli: $pass passed, $fails failed"
 [ "$fails" = 0 ]

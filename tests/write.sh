@@ -19,7 +19,8 @@ import numpy as np, netCDF4
 with netCDF4.Dataset('$DATA/era5_t2m_uk_2019-03.nc') as d:
     np.save('$T/t2m.npy', d['t2m'][:].filled(np.nan).astype('f4'))
 "
-check "import t2m" $CUBEFS import -q "$S" "$T/t2m.npy"
+# GOPs of 16 frames: the edit of frames 10-19 leaves frames 32+ alone
+check "import t2m" $CUBEFS import -q "$S" "$T/t2m.npy" --gop 16
 check "import exact" $CUBEFS import -q "$S" "$L" --name exact --lossless
 check "mount rw" $MOUNT "$S" "$M"
 
