@@ -98,7 +98,9 @@ ssize_t codec_block_raw_size(const void *blk, size_t len)
 	const uint8_t *b = blk;
 	uint64_t raw;
 
-	if (!head_len(b, len))
+	/* the length is in the first CODEC_BLOCK_HEADER bytes of either */
+	if (len < CODEC_BLOCK_HEADER || (memcmp(b, magic1, 4) &&
+					 memcmp(b, magic2, 4)))
 		return -EIO;
 	get_le(b + 4, 8, &raw);
 	if (raw > (uint64_t)SSIZE_MAX)
@@ -113,7 +115,8 @@ int codec_block_unpack(const void *blk, size_t len, void *dst, size_t cap)
 	uint64_t crc;
 	int got;
 
-	if (raw < 0 || (size_t)raw != cap || len - h > INT_MAX || cap > INT_MAX)
+	if (raw < 0 || !h || (size_t)raw != cap || len - h > INT_MAX ||
+	    cap > INT_MAX)
 		goto bad;
 	if (h == HEAD2 && get_le((const uint8_t *)blk + CODEC_BLOCK_HEADER, 4,
 				 &crc) != payload_crc((const uint8_t *)blk + h,
