@@ -5,6 +5,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config git
 libfuse3-dev fuse3 libavcodec-dev libavutil-dev libsqlite3-dev liblz4-dev
 zlib1g-dev libnetcdf-dev libcmocka-dev netcdf-bin gdal-bin valgrind
+clang libclang-rt-14-dev
 python3-numpy python3-netcdf4 python3-xarray python3-scipy python3-dask python3-torch"
 missing=""
 for p in $PKGS; do
