@@ -225,6 +225,10 @@ int stage_open(const char *store_dir, const char *key, int kind,
 		if (st->kind == STAGE_NEW) {	/* the data file is the file */
 			off_t end = lseek(st->fd, 0, SEEK_END);
 
+			/* and its log lists no ranges: records a damaged one
+			 * holds would stand for bytes past its end */
+			st->n = 0;
+
 			st->size = end > 0 ? (uint64_t)end : 0;
 			st->dirty = end > 0;
 		} else if (st->n) {

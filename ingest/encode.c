@@ -41,6 +41,9 @@ void encode_layout(struct cat_var *v)
 		v->height = 1;
 		v->width = catalog_var_elems(v);
 	}
+	/* no values (an axis of length 0): no frames to encode at all */
+	if (!catalog_var_elems(v))
+		v->nframes = 0;
 }
 
 /* Buffers for one GOP of one variable. */

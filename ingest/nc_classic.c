@@ -96,12 +96,7 @@ static int hdr_attrs(struct hdr *h, size_t isz)
 	return rc;
 }
 
-/*
- * Walks the header of a classic (CDF-1, -2, -5) file for where the last
- * byte of variable data lies, so that a truncated file, which libnetcdf
- * reads as zeros, is refused. Returns 0, -EINVAL or a read's errno.
- */
-static int data_end(int fd, uint64_t fsize, uint64_t *end)
+int nc_classic_data_end(int fd, uint64_t fsize, uint64_t *end)
 {
 	struct hdr *h = calloc(1, sizeof(*h));
 	uint64_t magic, numrecs, ndims, nvars, *dimlen = NULL;
@@ -221,7 +216,7 @@ int nc_classic_check_size(const char *path)
 		log_error("cannot open '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	rc = data_end(fd, (uint64_t)sb.st_size, &end);
+	rc = nc_classic_data_end(fd, (uint64_t)sb.st_size, &end);
 	if (rc == -EINVAL)
 		log_error("'%s' is not a readable NetCDF file: "
 			  "malformed header", path);

@@ -3,6 +3,8 @@
 #ifndef CUBEFS_INGEST_NC_CLASSIC_H
 #define CUBEFS_INGEST_NC_CLASSIC_H
 
+#include <stdint.h>
+
 /*
  * Refuses a classic-format NetCDF file that is shorter than its header
  * says: libnetcdf reads the missing bytes of a truncated file as zeros.
@@ -18,5 +20,13 @@
  * shared state).
  */
 int nc_classic_check_size(const char *path);
+
+/*
+ * The header walk nc_classic_check_size() makes, on an open file of
+ * fsize bytes: sets *end to where the last variable's data ends (0 if no
+ * variable holds data). Returns 0, -EINVAL for a malformed header (logs
+ * nothing), -ENOMEM, or a read's errno. Reads fd with pread only.
+ */
+int nc_classic_data_end(int fd, uint64_t fsize, uint64_t *end);
 
 #endif

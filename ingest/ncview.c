@@ -198,6 +198,17 @@ static void dims_release(struct dims *d, int nvars)
 	free(d->len);
 }
 
+/* 1 if no variable uses dimension dim at another axis than its first. */
+static int leads_all(const struct cat_dataset *ds, const struct dims *d,
+		     int dim)
+{
+	for (int i = 0; i < ds->nvars; i++)
+		for (int a = 1; a < ds->vars[i].ndim; a++)
+			if (d->ids[i][a] == dim)
+				return 0;
+	return 1;
+}
+
 static int dims_build(const struct cat_dataset *ds, struct dims *d)
 {
 	int extra = 0, k;
@@ -216,8 +227,6 @@ static int dims_build(const struct cat_dataset *ds, struct dims *d)
 	for (int i = 0; i < ds->ndims; i++) {
 		d->names[i] = ds->dims[i].name;
 		d->len[i] = ds->dims[i].len;
-		if (ds->dims[i].unlimited && d->record < 0)
-			d->record = i;
 	}
 	k = ds->ndims;
 	for (int i = 0; i < ds->nvars; i++) {
@@ -241,11 +250,26 @@ static int dims_build(const struct cat_dataset *ds, struct dims *d)
 			d->ids[i][a] = k++;
 		}
 	}
-	/* the record dimension must lead every variable that uses it */
-	for (int i = 0; d->record >= 0 && i < ds->nvars; i++)
-		for (int a = 1; a < ds->vars[i].ndim; a++)
-			if (d->ids[i][a] == d->record)
-				d->record = -1;
+	/* the record dimension: the first unlimited one that leads every
+	 * variable using it (d->len holds the longest variable's extent) */
+	for (int i = 0; i < ds->ndims && d->record < 0; i++)
+		if (ds->dims[i].unlimited && leads_all(ds, d, i))
+			d->record = i;
+	/* else a dimension of length 0 (a .npy of shape (0, ...)) can be
+	 * one: the only length 0 the header can say */
+	for (int i = 0; i < d->n && d->record < 0; i++)
+		if (!d->len[i] && leads_all(ds, d, i))
+			d->record = i;
+	/* length 0 in the header means "the record dimension": any other
+	 * dimension of length 0 cannot be written */
+	for (int i = 0; i < d->n; i++) {
+		if (d->len[i] || i == d->record)
+			continue;
+		log_error("dataset '%s': dimension '%s' has length 0 and is "
+			  "not the record dimension: no classic format holds it",
+			  ds->name, d->names[i]);
+		return -EFBIG;
+	}
 	return 0;
 }
 
@@ -456,10 +480,10 @@ int ncview_build(const struct cat_dataset *ds, struct cat_view *w)
 	w->kind = VIEW_NC;
 	rc = dims_build(ds, &d);
 	sv = calloc((size_t)ds->nvars + 1, sizeof(*sv));
-	if (rc || !sv) {
+	if (!rc && !sv)
 		rc = -ENOMEM;
+	if (rc)
 		goto out;
-	}
 	if (d.record >= 0)
 		numrecs = d.len[d.record];
 	size_vars(ds, &d, 0, sv);

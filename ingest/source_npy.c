@@ -23,11 +23,16 @@ static int npy_read_frames(struct source *s, int var, uint64_t first,
 	struct npy_source *p = s->priv;
 	const struct cat_var *v = &s->meta->vars[var];
 	size_t isz = dtype_size(v->dtype);
-	uint64_t frame = v->ndim >= 2 ? catalog_var_elems(v) / v->shape[0] :
-		catalog_var_elems(v);
-	size_t len = (size_t)(n * frame * isz), done = 0;
-	off_t off = (off_t)(p->h.data_offset + first * frame * isz);
+	uint64_t frame = 1;
+	size_t len, done = 0;
+	off_t off;
 
+	/* a frame is the product of the other axes: no division, so that an
+	 * array with a zero-length first axis reads nothing */
+	for (int a = v->ndim >= 2 ? 1 : 0; a < v->ndim; a++)
+		frame *= v->shape[a];
+	len = (size_t)(n * frame * isz);
+	off = (off_t)(p->h.data_offset + first * frame * isz);
 	while (done < len) {
 		ssize_t r = pread(p->fd, (char *)dst + done, len - done,
 				  off + (off_t)done);

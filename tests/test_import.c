@@ -491,6 +491,27 @@ static void import_bad_input_leaves_store_unchanged(void **state)
 	assert_int_equal(pk1, pk0);
 }
 
+/* Arrays with a first axis of length 0 import and read back empty (the
+ * frame size was once divided by that axis: SIGFPE). Two axes of length
+ * 0 are refused: the .nc view can say only one (its record dimension). */
+static void import_empty_arrays(void **state)
+{
+	static const uint64_t shape[2] = { 0, 3 }, none[2] = { 0, 0 };
+	char path[160];
+	struct cat_var v;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/e.npy", dir);
+	write_npy(path, DTYPE_F32, 2, shape, "");
+	assert_int_equal(import(path, "e", 0, 0), 0);
+	free(read_back("e", &v));
+	assert_int_equal(v.dtype, DTYPE_F32);
+	write_npy(path, DTYPE_I16, 1, shape, "");
+	assert_int_equal(import(path, "e1", 0, 0), 0);
+	write_npy(path, DTYPE_U8, 2, none, "");
+	assert_int_equal(import(path, "e2", 0, 0), -EFBIG);
+}
+
 static void import_refuses_directory_that_is_not_a_store(void **state)
 {
 	uint64_t shape[] = { 2, 4, 4 };
@@ -523,6 +544,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(import_max_error_holds, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(import_targets_reached, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(import_empty_arrays, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(import_every_dtype, setup,
 						teardown),

@@ -896,6 +896,64 @@ static void ncview_extents_tile_view(void **state)
 	}
 }
 
+/* Writes the view's header, zeros for its data, and opens it with
+ * libnetcdf: the header a reader sees. */
+static int open_built(const struct cat_view *w, const char *name)
+{
+	const char *path = tmp_path(name);
+	FILE *f = fopen(path, "wb");
+	int nc = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(w->extents[0].bytes, 1, w->extents[0].length,
+				f), w->extents[0].length);
+	for (uint64_t i = w->extents[0].length; i < w->size; i++)
+		fputc(0, f);
+	fclose(f);
+	CHECK(nc_open(path, NC_NOWRITE, &nc));
+	return nc;
+}
+
+/* Length 0 says "record dimension" in a classic header: a 0-length axis
+ * of a .npy (no dataset dims) becomes the record dimension, and a second
+ * dimension of length 0 is refused, never written (fuzz_ncheader). */
+static void ncview_zero_length_dims(void **state)
+{
+	char dn0[] = "a", dn1[] = "b", vn[] = "v", name[] = "z";
+	struct cat_dim dim[2] = { { .name = dn0, .len = 0, .unlimited = 1 },
+				  { .name = dn1, .len = 0, .unlimited = 1 } };
+	uint64_t shape[2] = { 0, 3 };
+	int dimids[2] = { -1, -1 }, nc, unlim, ndims;
+	size_t len;
+	struct cat_var v = { .name = vn, .dtype = DTYPE_F32, .ndim = 2,
+		.shape = shape, .dimids = dimids, .vmin = NAN, .vmax = NAN };
+	struct cat_dataset ds = { .name = name, .nvars = 1, .vars = &v };
+	struct cat_view w;
+
+	(void)state;
+	/* a .npy of shape (0, 3) */
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ncview_build(&ds, &w), 0);
+	nc = open_built(&w, "zero_npy.nc");
+	CHECK(nc_inq(nc, &ndims, NULL, NULL, &unlim));
+	assert_int_equal(ndims, 2);
+	assert_int_equal(unlim, 0);
+	CHECK(nc_inq_dimlen(nc, 1, &len));
+	assert_int_equal(len, 3);
+	CHECK(nc_close(nc));
+	view_release(&w);
+	/* two unlimited dimensions of length 0 (NetCDF-4), the second used
+	 * inside: it cannot be the record one and cannot be written */
+	dimids[0] = 0;
+	dimids[1] = 1;
+	shape[1] = 0;
+	ds.ndims = 2;
+	ds.dims = dim;
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ncview_build(&ds, &w), -EFBIG);
+	assert_int_equal(w.nextents, 0);
+}
+
 enum { DT = 3, DY = 4, DX = 5 };
 
 /* The data of case (d), shared by the source and the expected twin. */
@@ -1149,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(ncview_zero_records),
 		cmocka_unit_test(ncview_single_variable),
 		cmocka_unit_test(ncview_extents_tile_view),
+		cmocka_unit_test(ncview_zero_length_dims),
 		cmocka_unit_test(ncview_unsigned_int64_as_cdf2),
 		cmocka_unit_test(ncview_int64_beyond_double_cdf5),
 		cmocka_unit_test(ncview_int64_just_beyond_double),
