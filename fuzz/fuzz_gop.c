@@ -86,6 +86,7 @@ static int read_gop(struct fin *in, struct codec_params *p, enum dtype *t,
 	uint64_t sum;
 
 	memset(p, 0, sizeof(*p));
+	memset(g, 0, sizeof(*g));       /* no corrections, no fill value */
 	p->codec = codecs[fin_u8(in) % (sizeof(codecs) / sizeof(codecs[0]))];
 	p->bits = depths[fin_u8(in) % 4];
 	p->planes = fin_u8(in) % 2 ? 3 : 1;
