@@ -139,8 +139,11 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	      cache_load_fn load, void *arg, struct cache_entry **out)
+/* cache_get(); with ahead, an entry present (or being loaded) is left
+ * alone and 1 returned at once, without a reference. */
+static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+	       cache_load_fn load, void *arg, int ahead,
+	       struct cache_entry **out)
 {
 	struct cache_entry *e;
 	size_t b;
@@ -152,6 +155,10 @@ int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	for (e = c->table[b]; e; e = e->hnext)
 		if (e->k1 == k1 && e->k2 == k2)
 			break;
+	if (e && ahead) {
+		pthread_mutex_unlock(&c->lock);
+		return 1;
+	}
 	if (e) {
 		if (e->state == E_READY)
 			c->st.hits++;
@@ -221,6 +228,33 @@ int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	pthread_mutex_unlock(&c->lock);
 	*out = e;
 	return 0;
+}
+
+int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+	      cache_load_fn load, void *arg, struct cache_entry **out)
+{
+	return get(c, k1, k2, size, load, arg, 0, out);
+}
+
+int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+		     cache_load_fn load, void *arg)
+{
+	struct cache_entry *e;
+	int rc = get(c, k1, k2, size, load, arg, 1, &e);
+
+	if (rc == 0)
+		cache_put(c, e);
+	return rc;
+}
+
+size_t cache_budget(struct cache *c)
+{
+	size_t b;
+
+	pthread_mutex_lock(&c->lock);
+	b = (size_t)c->st.budget;
+	pthread_mutex_unlock(&c->lock);
+	return b;
 }
 
 const void *cache_entry_data(const struct cache_entry *e)

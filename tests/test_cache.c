@@ -167,6 +167,69 @@ static void cache_failure_is_remembered(void **state)
 	cache_free(c);
 }
 
+static int gate_released, gate_done;
+
+/* Loads only once released (or after 5 s, so that a bug cannot hang). */
+static int load_gated(void *arg, void *dst, size_t size)
+{
+	(void)arg;
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 5000 &&
+	     !__atomic_load_n(&gate_released, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	memset(dst, 5, size);
+	__atomic_store_n(&gate_done, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *gated_reader(void *arg)
+{
+	struct cache *c = arg;
+	struct cache_entry *e;
+
+	if (cache_get(c, 6, 1, 64, load_gated, NULL, &e))
+		return (void *)1;
+	cache_put(c, e);
+	return NULL;
+}
+
+static void cache_load_ahead_skips_what_others_load(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+	struct cache_stats st;
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	loads = 0;
+	gate_released = gate_done = 0;
+	assert_int_equal(cache_new(1 << 20, &c), 0);
+	/* a missing entry is loaded, and left unreferenced */
+	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 0);
+	assert_int_equal(loads, 1);
+	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 1);
+	assert_int_equal(cache_get(c, 6, 0, 64, load_fill, (void *)8, &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 4);
+	cache_put(c, e);
+	assert_int_equal(loads, 1);
+	/* one being loaded by another thread: skipped, not waited for */
+	pthread_create(&t, NULL, gated_reader, c);
+	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 2)
+		usleep(1000);
+	assert_int_equal(cache_load_ahead(c, 6, 1, 64, load_fill, NULL), 1);
+	/* returned while the other load was still going */
+	assert_int_equal(__atomic_load_n(&gate_done, __ATOMIC_SEQ_CST), 0);
+	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, &ret);
+	assert_null(ret);
+	assert_int_equal(loads, 2);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.decodes, 2);
+	assert_int_equal(cache_budget(c), 1 << 20);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +237,7 @@ int main(void)
 		cmocka_unit_test(cache_evicts_lru_within_budget),
 		cmocka_unit_test(cache_one_decode_for_concurrent_readers),
 		cmocka_unit_test(cache_failure_is_remembered),
+		cmocka_unit_test(cache_load_ahead_skips_what_others_load),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
