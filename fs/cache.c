@@ -118,6 +118,34 @@ static void shrink(struct cache *c)
 	}
 }
 
+/*
+ * Makes room for size more bytes before a load: evicts unreferenced
+ * entries from the LRU tail and hands back the buffer of one of exactly
+ * that size (a GOP of the same stream), which the load then fills in
+ * place: no fresh pages to fault in and zero, and the peak stays within
+ * the budget instead of one GOP above it. NULL if none had that size.
+ */
+static void *make_room(struct cache *c, size_t size)
+{
+	struct cache_entry *e = c->tail;
+	void *reuse = NULL;
+
+	while (e && c->st.bytes + size > c->st.budget) {
+		struct cache_entry *p = e->prev;
+
+		if (e->refs == 0 && e->state == E_READY) {
+			if (!reuse && e->size == size) {
+				reuse = e->data;
+				e->data = NULL;
+			}
+			drop(c, e);
+			c->st.evictions++;
+		}
+		e = p;
+	}
+	return reuse;
+}
+
 void cache_free(struct cache *c)
 {
 	if (!c)
@@ -195,9 +223,11 @@ static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	e->hnext = c->table[b];
 	c->table[b] = e;
 	c->st.entries++;
+	e->data = make_room(c, size);
 	pthread_mutex_unlock(&c->lock);
 
-	e->data = malloc(size ? size : 1);
+	if (!e->data)
+		e->data = malloc(size ? size : 1);
 	rc = e->data ? load(arg, e->data, size) : -ENOMEM;
 
 	pthread_mutex_lock(&c->lock);

@@ -167,6 +167,40 @@ static void cache_failure_is_remembered(void **state)
 	cache_free(c);
 }
 
+static struct cache *room_cache;
+static const void *room_old;
+
+/* Checks that the cache made room before this load, reusing the buffer
+ * of the entry it evicted. */
+static int load_in_room(void *arg, void *dst, size_t size)
+{
+	struct cache_stats st;
+
+	cache_get_stats(room_cache, &st);
+	if (st.evictions != 1 || st.bytes + size > st.budget ||
+	    dst != room_old)
+		return -EINVAL;
+	memset(dst, 1, size);
+	return 0;
+}
+
+static void cache_makes_room_before_a_load(void **state)
+{
+	struct cache_entry *e;
+
+	(void)state;
+	assert_int_equal(cache_new(150, &room_cache), 0);
+	assert_int_equal(cache_get(room_cache, 1, 1, 100, load_fill, (void *)2,
+				   &e), 0);
+	room_old = cache_entry_data(e);
+	cache_put(room_cache, e);
+	assert_int_equal(cache_get(room_cache, 1, 2, 100, load_in_room, NULL,
+				   &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 1);
+	cache_put(room_cache, e);
+	cache_free(room_cache);
+}
+
 static int gate_released, gate_done;
 
 /* Loads only once released (or after 5 s, so that a bug cannot hang). */
@@ -238,6 +272,7 @@ int main(void)
 		cmocka_unit_test(cache_one_decode_for_concurrent_readers),
 		cmocka_unit_test(cache_failure_is_remembered),
 		cmocka_unit_test(cache_load_ahead_skips_what_others_load),
+		cmocka_unit_test(cache_makes_room_before_a_load),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
