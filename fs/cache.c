@@ -28,6 +28,7 @@ struct cache {
 	struct cache_entry **table;
 	size_t nbuckets;
 	struct cache_entry *head, *tail;
+	uint64_t loading;               /* bytes of entries being loaded */
 	struct cache_stats st;
 };
 
@@ -148,7 +149,7 @@ static void shrink(struct cache *c)
 {
 	struct cache_entry *e = c->tail;
 
-	while (e && c->st.bytes > c->st.budget) {
+	while (e && c->st.bytes + c->loading > c->st.budget) {
 		struct cache_entry *p = e->prev;
 
 		if (e->refs == 0 && e->state == E_READY) {
@@ -160,7 +161,9 @@ static void shrink(struct cache *c)
 }
 
 /*
- * Makes room for size more bytes before a load: evicts unreferenced
+ * Makes room for size more bytes before a load (counting those that other
+ * threads are loading, so that concurrent decodes stay within the budget
+ * too): evicts unreferenced
  * entries from the LRU tail and hands back the buffer of one of exactly
  * that size (a GOP of the same stream), which the load then fills in
  * place: no fresh pages to fault in and zero, and the peak stays within
@@ -171,7 +174,7 @@ static void *make_room(struct cache *c, size_t size)
 	struct cache_entry *e = c->tail;
 	void *reuse = NULL;
 
-	while (e && c->st.bytes + size > c->st.budget) {
+	while (e && c->st.bytes + c->loading + size > c->st.budget) {
 		struct cache_entry *p = e->prev;
 
 		if (e->refs == 0 && e->state == E_READY) {
@@ -265,6 +268,7 @@ static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	c->table[b] = e;
 	c->st.entries++;
 	e->data = make_room(c, size);
+	c->loading += size;
 	pthread_mutex_unlock(&c->lock);
 
 	if (!e->data)
@@ -273,6 +277,7 @@ static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 
 	pthread_mutex_lock(&c->lock);
 	c->st.decodes++;
+	c->loading -= size;
 	if (rc) {
 		buf_free(e->data, e->size);
 		e->data = NULL;

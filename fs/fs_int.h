@@ -41,7 +41,9 @@ struct ofile {
 #define PF_WORKERS 8            /* at most; one per core */
 #define PF_SPAN_MIN (4ull << 20)
 #define PF_SPAN_MAX (256ull << 20)
-#define PF_RUN (2ull << 20)     /* sequential bytes before read-ahead starts */
+#define PF_RUN (16ull << 20)    /* sequential bytes before read-ahead starts:
+				 * more than one time step of big frames, so
+				 * that random whole steps decode no GOP ahead */
 #define PF_NEAR (1ull << 20)    /* how far out of order a run's reads come */
 
 /* Read-ahead of sequential readers, done by one worker per core, each

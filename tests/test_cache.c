@@ -202,6 +202,45 @@ static void cache_makes_room_before_a_load(void **state)
 }
 
 static int gate_released, gate_done;
+static int load_gated(void *arg, void *dst, size_t size);
+
+static void *gated_loader(void *arg)
+{
+	struct cache_entry *e;
+
+	if (cache_get(room_cache, 2, 1, 100, load_gated, NULL, &e))
+		return (void *)1;
+	cache_put(room_cache, e);
+	return arg;
+}
+
+static void cache_counts_loads_in_progress(void **state)
+{
+	struct cache_entry *e;
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	loads = 0;
+	gate_released = gate_done = 0;
+	assert_int_equal(cache_new(250, &room_cache), 0);
+	assert_int_equal(cache_get(room_cache, 2, 0, 100, load_fill, (void *)2,
+				   &e), 0);
+	room_old = cache_entry_data(e);
+	cache_put(room_cache, e);
+	loads = 0;
+	pthread_create(&t, NULL, gated_loader, NULL);
+	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 1)
+		usleep(1000);
+	/* 100 held + 100 being loaded + 100 more exceed 250: (2, 0) goes */
+	assert_int_equal(cache_get(room_cache, 2, 2, 100, load_in_room, NULL,
+				   &e), 0);
+	cache_put(room_cache, e);
+	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, &ret);
+	assert_null(ret);
+	cache_free(room_cache);
+}
 
 /* Loads only once released (or after 5 s, so that a bug cannot hang). */
 static int load_gated(void *arg, void *dst, size_t size)
@@ -273,6 +312,7 @@ int main(void)
 		cmocka_unit_test(cache_failure_is_remembered),
 		cmocka_unit_test(cache_load_ahead_skips_what_others_load),
 		cmocka_unit_test(cache_makes_room_before_a_load),
+		cmocka_unit_test(cache_counts_loads_in_progress),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
