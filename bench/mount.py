@@ -32,7 +32,7 @@ PICKS = int(ENV.get("BENCH_PICKS", "3" if QUICK else "20"))
 SEED = int(ENV.get("BENCH_SEED", "1"))
 SAMPLES = int(ENV.get("BENCH_SAMPLES", "20" if QUICK else "400"))
 PAR_MB = int(ENV.get("BENCH_PAR_MB", "128"))
-CACHE_MB = int(ENV.get("BENCH_CACHE_MB", "64"))
+CACHE_MB = int(ENV.get("BENCH_CACHE_MB", "256"))
 JSON = ENV.get("BENCH_JSON") or os.path.join(TOP, "bench", "results.json")
 CROP = 64
 NFILES = 8
@@ -395,7 +395,8 @@ def main():
 
 
 def bench(t0, tmp, store, mnt):
-    sname = "synth%dx%dx%ds%d" % (*SYNTH, SEED)
+    sname = (ENV.get("BENCH_SYNTH_NAME") or
+             "synth%dx%dx%ds%d" % (*SYNTH, SEED))
     lnames = ["loader%d_%dx%dx%d" % (i, *LOADER) for i in range(NFILES)]
     sets = [("era5", "era5/t2m", "era5/t2m.npy",
              os.path.join(DATA, "era5_t2m_uk_2019-03.nc")),
