@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* cubefs-bench decode: the decoder limit, the full GOP decode and the read path of one variable, in process. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench/bench.h"
 #include "catalog/catalog.h"
@@ -16,6 +19,7 @@
 #define REPEATS 3                /* default runs of each measurement */
 #define PIECE (1u << 20)
 #define READER_CACHE (64u << 20)        /* what cubefs export uses */
+#define NMEAS 5                 /* a, b, c, d, e */
 
 /* One stored GOP, read into memory, with what decoding it needs. */
 struct job {
@@ -37,6 +41,16 @@ double bench_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the whole process (all threads): less sensitive than
+ * wall time to what else the machine runs. */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -161,6 +175,67 @@ static int time_decode(const struct jobs *js, enum dtype t, int full,
 	return 0;
 }
 
+/* GOP-level parallelism: workers take the next GOP from a shared counter
+ * and decode it with `threads` codec threads each. */
+struct par {
+	const struct jobs *js;
+	int threads;
+	atomic_int next;
+	atomic_int err;
+};
+
+static void *par_worker(void *arg)
+{
+	struct par *p = arg;
+	uint16_t *samples = malloc(p->js->max_samples * sizeof(*samples) + 1);
+	int i;
+
+	if (!samples) {
+		atomic_store(&p->err, -ENOMEM);
+		return NULL;
+	}
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->js->n &&
+	       !atomic_load(&p->err)) {
+		const struct job *j = &p->js->v[i];
+		struct codec_params cp = j->cp;
+		int rc;
+
+		cp.threads = p->threads;
+		if (cp.codec == CODEC_LZ4)
+			continue;
+		rc = codec_video_decode(&cp, j->ref.data, j->ref.size,
+					j->ref.extra_size, j->ref.pkt_sizes,
+					j->ref.npkt, samples, j->ref.nframes);
+		if (rc)
+			atomic_store(&p->err, rc);
+	}
+	free(samples);
+	return NULL;
+}
+
+/* Plain decode of every GOP by `workers` threads of `threads` codec
+ * threads each, timed into *dt. */
+static int time_parallel(const struct jobs *js, int workers, int threads,
+			 double *dt)
+{
+	pthread_t t[64];
+	struct par p = { .js = js, .threads = threads };
+	double t0 = bench_now();
+	int n = 0;
+
+	atomic_init(&p.next, 0);
+	atomic_init(&p.err, 0);
+	for (; n < workers && n < 64; n++)
+		if (pthread_create(&t[n], NULL, par_worker, &p))
+			break;
+	if (!n)
+		par_worker(&p);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	*dt = bench_now() - t0;
+	return atomic_load(&p.err);
+}
+
 /* One read of the whole variable in PIECE bytes, with a fresh reader (an
  * empty cache), timed into *dt; opening the reader is not timed. */
 static int time_reader(struct catalog *c, const char *dsname,
@@ -191,11 +266,11 @@ out:
 	return rc;
 }
 
-/* `runs` rounds of a, b and c in turn (so that a busy machine slows all
- * three alike); the best time of each into s. */
+/* `runs` rounds of a to e in turn (so that a busy machine slows all
+ * alike); the best time of each into s. */
 static int time_all(struct catalog *c, const struct cat_dataset *ds,
 		    const struct cat_var *v, const struct jobs *js, int runs,
-		    double s[3])
+		    int workers, double s[NMEAS], double cpu[NMEAS])
 {
 	uint16_t *samples = malloc(js->max_samples * sizeof(*samples) + 1);
 	void *values = malloc(js->max_samples * dtype_size(v->dtype) + 1);
@@ -203,17 +278,30 @@ static int time_all(struct catalog *c, const struct cat_dataset *ds,
 	int rc = samples && values && piece ? 0 : -ENOMEM;
 
 	for (int r = 0; !rc && r < runs; r++) {
-		double dt[3];
+		double dt[NMEAS], ct[NMEAS + 1];
 
+		ct[0] = cpu_now();
 		rc = time_decode(js, v->dtype, 0, samples, values, &dt[0]);
+		ct[1] = cpu_now();
 		if (!rc)
 			rc = time_decode(js, v->dtype, 1, samples, values,
 					 &dt[1]);
+		ct[2] = cpu_now();
 		if (!rc)
 			rc = time_reader(c, ds->name, v->name, piece, &dt[2]);
-		for (int i = 0; !rc && i < 3; i++)
+		ct[3] = cpu_now();
+		if (!rc)
+			rc = time_parallel(js, workers, 1, &dt[3]);
+		ct[4] = cpu_now();
+		if (!rc)
+			rc = time_parallel(js, 1, 1, &dt[4]);
+		ct[5] = cpu_now();
+		for (int i = 0; !rc && i < NMEAS; i++) {
 			if (r == 0 || dt[i] < s[i])
 				s[i] = dt[i];
+			if (r == 0 || ct[i + 1] - ct[i] < cpu[i])
+				cpu[i] = ct[i + 1] - ct[i];
+		}
 	}
 	free(piece);
 	free(values);
@@ -233,18 +321,25 @@ static void json_str(const char *s)
 }
 
 static void report(const struct cat_dataset *ds, const struct cat_var *v,
-		   const struct jobs *js, const double s[3], int runs, int json)
+		   const struct jobs *js, const double s[NMEAS],
+		   const double cpu[NMEAS], int runs, int workers, int json)
 {
-	static const char *const what[3] = {
-		"a plain decode: codec_video_decode to uint16 (decoder limit)",
+	static const char *const what[NMEAS] = {
+		"a plain decode: codec_video_decode to uint16, codec threads "
+		"(decoder limit)",
 		"b full decode: codec_gop_decode, + dequantize to dtype",
 		"c read path: reader_read_elems, 1 MiB pieces, cold cache",
+		"d plain decode, GOP-level parallel: 1 codec thread per GOP",
+		"e plain decode, 1 thread in all",
+	};
+	static const char *const key[NMEAS] = {
+		"plain", "full", "read", "gop_parallel", "single",
 	};
 	const struct cat_stream *st = &v->streams[0];
 	double bytes = (double)catalog_var_elems(v) * dtype_size(v->dtype);
-	double mbs[3];
+	double mbs[NMEAS];
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NMEAS; i++)
 		mbs[i] = s[i] > 0 ? bytes / 1e6 / s[i] : 0;
 	if (json) {
 		printf("{\"dataset\": ");
@@ -258,14 +353,15 @@ static void report(const struct cat_dataset *ds, const struct cat_var *v,
 			       (unsigned long long)v->shape[i]);
 		printf("], \"codec\": \"%s\", \"bits\": %d, \"gops\": %d, "
 		       "\"bytes\": %.0f, \"stored_bytes\": %llu, "
-		       "\"runs\": %d, \"plain_s\": %.9g, \"full_s\": %.9g, "
-		       "\"read_s\": %.9g, \"plain_mbs\": %.2f, "
-		       "\"full_mbs\": %.2f, \"read_mbs\": %.2f, "
-		       "\"full_vs_plain\": %.4f, \"read_vs_plain\": %.4f}\n",
+		       "\"runs\": %d, \"workers\": %d",
 		       codec_name(st->codec), st->bits, js->n, bytes,
-		       (unsigned long long)js->stored, runs, s[0], s[1], s[2],
-		       mbs[0], mbs[1], mbs[2], mbs[0] > 0 ? mbs[1] / mbs[0] : 0,
-		       mbs[0] > 0 ? mbs[2] / mbs[0] : 0);
+		       (unsigned long long)js->stored, runs, workers);
+		for (int i = 0; i < NMEAS; i++)
+			printf(", \"%s_s\": %.9g, \"%s_cpu_s\": %.9g, "
+			       "\"%s_mbs\": %.2f, \"%s_vs_plain\": %.4f",
+			       key[i], s[i], key[i], cpu[i], key[i], mbs[i],
+			       key[i], mbs[0] > 0 ? mbs[i] / mbs[0] : 0);
+		printf("}\n");
 		return;
 	}
 	printf("decode %s/%s: %s (", ds->name, v->name, dtype_name(v->dtype));
@@ -275,13 +371,15 @@ static void report(const struct cat_dataset *ds, const struct cat_var *v,
 	printf("), %s %d bits, %d GOPs, %.4g MB of values from %.4g kB\n",
 	       codec_name(st->codec), st->bits, js->n, bytes / 1e6,
 	       js->stored / 1e3);
-	printf("best of %d runs each; MB/s = 10^6 bytes of %s output per "
-	       "second%s\n\n", runs, dtype_name(v->dtype),
+	printf("best of %d runs each; d uses %d workers; MB/s = 10^6 bytes "
+	       "of %s output per second%s\n\n", runs, workers,
+	       dtype_name(v->dtype),
 	       st->codec == CODEC_LZ4 ? "; lz4: a is the lz4 unpack" : "");
-	printf("| measurement | s | MB/s | vs a |\n|---|---:|---:|---:|\n");
-	for (int i = 0; i < 3; i++)
-		printf("| %s | %.4g | %.1f | %.2f |\n", what[i], s[i], mbs[i],
-		       mbs[0] > 0 ? mbs[i] / mbs[0] : 0);
+	printf("| measurement | s | CPU s | MB/s | vs a |\n"
+	       "|---|---:|---:|---:|---:|\n");
+	for (int i = 0; i < NMEAS; i++)
+		printf("| %s | %.4g | %.4g | %.1f | %.2f |\n", what[i], s[i],
+		       cpu[i], mbs[i], mbs[0] > 0 ? mbs[i] / mbs[0] : 0);
 }
 
 int bench_decode(int argc, char **argv)
@@ -291,14 +389,20 @@ int bench_decode(int argc, char **argv)
 	struct jobs js = { 0 };
 	char name[CATALOG_NAME_MAX + 1];
 	const char *vname = NULL;
-	double s[3];
+	double s[NMEAS], cpu[NMEAS];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int json = 0, runs = REPEATS, vi, rc;
+	int workers = ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu;
 
 	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
 		if (!strcmp(argv[1], "--json")) {
 			json = 1;
 		} else if (!strcmp(argv[1], "-n") && argc > 2 &&
 			   (runs = atoi(argv[2])) >= 1 && runs <= 1000) {
+			argc--;
+			argv++;
+		} else if (!strcmp(argv[1], "-j") && argc > 2 &&
+			   (workers = atoi(argv[2])) >= 1 && workers <= 64) {
 			argc--;
 			argv++;
 		} else {
@@ -308,7 +412,7 @@ int bench_decode(int argc, char **argv)
 	}
 	if (argc < 3 || argc > 4) {
 		fprintf(stderr, "usage: cubefs-bench decode [--json] [-n RUNS] "
-			"STORE NAME [VAR]\n");
+			"[-j WORKERS] STORE NAME [VAR]\n");
 		return 2;
 	}
 	snprintf(name, sizeof(name), "%s", argv[2]);
@@ -339,13 +443,13 @@ int bench_decode(int argc, char **argv)
 			"%s\n", ds->vars[vi].name, strerror(-rc));
 		goto out;
 	}
-	rc = time_all(c, ds, &ds->vars[vi], &js, runs, s);
+	rc = time_all(c, ds, &ds->vars[vi], &js, runs, workers, s, cpu);
 	if (rc) {
 		fprintf(stderr, "cubefs-bench: cannot decode '%s': %s\n",
 			ds->vars[vi].name, strerror(-rc));
 		goto out;
 	}
-	report(ds, &ds->vars[vi], &js, s, runs, json);
+	report(ds, &ds->vars[vi], &js, s, cpu, runs, workers, json);
 out:
 	jobs_release(&js);
 	catalog_dataset_free(ds);
@@ -358,10 +462,11 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: cubefs-bench COMMAND [ARGS]\n\n"
 "commands:\n"
-"  decode [--json] [-n RUNS] STORE NAME [VAR]\n"
+"  decode [--json] [-n RUNS] [-j WORKERS] STORE NAME [VAR]\n"
+"      decoder limit (codec threads; GOPs on WORKERS threads, default\n"
+"      the cores; 1 thread), full decode and read path of a variable\n"
+"      (default: the largest) in MB/s, best of RUNS (3)\n"
 "  quality FILE VAR SPEC...   (bench/quality.sh runs the whole study)\n"
-"      decoder limit, full decode and read path of a variable (default:\n"
-"      the largest) in MB/s, best of RUNS (3)\n"
 "  synth OUT.npy T H W [SEED]        a synthetic float32 cube (T, H, W)\n");
 }
 

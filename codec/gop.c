@@ -9,18 +9,45 @@
 #include "codec/gop.h"
 #include "codec/mask.h"
 
+/* Dequantizes n samples of s (which may lie in the tail of dst, see
+ * below) through a small buffer, so that the loop has no aliasing. */
+static void dequantize_from(const struct codec_quant *q, const uint16_t *s,
+			    enum dtype t, char *dst, size_t n)
+{
+	enum { CHUNK = 4096 };
+	uint16_t tmp[CHUNK];
+	size_t isz = dtype_size(t);
+
+	for (size_t i = 0; i < n; i += CHUNK) {
+		size_t k = n - i < CHUNK ? n - i : CHUNK;
+
+		memcpy(tmp, s + i, k * sizeof(*tmp));
+		codec_dequantize(q, tmp, t, dst + i * isz, k);
+	}
+}
+
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst)
 {
 	size_t plane = (size_t)p->width * (size_t)p->height;
 	size_t n = plane * (size_t)p->planes * (size_t)g->nframes;
 	size_t isz = dtype_size(t);
-	uint16_t *s = NULL;
+	uint16_t *s = NULL, *own = NULL;
 	int rc;
 
 	if (p->codec == CODEC_LZ4)
 		return codec_block_unpack(g->data, g->size, dst, n * isz);
-	s = malloc(n * sizeof(*s));
+	/*
+	 * Values of 2 bytes or more: the samples are decoded into the tail
+	 * of dst itself (no buffer of a GOP's size to allocate and fault
+	 * in), then dequantized in increasing order: value i ends at byte
+	 * (i + 1) * isz, never past sample i + 1, which starts at byte
+	 * n * (isz - 2) + 2 * (i + 1).
+	 */
+	if (isz >= 2)
+		s = (uint16_t *)((char *)dst + n * (isz - 2));
+	else
+		s = own = malloc(n * sizeof(*s));
 	if (!s) {
 		memset(dst, 0, n * isz);
 		return -ENOMEM;
@@ -33,7 +60,7 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	}
 	codec_gop_finish(p, t, g, s, dst);
 out:
-	free(s);
+	free(own);
 	return rc;
 }
 
@@ -49,8 +76,8 @@ void codec_gop_finish(const struct codec_params *p, enum dtype t,
 		for (int k = 0; k < p->planes; k++) {
 			size_t at = ((size_t)f * p->planes + k) * plane;
 
-			codec_dequantize(&g->quant[k], s + at, t,
-					 (char *)dst + at * isz, plane);
+			dequantize_from(&g->quant[k], s + at, t,
+					(char *)dst + at * isz, plane);
 		}
 	if (g->avoid)
 		codec_avoid_value(t, g->avoid, dst, plane * (size_t)p->planes *

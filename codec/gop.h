@@ -39,7 +39,9 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 /*
  * Turns the decoded samples s of video GOP g into values in dst, in the
  * one order reads and the encoder's checks share: sample corrections
- * (s is modified), dequantization, g->avoid, exact corrections.
+ * (s is modified), dequantization, g->avoid, exact corrections. s may
+ * be the tail of dst (n samples ending where dst's values end), as
+ * codec_gop_decode() places it; otherwise they must not overlap.
  */
 void codec_gop_finish(const struct codec_params *p, enum dtype t,
 		      const struct codec_gop_ref *g, uint16_t *s, void *dst);

@@ -41,6 +41,19 @@ void cache_free(struct cache *c);
 int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	      cache_load_fn load, void *arg, struct cache_entry **out);
 
+/*
+ * Read-ahead: loads entry (k1, k2) unless it is present or being loaded
+ * by another thread, and returns without waiting: 1 if it was there, 0
+ * once loaded (unreferenced, so the LRU may evict it), or the load's
+ * negative errno. Many threads can load different entries ahead at once.
+ * Thread-safe.
+ */
+int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+		     cache_load_fn load, void *arg);
+
+/* The byte budget given to cache_new(). */
+size_t cache_budget(struct cache *c);
+
 /* The entry's bytes, valid until cache_put(). */
 const void *cache_entry_data(const struct cache_entry *e);
 

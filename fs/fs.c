@@ -191,7 +191,8 @@ void fs_free(struct fs *fs)
 		fs->pf.stop = 1;
 		pthread_cond_broadcast(&fs->pf.cond);
 		pthread_mutex_unlock(&fs->pf.lock);
-		pthread_join(fs->pf.thread, NULL);
+		for (int i = 0; i < fs->pf.running; i++)
+			pthread_join(fs->pf.thread[i], NULL);
 	}
 	pthread_mutex_destroy(&fs->pf.lock);
 	pthread_cond_destroy(&fs->pf.cond);
@@ -245,11 +246,22 @@ static void *prefetch_thread(void *arg)
 
 int fs_start(struct fs *fs)
 {
-	int rc = pthread_create(&fs->pf.thread, NULL, prefetch_thread, fs);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cpus < 1 ? 1 : cpus > PF_WORKERS ? PF_WORKERS : (int)cpus;
+	uint64_t span = reader_cache_budget(fs->r) / 2;
 
-	if (rc)
-		return -rc;
-	fs->pf.running = 1;
+	/* half the cache: the GOPs ahead never evict the one being read */
+	fs->pf.span = span < PF_SPAN_MIN ? PF_SPAN_MIN :
+		span > PF_SPAN_MAX ? PF_SPAN_MAX : span;
+	for (; fs->pf.running < n; fs->pf.running++) {
+		int rc = pthread_create(&fs->pf.thread[fs->pf.running], NULL,
+					prefetch_thread, fs);
+
+		if (rc && !fs->pf.running)
+			return -rc;
+		if (rc)
+			break;
+	}
 	return 0;
 }
 
@@ -282,7 +294,7 @@ static void note_read(struct fs *fs, uint64_t ino, uint64_t off, size_t got)
 
 		pf->q[tail].ino = ino;
 		pf->q[tail].off = pf->seq[slot].end;
-		pf->q[tail].len = PF_SPAN;
+		pf->q[tail].len = pf->span;
 		pf->n++;
 		pthread_cond_signal(&pf->cond);
 	}

@@ -112,6 +112,7 @@ struct gop_load {
 	const struct cat_var *v;
 	const struct cat_stream *s;
 	const struct cat_gop *g;
+	int threads;            /* codec threads; 0: automatic */
 };
 
 /* Reads a payload from its pack and checks its checksum. */
@@ -211,7 +212,7 @@ static int load_gop(void *arg, void *dst, size_t size)
 	struct codec_params cp = {
 		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
 		.width = (int)l->v->width, .height = (int)l->v->height,
-		.crf = s->crf, .lossless = s->lossless,
+		.crf = s->crf, .lossless = s->lossless, .threads = l->threads,
 	};
 	struct codec_gop_ref ref = {
 		.size = g->length, .extra_size = g->extra_size,
@@ -404,10 +405,19 @@ static int read_extent_elems(struct reader *r, const struct cat_dataset *ds,
 	return reader_read_elems(r, ds, x->var, e0, n, x->big_endian, dst);
 }
 
+/*
+ * Read-ahead decodes GOPs with one codec thread each: several workers
+ * decoding different GOPs keep the cores busier than codec threads
+ * inside one GOP (frame threads wait on references). A read that
+ * needs a GOP nobody is decoding uses the codec's own threads instead:
+ * one GOP, as fast as possible.
+ */
 void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 		     const struct cat_view *w, uint64_t off, uint64_t len)
 {
 	uint64_t end = off + len > w->size ? w->size : off + len;
+	/* never so far ahead that the GOPs decoded evict the one being read */
+	uint64_t ahead = 0, most = cache_budget(r->cache) / 2;
 
 	for (int i = 0; i < w->nextents; i++) {
 		const struct cat_extent *x = &w->extents[i];
@@ -433,7 +443,6 @@ void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 			size_t isz = dtype_size(v->dtype);
 
 			for (uint64_t f = f0; f <= f1; ) {
-				struct cache_entry *ce;
 				struct gop_load l;
 				const struct cat_gop *g;
 				uint32_t gi;
@@ -446,15 +455,22 @@ void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 						v->width * v->height * isz);
 				if (st->codec == CODEC_LZ4)
 					size = (size_t)(g->nframes * fe * isz);
+				ahead += size;
+				if (ahead > most)
+					return;
 				l = (struct gop_load){ .r = r, .v = v, .s = st,
-						       .g = g };
-				if (!cache_get(r->cache, (uint64_t)st->id, gi, size,
-					       load_gop, &l, &ce))
-					cache_put(r->cache, ce);
+						       .g = g, .threads = 1 };
+				(void)cache_load_ahead(r->cache, (uint64_t)st->id,
+						       gi, size, load_gop, &l);
 				f = (uint64_t)g->first_frame + g->nframes;
 			}
 		}
 	}
+}
+
+size_t reader_cache_budget(struct reader *r)
+{
+	return cache_budget(r->cache);
 }
 
 /* The extent of w holding byte off (binary search). */

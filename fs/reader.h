@@ -69,10 +69,16 @@ int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
 /*
  * Decodes into the cache the GOPs that bytes [off, off + len) of view w
  * need, without copying anything out (read-ahead for a sequential
- * reader). Errors are left for the read that needs the bytes.
+ * reader), one codec thread per GOP. GOPs present or being decoded by
+ * another thread are skipped, not waited for: several threads calling
+ * this on the same range decode different GOPs in parallel. Errors are
+ * left for the read that needs the bytes. Thread-safe.
  */
 void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 		     const struct cat_view *w, uint64_t off, uint64_t len);
+
+/* The cache's byte budget. */
+size_t reader_cache_budget(struct reader *r);
 
 /* The cache's counters. */
 void reader_stats(struct reader *r, struct cache_stats *s);

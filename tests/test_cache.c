@@ -167,6 +167,142 @@ static void cache_failure_is_remembered(void **state)
 	cache_free(c);
 }
 
+static struct cache *room_cache;
+static const void *room_old;
+
+/* Checks that the cache made room before this load, reusing the buffer
+ * of the entry it evicted. */
+static int load_in_room(void *arg, void *dst, size_t size)
+{
+	struct cache_stats st;
+
+	cache_get_stats(room_cache, &st);
+	if (st.evictions != 1 || st.bytes + size > st.budget ||
+	    dst != room_old)
+		return -EINVAL;
+	memset(dst, 1, size);
+	return 0;
+}
+
+static void cache_makes_room_before_a_load(void **state)
+{
+	struct cache_entry *e;
+
+	(void)state;
+	assert_int_equal(cache_new(150, &room_cache), 0);
+	assert_int_equal(cache_get(room_cache, 1, 1, 100, load_fill, (void *)2,
+				   &e), 0);
+	room_old = cache_entry_data(e);
+	cache_put(room_cache, e);
+	assert_int_equal(cache_get(room_cache, 1, 2, 100, load_in_room, NULL,
+				   &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 1);
+	cache_put(room_cache, e);
+	cache_free(room_cache);
+}
+
+static int gate_released, gate_done;
+static int load_gated(void *arg, void *dst, size_t size);
+
+static void *gated_loader(void *arg)
+{
+	struct cache_entry *e;
+
+	if (cache_get(room_cache, 2, 1, 100, load_gated, NULL, &e))
+		return (void *)1;
+	cache_put(room_cache, e);
+	return arg;
+}
+
+static void cache_counts_loads_in_progress(void **state)
+{
+	struct cache_entry *e;
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	loads = 0;
+	gate_released = gate_done = 0;
+	assert_int_equal(cache_new(250, &room_cache), 0);
+	assert_int_equal(cache_get(room_cache, 2, 0, 100, load_fill, (void *)2,
+				   &e), 0);
+	room_old = cache_entry_data(e);
+	cache_put(room_cache, e);
+	loads = 0;
+	pthread_create(&t, NULL, gated_loader, NULL);
+	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 1)
+		usleep(1000);
+	/* 100 held + 100 being loaded + 100 more exceed 250: (2, 0) goes */
+	assert_int_equal(cache_get(room_cache, 2, 2, 100, load_in_room, NULL,
+				   &e), 0);
+	cache_put(room_cache, e);
+	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, &ret);
+	assert_null(ret);
+	cache_free(room_cache);
+}
+
+/* Loads only once released (or after 5 s, so that a bug cannot hang). */
+static int load_gated(void *arg, void *dst, size_t size)
+{
+	(void)arg;
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 5000 &&
+	     !__atomic_load_n(&gate_released, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	memset(dst, 5, size);
+	__atomic_store_n(&gate_done, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *gated_reader(void *arg)
+{
+	struct cache *c = arg;
+	struct cache_entry *e;
+
+	if (cache_get(c, 6, 1, 64, load_gated, NULL, &e))
+		return (void *)1;
+	cache_put(c, e);
+	return NULL;
+}
+
+static void cache_load_ahead_skips_what_others_load(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+	struct cache_stats st;
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	loads = 0;
+	gate_released = gate_done = 0;
+	assert_int_equal(cache_new(1 << 20, &c), 0);
+	/* a missing entry is loaded, and left unreferenced */
+	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 0);
+	assert_int_equal(loads, 1);
+	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 1);
+	assert_int_equal(cache_get(c, 6, 0, 64, load_fill, (void *)8, &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 4);
+	cache_put(c, e);
+	assert_int_equal(loads, 1);
+	/* one being loaded by another thread: skipped, not waited for */
+	pthread_create(&t, NULL, gated_reader, c);
+	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 2)
+		usleep(1000);
+	assert_int_equal(cache_load_ahead(c, 6, 1, 64, load_fill, NULL), 1);
+	/* returned while the other load was still going */
+	assert_int_equal(__atomic_load_n(&gate_done, __ATOMIC_SEQ_CST), 0);
+	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, &ret);
+	assert_null(ret);
+	assert_int_equal(loads, 2);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.decodes, 2);
+	assert_int_equal(cache_budget(c), 1 << 20);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +310,9 @@ int main(void)
 		cmocka_unit_test(cache_evicts_lru_within_budget),
 		cmocka_unit_test(cache_one_decode_for_concurrent_readers),
 		cmocka_unit_test(cache_failure_is_remembered),
+		cmocka_unit_test(cache_load_ahead_skips_what_others_load),
+		cmocka_unit_test(cache_makes_room_before_a_load),
+		cmocka_unit_test(cache_counts_loads_in_progress),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
