@@ -407,8 +407,9 @@ static int check_gop(struct check *k, const struct cat_dataset *ds,
 		uint64_t want = (uint64_t)g->nframes * v->nplanes * v->height *
 			v->width * dtype_size(v->dtype);
 
+		/* raw_size reads the first sizeof(head) bytes only */
 		if (g->length < sizeof(head) || codec_block_raw_size(head,
-		    sizeof(head)) != (ssize_t)want)
+		    (size_t)g->length) != (ssize_t)want)
 			GOP_SAY("not an lz4 block of the GOP's size");
 	} else {
 		uint64_t sum = g->extra_size;

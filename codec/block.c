@@ -98,12 +98,18 @@ ssize_t codec_block_raw_size(const void *blk, size_t len)
 	const uint8_t *b = blk;
 	uint64_t raw;
 
+	size_t h;
+
 	/* the length is in the first CODEC_BLOCK_HEADER bytes of either */
 	if (len < CODEC_BLOCK_HEADER || (memcmp(b, magic1, 4) &&
 					 memcmp(b, magic2, 4)))
 		return -EIO;
+	h = b[2] == '2' ? HEAD2 : CODEC_BLOCK_HEADER;
 	get_le(b + 4, 8, &raw);
-	if (raw > (uint64_t)SSIZE_MAX)
+	/* lz4 makes at most 255 bytes of each byte it reads: a larger
+	 * claim is damage, and must not size anyone's allocation */
+	if (len < h || raw > (uint64_t)(len - h) * 255 + 255 ||
+	    raw > (uint64_t)SSIZE_MAX)
 		return -EIO;
 	return (ssize_t)raw;
 }

@@ -25,7 +25,9 @@ size_t codec_block_bound(size_t n);
 int codec_block_pack(const void *src, size_t n, uint8_t **out,
 		     size_t *out_len);
 
-/* Raw length a block claims, or -EIO if the header is not a block's. */
+/* Raw length a block of len bytes claims (only its first
+ * CODEC_BLOCK_HEADER bytes are read), or -EIO if the header is not a
+ * block's or claims more than len bytes of lz4 data can hold. */
 ssize_t codec_block_raw_size(const void *blk, size_t len);
 
 /*

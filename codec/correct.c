@@ -109,7 +109,9 @@ int codec_corr_pack(const struct codec_corr *c, enum dtype t, size_t nvals,
 	size_t bmap = (nvals + 7) / 8;
 	size_t cap = CORR_HEAD + bmap + (size_t)c->nsamp * 10 +
 		(size_t)c->nexact * (5 + isz);
-	uint32_t head[4] = { CORR_MAGIC, c->nsamp, c->nexact, c->step };
+	/* without sample corrections the step means nothing: 1, never 0 */
+	uint32_t head[4] = { CORR_MAGIC, c->nsamp, c->nexact,
+			     c->nsamp ? c->step : 1 };
 	int kind = code_packing(c);
 	uint8_t *raw, layout = (uint8_t)(kind << 1);
 	int rc;
@@ -118,6 +120,7 @@ int codec_corr_pack(const struct codec_corr *c, enum dtype t, size_t nvals,
 	*out_len = 0;
 	/* a format-1 reader would take a total equal to the magic for its n */
 	if (!ascending(c->spos, c->nsamp) || !ascending(c->epos, c->nexact) ||
+	    (c->nsamp && !c->step) ||
 	    (uint64_t)c->nsamp + c->nexact >= CORR_MAGIC ||
 	    (c->nsamp && c->spos[c->nsamp - 1] >= nvals) ||
 	    (c->nexact && c->epos[c->nexact - 1] >= nvals))
@@ -305,7 +308,10 @@ int codec_corr_parse(const void *blk, size_t len, enum dtype t, size_t nvals,
 	int rc = -EIO;
 
 	memset(c, 0, sizeof(*c));
-	if (raw_len < 4 || !isz)
+	/* no format takes more than this per value: a larger claim is
+	 * damage, not an allocation */
+	if (raw_len < 4 || !isz || nvals > SIZE_MAX / (32 + isz) ||
+	    (size_t)raw_len > 64 + nvals * (32 + isz))
 		return -EIO;
 	raw = malloc((size_t)raw_len);
 	if (!raw)

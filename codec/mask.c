@@ -63,7 +63,8 @@ int codec_mask_unpack(const void *blk, size_t len, uint8_t *cls, size_t n)
 	int rc = -EIO, layer = 0;
 
 	memset(cls, MASK_VALID, n);
-	if (raw_len < MASK_HDR)
+	/* at most two bitmaps: a larger claim is damage, not an allocation */
+	if (raw_len < MASK_HDR || (size_t)raw_len > MASK_HDR + 2 * nb)
 		goto out;
 	raw = malloc((size_t)raw_len);
 	if (!raw) {

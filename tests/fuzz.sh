@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The libFuzzer targets: every regression input replayed, then a few seconds of fuzzing each from the seed corpus.
+# The libFuzzer targets (npy, ncheader, gop, journal, corr): every regression input replayed, then a few seconds of fuzzing each from the seed corpus.
 set -u
 CUBEFS=${CUBEFS:-./cubefs}
 BIN=$(dirname "$CUBEFS")/fuzz
 SRC=${CUBEFS_TEST_SRCDIR:-.}/fuzz
 SECS=${CUBEFS_FUZZ_SECONDS:-5}
-TARGETS="npy ncheader gop journal"
+TARGETS="npy ncheader gop journal corr"
 for t in $TARGETS; do
 	if [ ! -x "$BIN/fuzz_$t" ]; then
 		echo "SKIP: $BIN/fuzz_$t not built (needs clang with libFuzzer: ./configure FUZZ_CC=clang, make fuzz)"

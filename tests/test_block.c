@@ -22,9 +22,12 @@ static void block_roundtrip(void **state)
 		src[i] = (uint8_t)((i * 7) ^ (i >> 9));
 	assert_int_equal(codec_block_pack(src, n, &blk, &len), 0);
 	assert_int_equal(codec_block_raw_size(blk, len), (ssize_t)n);
-	/* the header's first CODEC_BLOCK_HEADER bytes give the length */
-	assert_int_equal(codec_block_raw_size(blk, CODEC_BLOCK_HEADER),
-			 (ssize_t)n);
+	/* the header's first CODEC_BLOCK_HEADER bytes give the length, but
+	 * a claim more than the lz4 data could hold is refused */
+	assert_int_equal(codec_block_raw_size(blk, CODEC_BLOCK_HEADER + 4 +
+					      n / 255), (ssize_t)n);
+	assert_int_equal(codec_block_raw_size(blk, CODEC_BLOCK_HEADER + 4 +
+					      n / 255 - 2), -EIO);
 	assert_int_equal(codec_block_unpack(blk, len, dst, n), 0);
 	assert_memory_equal(src, dst, n);
 	free(blk);
