@@ -17,6 +17,7 @@
 #include "codec/video.h"
 #include "ingest/bound.h"
 #include "ingest/encode.h"
+#include "ingest/encode_quality.h"
 #include "ingest/target.h"
 
 void encode_layout(struct cat_var *v)
@@ -108,90 +109,6 @@ static int append(struct encode_ctx *x, const void *buf, size_t len,
 	rc = pack_append(x->pack, buf, len, off);
 	pthread_mutex_unlock(&x->lock);
 	return rc;
-}
-
-static void measure(struct encode_quality *q, const double *src,
-		    const double *dec, const uint8_t *cls, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		double e;
-
-		if (cls[i])
-			continue;
-		e = fabs(dec[i] - src[i]);
-		q->sse += e * e;
-		if (e > q->max_err)
-			q->max_err = e;
-		if (src[i] < q->lo)
-			q->lo = src[i];
-		if (src[i] > q->hi)
-			q->hi = src[i];
-		q->n++;
-	}
-}
-
-/* Counts the valid values of data stored exactly, and their range. */
-static void widen_range(struct encode_quality *q, const double *v,
-			const uint8_t *cls, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (cls[i])
-			continue;
-		q->lo = v[i] < q->lo ? v[i] : q->lo;
-		q->hi = v[i] > q->hi ? v[i] : q->hi;
-		q->n++;
-	}
-}
-
-static void merge(struct encode_quality *into, const struct encode_quality *q)
-{
-	into->sse += q->sse;
-	into->n += q->n;
-	into->max_err = q->max_err > into->max_err ? q->max_err :
-		into->max_err;
-	into->lo = q->lo < into->lo ? q->lo : into->lo;
-	into->hi = q->hi > into->hi ? q->hi : into->hi;
-	into->ncorr += q->ncorr;
-	into->corr_bytes += q->corr_bytes;
-	into->bytes += q->bytes;
-	into->values += q->values;
-}
-
-/* Empty accumulators for the n frames of a GOP. */
-static struct encode_quality *frames_new(uint32_t n)
-{
-	struct encode_quality *fq = calloc((size_t)n + 1, sizeof(*fq));
-
-	for (uint32_t f = 0; fq && f < n; f++)
-		fq[f] = (struct encode_quality)ENCODE_QUALITY_INIT;
-	return fq;
-}
-
-/* Adds the GOP's frames (f0, n of them) to qa and records each in
- * v->frameq when it has one. */
-static void keep_frames(struct cat_var *v, uint32_t f0, uint32_t n,
-			const struct encode_quality *fq,
-			struct encode_quality *qa)
-{
-	for (uint32_t f = 0; f < n; f++) {
-		merge(qa, &fq[f]);
-		if (v->frameq && f0 + f < v->nframes)
-			v->frameq[f0 + f] = (struct cat_frameq){
-				.count = fq[f].n, .sse = fq[f].sse,
-				.max_err = fq[f].max_err };
-	}
-}
-
-double encode_psnr(const struct encode_quality *q, double range)
-{
-	double mse = q->n ? q->sse / (double)q->n : 0;
-
-	if (!(range > 0))
-		range = q->hi > q->lo ? q->hi - q->lo : 1.0;
-
-	if (mse <= 0)
-		return INFINITY;
-	return 20 * log10(range) - 10 * log10(mse);
 }
 
 /* Marks NaN and fill positions of n values. Returns how many. */
@@ -417,7 +334,7 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 		for (int k = 0; k < s->nplanes; k++) {
 			size_t at = f * fe + ((size_t)s->first_plane + k) * hw;
 
-			measure(&fq[f], b->val + at,
+			encq_measure(&fq[f], b->val + at,
 				b->dec + (f * (size_t)s->nplanes + k) * hw,
 				b->cls + at, hw);
 		}
@@ -531,7 +448,7 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 	uint32_t f0 = gi * j->gop;
 	uint32_t n = (uint32_t)(v->nframes - f0 < j->gop ? v->nframes - f0 :
 				j->gop);
-	struct encode_quality *fq = frames_new(n);
+	struct encode_quality *fq = encq_frames_new(n);
 	size_t k;
 	int rc;
 
@@ -549,8 +466,8 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 		struct cat_gop *g = &v->streams[0].gops[gi];
 
 		for (uint32_t f = 0; f < n; f++)
-			widen_range(&fq[f], b->val + f * fe, b->cls + f * fe,
-				    fe);
+			encq_widen_range(&fq[f], b->val + f * fe,
+					 b->cls + f * fe, fe);
 		g->first_frame = f0;
 		g->nframes = n;
 		rc = encode_lz4_gop(x, v, g, b, n);
@@ -573,7 +490,7 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 		}
 	}
 	if (!rc)
-		keep_frames(v, f0, n, fq, qa);
+		encq_keep_frames(v, f0, n, fq, qa);
 	if (!rc && x->progress) {
 		pthread_mutex_lock(&x->lock);
 		progress_add(x->progress, n, fe * n * isz);
@@ -607,7 +524,7 @@ static void *gop_worker(void *arg)
 	pthread_mutex_lock(&j->lock);
 	if (rc && !j->rc)
 		j->rc = rc;
-	merge(&j->q, &q);
+	encq_merge(&j->q, &q);
 	j->masked += masked;
 	pthread_mutex_unlock(&j->lock);
 	gop_buf_release(&b);
@@ -798,7 +715,7 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 	n = g0->nframes;
 	if (!v->frameq)
 		v->frameq = calloc(v->nframes + 1, sizeof(*v->frameq));
-	fq = frames_new(n);
+	fq = encq_frames_new(n);
 	rc = v->frameq && fq ? gop_buf_alloc(&b, v, n) : -ENOMEM;
 	if (!rc)
 		rc = read_source(src, vi, f0, n, b.raw);
@@ -810,7 +727,8 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 
 		classify(v, b.raw, b.val, b.cls, fe * n);
 		for (uint32_t f = 0; f < n; f++)
-			widen_range(&fq[f], b.val + f * fe, b.cls + f * fe, fe);
+			encq_widen_range(&fq[f], b.val + f * fe,
+					 b.cls + f * fe, fe);
 		gop_payload_release(g);
 		rc = encode_lz4_gop(x, v, g, &b, n);
 		goto done;
@@ -831,7 +749,7 @@ int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 done:
 	if (rc)
 		goto out;
-	keep_frames(v, f0, n, fq, &qa);
+	encq_keep_frames(v, f0, n, fq, &qa);
 	/* the range only widens: other GOPs still hold the old extremes */
 	if (qa.lo <= qa.hi) {
 		v->vmin = isnan(v->vmin) || qa.lo < v->vmin ? qa.lo : v->vmin;
