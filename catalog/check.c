@@ -274,24 +274,9 @@ static const char *locate(struct check *k, int64_t id, uint64_t off,
 static int read_at(struct check *k, const struct pk *p, void *buf,
 		   size_t len, uint64_t off)
 {
-	size_t done = 0;
 	int fd = pack_fd(k, p);
 
-	if (fd < 0)
-		return fd;
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done,
-				  (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		done += (size_t)n;
-	}
-	return 0;
+	return fd < 0 ? fd : pack_pread_fd(fd, buf, len, off);
 }
 
 /* The "dataset 'x' variable 'y'[ planes a-b]" that starts a line. */

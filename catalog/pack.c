@@ -263,15 +263,11 @@ static int reader_fd(struct pack_reader *r, int64_t id)
 	return fd;
 }
 
-int pack_pread(struct pack_reader *r, int64_t id, void *buf, size_t len,
-	       uint64_t offset)
+int pack_pread_fd(int fd, void *buf, size_t len, uint64_t offset)
 {
 	char *p = buf;
 	size_t done = 0;
-	int fd = reader_fd(r, id);
 
-	if (fd < 0)
-		return fd;
 	if (offset > (uint64_t)LLONG_MAX - len)
 		return -EIO;
 	while (done < len) {
@@ -286,4 +282,12 @@ int pack_pread(struct pack_reader *r, int64_t id, void *buf, size_t len,
 		done += (size_t)n;
 	}
 	return 0;
+}
+
+int pack_pread(struct pack_reader *r, int64_t id, void *buf, size_t len,
+	       uint64_t offset)
+{
+	int fd = reader_fd(r, id);
+
+	return fd < 0 ? fd : pack_pread_fd(fd, buf, len, offset);
 }
