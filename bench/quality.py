@@ -32,7 +32,7 @@ SZ3 = {
     "s2_ndvi": {0.5: 26.4, 1.0: 32.1, 2.0: 39.2},
 }
 
-CRFS = (0, 6, 12, 18, 24, 30, 36)
+CRFS = tuple(range(0, 37, 3))
 # xarrayvideo's ladder (1, 7, 16, 27, and None: its QP 0 "very high") and
 # points between, so that its curve is interpolated as finely as ours
 XV_CRFS = (1, 4, 7, 11, 16, 21, 27, 33, None)
@@ -49,7 +49,7 @@ def curves(label, quick):
         "cubefs default": ["cubefs:crf=%d" % q for q in CRFS],
         "x265 12b gray GOP16 slow (old default)":
             ["cubefs:codec=x265,bits=12,gop=16,group=1,preset=slow,crf=%d" % q
-             for q in CRFS[:5]],
+             for q in (0, 6, 12, 18, 24)],
         "x265 10b gray": ["cubefs:codec=x265,bits=10,crf=%d" % q
                           for q in CRFS_SHORT],
         "x265 8b gray": ["cubefs:codec=x265,bits=8,crf=%d" % q

@@ -2,6 +2,7 @@
 /* Video codec names, backend table, format choice and libav error mapping. */
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -104,14 +105,16 @@ const char *codec_name(enum codec_id c)
 	return "?";
 }
 
-int codec_default_gop(int width, int height)
+int codec_default_gop(int width, int height, uint64_t nframes)
 {
 	double area = (double)(width > 0 ? width : 1) * (height > 0 ? height : 1);
-	int gop = 16;
+	double fit = floor((double)(1 << 20) / area);
+	uint64_t most = fit < 16 ? 16 : fit > 256 ? 256 : (uint64_t)fit, ngops;
 
-	while (gop < 256 && 2.0 * gop * area <= (double)(1 << 20))
-		gop *= 2;
-	return gop;
+	if (!nframes)
+		return (int)most;
+	ngops = (nframes + most - 1) / most;
+	return (int)((nframes + ngops - 1) / ngops);
 }
 
 enum codec_id codec_from_name(const char *name)

@@ -198,7 +198,8 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		s->lossless = lossless;
 		s->params = o->preset ? strdup(o->preset) : NULL;
 		s->gop_len = (uint32_t)(o->gop > 0 ? o->gop :
-			codec_default_gop((int)v->width, (int)v->height));
+			codec_default_gop((int)v->width, (int)v->height,
+				  v->nframes));
 		s->max_error = o->max_error > 0 ? o->max_error : 0;
 		if (v->storage == VAR_STORE_LZ4)
 			s->gop_len = v->ndim >= 2 ? s->gop_len : 1;
@@ -622,7 +623,8 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 		return -EFBIG;
 	}
 	gop = (uint32_t)(x->opts->gop > 0 ? x->opts->gop :
-		codec_default_gop((int)v->width, (int)v->height));
+		codec_default_gop((int)v->width, (int)v->height,
+				  v->nframes));
 	if (v->ndim < 2 || gop > v->nframes)
 		gop = (uint32_t)(v->nframes ? v->nframes : 1);
 	rc = gop_buf_alloc(&b, v, gop);

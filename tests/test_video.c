@@ -256,6 +256,20 @@ static void video_lossy_psnr_above_floor(void **state)
 	free(out);
 }
 
+/* GOP lengths: at most 2^20 samples and 16 to 256 frames, split evenly. */
+static void video_default_gop_is_balanced(void **state)
+{
+	(void)state;
+	assert_int_equal(codec_default_gop(100, 101, 68), 68);
+	assert_int_equal(codec_default_gop(49, 33, 744), 248);
+	assert_int_equal(codec_default_gop(49, 33, 0), 256);
+	assert_int_equal(codec_default_gop(1024, 1024, 256), 16);
+	assert_int_equal(codec_default_gop(1024, 1024, 20), 10);
+	assert_int_equal(codec_default_gop(256, 256, 17), 9);
+	assert_int_equal(codec_default_gop(76, 77, 8), 8);
+	assert_int_equal(codec_default_gop(4096, 4096, 1), 1);
+}
+
 static void video_lossless_exact(void **state)
 {
 	static const struct {
@@ -607,6 +621,7 @@ int main(void)
 		cmocka_unit_test(video_check_refuses_impossible),
 		cmocka_unit_test(video_refuses_bad_arguments),
 		cmocka_unit_test(video_lossy_psnr_above_floor),
+		cmocka_unit_test(video_default_gop_is_balanced),
 		cmocka_unit_test(video_lossless_exact),
 		cmocka_unit_test(video_gbrp_planes_keep_order),
 		cmocka_unit_test(video_odd_sizes_round_trip),
