@@ -332,22 +332,24 @@ out:
 	return rc;
 }
 
-void codec_corr_samples(const struct codec_corr *c, uint16_t *s, int bits)
+void codec_corr_samples(const struct codec_corr *c, uint16_t *s, int bits,
+			size_t n)
 {
 	const int64_t top = (1 << bits) - 1;
 
-	for (uint32_t i = 0; i < c->nsamp; i++) {
+	for (uint32_t i = 0; i < c->nsamp && c->spos[i] < n; i++) {
 		int64_t x = s[c->spos[i]] + (int64_t)c->scode[i] * c->step;
 
 		s[c->spos[i]] = (uint16_t)(x < 0 ? 0 : x > top ? top : x);
 	}
 }
 
-void codec_corr_values(const struct codec_corr *c, enum dtype t, void *dst)
+void codec_corr_values(const struct codec_corr *c, enum dtype t, void *dst,
+		       size_t n)
 {
 	size_t isz = dtype_size(t);
 
-	for (uint32_t i = 0; i < c->nexact; i++)
+	for (uint32_t i = 0; i < c->nexact && c->epos[i] < n; i++)
 		memcpy((char *)dst + (size_t)c->epos[i] * isz,
 		       c->evals + (size_t)i * isz, isz);
 }

@@ -53,12 +53,15 @@ int codec_corr_pack(const struct codec_corr *c, enum dtype t, size_t nvals,
 int codec_corr_parse(const void *blk, size_t len, enum dtype t, size_t nvals,
 		     uint32_t expect, struct codec_corr *c);
 
-/* Moves the samples c corrects (n >= every position), clamped to
+/* Moves the samples c corrects at positions below n, clamped to
  * [0, 2^bits - 1]. */
-void codec_corr_samples(const struct codec_corr *c, uint16_t *s, int bits);
+void codec_corr_samples(const struct codec_corr *c, uint16_t *s, int bits,
+			size_t n);
 
-/* Writes the exact values of c into dst (values of type t). */
-void codec_corr_values(const struct codec_corr *c, enum dtype t, void *dst);
+/* Writes the exact values of c at positions below n into dst (values of
+ * type t). */
+void codec_corr_values(const struct codec_corr *c, enum dtype t, void *dst,
+		       size_t n);
 
 /* Frees c's arrays and zeroes it; an empty c does nothing. */
 void codec_corr_release(struct codec_corr *c);

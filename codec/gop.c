@@ -26,6 +26,12 @@ static void dequantize_from(const struct codec_quant *q, const uint16_t *s,
 	}
 }
 
+/* The frames a decode of g produces. */
+static int gop_frames(const struct codec_gop_ref *g)
+{
+	return g->upto > 0 && g->upto < g->nframes ? g->upto : g->nframes;
+}
+
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst)
 {
@@ -52,8 +58,9 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset(dst, 0, n * isz);
 		return -ENOMEM;
 	}
-	rc = codec_video_decode(p, g->data, g->size, g->extra_size,
-				g->pkt_sizes, g->npkt, s, g->nframes);
+	rc = codec_video_decode_upto(p, g->data, g->size, g->extra_size,
+				     g->pkt_sizes, g->npkt, s, g->nframes,
+				     gop_frames(g));
 	if (rc) {
 		memset(dst, 0, n * isz);
 		goto out;
@@ -68,11 +75,12 @@ void codec_gop_finish(const struct codec_params *p, enum dtype t,
 		      const struct codec_gop_ref *g, uint16_t *s, void *dst)
 {
 	size_t plane = (size_t)p->width * (size_t)p->height;
-	size_t isz = dtype_size(t);
+	size_t isz = dtype_size(t), nv = plane * (size_t)p->planes *
+		(size_t)gop_frames(g);
 
 	if (g->corr)
-		codec_corr_samples(g->corr, s, p->bits);
-	for (int f = 0; f < g->nframes; f++)
+		codec_corr_samples(g->corr, s, p->bits, nv);
+	for (int f = 0; f < gop_frames(g); f++)
 		for (int k = 0; k < p->planes; k++) {
 			size_t at = ((size_t)f * p->planes + k) * plane;
 
@@ -80,10 +88,9 @@ void codec_gop_finish(const struct codec_params *p, enum dtype t,
 					(char *)dst + at * isz, plane);
 		}
 	if (g->avoid)
-		codec_avoid_value(t, g->avoid, dst, plane * (size_t)p->planes *
-				  (size_t)g->nframes);
+		codec_avoid_value(t, g->avoid, dst, nv);
 	if (g->corr)
-		codec_corr_values(g->corr, t, dst);
+		codec_corr_values(g->corr, t, dst, nv);
 }
 
 #define AVOID(type, next)						\

@@ -23,13 +23,17 @@ struct codec_gop_ref {
 	const struct codec_corr *corr;  /* --max-error corrections, or NULL */
 	const void *avoid;      /* lossy: a value no decoded value may take
 				   (the fill value), or NULL */
+	int upto;               /* decode only the first upto frames (video
+				   only); 0: all nframes */
 };
 
 /*
  * Decodes g into dst: nframes * planes * height * width native-order
  * values of type t, layout [frame][plane][y][x]. For CODEC_LZ4 the
  * payload is an lz4 block of exactly those bytes. A video GOP's values
- * are those of codec_gop_finish(). Untrusted payload: returns -EIO on
+ * are those of codec_gop_finish(). With g->upto, a video GOP's first
+ * upto frames only: the bytes of the others are not values, dst must
+ * still have room for all nframes. Untrusted payload: returns -EIO on
  * anything wrong, with dst fully written (zeros), never reading outside
  * g->data. Thread-safe.
  */
@@ -37,7 +41,8 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst);
 
 /*
- * Turns the decoded samples s of video GOP g into values in dst, in the
+ * Turns the decoded samples s of video GOP g (its first g->upto frames,
+ * if set) into values in dst, in the
  * one order reads and the encoder's checks share: sample corrections
  * (s is modified), dequantization, g->avoid, exact corrections. s may
  * be the tail of dst (n samples ending where dst's values end), as

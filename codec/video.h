@@ -94,6 +94,17 @@ int codec_video_decode(const struct codec_params *p, const uint8_t *data,
 		       const uint32_t *pkt_sizes, int npkt,
 		       uint16_t *samples, int nframes);
 
+/*
+ * codec_video_decode() that stops once the first `upto` frames (1 to
+ * nframes) are in samples: the samples of the frames after them are not
+ * values (the codec's delay may have put a few there, or none). A read of one frame of a long GOP
+ * then costs the frames before it (plus the codec's reordering delay)
+ * rather than the whole GOP.
+ */
+int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
+			    size_t size, size_t extra_size,
+			    const uint32_t *pkt_sizes, int npkt,
+			    uint16_t *samples, int nframes, int upto);
 
 /* Frees what a codec_gop holds and zeroes it; NULL or empty does nothing. */
 void codec_gop_release(struct codec_gop *g);

@@ -143,6 +143,15 @@ int codec_video_decode(const struct codec_params *p, const uint8_t *data,
 		       const uint32_t *pkt_sizes, int npkt,
 		       uint16_t *samples, int nframes)
 {
+	return codec_video_decode_upto(p, data, size, extra_size, pkt_sizes,
+				       npkt, samples, nframes, nframes);
+}
+
+int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
+			    size_t size, size_t extra_size,
+			    const uint32_t *pkt_sizes, int npkt,
+			    uint16_t *samples, int nframes, int upto)
+{
 	struct video_layout v;
 	struct dec d = { .p = p, .v = &v, .samples = samples,
 			 .nframes = nframes };
@@ -157,7 +166,7 @@ int codec_video_decode(const struct codec_params *p, const uint8_t *data,
 	rc = video_layout_init(p, nframes, &v);
 	if (rc)
 		goto out;
-	if (!samples || nframes < 1) {
+	if (!samples || nframes < 1 || upto < 1 || upto > nframes) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -228,8 +237,10 @@ int codec_video_decode(const struct codec_params *p, const uint8_t *data,
 			rc = drain(c, f, &d);
 		if (rc)
 			goto out;
+		if (d.done >= upto && upto < nframes)
+			break;
 	}
-	if (d.done != nframes) {
+	if (d.done < upto || (upto == nframes && d.done != nframes)) {
 		log_error("cannot decode gop (%s): %d frames, expected %d",
 			  v.be->name, d.done, nframes);
 		rc = -EIO;

@@ -14,9 +14,11 @@ enum { E_LOADING, E_READY, E_FAILED };
 struct cache_entry {
 	uint64_t k1, k2;
 	size_t size;
+	size_t valid;                           /* bytes loaded, from the start */
 	int state;
 	int err;
 	int refs;
+	int retired;    /* out of the table and LRU: the last put frees it */
 	struct cache_entry *hnext;              /* hash chain */
 	struct cache_entry *prev, *next;        /* LRU, most recent first */
 	void *data;
@@ -211,73 +213,27 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-/* cache_get(); with ahead, an entry present (or being loaded) is left
- * alone and 1 returned at once, without a reference. */
-static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	       cache_load_fn load, void *arg, int ahead,
-	       struct cache_entry **out)
+/*
+ * Loads e (E_LOADING, one reference, its size counted in c->loading) with
+ * the lock released, then publishes it. Called and returns with the lock
+ * held; 0 or the load's error (e then failed, the reference dropped).
+ */
+static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
+		      cache_load_fn load, void *arg)
 {
-	struct cache_entry *e;
-	size_t b;
+	size_t valid = need;
 	int rc;
 
-	*out = NULL;
-	pthread_mutex_lock(&c->lock);
-	b = bucket(c, k1, k2);
-	for (e = c->table[b]; e; e = e->hnext)
-		if (e->k1 == k1 && e->k2 == k2)
-			break;
-	if (e && ahead) {
-		pthread_mutex_unlock(&c->lock);
-		return 1;
-	}
-	if (e) {
-		if (e->state == E_READY)
-			c->st.hits++;
-		else
-			c->st.misses++;
-		if (e->state == E_LOADING)
-			c->st.waits++;
-		e->refs++;
-		while (e->state == E_LOADING)
-			pthread_cond_wait(&c->loaded, &c->lock);
-		if (e->state == E_FAILED || e->size != size) {
-			rc = e->state == E_FAILED ? e->err : -EIO;
-			e->refs--;
-			pthread_mutex_unlock(&c->lock);
-			return rc;
-		}
-		lru_unlink(c, e);
-		lru_push(c, e);
-		pthread_mutex_unlock(&c->lock);
-		*out = e;
-		return 0;
-	}
-	c->st.misses++;
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		pthread_mutex_unlock(&c->lock);
-		return -ENOMEM;
-	}
-	e->k1 = k1;
-	e->k2 = k2;
-	e->size = size;
-	e->state = E_LOADING;
-	e->refs = 1;
-	e->hnext = c->table[b];
-	c->table[b] = e;
-	c->st.entries++;
-	e->data = make_room(c, size);
-	c->loading += size;
 	pthread_mutex_unlock(&c->lock);
-
 	if (!e->data)
-		e->data = buf_alloc(size);
-	rc = e->data ? load(arg, e->data, size) : -ENOMEM;
+		e->data = buf_alloc(e->size);
+	rc = e->data ? load(arg, e->data, e->size, &valid) : -ENOMEM;
+	if (!rc && (valid < need || valid > e->size))
+		rc = -EIO;
 
 	pthread_mutex_lock(&c->lock);
 	c->st.decodes++;
-	c->loading -= size;
+	c->loading -= e->size;
 	if (rc) {
 		buf_free(e->data, e->size);
 		e->data = NULL;
@@ -293,30 +249,129 @@ static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 			}
 		}
 		pthread_cond_broadcast(&c->loaded);
-		pthread_mutex_unlock(&c->lock);
 		return rc;
 	}
 	e->state = E_READY;
-	c->st.bytes += size;
+	e->valid = valid;
+	c->st.bytes += e->size;
 	lru_push(c, e);
 	shrink(c);
 	pthread_cond_broadcast(&c->loaded);
-	pthread_mutex_unlock(&c->lock);
-	*out = e;
 	return 0;
 }
 
-int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	      cache_load_fn load, void *arg, struct cache_entry **out)
+/* cache_get(); with ahead, an entry present whole (or being loaded, or
+ * failed) is left alone and 1 returned at once, without a reference. */
+static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+	       size_t need, cache_load_fn load, void *arg, int ahead,
+	       struct cache_entry **out)
 {
-	return get(c, k1, k2, size, load, arg, 0, out);
+	struct cache_entry *e;
+	size_t b;
+	int rc;
+
+	*out = NULL;
+	if (need > size)
+		need = size;
+	pthread_mutex_lock(&c->lock);
+	b = bucket(c, k1, k2);
+again:
+	for (e = c->table[b]; e; e = e->hnext)
+		if (e->k1 == k1 && e->k2 == k2)
+			break;
+	if (e && ahead && (e->state != E_READY || e->valid >= need)) {
+		pthread_mutex_unlock(&c->lock);
+		return 1;
+	}
+	if (e && e->state == E_LOADING) {
+		c->st.misses++;
+		c->st.waits++;
+		e->refs++;
+		while (e->state == E_LOADING)
+			pthread_cond_wait(&c->loaded, &c->lock);
+		if (e->state == E_READY && e->size == size &&
+		    e->valid >= need) {
+			lru_unlink(c, e);
+			lru_push(c, e);
+			pthread_mutex_unlock(&c->lock);
+			*out = e;
+			return 0;
+		}
+		e->refs--;
+		if (e->retired && !e->refs) {
+			drop(c, e);
+			goto again;
+		}
+		if (e->state == E_READY && e->size == size)
+			goto again;	/* loaded in part: load more */
+	}
+	if (e && (e->state == E_FAILED || e->size != size)) {
+		rc = e->state == E_FAILED ? e->err : -EIO;
+		c->st.misses++;
+		pthread_mutex_unlock(&c->lock);
+		return rc;
+	}
+	if (e && e->valid >= need) {
+		c->st.hits++;
+		e->refs++;
+		lru_unlink(c, e);
+		lru_push(c, e);
+		pthread_mutex_unlock(&c->lock);
+		*out = e;
+		return 0;
+	}
+	c->st.misses++;
+	if (e) {
+		/* loaded in part before and asked for more: a second partial
+		 * decode could be followed by a third, so this one is whole */
+		need = size;
+		lru_unlink(c, e);
+		if (!e->refs) {		/* in place: nobody reads it */
+			c->st.bytes -= e->size;
+			e->state = E_LOADING;
+			e->refs = 1;
+			c->loading += size;
+			goto load;
+		}
+		/* readers copy from it still: a new entry takes its key */
+		hash_remove(c, e);
+		e->retired = 1;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		pthread_mutex_unlock(&c->lock);
+		return -ENOMEM;
+	}
+	e->k1 = k1;
+	e->k2 = k2;
+	e->size = size;
+	e->state = E_LOADING;
+	e->refs = 1;
+	e->hnext = c->table[b];
+	c->table[b] = e;
+	c->st.entries++;
+	e->data = make_room(c, size);
+	c->loading += size;
+load:
+	rc = load_entry(c, e, need, load, arg);
+	pthread_mutex_unlock(&c->lock);
+	if (!rc)
+		*out = e;
+	return rc;
+}
+
+int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+	      size_t need, cache_load_fn load, void *arg,
+	      struct cache_entry **out)
+{
+	return get(c, k1, k2, size, need, load, arg, 0, out);
 }
 
 int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 		     cache_load_fn load, void *arg)
 {
 	struct cache_entry *e;
-	int rc = get(c, k1, k2, size, load, arg, 1, &e);
+	int rc = get(c, k1, k2, size, size, load, arg, 1, &e);
 
 	if (rc == 0)
 		cache_put(c, e);
@@ -344,7 +399,9 @@ void cache_put(struct cache *c, struct cache_entry *e)
 		return;
 	pthread_mutex_lock(&c->lock);
 	e->refs--;
-	if (e->refs == 0)
+	if (e->refs == 0 && e->retired)
+		drop(c, e);
+	else if (e->refs == 0)
 		shrink(c);
 	pthread_mutex_unlock(&c->lock);
 }

@@ -21,8 +21,14 @@ struct cache_stats {
 	uint64_t entries;
 };
 
-/* Loads an entry's bytes into dst (size bytes); 0 or a negative errno. */
-typedef int (*cache_load_fn)(void *arg, void *dst, size_t size);
+/*
+ * Loads an entry's bytes into dst (room for size bytes): at least the
+ * first *valid bytes (on entry, what the caller needs), and sets *valid
+ * to how many of the first bytes it loaded (a decode may stop early).
+ * Returns 0 or a negative errno.
+ */
+typedef int (*cache_load_fn)(void *arg, void *dst, size_t size,
+			     size_t *valid);
 
 /* A cache holding at most budget bytes of unreferenced entries. */
 int cache_new(size_t budget, struct cache **out);
@@ -31,19 +37,23 @@ int cache_new(size_t budget, struct cache **out);
 void cache_free(struct cache *c);
 
 /*
- * Finds entry (k1, k2) of `size` bytes, loading it with load(arg) on a
- * miss. While one thread loads, others asking for the same key wait for
+ * Finds entry (k1, k2) of `size` bytes whose first `need` bytes are
+ * loaded, loading it with load(arg) on a miss. An entry loaded only in
+ * part and asked for more is loaded again whole (in place if nobody holds
+ * it, else into a new entry while the old one lives on for its holders).
+ * While one thread loads, others asking for the same key wait for
  * it rather than loading again. A failed load is remembered: later gets
  * of that key return the same error without loading (the first failure
  * is the one logged). On success *out holds a reference: read its data
  * with cache_entry_data() and release it with cache_put(). Thread-safe.
  */
 int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	      cache_load_fn load, void *arg, struct cache_entry **out);
+	      size_t need, cache_load_fn load, void *arg,
+	      struct cache_entry **out);
 
 /*
- * Read-ahead: loads entry (k1, k2) unless it is present or being loaded
- * by another thread, and returns without waiting: 1 if it was there, 0
+ * Read-ahead: loads entry (k1, k2) whole unless it is present whole or
+ * being loaded by another thread, and returns without waiting: 1 if it was there, 0
  * once loaded (unreferenced, so the LRU may evict it), or the load's
  * negative errno. Many threads can load different entries ahead at once.
  * Thread-safe.

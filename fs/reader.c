@@ -204,7 +204,13 @@ static int load_corrections(struct gop_load *l, size_t nvals,
 	return rc;
 }
 
-static int load_gop(void *arg, void *dst, size_t size)
+/*
+ * A part of a GOP is decoded when the reader needs only its first frames
+ * and they (with one more) are under three quarters of it: one time step of a long GOP
+ * then costs the frames before it, not the whole GOP. A later read of a
+ * frame after them decodes the whole (cache_get()).
+ */
+static int load_gop(void *arg, void *dst, size_t size, size_t *valid)
 {
 	struct gop_load *l = arg;
 	const struct cat_stream *s = l->s;
@@ -225,6 +231,16 @@ static int load_gop(void *arg, void *dst, size_t size)
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
+	if (s->codec != CODEC_LZ4 && g->nframes && *valid < size) {
+		size_t fb = size / g->nframes;
+		/* and the next frame: a read of one time step of a view whose
+		 * header is not a multiple of the frame size ends in it */
+		uint64_t want = (fb ? (*valid + fb - 1) / fb : g->nframes) + 1;
+
+		if (want * 4 < (uint64_t)g->nframes * 3)
+			ref.upto = (int)want;
+	}
+	*valid = ref.upto ? (size_t)ref.upto * (size / g->nframes) : size;
 	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
 		ref.avoid = l->v->fill;
 	if (g->corr_length) {
@@ -334,11 +350,6 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		size = (size_t)(g->nframes * (uint64_t)s->nplanes * hw * isz);
 		if (s->codec == CODEC_LZ4)
 			size = (size_t)(g->nframes * fe * isz);
-		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g };
-		rc = cache_get(r->cache, (uint64_t)s->id, gi, size, load_gop, &l,
-			       &ce);
-		if (rc)
-			return rc;
 		if (s->nplanes == (int)v->nplanes || s->codec == CODEC_LZ4) {
 			at = (f - g->first_frame) * fe + within;
 			cnt = (g->first_frame + (uint64_t)g->nframes - f) * fe -
@@ -351,6 +362,11 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		}
 		if (cnt > n)
 			cnt = n;
+		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g };
+		rc = cache_get(r->cache, (uint64_t)s->id, gi, size,
+			       (size_t)((at + cnt) * isz), load_gop, &l, &ce);
+		if (rc)
+			return rc;
 		if (big_endian && isz > 1)
 			dtype_bswap_copy(out, (const char *)cache_entry_data(ce) +
 					 at * isz, isz, (size_t)cnt);

@@ -31,8 +31,8 @@ static void check_parsed(const struct codec_corr *c, enum dtype t,
 		if (c->epos[i] >= nvals || (i && c->epos[i] <= c->epos[i - 1]))
 			abort();
 	/* what a read does with them: ASan watches every index */
-	codec_corr_samples(c, s, 12);
-	codec_corr_values(c, t, v);
+	codec_corr_samples(c, s, 12, nvals);
+	codec_corr_values(c, t, v, nvals);
 	/* what parses packs again (format 2) and parses back the same */
 	if (codec_corr_pack(c, t, nvals, &blk, &len))
 		goto out;

@@ -15,10 +15,13 @@
 
 static int loads;
 
-static int load_fill(void *arg, void *dst, size_t size)
+static int load_fill(void *arg, void *dst, size_t size,
+			size_t *valid)
 {
+	(void)valid;
 	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
 	memset(dst, (int)(intptr_t)arg, size);
+	*valid = size;
 	return 0;
 }
 
@@ -31,10 +34,10 @@ static void cache_hit_after_miss(void **state)
 	(void)state;
 	loads = 0;
 	assert_int_equal(cache_new(1000, &c), 0);
-	assert_int_equal(cache_get(c, 1, 2, 100, load_fill, (void *)7, &e), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_fill, (void *)7, &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 7);
 	cache_put(c, e);
-	assert_int_equal(cache_get(c, 1, 2, 100, load_fill, (void *)9, &e), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_fill, (void *)9, &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 7);
 	cache_put(c, e);
 	cache_get_stats(c, &st);
@@ -56,29 +59,29 @@ static void cache_evicts_lru_within_budget(void **state)
 	loads = 0;
 	assert_int_equal(cache_new(300, &c), 0);
 	for (int k = 0; k < 3; k++) {
-		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, load_fill,
+		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, 100, load_fill,
 					   (void *)1, &e), 0);
 		cache_put(c, e);
 	}
 	/* touch 0 so that 1 is the least recently used */
-	assert_int_equal(cache_get(c, 1, 0, 100, load_fill, (void *)1, &e), 0);
+	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)1, &e), 0);
 	cache_put(c, e);
-	assert_int_equal(cache_get(c, 1, 3, 100, load_fill, (void *)1, &e), 0);
+	assert_int_equal(cache_get(c, 1, 3, 100, 100, load_fill, (void *)1, &e), 0);
 	cache_put(c, e);
 	cache_get_stats(c, &st);
 	assert_int_equal(st.evictions, 1);
 	assert_true(st.bytes <= 300);
 	loads = 0;
-	assert_int_equal(cache_get(c, 1, 0, 100, load_fill, (void *)1, &e), 0);
+	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)1, &e), 0);
 	cache_put(c, e);
 	assert_int_equal(loads, 0);             /* 0 stayed */
-	assert_int_equal(cache_get(c, 1, 1, 100, load_fill, (void *)1, &e), 0);
+	assert_int_equal(cache_get(c, 1, 1, 100, 100, load_fill, (void *)1, &e), 0);
 	cache_put(c, e);
 	assert_int_equal(loads, 1);             /* 1 was evicted */
 	/* a referenced entry is never evicted */
-	assert_int_equal(cache_get(c, 2, 0, 250, load_fill, (void *)5, &held), 0);
+	assert_int_equal(cache_get(c, 2, 0, 250, 250, load_fill, (void *)5, &held), 0);
 	for (int k = 10; k < 20; k++) {
-		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, load_fill,
+		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, 100, load_fill,
 					   (void *)1, &e), 0);
 		cache_put(c, e);
 	}
@@ -89,8 +92,10 @@ static void cache_evicts_lru_within_budget(void **state)
 	cache_free(c);
 }
 
-static int load_slow(void *arg, void *dst, size_t size)
+static int load_slow(void *arg, void *dst, size_t size,
+			size_t *valid)
 {
+	(void)valid;
 	(void)arg;
 	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
 	usleep(100000);
@@ -103,7 +108,7 @@ static void *reader(void *arg)
 	struct cache *c = arg;
 	struct cache_entry *e;
 
-	if (cache_get(c, 4, 4, 64, load_slow, NULL, &e))
+	if (cache_get(c, 4, 4, 64, 64, load_slow, NULL, &e))
 		return (void *)1;
 	if (((const uint8_t *)cache_entry_data(e))[63] != 3)
 		return (void *)1;
@@ -134,8 +139,10 @@ static void cache_one_decode_for_concurrent_readers(void **state)
 	cache_free(c);
 }
 
-static int load_fail(void *arg, void *dst, size_t size)
+static int load_fail(void *arg, void *dst, size_t size,
+			size_t *valid)
 {
+	(void)valid;
 	(void)arg;
 	(void)dst;
 	(void)size;
@@ -152,12 +159,12 @@ static void cache_failure_is_remembered(void **state)
 	(void)state;
 	loads = 0;
 	assert_int_equal(cache_new(1000, &c), 0);
-	assert_int_equal(cache_get(c, 9, 9, 10, load_fail, NULL, &e), -EIO);
+	assert_int_equal(cache_get(c, 9, 9, 10, 10, load_fail, NULL, &e), -EIO);
 	assert_null(e);
-	assert_int_equal(cache_get(c, 9, 9, 10, load_fail, NULL, &e), -EIO);
+	assert_int_equal(cache_get(c, 9, 9, 10, 10, load_fail, NULL, &e), -EIO);
 	assert_int_equal(loads, 1);
 	/* other keys still work */
-	assert_int_equal(cache_get(c, 9, 8, 10, load_fill, (void *)2, &e), 0);
+	assert_int_equal(cache_get(c, 9, 8, 10, 10, load_fill, (void *)2, &e), 0);
 	cache_put(c, e);
 	cache_get_stats(c, &st);
 	assert_int_equal(st.errors, 1);
@@ -172,8 +179,10 @@ static const void *room_old;
 
 /* Checks that the cache made room before this load, reusing the buffer
  * of the entry it evicted. */
-static int load_in_room(void *arg, void *dst, size_t size)
+static int load_in_room(void *arg, void *dst, size_t size,
+			size_t *valid)
 {
+	(void)valid;
 	struct cache_stats st;
 
 	cache_get_stats(room_cache, &st);
@@ -190,11 +199,11 @@ static void cache_makes_room_before_a_load(void **state)
 
 	(void)state;
 	assert_int_equal(cache_new(150, &room_cache), 0);
-	assert_int_equal(cache_get(room_cache, 1, 1, 100, load_fill, (void *)2,
+	assert_int_equal(cache_get(room_cache, 1, 1, 100, 100, load_fill, (void *)2,
 				   &e), 0);
 	room_old = cache_entry_data(e);
 	cache_put(room_cache, e);
-	assert_int_equal(cache_get(room_cache, 1, 2, 100, load_in_room, NULL,
+	assert_int_equal(cache_get(room_cache, 1, 2, 100, 100, load_in_room, NULL,
 				   &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 1);
 	cache_put(room_cache, e);
@@ -202,13 +211,14 @@ static void cache_makes_room_before_a_load(void **state)
 }
 
 static int gate_released, gate_done;
-static int load_gated(void *arg, void *dst, size_t size);
+static int load_gated(void *arg, void *dst, size_t size,
+			size_t *valid);
 
 static void *gated_loader(void *arg)
 {
 	struct cache_entry *e;
 
-	if (cache_get(room_cache, 2, 1, 100, load_gated, NULL, &e))
+	if (cache_get(room_cache, 2, 1, 100, 100, load_gated, NULL, &e))
 		return (void *)1;
 	cache_put(room_cache, e);
 	return arg;
@@ -224,7 +234,7 @@ static void cache_counts_loads_in_progress(void **state)
 	loads = 0;
 	gate_released = gate_done = 0;
 	assert_int_equal(cache_new(250, &room_cache), 0);
-	assert_int_equal(cache_get(room_cache, 2, 0, 100, load_fill, (void *)2,
+	assert_int_equal(cache_get(room_cache, 2, 0, 100, 100, load_fill, (void *)2,
 				   &e), 0);
 	room_old = cache_entry_data(e);
 	cache_put(room_cache, e);
@@ -233,7 +243,7 @@ static void cache_counts_loads_in_progress(void **state)
 	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 1)
 		usleep(1000);
 	/* 100 held + 100 being loaded + 100 more exceed 250: (2, 0) goes */
-	assert_int_equal(cache_get(room_cache, 2, 2, 100, load_in_room, NULL,
+	assert_int_equal(cache_get(room_cache, 2, 2, 100, 100, load_in_room, NULL,
 				   &e), 0);
 	cache_put(room_cache, e);
 	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
@@ -243,8 +253,10 @@ static void cache_counts_loads_in_progress(void **state)
 }
 
 /* Loads only once released (or after 5 s, so that a bug cannot hang). */
-static int load_gated(void *arg, void *dst, size_t size)
+static int load_gated(void *arg, void *dst, size_t size,
+			size_t *valid)
 {
+	(void)valid;
 	(void)arg;
 	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < 5000 &&
@@ -260,7 +272,7 @@ static void *gated_reader(void *arg)
 	struct cache *c = arg;
 	struct cache_entry *e;
 
-	if (cache_get(c, 6, 1, 64, load_gated, NULL, &e))
+	if (cache_get(c, 6, 1, 64, 64, load_gated, NULL, &e))
 		return (void *)1;
 	cache_put(c, e);
 	return NULL;
@@ -282,7 +294,7 @@ static void cache_load_ahead_skips_what_others_load(void **state)
 	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 0);
 	assert_int_equal(loads, 1);
 	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 1);
-	assert_int_equal(cache_get(c, 6, 0, 64, load_fill, (void *)8, &e), 0);
+	assert_int_equal(cache_get(c, 6, 0, 64, 64, load_fill, (void *)8, &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 4);
 	cache_put(c, e);
 	assert_int_equal(loads, 1);
@@ -303,6 +315,80 @@ static void cache_load_ahead_skips_what_others_load(void **state)
 	cache_free(c);
 }
 
+static size_t asked[8];
+
+/* Loads only the bytes asked for, each byte's value the load's number. */
+static int load_part(void *arg, void *dst, size_t size, size_t *valid)
+{
+	int n = __atomic_add_fetch(&loads, 1, __ATOMIC_SEQ_CST);
+
+	(void)arg;
+	asked[n & 7] = *valid;
+	memset(dst, n, *valid);
+	memset((char *)dst + *valid, 0xee, size - *valid);
+	return 0;
+}
+
+/* A part loaded is served while it is enough; asked for more, the whole
+ * is loaded: in place when nobody holds it, else into a new entry while
+ * the holder keeps reading the old one, which its put then frees. */
+static void cache_loads_in_part(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e, *old;
+	struct cache_stats st;
+	const uint8_t *d;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(1000, &c), 0);
+	assert_int_equal(cache_get(c, 1, 1, 100, 10, load_part, NULL, &e), 0);
+	assert_int_equal(asked[1], 10);
+	cache_put(c, e);
+	assert_int_equal(cache_get(c, 1, 1, 100, 10, load_part, NULL, &e), 0);
+	assert_int_equal(loads, 1);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[9], 1);
+	cache_put(c, e);
+	/* more, nobody holding it: whole, in place */
+	assert_int_equal(cache_get(c, 1, 1, 100, 11, load_part, NULL, &e), 0);
+	assert_int_equal(loads, 2);
+	assert_int_equal(asked[2], 100);
+	d = cache_entry_data(e);
+	assert_true(d[0] == 2 && d[99] == 2);
+	cache_put(c, e);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.bytes, 100);
+
+	/* more while a reader holds the part: a new entry */
+	assert_int_equal(cache_get(c, 1, 2, 100, 30, load_part, NULL, &old), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_part, NULL, &e), 0);
+	assert_ptr_not_equal(e, old);
+	assert_int_equal(((const uint8_t *)cache_entry_data(old))[29], 3);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 4);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 3);
+	cache_put(c, old);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.bytes, 200);
+	cache_put(c, e);
+	/* the new entry is the one found */
+	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_part, NULL, &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 4);
+	cache_put(c, e);
+	/* read-ahead loads a part-loaded entry whole */
+	assert_int_equal(cache_get(c, 1, 3, 100, 1, load_part, NULL, &e), 0);
+	cache_put(c, e);
+	assert_int_equal(cache_load_ahead(c, 1, 3, 100, load_part, NULL), 0);
+	assert_int_equal(asked[6], 100);
+	assert_int_equal(cache_load_ahead(c, 1, 3, 100, load_part, NULL), 1);
+	assert_int_equal(loads, 6);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.decodes, 6);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +399,7 @@ int main(void)
 		cmocka_unit_test(cache_load_ahead_skips_what_others_load),
 		cmocka_unit_test(cache_makes_room_before_a_load),
 		cmocka_unit_test(cache_counts_loads_in_progress),
+		cmocka_unit_test(cache_loads_in_part),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);

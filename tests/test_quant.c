@@ -193,8 +193,8 @@ static void corr_roundtrip_and_refusals(void **state)
 		smp[i] = 100;
 	assert_int_equal(codec_corr_pack(&in, DTYPE_F32, 100, &blk, &len), 0);
 	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 100, 7, &c), 0);
-	codec_corr_samples(&c, smp, 12);
-	codec_corr_values(&c, DTYPE_F32, dst);
+	codec_corr_samples(&c, smp, 12, 100);
+	codec_corr_values(&c, DTYPE_F32, dst, 100);
 	/* sample moves are code * step, clamped to the depth */
 	assert_true(smp[0] == 105 && smp[2] == 90 && smp[70] == 4095 &&
 		    smp[1] == 100);
@@ -238,7 +238,7 @@ static void corr_packings(void **state)
 						 &len), 0);
 		assert_int_equal(codec_corr_parse(blk, len, DTYPE_U16, 10, 4,
 						  &c), 0);
-		codec_corr_samples(&c, smp, 12);
+		codec_corr_samples(&c, smp, 12, 10);
 		for (int i = 0; i < 4; i++)
 			assert_int_equal(smp[spos[i]], 1000 + 3 * sets[k][i]);
 		assert_int_equal(smp[0] + smp[3] + smp[9], 3000);
@@ -252,7 +252,7 @@ static void corr_reads_format_1(void **state)
 {
 	uint8_t raw[4 + 3 * 8], *blk;
 	uint32_t n = 3, d[] = { 3, 1, 86 };
-	float vals[] = { 1.5f, -2.0f, 7.0f }, dst[100] = { 0 };
+	float vals[] = { 1.5f, -2.0f, 7.0f }, dst[100] = { 0 }, part[100] = { 0 };
 	struct codec_corr c;
 	size_t len;
 
@@ -263,8 +263,11 @@ static void corr_reads_format_1(void **state)
 	assert_int_equal(codec_block_pack(raw, sizeof(raw), &blk, &len), 0);
 	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 100, 3, &c), 0);
 	assert_int_equal(c.nsamp, 0);
-	codec_corr_values(&c, DTYPE_F32, dst);
+	codec_corr_values(&c, DTYPE_F32, dst, 100);
 	assert_true(dst[3] == 1.5f && dst[4] == -2.0f && dst[90] == 7.0f);
+	/* a decode of the first frames only: positions past them untouched */
+	codec_corr_values(&c, DTYPE_F32, part, 90);
+	assert_true(part[3] == 1.5f && part[4] == -2.0f && part[90] == 0.0f);
 	codec_corr_release(&c);
 	assert_int_equal(codec_corr_parse(blk, len, DTYPE_F32, 90, 3, &c), -EIO);
 	free(blk);

@@ -256,6 +256,54 @@ static void video_lossy_psnr_above_floor(void **state)
 	free(out);
 }
 
+/* A decode of the first k frames gives exactly the full decode's first
+ * k frames, for every k and every lossy codec. */
+static void video_decode_upto_matches_full(void **state)
+{
+	size_t fs = (size_t)NY * NX, n = NT * fs;
+	uint16_t *in = malloc(n * 2), *full = malloc(n * 2),
+		 *part = malloc(n * 2);
+
+	(void)state;
+	NEED_CUBE();
+	assert_true(in && full && part);
+	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
+	for (size_t i = 0; i < sizeof(lossy) / sizeof(lossy[0]); i++) {
+		struct codec_params p = {
+			.codec = lossy[i].c, .bits = lossy[i].bits,
+			.planes = 1, .width = NX, .height = NY, .crf = 20,
+		};
+		struct codec_gop g;
+
+		if (p.bits == 10)
+			for (size_t k = 0; k < n; k++)
+				in[k] >>= 2;
+		assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
+		assert_int_equal(codec_video_decode(&p, g.data, g.size,
+						    g.extra_size, g.pkt_sizes,
+						    g.npkt, full, NT), 0);
+		for (int k = 1; k <= NT; k++) {
+			memset(part, 0xab, n * 2);
+			assert_int_equal(codec_video_decode_upto(&p, g.data,
+				g.size, g.extra_size, g.pkt_sizes, g.npkt,
+				part, NT, k), 0);
+			assert_memory_equal(part, full, k * fs * 2);
+		}
+		assert_int_equal(codec_video_decode_upto(&p, g.data, g.size,
+			g.extra_size, g.pkt_sizes, g.npkt, part, NT, 0),
+			-EINVAL);
+		assert_int_equal(codec_video_decode_upto(&p, g.data, g.size,
+			g.extra_size, g.pkt_sizes, g.npkt, part, NT, NT + 1),
+			-EINVAL);
+		codec_gop_release(&g);
+		if (p.bits == 10)
+			quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
+	}
+	free(in);
+	free(full);
+	free(part);
+}
+
 /* GOP lengths: at most 2^20 samples and 16 to 256 frames, split evenly. */
 static void video_default_gop_is_balanced(void **state)
 {
@@ -621,6 +669,7 @@ int main(void)
 		cmocka_unit_test(video_check_refuses_impossible),
 		cmocka_unit_test(video_refuses_bad_arguments),
 		cmocka_unit_test(video_lossy_psnr_above_floor),
+		cmocka_unit_test(video_decode_upto_matches_full),
 		cmocka_unit_test(video_default_gop_is_balanced),
 		cmocka_unit_test(video_lossless_exact),
 		cmocka_unit_test(video_gbrp_planes_keep_order),
