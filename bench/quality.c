@@ -196,12 +196,12 @@ static int spec_int(const char *spec, const char *key, int def)
 	return s ? atoi(s) : def;
 }
 
-/* cubefs:codec=x265,bits=12,crf=14,gop=16,group=1,preset=slow */
+/* cubefs:codec=x265,bits=12,crf=14,gop=16,group=1,preset=slow,max_error=E */
 static int run_cubefs(const struct cube *c, const char *path,
 		      const char *spec)
 {
 	char dir[] = "/tmp/cubefs-quality.XXXXXX", store[64], codec[16];
-	char preset[32];
+	char preset[32], merr[32];
 	struct import_opts o;
 	struct import_report rep = { 0 };
 	struct cat_dataset *ds = NULL;
@@ -226,6 +226,8 @@ static int run_cubefs(const struct cube *c, const char *path,
 	o.group = spec_int(spec, "group", o.group);
 	o.lossless = spec_int(spec, "lossless", o.lossless);
 	o.preset = spec_get(spec, "preset", preset, sizeof(preset), NULL);
+	if (spec_get(spec, "max_error", merr, sizeof(merr), NULL))
+		o.max_error = strtod(merr, NULL);
 	rc = catalog_open(store, CATALOG_CREATE, &cat);
 	if (!rc)
 		rc = import_file(cat, path, &o, &rep);
@@ -385,8 +387,9 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: cubefs-bench quality FILE VAR SPEC...\n"
 "  One JSON line per SPEC for variable VAR of FILE ('-': a .npy's array):\n"
-"  cubefs:codec=x265,bits=12,crf=14,gop=16,group=1,preset=slow,lossless=0\n"
-"    (keys left out take the import defaults), zfp:acc=REL (tolerance as\n"
+"  cubefs:codec=x265,bits=12,crf=14,gop=16,group=1,preset=slow,lossless=0,\n"
+"    max_error=E (in the variable's units; keys left out take the import\n"
+"    defaults, and without crf, max_error searches the cheapest), zfp:acc=REL (tolerance as\n"
 "  a fraction of the data range), zfp:rate=BITS, zstd, lz4\n");
 }
 
