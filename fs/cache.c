@@ -19,6 +19,7 @@ struct cache_entry {
 	int err;
 	int refs;
 	int retired;    /* out of the table and LRU: the last put frees it */
+	int consumed;   /* a read reached its end: evicted before others */
 	struct cache_entry *hnext;              /* hash chain */
 	struct cache_entry *prev, *next;        /* LRU, most recent first */
 	void *data;
@@ -146,50 +147,46 @@ static void drop(struct cache *c, struct cache_entry *e)
 	free(e);
 }
 
-/* Evicts unreferenced entries from the LRU tail until within budget. */
-static void shrink(struct cache *c)
+/*
+ * Evicts unreferenced entries from the LRU tail until `extra` more bytes
+ * fit in the budget: first those a read went through to the end (a
+ * sequential reader is done with them), then, unless only_consumed, any.
+ * With several sequential readers, the GOPs they are in the middle of
+ * outlive the ones they left. Hands back in *reuse (if not NULL) the
+ * buffer of one evicted entry of exactly `extra` bytes (a GOP of the
+ * same stream), which a load then fills in place: no fresh pages to
+ * fault in and zero, and the peak stays within the budget instead of one
+ * GOP above it. Returns whether the bytes fit now.
+ */
+static int evict(struct cache *c, size_t extra, int only_consumed,
+		 void **reuse)
 {
-	struct cache_entry *e = c->tail;
+	for (int pass = 0; pass < (only_consumed ? 1 : 2); pass++) {
+		struct cache_entry *e = c->tail;
 
-	while (e && c->st.bytes + c->loading > c->st.budget) {
-		struct cache_entry *p = e->prev;
+		while (e && c->st.bytes + c->loading + extra > c->st.budget) {
+			struct cache_entry *p = e->prev;
 
-		if (e->refs == 0 && e->state == E_READY) {
-			drop(c, e);
-			c->st.evictions++;
+			if (e->refs == 0 && e->state == E_READY &&
+			    (pass || e->consumed)) {
+				if (reuse && !*reuse && extra &&
+				    e->size == extra) {
+					*reuse = e->data;
+					e->data = NULL;
+				}
+				drop(c, e);
+				c->st.evictions++;
+			}
+			e = p;
 		}
-		e = p;
 	}
+	return c->st.bytes + c->loading + extra <= c->st.budget;
 }
 
-/*
- * Makes room for size more bytes before a load (counting those that other
- * threads are loading, so that concurrent decodes stay within the budget
- * too): evicts unreferenced
- * entries from the LRU tail and hands back the buffer of one of exactly
- * that size (a GOP of the same stream), which the load then fills in
- * place: no fresh pages to fault in and zero, and the peak stays within
- * the budget instead of one GOP above it. NULL if none had that size.
- */
-static void *make_room(struct cache *c, size_t size)
+/* Evicts until within budget. */
+static void shrink(struct cache *c)
 {
-	struct cache_entry *e = c->tail;
-	void *reuse = NULL;
-
-	while (e && c->st.bytes + c->loading + size > c->st.budget) {
-		struct cache_entry *p = e->prev;
-
-		if (e->refs == 0 && e->state == E_READY) {
-			if (!reuse && e->size == size) {
-				reuse = e->data;
-				e->data = NULL;
-			}
-			drop(c, e);
-			c->st.evictions++;
-		}
-		e = p;
-	}
-	return reuse;
+	(void)evict(c, 0, 0, NULL);
 }
 
 void cache_free(struct cache *c)
@@ -267,7 +264,8 @@ static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	       struct cache_entry **out)
 {
 	struct cache_entry *e;
-	size_t b;
+	void *reuse = NULL;
+	size_t b, asked = need;
 	int rc;
 
 	*out = NULL;
@@ -283,6 +281,13 @@ again:
 		pthread_mutex_unlock(&c->lock);
 		return 1;
 	}
+	/* read-ahead evicts only what readers are done with: it never takes
+	 * the GOP a reader is in the middle of */
+	if (ahead && !evict(c, e ? 0 : size, 1, &reuse)) {
+		pthread_mutex_unlock(&c->lock);
+		buf_free(reuse, size);
+		return 1;
+	}
 	if (e && e->state == E_LOADING) {
 		c->st.misses++;
 		c->st.waits++;
@@ -291,6 +296,7 @@ again:
 			pthread_cond_wait(&c->loaded, &c->lock);
 		if (e->state == E_READY && e->size == size &&
 		    e->valid >= need) {
+			e->consumed |= asked >= size;
 			lru_unlink(c, e);
 			lru_push(c, e);
 			pthread_mutex_unlock(&c->lock);
@@ -314,6 +320,7 @@ again:
 	if (e && e->valid >= need) {
 		c->st.hits++;
 		e->refs++;
+		e->consumed |= !ahead && asked >= size;
 		lru_unlink(c, e);
 		lru_push(c, e);
 		pthread_mutex_unlock(&c->lock);
@@ -327,7 +334,12 @@ again:
 		need = size;
 		lru_unlink(c, e);
 		if (!e->refs) {		/* in place: nobody reads it */
+			if (reuse) {
+				buf_free(reuse, size);
+				reuse = NULL;
+			}
 			c->st.bytes -= e->size;
+			e->consumed = 0;
 			e->state = E_LOADING;
 			e->refs = 1;
 			c->loading += size;
@@ -340,6 +352,7 @@ again:
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		pthread_mutex_unlock(&c->lock);
+		buf_free(reuse, size);
 		return -ENOMEM;
 	}
 	e->k1 = k1;
@@ -350,10 +363,14 @@ again:
 	e->hnext = c->table[b];
 	c->table[b] = e;
 	c->st.entries++;
-	e->data = make_room(c, size);
+	e->data = reuse;
+	if (!e->data)
+		(void)evict(c, size, 0, &e->data);
 	c->loading += size;
 load:
 	rc = load_entry(c, e, need, load, arg);
+	if (!rc)
+		e->consumed |= !ahead && asked >= size;
 	pthread_mutex_unlock(&c->lock);
 	if (!rc)
 		*out = e;

@@ -389,6 +389,52 @@ static void cache_loads_in_part(void **state)
 	cache_free(c);
 }
 
+/* Entries a read went through to the end go first; read-ahead evicts
+ * nothing else, so it never takes a GOP a reader is in the middle of. */
+static void cache_evicts_consumed_first(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+	struct cache_stats st;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(300, &c), 0);
+	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)1,
+				   &e), 0);
+	cache_put(c, e);			/* read to its end */
+	assert_int_equal(cache_get(c, 1, 1, 100, 50, load_fill, (void *)1,
+				   &e), 0);
+	cache_put(c, e);			/* in the middle */
+	assert_int_equal(cache_get(c, 1, 2, 100, 10, load_fill, (void *)1,
+				   &e), 0);
+	cache_put(c, e);
+	/* (1, 0) is the only one a read-ahead may take */
+	assert_int_equal(cache_load_ahead(c, 1, 3, 100, load_fill, NULL), 0);
+	assert_int_equal(cache_load_ahead(c, 1, 4, 100, load_fill, NULL), 1);
+	assert_int_equal(loads, 4);
+	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)2,
+				   &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 2);
+	cache_put(c, e);
+	/* that read's miss took the least recent, (1, 1); (1, 0), read to
+	 * its end again, goes before (1, 2) and (1, 3), more recent or not */
+	assert_int_equal(cache_get(c, 1, 5, 100, 1, load_fill, (void *)1,
+				   &e), 0);
+	cache_put(c, e);
+	assert_int_equal(loads, 6);
+	assert_int_equal(cache_get(c, 1, 2, 100, 1, load_fill, (void *)1,
+				   &e), 0);
+	cache_put(c, e);
+	assert_int_equal(cache_get(c, 1, 3, 100, 1, load_fill, (void *)1,
+				   &e), 0);
+	cache_put(c, e);
+	assert_int_equal(loads, 6);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.bytes, 300);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +446,7 @@ int main(void)
 		cmocka_unit_test(cache_makes_room_before_a_load),
 		cmocka_unit_test(cache_counts_loads_in_progress),
 		cmocka_unit_test(cache_loads_in_part),
+		cmocka_unit_test(cache_evicts_consumed_first),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
