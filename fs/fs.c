@@ -232,6 +232,11 @@ static void *prefetch_thread(void *arg)
 		len = pf->q[pf->head].len;
 		pf->head = (pf->head + 1) % PF_QUEUE;
 		pf->n--;
+		/* the reader may have gone on since: from where it is now, or
+		 * the GOPs it left (and the cache let go) are decoded again */
+		if (pf->seq[ino % PF_SEQ].ino == ino &&
+		    pf->seq[ino % PF_SEQ].end > off)
+			off = pf->seq[ino % PF_SEQ].end;
 		pthread_mutex_unlock(&pf->lock);
 		pthread_rwlock_rdlock(&fs->lock);
 		n = fs_find(fs, ino);
@@ -289,14 +294,24 @@ static void note_read(struct fs *fs, uint64_t ino, uint64_t off, size_t got)
 	}
 	/* the kernel also cuts one large read into 128 KiB requests: only a
 	 * run longer than any single read is a sequential reader */
-	if (pf->seq[slot].run >= PF_RUN && pf->n < PF_QUEUE) {
-		int tail = (pf->head + pf->n) % PF_QUEUE;
+	if (pf->seq[slot].run >= PF_RUN) {
+		int i, at = (pf->head + pf->n) % PF_QUEUE;
 
-		pf->q[tail].ino = ino;
-		pf->q[tail].off = pf->seq[slot].end;
-		pf->q[tail].len = pf->span;
-		pf->n++;
-		pthread_cond_signal(&pf->cond);
+		/* one waiting request per file: a worker takes it up from
+		 * where the run ends then */
+		for (i = 0; i < pf->n; i++)
+			if (pf->q[(pf->head + i) % PF_QUEUE].ino == ino)
+				break;
+		if (i < pf->n || pf->n < PF_QUEUE) {
+			if (i < pf->n)
+				at = (pf->head + i) % PF_QUEUE;
+			else
+				pf->n++;
+			pf->q[at].ino = ino;
+			pf->q[at].off = pf->seq[slot].end;
+			pf->q[at].len = pf->span;
+			pthread_cond_signal(&pf->cond);
+		}
 	}
 	pthread_mutex_unlock(&pf->lock);
 }

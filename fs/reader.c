@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The read path: binary search of extents and GOPs in memory, cached decodes, masks, byte order. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +15,18 @@
 #include "codec/mask.h"
 #include "fs/reader.h"
 
+#define RUN_SLOTS 64
+#define RUN_NEAR (2u << 20)     /* bytes: how far out of order a run's reads
+				   come (the kernel's concurrent requests) */
+
 struct reader {
 	struct cat_dataset **ds;
 	int nds;
 	struct pack_reader *packs;
 	struct cache *cache;
+	pthread_mutex_t run_lock;
+	/* where the latest read of a variable ended, in elements */
+	struct { const struct cat_var *v; uint64_t end; } run[RUN_SLOTS];
 };
 
 static int add_pack(void *arg, int64_t id, const char *name, uint64_t size)
@@ -34,6 +43,7 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 	*out = NULL;
 	if (!r)
 		return -ENOMEM;
+	pthread_mutex_init(&r->run_lock, NULL);
 	rc = pack_reader_new(catalog_dir(c), &r->packs);
 	if (!rc)
 		rc = catalog_pack_each(c, add_pack, r->packs);
@@ -80,6 +90,7 @@ void reader_free(struct reader *r)
 	catalog_dataset_free_all(r->ds, r->nds);
 	cache_free(r->cache);
 	pack_reader_free(r->packs);
+	pthread_mutex_destroy(&r->run_lock);
 	free(r);
 }
 
@@ -113,6 +124,8 @@ struct gop_load {
 	const struct cat_stream *s;
 	const struct cat_gop *g;
 	int threads;            /* codec threads; 0: automatic */
+	int whole;              /* decode the whole GOP, even if a part would
+				   do: the reader is sequential */
 };
 
 /* Reads a payload from its pack and checks its checksum. */
@@ -205,8 +218,9 @@ static int load_corrections(struct gop_load *l, size_t nvals,
 }
 
 /*
- * A part of a GOP is decoded when the reader needs only its first frames
- * and they (with one more) are under three quarters of it: one time step of a long GOP
+ * A part of a GOP is decoded when a read that does not continue the one
+ * before needs only its first frames, and they (with one more) are under
+ * three quarters of it: one time step of a long GOP
  * then costs the frames before it, not the whole GOP. A later read of a
  * frame after them decodes the whole (cache_get()).
  */
@@ -231,7 +245,8 @@ static int load_gop(void *arg, void *dst, size_t size, size_t *valid)
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
-	if (s->codec != CODEC_LZ4 && g->nframes && *valid < size) {
+	if (s->codec != CODEC_LZ4 && g->nframes && *valid < size &&
+	    !l->whole) {
 		size_t fb = size / g->nframes;
 		/* and the next frame: a read of one time step of a view whose
 		 * header is not a multiple of the frame size ends in it */
@@ -324,6 +339,27 @@ int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
 	return 0;
 }
 
+/*
+ * Whether a read of v from element e continues the latest read of v, or
+ * starts at its first element: a sequential reader, whose GOPs are
+ * decoded whole (it will read all of them). Notes where this one ends.
+ */
+static int run_continues(struct reader *r, const struct cat_var *v,
+			 uint64_t e, uint64_t n)
+{
+	uint64_t near = RUN_NEAR / dtype_size(v->dtype);
+	int slot = (int)(((uintptr_t)v >> 4) % RUN_SLOTS), cont;
+
+	pthread_mutex_lock(&r->run_lock);
+	/* so does a read from the start: dd, cp, np.load */
+	cont = e == 0 || (r->run[slot].v == v && e + near >= r->run[slot].end &&
+			  e <= r->run[slot].end + near);
+	r->run[slot].v = v;
+	r->run[slot].end = e + n;
+	pthread_mutex_unlock(&r->run_lock);
+	return cont;
+}
+
 int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		      uint64_t e, uint64_t n, int big_endian, void *dst)
 {
@@ -331,9 +367,11 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 	uint64_t hw = v->width * v->height, fe = hw * v->nplanes;
 	size_t isz = dtype_size(v->dtype);
 	char *out = dst;
+	int whole;
 
 	if (e + n > catalog_var_elems(v) || e + n < e)
 		return -EINVAL;
+	whole = run_continues(r, v, e, n);
 	while (n) {
 		uint64_t f = e / fe, within = e % fe, plane = within / hw;
 		uint64_t pix = within % hw, at, cnt;
@@ -362,9 +400,11 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		}
 		if (cnt > n)
 			cnt = n;
-		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g };
+		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g,
+				       .whole = whole };
 		rc = cache_get(r->cache, (uint64_t)s->id, gi, size,
 			       (size_t)((at + cnt) * isz), load_gop, &l, &ce);
+		whole = 1;	/* a read that goes on into the next GOP */
 		if (rc)
 			return rc;
 		if (big_endian && isz > 1)
@@ -432,7 +472,9 @@ void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 		     const struct cat_view *w, uint64_t off, uint64_t len)
 {
 	uint64_t end = off + len > w->size ? w->size : off + len;
-	/* never so far ahead that the GOPs decoded evict the one being read */
+	/* half the cache ahead of the GOP being read: with the one before it
+	 * (which a sequential reader is done with, and read-ahead evicts
+	 * first) and that one, the cache is full */
 	uint64_t ahead = 0, most = cache_budget(r->cache) / 2;
 
 	for (int i = 0; i < w->nextents; i++) {
@@ -471,7 +513,9 @@ void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 						v->width * v->height * isz);
 				if (st->codec == CODEC_LZ4)
 					size = (size_t)(g->nframes * fe * isz);
-				ahead += size;
+				/* the GOP the reader is in does not count */
+				if (g->first_frame > f0)
+					ahead += size;
 				if (ahead > most)
 					return;
 				l = (struct gop_load){ .r = r, .v = v, .s = st,
