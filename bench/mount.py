@@ -125,6 +125,31 @@ def npload(path):
     return dt
 
 
+def resident(path):
+    """Fraction of the file's pages in the kernel's page cache (mincore)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t,
+                             ctypes.c_void_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        p = libc.mmap(None, size, 1, 1, fd, 0)    # PROT_READ, MAP_SHARED
+        if p in (None, ctypes.c_void_p(-1).value):
+            return float("nan")
+        n = (size + 4095) // 4096
+        vec = (ctypes.c_ubyte * n)()
+        rc = libc.mincore(p, size, vec)
+        libc.munmap(p, size)
+        return float("nan") if rc else sum(v & 1 for v in vec) / n
+    finally:
+        os.close(fd)
+
+
 def pread_time(path, off, n):
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -239,7 +264,8 @@ def measure(store, mnt, tmp, ds, name, view):
     with Mount(store, mnt):
         m = meta(path)
     d = dict(m, name=name, view=view, export_s=[], cold_dd_s=[],
-             warm_dd_s=[], warm_decodes=[], cold_npload_s=[],
+             warm_dd_s=[], warm_decodes=[], warm_resident=[],
+             cold_npload_s=[],
              local_dd_s=[], pick_cold_s=[], pick_warm_s=[])
     for _ in range(REPEAT):
         drop()
@@ -247,6 +273,7 @@ def measure(store, mnt, tmp, ds, name, view):
         drop()
         with Mount(store, mnt) as mo:
             d["cold_dd_s"].append(dd(path))
+            d["warm_resident"].append(resident(path))
             d0 = mo.stats().get("decodes", 0)
             d["warm_dd_s"].append(dd(path))
             d["warm_decodes"].append(mo.stats().get("decodes", 0) - d0)
@@ -352,8 +379,10 @@ def table(ds, d):
     row("cold `dd` vs `cubefs export - >/dev/null` (a whole process)",
         mb(d["cold_dd_mbs"]), mb(d["export_mbs"]),
         "%.2f" % (d["cold_dd_mbs"] / d["export_mbs"]))
-    row("warm re-read: 2nd `dd`, same mount (GOPs decoded again: %s) vs "
-        "local .npy in the page cache" % "/".join(map(str, d["warm_decodes"])),
+    row("warm re-read: 2nd `dd`, same mount (pages the kernel kept from "
+        "the 1st: %s; GOPs decoded again: %s) vs local .npy in the page "
+        "cache" % ("/".join("%.1f%%" % (100 * r) for r in d["warm_resident"]),
+                   "/".join(map(str, d["warm_decodes"]))),
         mb(d["warm_dd_mbs"]), mb(d["local_warm_dd_mbs"]),
         goal(d["ratio_warm_vs_local"], ">= 0.5", synth))
     for k, what in (("cold", "fresh mount each"),
