@@ -459,16 +459,29 @@ static int format_dict(char *out, enum dtype t, int ndim,
 	return n;
 }
 
-/* Header length (from "{" through "\n") for a dict of dict_len bytes. */
-static size_t padded_len(size_t dict_len)
+/* Header length (from "{" through "\n") for a dict of dict_len bytes
+ * whose data starts on a multiple of align. */
+static size_t padded_len(size_t dict_len, size_t align)
 {
 	/* numpy pads by 1..64, never 0: an aligned header gets 64 spaces. */
-	size_t pad = NPY_ALIGN - (10 + dict_len + 1) % NPY_ALIGN;
+	size_t pad = align - (10 + dict_len + 1) % align;
 
 	return dict_len + pad + 1;
 }
 
 ssize_t npy_header_size(enum dtype t, int ndim, const uint64_t *shape)
+{
+	return npy_header_size_aligned(t, ndim, shape, NPY_ALIGN);
+}
+
+ssize_t npy_write_header(void *buf, size_t cap, enum dtype t, int ndim,
+			 const uint64_t *shape)
+{
+	return npy_write_header_aligned(buf, cap, t, ndim, shape, NPY_ALIGN);
+}
+
+ssize_t npy_header_size_aligned(enum dtype t, int ndim, const uint64_t *shape,
+				size_t align)
 {
 	char dict[NPY_DICT_MAX];
 	int n = format_dict(dict, t, ndim, shape);
@@ -476,14 +489,16 @@ ssize_t npy_header_size(enum dtype t, int ndim, const uint64_t *shape)
 
 	if (n < 0)
 		return n;
-	hlen = padded_len((size_t)n);
+	if (!align || align % NPY_ALIGN || align > 65536)
+		return -EINVAL;
+	hlen = padded_len((size_t)n, align);
 	if (hlen > 65535)
 		return -E2BIG;
 	return (ssize_t)(10 + hlen);
 }
 
-ssize_t npy_write_header(void *buf, size_t cap, enum dtype t, int ndim,
-			 const uint64_t *shape)
+ssize_t npy_write_header_aligned(void *buf, size_t cap, enum dtype t,
+				 int ndim, const uint64_t *shape, size_t align)
 {
 	char dict[NPY_DICT_MAX];
 	unsigned char *b = buf;
@@ -495,7 +510,9 @@ ssize_t npy_write_header(void *buf, size_t cap, enum dtype t, int ndim,
 		rc = n;
 		goto out;
 	}
-	hlen = padded_len((size_t)n);
+	if (!align || align % NPY_ALIGN || align > 65536)
+		return -EINVAL;
+	hlen = padded_len((size_t)n, align);
 	if (hlen > 65535) {
 		rc = -E2BIG;
 		goto out;

@@ -49,4 +49,11 @@ ssize_t npy_write_header(void *buf, size_t cap, enum dtype t, int ndim,
 /* Length npy_write_header() would return, or a negative errno. */
 ssize_t npy_header_size(enum dtype t, int ndim, const uint64_t *shape);
 
+/* The same with the data on a multiple of align (a multiple of 64, at most
+ * 65536; -EINVAL otherwise), e.g. the page size. */
+ssize_t npy_write_header_aligned(void *buf, size_t cap, enum dtype t,
+				 int ndim, const uint64_t *shape, size_t align);
+ssize_t npy_header_size_aligned(enum dtype t, int ndim, const uint64_t *shape,
+				size_t align);
+
 #endif

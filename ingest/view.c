@@ -22,13 +22,24 @@ void view_clear(struct cat_dataset *ds)
 	ds->nviews = 0;
 }
 
+/*
+ * Arrays of a MiB or more get a header of 4096 bytes (numpy reads any
+ * length): their data then starts on a page, so that a read of one time
+ * step whose size is a multiple of the page touches no page of the steps
+ * beside it (each of which can cost a GOP decode), and np.load(mmap_mode)
+ * maps aligned data.
+ */
+#define NPY_VIEW_ALIGN 4096
+#define NPY_VIEW_ALIGN_FROM (1u << 20)
+
 int view_npy(const struct cat_dataset *ds, int var, const char *name,
 	     struct cat_view *w)
 {
 	const struct cat_var *v = &ds->vars[var];
 	struct cat_extent *x;
-	ssize_t hl = npy_header_size(v->dtype, v->ndim, v->shape);
 	uint64_t data = catalog_var_elems(v) * dtype_size(v->dtype);
+	size_t align = data >= NPY_VIEW_ALIGN_FROM ? NPY_VIEW_ALIGN : 64;
+	ssize_t hl = npy_header_size_aligned(v->dtype, v->ndim, v->shape, align);
 
 	if (hl < 0)
 		return (int)hl;
@@ -45,7 +56,8 @@ int view_npy(const struct cat_dataset *ds, int var, const char *name,
 	}
 	w->kind = VIEW_NPY;
 	w->size = (uint64_t)hl + data;
-	npy_write_header(x[0].bytes, (size_t)hl, v->dtype, v->ndim, v->shape);
+	npy_write_header_aligned(x[0].bytes, (size_t)hl, v->dtype, v->ndim,
+				 v->shape, align);
 	x[0].kind = EXTENT_BYTES;
 	x[0].length = (uint64_t)hl;
 	w->nextents = 1;

@@ -72,6 +72,15 @@ for n, s in src.items():
         i = random.randrange(mm.shape[0])
         assert np.array_equal(np.asarray(mm[i]), e[i], equal_nan=True), (n, i)
 PY
+check "views of a MiB or more start their data on a page" $PY - "$M" <<'PY'
+import sys, numpy as np
+m = sys.argv[1]
+for n in ("t2m", "fice", "ndvi", "landsat8", "clm"):
+    a = np.load(f"{m}/{n}.npy", mmap_mode="r")
+    want = 4096 if a.nbytes >= 1 << 20 else None
+    assert (a.offset == want) if want else (a.offset % 64 == 0 and a.offset < 4096), (n, a.offset)
+assert np.load(f"{m}/t2m.npy", mmap_mode="r").offset == 4096
+PY
 
 # dd at odd offsets and sizes, past EOF
 size=$(stat -c %s "$M/t2m.npy")

@@ -876,6 +876,36 @@ static void npy_write_errors(void **state)
 	assert_int_equal(buf[127], '\n');
 }
 
+/* Headers padded to a page: the data starts at 4096, and the header
+ * parses back to the same array (numpy reads any padding). */
+static void npy_write_aligned(void **state)
+{
+	static const uint64_t shape[] = { 256, 1024, 1024 };
+	static unsigned char buf[8192];
+	struct npy_header h;
+	ssize_t w;
+
+	(void)state;
+	assert_int_equal(npy_header_size_aligned(DTYPE_F32, 3, shape, 4096),
+			 4096);
+	w = npy_write_header_aligned(buf, sizeof(buf), DTYPE_F32, 3, shape,
+				     4096);
+	assert_int_equal(w, 4096);
+	assert_int_equal(buf[4095], '\n');
+	assert_int_equal(npy_parse(buf, (size_t)w, &h), 0);
+	assert_int_equal(h.data_offset, 4096);
+	assert_int_equal(h.ndim, 3);
+	assert_true(h.shape[0] == 256 && h.shape[2] == 1024);
+	assert_int_equal(npy_write_header_aligned(buf, 4095, DTYPE_F32, 3,
+						  shape, 4096), -ENOSPC);
+	assert_int_equal(npy_write_header_aligned(buf, sizeof(buf), DTYPE_F32,
+						  3, shape, 100), -EINVAL);
+	assert_int_equal(npy_header_size_aligned(DTYPE_F32, 3, shape, 0),
+			 -EINVAL);
+	assert_int_equal(npy_header_size_aligned(DTYPE_F32, 3, shape, 64),
+			 npy_header_size(DTYPE_F32, 3, shape));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -906,6 +936,7 @@ int main(void)
 		cmocka_unit_test(npy_header_length_limits),
 		cmocka_unit_test(npy_write_round_trip),
 		cmocka_unit_test(npy_write_errors),
+		cmocka_unit_test(npy_write_aligned),
 	};
 
 	return cmocka_run_group_tests_name("npy", tests, NULL, NULL);
