@@ -33,6 +33,9 @@ SEED = int(ENV.get("BENCH_SEED", "1"))
 SAMPLES = int(ENV.get("BENCH_SAMPLES", "20" if QUICK else "400"))
 PAR_MB = int(ENV.get("BENCH_PAR_MB", "128"))
 CACHE_MB = int(ENV.get("BENCH_CACHE_MB", "256"))
+XV = ENV.get("BENCH_XV", "0" if QUICK else "1") != "0" and bool(
+    subprocess.run(["sh", "-c", "command -v ffmpeg"],
+                   stdout=subprocess.DEVNULL).returncode == 0)
 JSON = ENV.get("BENCH_JSON") or os.path.join(TOP, "bench", "results.json")
 CROP = 64
 NFILES = 8
@@ -258,6 +261,64 @@ def ensure(store, tmp, name, src):
     return time.perf_counter() - t0
 
 
+def xv_stream(store, name, tmp):
+    """The cube encoded as xarrayvideo does (one band repeated into gbrp12,
+    yuv444p12le limited range, x265 medium tune psnr crf 16, ffmpeg's GOP
+    of 250), kept next to the store; returns (path, lo, scale, shape)."""
+    out = os.path.join(os.path.dirname(os.path.abspath(store)),
+                       "xv-%s.hevc" % name.replace("/", "_"))
+    src = os.path.join(tmp, "xv-src.npy")
+    run(CUBEFS, "export", store, name, src)
+    a = np.load(src, mmap_mode="r")
+    t, h, w = a.shape[0], a.shape[-2], a.shape[-1]
+    lo = hi = None
+    for f in range(t):
+        x = np.asarray(a[f], dtype=np.float64)
+        lo = x.min() if lo is None else min(lo, x.min())
+        hi = x.max() if hi is None else max(hi, x.max())
+    scale = (hi - lo) / 4095.0 if hi > lo else 1.0
+    if not os.path.exists(out):
+        log("encoding %s as xarrayvideo does (once; kept in %s)" % (name, out))
+        p = subprocess.Popen(
+            ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
+             "-pix_fmt", "gbrp12le", "-s", "%dx%d" % (w, h), "-r", "25",
+             "-i", "pipe:", "-pix_fmt", "yuv444p12le", "-c:v", "libx265",
+             "-preset", "medium", "-tune", "psnr", "-crf", "16",
+             "-x265-params", "log-level=error", "-f", "hevc", out + ".tmp"],
+            stdin=subprocess.PIPE)
+        for f in range(t):
+            q = np.clip(np.round((np.asarray(a[f], np.float64).reshape(h, w)
+                                  - lo) / scale), 0, 4095).astype("<u2")
+            p.stdin.write(q.tobytes() * 3)
+        p.stdin.close()
+        if p.wait():
+            sys.exit("bench: ffmpeg could not encode the xarrayvideo stream")
+        os.rename(out + ".tmp", out)
+    os.unlink(src)
+    return out, lo, scale, (t, h, w)
+
+
+def xv_whole(stream):
+    """Seconds to decode the whole stream as xarrayvideo does: ffmpeg to
+    gbrp12le, then numpy dequantizes the band into a float32 array."""
+    path, lo, scale, (t, h, w) = stream
+    drop()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(["ffmpeg", "-nostdin", "-loglevel", "error",
+                          "-i", path, "-f", "rawvideo", "-pix_fmt",
+                          "gbrp12le", "pipe:"], stdout=subprocess.PIPE)
+    out = np.empty((t, h, w), np.float32)
+    frame = 3 * h * w * 2
+    for f in range(t):
+        b = p.stdout.read(frame)
+        if len(b) != frame:
+            sys.exit("bench: the xarrayvideo stream decoded short")
+        g = np.frombuffer(b, "<u2", h * w)     # plane 0 of gbrp: G, the band
+        out[f] = g.reshape(h, w) * np.float32(scale) + np.float32(lo)
+    p.wait()
+    return time.perf_counter() - t0
+
+
 def measure(store, mnt, tmp, ds, name, view):
     """Every per-dataset figure; returns the dataset's dict."""
     path = os.path.join(mnt, view)
@@ -300,6 +361,9 @@ def measure(store, mnt, tmp, ds, name, view):
     d["decode"] = json.loads(subprocess.run(
         [BENCH, "decode", "--json", "-n", str(REPEAT), store, name],
         check=True, stdout=subprocess.PIPE, text=True).stdout)
+    if ds == "synth" and XV:
+        xs = xv_stream(store, name, tmp)
+        d["xv_whole_s"] = [xv_whole(xs) for _ in range(REPEAT)]
     if ds == "synth":
         per = min(PAR_MB << 20, m["steps"] // 4 * m["step_bytes"])
         d["parallel_bytes_per_reader"] = per
@@ -334,6 +398,9 @@ def derive(d):
     ex = best("export_s")
     for k in ("cold_p50", "cold_p99", "warm_p50", "warm_p99"):
         d["ratio_whole_vs_pick_" + k] = ex / d["pick_%s_s" % k]
+        if d.get("xv_whole_s"):
+            d["ratio_xv_whole_vs_pick_" + k] = (min(d["xv_whole_s"]) /
+                                                d["pick_%s_s" % k])
     if "parallel_mbs" in d:
         p = d["parallel_mbs"]
         d["ratio_parallel_2_vs_1"] = p[2] / p[1]
@@ -397,6 +464,16 @@ def table(ds, d):
                               synth and k == "cold"),
                          goal(d["ratio_whole_vs_pick_%s_p99" % k], ">= 20",
                               synth and k == "cold")))
+    if d.get("xv_whole_s"):
+        row("one random time step, fresh mount each, p50 / p99 vs the whole "
+            "stream decoded as xarrayvideo does (x265 medium, GOP 250, the "
+            "band as gbrp; `ffmpeg` to gbrp12le, numpy dequantizes)",
+            "%s / %s" % (ms(d["pick_cold_p50_s"]), ms(d["pick_cold_p99_s"])),
+            "%.3f s" % min(d["xv_whole_s"]),
+            "%s / %s" % (goal(d["ratio_xv_whole_vs_pick_cold_p50"], ">= 20",
+                              synth),
+                         goal(d["ratio_xv_whole_vs_pick_cold_p99"], ">= 20",
+                              synth)))
     if "parallel_mbs" in d:
         p = d["parallel_mbs"]
         row("parallel: 1 / 2 / 4 readers of %g MiB each on different GOPs, "
