@@ -23,7 +23,8 @@ static void import_usage(FILE *f)
 "  --name NAME     dataset name (default: FILE's base name)\n"
 "  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n"
 "  --bits N        sample depth: 8, 10, 12 (default) or 16\n"
-"  --crf N         quality: lower is better and bigger (default %d)\n"
+"  --crf N         quality: lower is better and bigger (default %d; x265\n"
+"                  goes on from 0 to -6, its finest: every quantizer 0)\n"
 "  --gop N         frames per GOP, the unit of random access (default: 16\n"
 "                  to 256, as many as hold about 1 Mi values per plane,\n"
 "                  split evenly)\n"
@@ -32,7 +33,7 @@ static void import_usage(FILE *f)
 "                  variables of 3 or more bands)\n"
 "  --gray          each band its own gray stream (the default otherwise)\n"
 "  --preset P      encoder speed preset (x265: slow, and more; naming one\n"
-"                  uses it as is: medium is about 3x faster)\n"
+"                  uses it as is: slow is 2.7x faster, medium 4.9x)\n"
 "  --max-error E   guarantee: every value read back within E of the source\n"
 "                  (in the variable's units; corrections stored where the\n"
 "                  codec missed; without --crf, the crf that stores the\n"
@@ -52,7 +53,7 @@ static int parse_int(const char *s, int lo, int hi, const char *what, int *v)
 	long x = strtol(s, &end, 10);
 
 	if (!*s || *end || x < lo || x > hi) {
-		fprintf(stderr, "cubefs: invalid %s '%s' (%d-%d)\n", what, s, lo,
+		fprintf(stderr, "cubefs: invalid %s '%s' (%d to %d)\n", what, s, lo,
 			hi);
 		return -EINVAL;
 	}
@@ -87,8 +88,11 @@ static int conflicting(const struct import_opts *o)
 
 	if (o->psnr > 0 && o->bpv > 0)
 		a = "--psnr", b = "--bpv";
-	else if ((o->psnr > 0 || o->bpv > 0) && o->crf >= 0)
+	else if ((o->psnr > 0 || o->bpv > 0) && o->crf != IMPORT_CRF_UNSET)
 		a = o->psnr > 0 ? "--psnr" : "--bpv", b = "--crf";
+	else if (o->crf < 0 && o->crf != IMPORT_CRF_UNSET &&
+		 o->codec != CODEC_NONE && o->codec != CODEC_X265)
+		a = "--crf below 0", b = "a codec other than x265";
 	else if ((o->psnr > 0 || o->bpv > 0 || o->max_error > 0) &&
 		 (o->lossless || o->codec == CODEC_FFV1 ||
 		  o->codec == CODEC_LZ4))
@@ -167,7 +171,7 @@ int cmd_import(int argc, char **argv)
 			}
 			break;
 		case 'r':
-			if (parse_int(optarg, 0, 63, "crf", &o.crf))
+			if (parse_int(optarg, CODEC_CRF_MIN, 63, "crf", &o.crf))
 				return 2;
 			break;
 		case 'g':

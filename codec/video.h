@@ -17,12 +17,21 @@ enum codec_id {
 	CODEC_LZ4 = 6,      /* "lz4": raw element bytes, not a video codec */
 };
 
+/*
+ * x265's crf stops at 0, whose frames still take quantizers up to about 8.
+ * cubefs's crf goes on below: crf -k is crf 0 with every quantizer capped
+ * at 6 - k (-6: all at 0, the finest lossy setting). On S2 CLP: crf 0 0.90
+ * bits per value, 60.1 dB; -2 1.05, 62.4; -4 1.20, 64.1; -6 1.35, 65.6.
+ */
+#define CODEC_CRF_MIN (-6)
+
 struct codec_params {
 	enum codec_id codec;
 	int bits;           /* sample depth: 8, 10, 12 or 16 */
 	int planes;         /* 1 (gray) or 3 (gbrp) */
 	int width, height;  /* picture size in samples, any size >= 1 */
-	int crf;            /* rate control for lossy codecs */
+	int crf;            /* rate control for lossy codecs; x265 also takes
+			       CODEC_CRF_MIN to -1, past its finest */
 	int lossless;       /* 1: bit-exact (ffv1 always is) */
 	const char *preset; /* encoder speed preset, NULL for cubefs's default */
 	int threads;        /* codec threads, 0 = automatic */

@@ -65,9 +65,12 @@ int video_opts_x265(const struct codec_params *p, int nframes,
 	/* the default preset goes further: rate-distortion decisions at
 	 * level 6, 6 reference frames, intra blocks in B frames. At equal
 	 * bits per value (bench/quality.sh): +0.2 dB on NDVI and ERA5, +1.2
-	 * dB on Landsat, +2 dB on fice, for about twice the encode time */
+	 * dB on Landsat, +2 dB on fice, for 2 to 3 times the encode time */
 	else if (!p->preset)
 		n += snprintf(xp + n, sizeof(xp) - n, ":rd=6:ref=6:b-intra=1");
+	if (!p->lossless && p->crf < 0)		/* past crf 0: video.h */
+		n += snprintf(xp + n, sizeof(xp) - n, ":qpmax=%d",
+			      p->crf < CODEC_CRF_MIN ? 0 : 6 + p->crf);
 	if (c->thread_count > 0)
 		snprintf(xp + n, sizeof(xp) - n, ":pools=%d:frame-threads=%d",
 			 c->thread_count,
@@ -77,7 +80,8 @@ int video_opts_x265(const struct codec_params *p, int nframes,
 			"preset", p->preset ? p->preset : "slow",
 			"tune", "psnr", "x265-params", xp, NULL }))
 		return -ENOMEM;
-	if (!p->lossless && av_dict_set_int(opts, "crf", p->crf, 0) < 0)
+	if (!p->lossless && av_dict_set_int(opts, "crf", p->crf > 0 ? p->crf : 0,
+					     0) < 0)
 		return -ENOMEM;
 	return 0;
 }

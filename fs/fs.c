@@ -140,7 +140,8 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	import_opts_init(&fs->iopts);
 	fs->iopts.codec = o->codec;
 	fs->iopts.bits = o->bits;
-	fs->iopts.crf = o->crf;
+	if (o->crf >= 0)
+		fs->iopts.crf = o->crf;
 	fs->iopts.progress = 0;
 	if (!ro && access(dir, W_OK) == 0) {
 		rc = catalog_open(dir, 0, &fs->wc);

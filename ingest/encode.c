@@ -182,6 +182,13 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 			.lossless = lossless,
 		};
 
+		if (v->storage == VAR_STORE_VIDEO && !lossless &&
+		    o->crf < 0 && o->crf != IMPORT_CRF_UNSET &&
+		    codec != CODEC_X265) {
+			log_error("'%s': a crf below 0 is x265's; %s takes 0 "
+				  "and up", v->name, codec_name(codec));
+			return -EINVAL;
+		}
 		if (v->storage == VAR_STORE_VIDEO && codec_video_check(&cp)) {
 			log_error("'%s': %s cannot encode %d plane(s) at %d bits%s",
 				  v->name, codec_name(codec), np, bits,
@@ -194,7 +201,8 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		s->bits = bits;
 		s->width = (int)v->width;
 		s->height = (int)v->height;
-		s->crf = o->crf >= 0 ? o->crf : IMPORT_DEFAULT_CRF;
+		s->crf = o->crf != IMPORT_CRF_UNSET ? o->crf :
+			IMPORT_DEFAULT_CRF;
 		s->lossless = lossless;
 		s->params = o->preset ? strdup(o->preset) : NULL;
 		s->gop_len = (uint32_t)(o->gop > 0 ? o->gop :

@@ -18,7 +18,7 @@
 void import_opts_init(struct import_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->crf = -1;
+	o->crf = IMPORT_CRF_UNSET;
 	o->group = 0;
 	o->progress = 1;
 }
@@ -47,7 +47,7 @@ static char *profile_text(const struct import_opts *o)
 	if (o->gop > 0)
 		snprintf(gop, sizeof(gop), "%d", o->gop);
 	/* a searched crf is each stream's own (cubefs info) */
-	snprintf(crf, sizeof(crf), "%d", o->crf >= 0 ? o->crf :
+	snprintf(crf, sizeof(crf), "%d", o->crf != IMPORT_CRF_UNSET ? o->crf :
 		 IMPORT_DEFAULT_CRF);
 	if (o->max_error > 0)
 		n += snprintf(goal + n, sizeof(goal) - (size_t)n,
@@ -59,7 +59,8 @@ static char *profile_text(const struct import_opts *o)
 		snprintf(goal + n, sizeof(goal) - (size_t)n, " bpv=%g", o->bpv);
 	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%s gop=%s lossless=%d "
 		 "group=%d%s%s%s", o->codec ? codec_name(o->codec) : "default",
-		 o->bits, o->crf < 0 && (o->psnr > 0 || o->bpv > 0 ||
+		 o->bits, o->crf == IMPORT_CRF_UNSET && (o->psnr > 0 ||
+							o->bpv > 0 ||
 					 o->max_error > 0) ? "searched" : crf,
 		 gop, o->lossless,
 		 o->group, o->preset ? " preset=" : "",

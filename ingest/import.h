@@ -3,18 +3,21 @@
 #ifndef CUBEFS_INGEST_IMPORT_H
 #define CUBEFS_INGEST_IMPORT_H
 
+#include <limits.h>
 #include <stdint.h>
 
 #include "catalog/catalog.h"
 
 #define IMPORT_DEFAULT_CRF 14
+#define IMPORT_CRF_UNSET INT_MIN
 #define IMPORT_DEFAULT_BITS 12
 
 struct import_opts {
 	const char *name;       /* dataset name; NULL: the file's base name */
 	int codec;              /* enum codec_id; CODEC_NONE: default */
 	int bits;               /* 0: default */
-	int crf;                /* -1: default */
+	int crf;                /* IMPORT_CRF_UNSET: default; x265 takes
+				   CODEC_CRF_MIN to 63 */
 	int gop;                /* frames per GOP; 0: codec_default_gop() */
 	int lossless;
 	int group;              /* planes per stream: 1 (gray) or 3 (gbrp);

@@ -47,7 +47,8 @@ struct search {
 
 int target_wanted(const struct import_opts *o)
 {
-	return o->psnr > 0 || o->bpv > 0 || (o->max_error > 0 && o->crf < 0);
+	return o->psnr > 0 || o->bpv > 0 ||
+		(o->max_error > 0 && o->crf == IMPORT_CRF_UNSET);
 }
 
 static void set_crf(struct cat_var *v, int crf)

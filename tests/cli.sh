@@ -95,6 +95,15 @@ refuse "--psnr with --bpv" $CUBEFS import -q "$S" "$L" --psnr 40 --bpv 1 --name 
 refuse "--psnr on --lossless" $CUBEFS import -q "$S" "$L" --psnr 40 --lossless --name z
 refuse "--max-error on --lossless" $CUBEFS import -q "$S" "$L" --max-error 1 --lossless --name z
 refuse "--bpv with an exact codec" $CUBEFS import -q "$S" "$L" --bpv 1 --codec lz4 --name z
+refuse "--crf below 0 with vp9" $CUBEFS import -q "$S" "$L" --crf -2 --codec vp9 --name z
+refuse "--crf below -6" $CUBEFS import -q "$S" "$L" --crf -7 --name z
+# past crf 0, x265's finest, cubefs caps the quantizers: bigger and better
+check "--crf 0 and --crf -6" sh -c "$CUBEFS import -q '$T/neg' '$L' --name c0 --crf 0 &&
+	$CUBEFS import -q '$T/neg' '$L' --name c6 --crf -6 && $CUBEFS ls '$T/neg' > '$T/neg.ls' &&
+	$CUBEFS info '$T/neg' c6 | grep -q 'crf -6'"
+check "--crf -6 stores more, at a higher PSNR" awk '
+	$1 == "c0" { s0 = $(NF-4); p0 = $(NF-1) } $1 == "c6" { s6 = $(NF-4); p6 = $(NF-1) }
+	END { exit !(s6 + 0 > s0 + 0 && p6 > p0 + 3) }' "$T/neg.ls"
 if [ -x "$PY" ] && $PY -c 'import numpy' 2>/dev/null; then
 	$PY -c "import numpy as np; np.save('$T/c.npy', np.zeros((2,3,4), 'c8')); np.save('$T/f.npy', np.asfortranarray(np.zeros((2,3,4), 'f4'))); np.save('$T/b.npy', np.zeros((2,3,4), bool))"
 	refuse "complex dtype" $CUBEFS import -q "$S" "$T/c.npy"
