@@ -20,15 +20,10 @@
 # (d) SIGTERM to the daemon with a reader and an unsynced writer: it exits 0
 #     (lazy unmount), no core, the store checks clean, both writes committed.
 set -u
-CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
-DATA=${CUBEFS_TEST_DATA:-data}
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
+mount_test_init
 ROUNDS=${CUBEFS_FAULT_ROUNDS:-8}
 SEED=${CUBEFS_FAULT_SEED:-$(date +%s)}
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
-fi
 $PY -c 'import numpy' 2>/dev/null || { echo "SKIP: no numpy for $PY"; exit 77; }
 T=$(mktemp -d /tmp/cubefs-faults-XXXXXX)
 M=$T/mnt
@@ -45,7 +40,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-. "$(dirname "$0")/lib.sh"
 L=$DATA/landsat8_ny2018_p013r032_11band.npy
 t0=$(date +%s)
 

@@ -2,13 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Security: bad names refused, store files private, safe mount options, pack rows that point outside the store refused.
 set -u
-CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
-DATA=${CUBEFS_TEST_DATA:-data}
-PY=/usr/bin/python3
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+mount_test_init
 $PY -c 'import numpy' 2>/dev/null || { echo "SKIP: no numpy for $PY"; exit 77; }
 T=$(mktemp -d /tmp/cubefs-sec-XXXXXX)
 M=$T/mnt
@@ -16,7 +11,6 @@ S=$T/store
 mkdir -p "$M"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-. "$(dirname "$0")/lib.sh"
 refuse() { desc=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then bad "$desc (accepted)"; else
 	if [ "$(wc -l <"$T/err")" -ge 1 ] && ! grep -qi 'segmentation\|abort' "$T/err"; then ok; else bad "$desc (no clear error)"; fi; fi; }
 L=$DATA/landsat8_ny2018_p013r032_11band.npy

@@ -2,14 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Concurrency through a mount: four readers, the read-ahead thread and a writer's commit at once; under ./configure --enable-tsan, no ThreadSanitizer report.
 set -u
-CUBEFS=${CUBEFS:-./cubefs}
-MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
-DATA=${CUBEFS_TEST_DATA:-data}
+. "$(dirname "$0")/lib.sh"
+mount_test_init
 SRCDIR=${CUBEFS_TEST_SRCDIR:-.}
-PY=/usr/bin/python3
-if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
-	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
-fi
 $PY -c 'import numpy' 2>/dev/null || { echo "SKIP: no numpy for $PY"; exit 77; }
 T=$(mktemp -d /tmp/cubefs-tsan-XXXXXX)
 M=$T/mnt
@@ -22,7 +17,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-. "$(dirname "$0")/lib.sh"
 if [ "${CUBEFS_TSAN:-no}" = yes ]; then
 	# every process writes its reports to $T/tsan.<pid>
 	TSAN_OPTIONS="log_path=$T/tsan suppressions=$SRCDIR/tests/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
