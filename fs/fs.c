@@ -132,8 +132,12 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	}
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
-	pthread_mutex_init(&fs->pf.lock, NULL);
-	pthread_cond_init(&fs->pf.cond, NULL);
+	if (prefetch_init(&fs->pf)) {
+		prefetch_release(&fs->pf);
+		free(fs->dir);
+		free(fs);
+		return -ENOMEM;
+	}
 	fs->next_new_ino = NEW_INO_BASE;
 	fs->notify = o->notify;
 	fs->notify_arg = o->notify_arg;
@@ -187,16 +191,7 @@ void fs_free(struct fs *fs)
 {
 	if (!fs)
 		return;
-	if (fs->pf.running) {
-		pthread_mutex_lock(&fs->pf.lock);
-		fs->pf.stop = 1;
-		pthread_cond_broadcast(&fs->pf.cond);
-		pthread_mutex_unlock(&fs->pf.lock);
-		for (int i = 0; i < fs->pf.running; i++)
-			pthread_join(fs->pf.thread[i], NULL);
-	}
-	pthread_mutex_destroy(&fs->pf.lock);
-	pthread_cond_destroy(&fs->pf.cond);
+	prefetch_release(&fs->pf);
 	while (fs->open) {
 		struct ofile *o = fs->open;
 
@@ -214,107 +209,27 @@ void fs_free(struct fs *fs)
 	free(fs);
 }
 
-static void *prefetch_thread(void *arg)
+/* A worker's request: the view's GOPs in [off, off + len) decoded. */
+static void prefetch_view(void *arg, uint64_t ino, uint64_t off, uint64_t len)
 {
 	struct fs *fs = arg;
-	struct prefetch *pf = &fs->pf;
+	const struct node *n;
 
-	pthread_mutex_lock(&pf->lock);
-	while (!pf->stop) {
-		uint64_t ino, off, len;
-		const struct node *n;
-
-		if (!pf->n) {
-			pthread_cond_wait(&pf->cond, &pf->lock);
-			continue;
-		}
-		ino = pf->q[pf->head].ino;
-		off = pf->q[pf->head].off;
-		len = pf->q[pf->head].len;
-		pf->head = (pf->head + 1) % PF_QUEUE;
-		pf->n--;
-		/* the reader may have gone on since: from where it is now, or
-		 * the GOPs it left (and the cache let go) are decoded again */
-		if (pf->seq[ino % PF_SEQ].ino == ino &&
-		    pf->seq[ino % PF_SEQ].end > off)
-			off = pf->seq[ino % PF_SEQ].end;
-		pthread_mutex_unlock(&pf->lock);
-		pthread_rwlock_rdlock(&fs->lock);
-		n = fs_find(fs, ino);
-		if (n && n->view)
-			reader_prefetch(fs->r, n->ds, n->view, off, len);
-		pthread_rwlock_unlock(&fs->lock);
-		pthread_mutex_lock(&pf->lock);
-	}
-	pthread_mutex_unlock(&pf->lock);
-	return NULL;
+	pthread_rwlock_rdlock(&fs->lock);
+	n = fs_find(fs, ino);
+	if (n && n->view)
+		reader_prefetch(fs->r, n->ds, n->view, off, len);
+	pthread_rwlock_unlock(&fs->lock);
 }
 
 int fs_start(struct fs *fs)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = cpus < 1 ? 1 : cpus > PF_WORKERS ? PF_WORKERS : (int)cpus;
 	uint64_t span = reader_cache_budget(fs->r) / 2;
 
 	/* half the cache: the GOPs ahead never evict the one being read */
-	fs->pf.span = span < PF_SPAN_MIN ? PF_SPAN_MIN :
+	span = span < PF_SPAN_MIN ? PF_SPAN_MIN :
 		span > PF_SPAN_MAX ? PF_SPAN_MAX : span;
-	for (; fs->pf.running < n; fs->pf.running++) {
-		int rc = pthread_create(&fs->pf.thread[fs->pf.running], NULL,
-					prefetch_thread, fs);
-
-		if (rc && !fs->pf.running)
-			return -rc;
-		if (rc)
-			break;
-	}
-	return 0;
-}
-
-/* Notes where a read ended; a read that starts there is sequential, and
- * the bytes after it are decoded ahead. */
-static void note_read(struct fs *fs, uint64_t ino, uint64_t off, size_t got)
-{
-	struct prefetch *pf = &fs->pf;
-	int slot = (int)(ino % PF_SEQ);
-
-	if (!pf->running || !got)
-		return;
-	pthread_mutex_lock(&pf->lock);
-	/* the kernel's read-ahead requests arrive out of order: a read that
-	 * starts near where the last ended continues the run */
-	if (pf->seq[slot].ino == ino && off + PF_NEAR >= pf->seq[slot].end &&
-	    off <= pf->seq[slot].end + PF_NEAR) {
-		pf->seq[slot].run += got;
-		if (off + got > pf->seq[slot].end)
-			pf->seq[slot].end = off + got;
-	} else {
-		pf->seq[slot].ino = ino;
-		pf->seq[slot].run = got;
-		pf->seq[slot].end = off + got;
-	}
-	/* the kernel also cuts one large read into 128 KiB requests: only a
-	 * run longer than any single read is a sequential reader */
-	if (pf->seq[slot].run >= PF_RUN) {
-		int i, at = (pf->head + pf->n) % PF_QUEUE;
-
-		/* one waiting request per file: a worker takes it up from
-		 * where the run ends then */
-		for (i = 0; i < pf->n; i++)
-			if (pf->q[(pf->head + i) % PF_QUEUE].ino == ino)
-				break;
-		if (i < pf->n || pf->n < PF_QUEUE) {
-			if (i < pf->n)
-				at = (pf->head + i) % PF_QUEUE;
-			else
-				pf->n++;
-			pf->q[at].ino = ino;
-			pf->q[at].off = pf->seq[slot].end;
-			pf->q[at].len = pf->span;
-			pthread_cond_signal(&pf->cond);
-		}
-	}
-	pthread_mutex_unlock(&pf->lock);
+	return prefetch_start(&fs->pf, span, prefetch_view, fs);
 }
 
 int fs_writable(const struct fs *fs)
@@ -554,7 +469,7 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 	}
 	pthread_rwlock_unlock(&fs->lock);
 	if (!o && got > 0 && ino < PNG_INO_BASE)
-		note_read(fs, ino, (uint64_t)off, (size_t)got);
+		prefetch_note(&fs->pf, ino, (uint64_t)off, (size_t)got);
 	if (o)
 		pthread_mutex_unlock(&fs->wlock);
 	return got;

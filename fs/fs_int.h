@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "fs/fs.h"
+#include "fs/prefetch.h"
 #include "fs/quicklook.h"
 #include "fs/reader.h"
 #include "fs/stage.h"
@@ -44,30 +45,6 @@ struct ofile {
 	struct stage *st;
 	int64_t mtime;
 	struct ofile *next;
-};
-
-#define PF_QUEUE 16
-#define PF_SEQ 64
-#define PF_WORKERS 8            /* at most; one per core */
-#define PF_SPAN_MIN (4ull << 20)
-#define PF_SPAN_MAX (256ull << 20)
-#define PF_RUN (16ull << 20)    /* sequential bytes before read-ahead starts:
-				 * more than one time step of big frames, so
-				 * that random whole steps decode no GOP ahead */
-#define PF_NEAR (1ull << 20)    /* how far out of order a run's reads come */
-
-/* Read-ahead of sequential readers, done by one worker per core, each
- * decoding a different GOP of the span ahead. */
-struct prefetch {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread[PF_WORKERS];
-	int running, stop;              /* running: workers started */
-	uint64_t span;                  /* bytes decoded ahead of a run */
-	struct { uint64_t ino, off, len; } q[PF_QUEUE];
-	int head, n;
-	/* where reads ended, and how long the sequential run is */
-	struct { uint64_t ino, end, run; } seq[PF_SEQ];
 };
 
 struct fs {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The read path: binary search of extents and GOPs in memory, cached decodes, masks, byte order. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +13,9 @@
 #include "codec/log.h"
 #include "codec/mask.h"
 #include "fs/reader.h"
+#include "fs/runs.h"
 
-#define RUN_SLOTS 64
+#define RUN_SLOTS 64            /* readers in a run at once, all variables */
 #define RUN_NEAR (2u << 20)     /* bytes: how far out of order a run's reads
 				   come (the kernel's concurrent requests) */
 
@@ -24,9 +24,7 @@ struct reader {
 	int nds;
 	struct pack_reader *packs;
 	struct cache *cache;
-	pthread_mutex_t run_lock;
-	/* where the latest read of a variable ended, in elements */
-	struct { const struct cat_var *v; uint64_t end; } run[RUN_SLOTS];
+	struct runs *runs;      /* reads of each variable, in elements */
 };
 
 static int add_pack(void *arg, int64_t id, const char *name, uint64_t size)
@@ -43,8 +41,8 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 	*out = NULL;
 	if (!r)
 		return -ENOMEM;
-	pthread_mutex_init(&r->run_lock, NULL);
-	rc = pack_reader_new(catalog_dir(c), &r->packs);
+	r->runs = runs_new(RUN_SLOTS);
+	rc = r->runs ? pack_reader_new(catalog_dir(c), &r->packs) : -ENOMEM;
 	if (!rc)
 		rc = catalog_pack_each(c, add_pack, r->packs);
 	if (!rc)
@@ -90,7 +88,7 @@ void reader_free(struct reader *r)
 	catalog_dataset_free_all(r->ds, r->nds);
 	cache_free(r->cache);
 	pack_reader_free(r->packs);
-	pthread_mutex_destroy(&r->run_lock);
+	runs_free(r->runs);
 	free(r);
 }
 
@@ -347,17 +345,12 @@ int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
 static int run_continues(struct reader *r, const struct cat_var *v,
 			 uint64_t e, uint64_t n)
 {
-	uint64_t near = RUN_NEAR / dtype_size(v->dtype);
-	int slot = (int)(((uintptr_t)v >> 4) % RUN_SLOTS), cont;
+	uint64_t len;
 
-	pthread_mutex_lock(&r->run_lock);
+	runs_note(r->runs, (uint64_t)(uintptr_t)v, e, n,
+		  RUN_NEAR / dtype_size(v->dtype), &len);
 	/* so does a read from the start: dd, cp, np.load */
-	cont = e == 0 || (r->run[slot].v == v && e + near >= r->run[slot].end &&
-			  e <= r->run[slot].end + near);
-	r->run[slot].v = v;
-	r->run[slot].end = e + n;
-	pthread_mutex_unlock(&r->run_lock);
-	return cont;
+	return e == 0 || len > n;
 }
 
 int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,

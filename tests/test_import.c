@@ -375,6 +375,70 @@ static void import_every_dtype(void **state)
 	free(d);
 }
 
+/*
+ * Two readers of one variable, 4 MiB apart, their reads interleaved,
+ * each going on through two GOPs: each GOP is decoded once, whole,
+ * except the one where the second reader starts (a read in the middle:
+ * a part of it first). A single record of where the variable's latest
+ * read ended made each reader break the other's run: 7 decodes, not 5.
+ */
+static void import_interleaved_readers_decode_once(void **state)
+{
+	enum { W = 128, H = 128, T = 128, HALF = W * H / 2 };
+	uint64_t shape[] = { T, H, W }, n = (uint64_t)T * H * W;
+	float *d = malloc(n * sizeof(float)), *whole = malloc(n * 4);
+	float *got = calloc(n, 4);
+	char path[160];
+	struct catalog *c;
+	struct import_opts o;
+	struct import_report rep;
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+
+	(void)state;
+	for (uint64_t i = 0; i < n; i++)
+		d[i] = (float)(10 * sin(i * 0.01) + (double)(i / (W * H)));
+	snprintf(path, sizeof(path), "%s/two.npy", dir);
+	write_npy(path, DTYPE_F32, 3, shape, d);
+	import_opts_init(&o);
+	o.name = "two";
+	o.preset = "fast";
+	o.gop = 16;
+	o.progress = 0;
+	assert_int_equal(catalog_open(store, CATALOG_CREATE, &c), 0);
+	assert_int_equal(import_file(c, path, &o, &rep), 0);
+	free(rep.vars);
+	assert_int_equal(reader_new(c, 64 << 20, &r), 0);
+	catalog_free(c);
+	ds = reader_find(r, "two");
+	assert_non_null(ds);
+	/* a: frames 0-31 from element 0; b: frames 64-95 from the middle */
+	for (uint64_t k = 0; k < 64; k++) {
+		uint64_t ea = k * HALF, eb = n / 2 + k * HALF;
+
+		assert_int_equal(reader_read_elems(r, ds, 0, ea, HALF, 0,
+						   got + ea), 0);
+		assert_int_equal(reader_read_elems(r, ds, 0, eb, HALF, 0,
+						   got + eb), 0);
+	}
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 5);
+	reader_free(r);
+	/* the same bytes as one read of the whole */
+	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(reader_new(c, 64 << 20, &r), 0);
+	catalog_free(c);
+	ds = reader_find(r, "two");
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, n, 0, whole), 0);
+	assert_memory_equal(got, whole, n / 4 * 4);
+	assert_memory_equal(got + n / 2, whole + n / 2, n / 4 * 4);
+	reader_free(r);
+	free(d);
+	free(whole);
+	free(got);
+}
+
 /* Number of datasets and of pack files: what "unchanged" means. */
 static void store_state(int *datasets, int *packs)
 {
@@ -547,6 +611,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(import_empty_arrays, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			import_interleaved_readers_decode_once, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(import_every_dtype, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(

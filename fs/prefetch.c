@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* Read-ahead: the run table, the request queue and the low-priority worker pool. */
+#include <errno.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "fs/prefetch.h"
+#include "fs/runs.h"
+
+/* A worker's decodes (and the codec threads they start, which inherit
+ * it) yield to the reads' own: nice 0 has 9.3 times the CPU share of 10. */
+#define PF_NICE 10
+
+int prefetch_init(struct prefetch *pf)
+{
+	*pf = (struct prefetch){ 0 };
+	pthread_mutex_init(&pf->lock, NULL);
+	pthread_cond_init(&pf->cond, NULL);
+	pf->runs = runs_new(PF_RUNS);
+	return pf->runs ? 0 : -ENOMEM;
+}
+
+static void *worker(void *arg)
+{
+	struct prefetch *pf = arg;
+
+#ifdef __linux__
+	/* Linux's nice is per thread: this one and what it creates. If it
+	 * is not allowed, read-ahead just competes on equal terms. */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), PF_NICE);
+#endif
+	pthread_mutex_lock(&pf->lock);
+	while (!pf->stop) {
+		uint64_t key, off, end;
+
+		if (!pf->n) {
+			pthread_cond_wait(&pf->cond, &pf->lock);
+			continue;
+		}
+		key = pf->q[pf->head].key;
+		off = pf->q[pf->head].off;
+		/* the reader may have gone on since: from where it is now, or
+		 * the GOPs it left (and the cache let go) are decoded again */
+		if (!runs_end(pf->runs, pf->q[pf->head].run, &end) && end > off)
+			off = end;
+		pf->head = (pf->head + 1) % PF_QUEUE;
+		pf->n--;
+		pthread_mutex_unlock(&pf->lock);
+		pf->fn(pf->arg, key, off, pf->span);
+		pthread_mutex_lock(&pf->lock);
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return NULL;
+}
+
+int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
+		   void *arg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cpus < 1 ? 1 : cpus > PF_WORKERS ? PF_WORKERS : (int)cpus;
+
+	pf->span = span;
+	pf->fn = fn;
+	pf->arg = arg;
+	for (; pf->running < n; pf->running++) {
+		int rc = pthread_create(&pf->thread[pf->running], NULL, worker,
+					pf);
+
+		if (rc && !pf->running)
+			return -rc;
+		if (rc)
+			break;
+	}
+	return 0;
+}
+
+void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
+		   size_t got)
+{
+	uint64_t run, len;
+	int i, at;
+
+	if (!pf->running || !got)
+		return;
+	/* the kernel's read-ahead requests arrive out of order: a read that
+	 * starts near where a run ended continues it */
+	run = runs_note(pf->runs, key, off, got, PF_NEAR, &len);
+	/* the kernel also cuts one large read into 128 KiB requests: only a
+	 * run longer than any single read is a sequential reader */
+	if (len < PF_RUN)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	at = (pf->head + pf->n) % PF_QUEUE;
+	for (i = 0; i < pf->n; i++)
+		if (pf->q[(pf->head + i) % PF_QUEUE].run == run)
+			break;
+	if (i < pf->n || pf->n < PF_QUEUE) {
+		if (i < pf->n)
+			at = (pf->head + i) % PF_QUEUE;
+		else
+			pf->n++;
+		pf->q[at].key = key;
+		pf->q[at].run = run;
+		pf->q[at].off = off + got;
+		pthread_cond_signal(&pf->cond);
+	}
+	pthread_mutex_unlock(&pf->lock);
+}
+
+void prefetch_release(struct prefetch *pf)
+{
+	if (pf->running) {
+		pthread_mutex_lock(&pf->lock);
+		pf->stop = 1;
+		pthread_cond_broadcast(&pf->cond);
+		pthread_mutex_unlock(&pf->lock);
+		for (int i = 0; i < pf->running; i++)
+			pthread_join(pf->thread[i], NULL);
+		pf->running = 0;
+	}
+	pthread_mutex_destroy(&pf->lock);
+	pthread_cond_destroy(&pf->cond);
+	runs_free(pf->runs);
+	pf->runs = NULL;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Read-ahead: sequential runs of each file noted, the bytes after them decoded by a pool of workers. */
+#ifndef CUBEFS_FS_PREFETCH_H
+#define CUBEFS_FS_PREFETCH_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PF_QUEUE 16
+#define PF_RUNS 64              /* sequential readers tracked at once */
+#define PF_WORKERS 8            /* at most; one per core */
+#define PF_SPAN_MIN (4ull << 20)
+#define PF_SPAN_MAX (256ull << 20)
+#define PF_RUN (16ull << 20)    /* sequential bytes before read-ahead starts:
+				 * more than one time step of big frames, so
+				 * that random whole steps decode no GOP ahead */
+#define PF_NEAR (1ull << 20)    /* how far out of order a run's reads come */
+
+/* Decodes bytes [off, off + len) of file key into the cache, waiting for
+ * nothing another thread decodes (reader_prefetch()). */
+typedef void (*prefetch_fn)(void *arg, uint64_t key, uint64_t off,
+			    uint64_t len);
+
+/* Embedded in its owner; the fields are the module's own. */
+struct prefetch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread[PF_WORKERS];
+	int running, stop;              /* running: workers started */
+	uint64_t span;                  /* bytes decoded ahead of a run */
+	prefetch_fn fn;
+	void *arg;
+	struct runs *runs;
+	/* one waiting request per run: a worker takes it up from where the
+	 * run ends then */
+	struct { uint64_t key, run, off; } q[PF_QUEUE];
+	int head, n;
+};
+
+/* Sets pf up with no workers (prefetch_note() then does nothing).
+ * Returns 0 or -ENOMEM. */
+int prefetch_init(struct prefetch *pf);
+
+/*
+ * Starts one worker per online core (at most PF_WORKERS), each calling
+ * fn(arg, ...) on requests; span: the bytes decoded ahead of a run. The
+ * workers run at a lower priority than the threads that serve reads: a
+ * guess about what comes next never slows a read that waits. Returns 0,
+ * or a negative errno if no worker started.
+ */
+int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
+		   void *arg);
+
+/*
+ * Notes that got bytes of file key were read at off. Once a reader has
+ * read PF_RUN bytes in a row, the span after where it is now is queued
+ * for the workers. Thread-safe.
+ */
+void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
+		   size_t got);
+
+/* Stops and joins the workers (finishing the decodes they are in), and
+ * frees what pf holds. */
+void prefetch_release(struct prefetch *pf);
+
+#endif

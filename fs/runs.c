@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Sequential runs: a small table matched by key and position, the least recently read replaced. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "fs/runs.h"
+
+struct run {
+	uint64_t id;            /* 0: free */
+	uint64_t key, end, len;
+	uint64_t used;          /* the table's clock at the latest read */
+};
+
+struct runs {
+	pthread_mutex_t lock;
+	uint64_t clock, next_id;
+	int n;
+	struct run run[];
+};
+
+struct runs *runs_new(int slots)
+{
+	struct runs *t;
+
+	if (slots < 1)
+		slots = 1;
+	t = calloc(1, sizeof(*t) + (size_t)slots * sizeof(t->run[0]));
+	if (!t)
+		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
+	t->n = slots;
+	return t;
+}
+
+void runs_free(struct runs *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+uint64_t runs_note(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
+		   uint64_t near, uint64_t *len)
+{
+	struct run *r = NULL, *old = &t->run[0];
+	uint64_t id;
+
+	pthread_mutex_lock(&t->lock);
+	for (int i = 0; i < t->n; i++) {
+		struct run *c = &t->run[i];
+
+		if (c->id && c->key == key && off + near >= c->end &&
+		    off <= c->end + near) {
+			r = c;
+			break;
+		}
+		if (c->used < old->used)
+			old = c;
+	}
+	if (r) {
+		r->len += n;
+		if (off + n > r->end)
+			r->end = off + n;
+	} else {
+		r = old;
+		r->id = ++t->next_id;
+		r->key = key;
+		r->end = off + n;
+		r->len = n;
+	}
+	r->used = ++t->clock;
+	id = r->id;
+	*len = r->len;
+	pthread_mutex_unlock(&t->lock);
+	return id;
+}
+
+int runs_end(struct runs *t, uint64_t id, uint64_t *end)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&t->lock);
+	for (int i = 0; i < t->n; i++)
+		if (t->run[i].id == id) {
+			*end = t->run[i].end;
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Sequential runs: which reads of a file continue an earlier one, however many readers it has. */
+#ifndef CUBEFS_FS_RUNS_H
+#define CUBEFS_FS_RUNS_H
+
+#include <stdint.h>
+
+/*
+ * A fixed table of runs, each a key (a file, a variable), where its
+ * latest read ended and how much it has read in a row. Several readers
+ * of one key at different places keep a run each: a read continues the
+ * run whose end it starts near, as the kernel keeps one read-ahead state
+ * per open file. A new run takes the place of the least recently read.
+ */
+struct runs;
+
+/* A table of `slots` runs (at least 1). Returns NULL out of memory. */
+struct runs *runs_new(int slots);
+
+/* Frees the table. NULL: nothing. */
+void runs_free(struct runs *t);
+
+/*
+ * Notes a read of [off, off + n) of key. It continues the run of key
+ * whose end it starts within `near` of, before or after (the kernel's
+ * concurrent requests come a little out of order); else it starts a new
+ * run. Returns the run's id (never 0) and sets *len to the units the run
+ * has read, this read included: more than n if it continued one.
+ * Thread-safe.
+ */
+uint64_t runs_note(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
+		   uint64_t near, uint64_t *len);
+
+/*
+ * Where run id ends now, in *end. Returns 0, or -ENOENT if a newer run
+ * has taken its place. Thread-safe.
+ */
+int runs_end(struct runs *t, uint64_t id, uint64_t *end);
+
+#endif
