@@ -257,6 +257,19 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	return 0;
 }
 
+/* Bytes of loaded entries no read has gone through yet (caller holds
+ * lock): read-ahead leaves a quarter of the cache beside them for reads'
+ * own loads, which would otherwise evict them before they are read. */
+static uint64_t unread(const struct cache *c)
+{
+	uint64_t n = 0;
+
+	for (const struct cache_entry *e = c->head; e; e = e->next)
+		if (e->state == E_READY && !e->consumed)
+			n += e->size;
+	return n;
+}
+
 /* cache_get(); with ahead, an entry present whole (or being loaded, or
  * failed) is left alone and 1 returned at once, without a reference. */
 static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
@@ -282,8 +295,10 @@ again:
 		return 1;
 	}
 	/* read-ahead evicts only what readers are done with: it never takes
-	 * the GOP a reader is in the middle of */
-	if (ahead && !evict(c, e ? 0 : size, 1, &reuse)) {
+	 * the GOP a reader is in the middle of; and it leaves a quarter of
+	 * the cache to reads' own loads (unread() above) */
+	if (ahead && (unread(c) + c->loading + size > c->st.budget / 4 * 3 ||
+		      !evict(c, e ? 0 : size, 1, &reuse))) {
 		pthread_mutex_unlock(&c->lock);
 		buf_free(reuse, size);
 		return 1;

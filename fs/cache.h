@@ -53,7 +53,10 @@ int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 
 /*
  * Read-ahead: loads entry (k1, k2) whole unless it is present whole or
- * being loaded by another thread, and returns without waiting: 1 if it was there, 0
+ * being loaded by another thread, or there is no room for it: it evicts
+ * only entries a read went through to the end, and never lets entries
+ * no read has gone through (and loads) take more than three quarters of
+ * the budget. Returns without waiting: 1 if it was there or had no room, 0
  * once loaded (unreferenced, so the LRU may evict it), or the load's
  * negative errno. Many threads can load different entries ahead at once.
  * Thread-safe.

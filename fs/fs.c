@@ -209,8 +209,9 @@ void fs_free(struct fs *fs)
 	free(fs);
 }
 
-/* A worker's request: the view's GOPs in [off, off + len) decoded. */
-static void prefetch_view(void *arg, uint64_t ino, uint64_t off, uint64_t len)
+/* A worker's request: the view's GOPs from off, and ahead bytes more. */
+static void prefetch_view(void *arg, uint64_t ino, uint64_t off,
+			  uint64_t ahead)
 {
 	struct fs *fs = arg;
 	const struct node *n;
@@ -218,7 +219,7 @@ static void prefetch_view(void *arg, uint64_t ino, uint64_t off, uint64_t len)
 	pthread_rwlock_rdlock(&fs->lock);
 	n = fs_find(fs, ino);
 	if (n && n->view)
-		reader_prefetch(fs->r, n->ds, n->view, off, len);
+		reader_prefetch(fs->r, n->ds, n->view, off, ahead);
 	pthread_rwlock_unlock(&fs->lock);
 }
 
@@ -464,12 +465,12 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		got = quicklook_read(fs->ql, fs->r, n->ds, buf, len,
 				     (uint64_t)off);
 	} else {
+		if (ino < PNG_INO_BASE)
+			prefetch_note(&fs->pf, ino, (uint64_t)off, len);
 		got = reader_read_view(fs->r, n->ds, n->view, buf, len,
 				       (uint64_t)off);
 	}
 	pthread_rwlock_unlock(&fs->lock);
-	if (!o && got > 0 && ino < PNG_INO_BASE)
-		prefetch_note(&fs->pf, ino, (uint64_t)off, (size_t)got);
 	if (o)
 		pthread_mutex_unlock(&fs->wlock);
 	return got;

@@ -31,7 +31,7 @@ static void *worker(void *arg)
 #endif
 	pthread_mutex_lock(&pf->lock);
 	while (!pf->stop) {
-		uint64_t key, off, end;
+		uint64_t key, off, end, len = PF_RUN, ahead;
 
 		if (!pf->n) {
 			pthread_cond_wait(&pf->cond, &pf->lock);
@@ -41,12 +41,17 @@ static void *worker(void *arg)
 		off = pf->q[pf->head].off;
 		/* the reader may have gone on since: from where it is now, or
 		 * the GOPs it left (and the cache let go) are decoded again */
-		if (!runs_end(pf->runs, pf->q[pf->head].run, &end) && end > off)
+		if (!runs_get(pf->runs, pf->q[pf->head].run, &end, &len) &&
+		    end > off)
 			off = end;
 		pf->head = (pf->head + 1) % PF_QUEUE;
 		pf->n--;
 		pthread_mutex_unlock(&pf->lock);
-		pf->fn(pf->arg, key, off, pf->span);
+		/* four times as far ahead as the reader has come (as the
+		 * kernel's first read-ahead window), up to the span: a short
+		 * run is not followed by much it will not read */
+		ahead = len < pf->span / 4 ? 4 * len : pf->span;
+		pf->fn(pf->arg, key, off, ahead);
 		pthread_mutex_lock(&pf->lock);
 	}
 	pthread_mutex_unlock(&pf->lock);
@@ -77,17 +82,18 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
 void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
 		   size_t got)
 {
-	uint64_t run, len;
+	uint64_t run, len, from;
 	int i, at;
 
 	if (!pf->running || !got)
 		return;
 	/* the kernel's read-ahead requests arrive out of order: a read that
 	 * starts near where a run ended continues it */
-	run = runs_note(pf->runs, key, off, got, PF_NEAR, &len);
-	/* the kernel also cuts one large read into 128 KiB requests: only a
-	 * run longer than any single read is a sequential reader */
-	if (len < PF_RUN)
+	run = runs_note(pf->runs, key, off, got, PF_NEAR, &len, &from);
+	/* the kernel also cuts one large read into requests of its
+	 * read-ahead window: only a run longer than any single read is a
+	 * sequential reader, or one from the start, as the kernel guesses */
+	if (len < PF_RUN && !(from == 0 && len >= PF_FIRST))
 		return;
 	pthread_mutex_lock(&pf->lock);
 	at = (pf->head + pf->n) % PF_QUEUE;

@@ -15,12 +15,17 @@
 #define PF_RUN (16ull << 20)    /* sequential bytes before read-ahead starts:
 				 * more than one time step of big frames, so
 				 * that random whole steps decode no GOP ahead */
+#define PF_FIRST (1ull << 20)   /* the bytes of a run from the file's start
+				 * that make it sequential: more than numpy
+				 * reads of a header, or the kernel of a page
+				 * faulted in there */
 #define PF_NEAR (1ull << 20)    /* how far out of order a run's reads come */
 
-/* Decodes bytes [off, off + len) of file key into the cache, waiting for
- * nothing another thread decodes (reader_prefetch()). */
+/* Decodes into the cache what byte off of file key needs and `ahead`
+ * bytes after it, waiting for nothing another thread decodes
+ * (reader_prefetch()). */
 typedef void (*prefetch_fn)(void *arg, uint64_t key, uint64_t off,
-			    uint64_t len);
+			    uint64_t ahead);
 
 /* Embedded in its owner; the fields are the module's own. */
 struct prefetch {
@@ -53,9 +58,13 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
 		   void *arg);
 
 /*
- * Notes that got bytes of file key were read at off. Once a reader has
- * read PF_RUN bytes in a row, the span after where it is now is queued
- * for the workers. Thread-safe.
+ * Notes that got bytes of file key are read at off (before they are:
+ * the workers then decode ahead while the read decodes its own). Once a
+ * reader has read PF_RUN bytes in a row, or PF_FIRST from the file's
+ * start (dd, cp, np.load), a request is queued for the workers: from
+ * where the reader is when one takes it up, four times as many bytes
+ * ahead as the reader has read in a row, up to the span (as the
+ * kernel's read-ahead window grows with a sequential run). Thread-safe.
  */
 void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
 		   size_t got);

@@ -312,6 +312,17 @@ static const struct cat_gop *find_gop(const struct cat_stream *s, uint64_t f,
 	return NULL;
 }
 
+/* The bytes of GOP g of stream s of v, decoded: a cache entry's size. */
+static size_t gop_bytes(const struct cat_var *v, const struct cat_stream *s,
+			const struct cat_gop *g)
+{
+	uint64_t hw = v->width * v->height;
+	uint64_t planes = s->codec == CODEC_LZ4 ? v->nplanes :
+		(uint64_t)s->nplanes;
+
+	return (size_t)(g->nframes * planes * hw * dtype_size(v->dtype));
+}
+
 static const struct cat_stream *find_stream(const struct cat_var *v,
 					    uint64_t plane)
 {
@@ -348,7 +359,7 @@ static int run_continues(struct reader *r, const struct cat_var *v,
 	uint64_t len;
 
 	runs_note(r->runs, (uint64_t)(uintptr_t)v, e, n,
-		  RUN_NEAR / dtype_size(v->dtype), &len);
+		  RUN_NEAR / dtype_size(v->dtype), &len, NULL);
 	/* so does a read from the start: dd, cp, np.load */
 	return e == 0 || len > n;
 }
@@ -378,9 +389,7 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 
 		if (!s || !(g = find_gop(s, f, &gi)))
 			return -EIO;
-		size = (size_t)(g->nframes * (uint64_t)s->nplanes * hw * isz);
-		if (s->codec == CODEC_LZ4)
-			size = (size_t)(g->nframes * fe * isz);
+		size = gop_bytes(v, s, g);
 		if (s->nplanes == (int)v->nplanes || s->codec == CODEC_LZ4) {
 			at = (f - g->first_frame) * fe + within;
 			cnt = (g->first_frame + (uint64_t)g->nframes - f) * fe -
@@ -454,69 +463,87 @@ static int read_extent_elems(struct reader *r, const struct cat_dataset *ds,
 	return reader_read_elems(r, ds, x->var, e0, n, x->big_endian, dst);
 }
 
+/* Read-ahead of the GOPs of every stream of v that hold frame f. */
+static void load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
+{
+	for (int s = 0; s < v->nstreams; s++) {
+		const struct cat_stream *st = &v->streams[s];
+		const struct cat_gop *g;
+		struct gop_load l;
+		uint32_t gi;
+
+		g = find_gop(st, f, &gi);
+		if (!g)
+			return;
+		l = (struct gop_load){ .r = r, .v = v, .s = st, .g = g,
+				       .threads = 1 };
+		(void)cache_load_ahead(r->cache, (uint64_t)st->id, gi,
+				       gop_bytes(v, st, g), load_gop, &l);
+	}
+}
+
 /*
  * Read-ahead decodes GOPs with one codec thread each: several workers
  * decoding different GOPs keep the cores busier than codec threads
  * inside one GOP (frame threads wait on references). A read that
  * needs a GOP nobody is decoding uses the codec's own threads instead:
  * one GOP, as fast as possible.
+ *
+ * It goes frame range by frame range (the GOPs of every stream of a
+ * variable that hold the same frames), so that a variable of several
+ * streams is read ahead in the order it is read.
  */
 void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
-		     const struct cat_view *w, uint64_t off, uint64_t len)
+		     const struct cat_view *w, uint64_t off, uint64_t ahead)
 {
-	uint64_t end = off + len > w->size ? w->size : off + len;
-	/* half the cache ahead of the GOP being read: with the one before it
-	 * (which a sequential reader is done with, and read-ahead evicts
-	 * first) and that one, the cache is full */
-	uint64_t ahead = 0, most = cache_budget(r->cache) / 2;
+	/* at most half the cache ahead of the GOP being read: with the one
+	 * before it (which a sequential reader is done with, and read-ahead
+	 * evicts first) and that one, the cache is full */
+	uint64_t most = cache_budget(r->cache) / 2, counted = 0;
+	int own = 1;
 
+	if (ahead > most)
+		ahead = most;
 	for (int i = 0; i < w->nextents; i++) {
 		const struct cat_extent *x = &w->extents[i];
 		const struct cat_var *v;
-		uint64_t a, b, fe, osz, f0, f1;
+		uint64_t osz, fe, f, fend;
 
-		if (x->kind != EXTENT_VAR || x->offset >= end ||
-		    x->offset + x->length <= off)
+		if (x->kind != EXTENT_VAR || x->offset + x->length <= off)
 			continue;
 		v = &ds->vars[x->var];
 		osz = dtype_size(x->dtype ? (enum dtype)x->dtype : v->dtype);
 		fe = v->width * v->height * v->nplanes;
 		if (!fe)
 			continue;
-		a = x->elem + ((off > x->offset ? off : x->offset) - x->offset) /
-			osz;
-		b = x->elem + ((end < x->offset + x->length ? end :
-				x->offset + x->length) - x->offset) / osz;
-		f0 = a / fe;
-		f1 = b ? (b - 1) / fe : 0;
-		for (int s = 0; s < v->nstreams; s++) {
-			const struct cat_stream *st = &v->streams[s];
-			size_t isz = dtype_size(v->dtype);
+		f = (x->elem + (off > x->offset ? off - x->offset : 0) / osz) /
+			fe;
+		fend = (x->elem + x->length / osz + fe - 1) / fe;
+		while (f < fend) {
+			uint64_t next = UINT64_MAX, size = 0;
+			const struct cat_gop *g;
+			uint32_t gi;
 
-			for (uint64_t f = f0; f <= f1; ) {
-				struct gop_load l;
-				const struct cat_gop *g;
-				uint32_t gi;
-				size_t size;
-
-				g = find_gop(st, f, &gi);
+			for (int s = 0; s < v->nstreams; s++) {
+				g = find_gop(&v->streams[s], f, &gi);
 				if (!g)
-					break;
-				size = (size_t)(g->nframes * (uint64_t)st->nplanes *
-						v->width * v->height * isz);
-				if (st->codec == CODEC_LZ4)
-					size = (size_t)(g->nframes * fe * isz);
-				/* the GOP the reader is in does not count */
-				if (g->first_frame > f0)
-					ahead += size;
-				if (ahead > most)
-					return;
-				l = (struct gop_load){ .r = r, .v = v, .s = st,
-						       .g = g, .threads = 1 };
-				(void)cache_load_ahead(r->cache, (uint64_t)st->id,
-						       gi, size, load_gop, &l);
-				f = (uint64_t)g->first_frame + g->nframes;
+					return;	/* left for the read to report */
+				size += gop_bytes(v, &v->streams[s], g);
+				if ((uint64_t)g->first_frame + g->nframes < next)
+					next = (uint64_t)g->first_frame +
+						g->nframes;
 			}
+			/* the reader's own GOPs are its to decode (a worker
+			 * that took one up would make it wait on one codec
+			 * thread); then at least one range more */
+			if (!own) {
+				if (counted && counted + size > ahead)
+					return;
+				counted += size;
+				load_ahead(r, v, f);
+			}
+			own = 0;
+			f = next;
 		}
 	}
 }

@@ -67,15 +67,17 @@ int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
 		     uint32_t *first, uint32_t *n);
 
 /*
- * Decodes into the cache the GOPs that bytes [off, off + len) of view w
- * need, without copying anything out (read-ahead for a sequential
- * reader), one codec thread per GOP. GOPs present or being decoded by
- * another thread are skipped, not waited for: several threads calling
- * this on the same range decode different GOPs in parallel. Errors are
- * left for the read that needs the bytes. Thread-safe.
+ * Decodes into the cache the GOPs after the ones byte off of view w is
+ * in (which the reader decodes itself), up to `ahead` bytes of them (at
+ * least the next GOP, at most half the cache), without copying anything
+ * out: read-ahead for a sequential reader, one codec thread per GOP. GOPs present or being
+ * decoded by another thread are skipped, not waited for: several
+ * threads calling this on the same range decode different GOPs in
+ * parallel. Errors are left for the read that needs the bytes.
+ * Thread-safe.
  */
 void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
-		     const struct cat_view *w, uint64_t off, uint64_t len);
+		     const struct cat_view *w, uint64_t off, uint64_t ahead);
 
 /* The cache's byte budget. */
 size_t reader_cache_budget(struct reader *r);

@@ -8,7 +8,7 @@
 
 struct run {
 	uint64_t id;            /* 0: free */
-	uint64_t key, end, len;
+	uint64_t key, from, end, len;
 	uint64_t used;          /* the table's clock at the latest read */
 };
 
@@ -42,7 +42,7 @@ void runs_free(struct runs *t)
 }
 
 uint64_t runs_note(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
-		   uint64_t near, uint64_t *len)
+		   uint64_t near, uint64_t *len, uint64_t *from)
 {
 	struct run *r = NULL, *old = &t->run[0];
 	uint64_t id;
@@ -67,17 +67,20 @@ uint64_t runs_note(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
 		r = old;
 		r->id = ++t->next_id;
 		r->key = key;
+		r->from = off;
 		r->end = off + n;
 		r->len = n;
 	}
 	r->used = ++t->clock;
 	id = r->id;
 	*len = r->len;
+	if (from)
+		*from = r->from;
 	pthread_mutex_unlock(&t->lock);
 	return id;
 }
 
-int runs_end(struct runs *t, uint64_t id, uint64_t *end)
+int runs_get(struct runs *t, uint64_t id, uint64_t *end, uint64_t *len)
 {
 	int rc = -ENOENT;
 
@@ -85,6 +88,7 @@ int runs_end(struct runs *t, uint64_t id, uint64_t *end)
 	for (int i = 0; i < t->n; i++)
 		if (t->run[i].id == id) {
 			*end = t->run[i].end;
+			*len = t->run[i].len;
 			rc = 0;
 			break;
 		}

@@ -25,16 +25,16 @@ void runs_free(struct runs *t);
  * whose end it starts within `near` of, before or after (the kernel's
  * concurrent requests come a little out of order); else it starts a new
  * run. Returns the run's id (never 0) and sets *len to the units the run
- * has read, this read included: more than n if it continued one.
- * Thread-safe.
+ * has read, this read included (more than n if it continued one), and
+ * *from (unless NULL) to where its first read started. Thread-safe.
  */
 uint64_t runs_note(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
-		   uint64_t near, uint64_t *len);
+		   uint64_t near, uint64_t *len, uint64_t *from);
 
 /*
- * Where run id ends now, in *end. Returns 0, or -ENOENT if a newer run
- * has taken its place. Thread-safe.
+ * Where run id ends now, in *end, and how long it is, in *len. Returns
+ * 0, or -ENOENT if a newer run has taken its place. Thread-safe.
  */
-int runs_end(struct runs *t, uint64_t id, uint64_t *end);
+int runs_get(struct runs *t, uint64_t id, uint64_t *end, uint64_t *len);
 
 #endif

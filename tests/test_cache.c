@@ -399,39 +399,48 @@ static void cache_evicts_consumed_first(void **state)
 
 	(void)state;
 	loads = 0;
-	assert_int_equal(cache_new(300, &c), 0);
+	assert_int_equal(cache_new(400, &c), 0);
 	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)1,
 				   &e), 0);
 	cache_put(c, e);			/* read to its end */
 	assert_int_equal(cache_get(c, 1, 1, 100, 50, load_fill, (void *)1,
 				   &e), 0);
 	cache_put(c, e);			/* in the middle */
-	assert_int_equal(cache_get(c, 1, 2, 100, 10, load_fill, (void *)1,
+	assert_int_equal(cache_get(c, 1, 5, 100, 100, load_fill, (void *)1,
 				   &e), 0);
-	cache_put(c, e);
-	/* (1, 0) is the only one a read-ahead may take */
+	cache_put(c, e);			/* read to its end */
+	/* read-ahead fills the room left, then takes the least recent of
+	 * the entries read to their end, (1, 0), never (1, 1) */
 	assert_int_equal(cache_load_ahead(c, 1, 3, 100, load_fill, NULL), 0);
-	assert_int_equal(cache_load_ahead(c, 1, 4, 100, load_fill, NULL), 1);
-	assert_int_equal(loads, 4);
+	assert_int_equal(cache_load_ahead(c, 1, 4, 100, load_fill, NULL), 0);
+	assert_int_equal(loads, 5);
+	/* and leaves a quarter of the cache to reads: unread (1, 1), (1, 3)
+	 * and (1, 4) are three quarters, (1, 5) stays */
+	assert_int_equal(cache_load_ahead(c, 1, 6, 100, load_fill, NULL), 1);
+	assert_int_equal(loads, 5);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.evictions, 1);
 	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)2,
 				   &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 2);
 	cache_put(c, e);
-	/* that read's miss took the least recent, (1, 1); (1, 0), read to
-	 * its end again, goes before (1, 2) and (1, 3), more recent or not */
-	assert_int_equal(cache_get(c, 1, 5, 100, 1, load_fill, (void *)1,
+	/* that read's miss took (1, 5), read to its end; (1, 0), read to
+	 * its end again, goes before (1, 1), (1, 3) and (1, 4), more recent
+	 * or not */
+	assert_int_equal(cache_get(c, 1, 7, 100, 1, load_fill, (void *)1,
 				   &e), 0);
 	cache_put(c, e);
-	assert_int_equal(loads, 6);
-	assert_int_equal(cache_get(c, 1, 2, 100, 1, load_fill, (void *)1,
-				   &e), 0);
-	cache_put(c, e);
-	assert_int_equal(cache_get(c, 1, 3, 100, 1, load_fill, (void *)1,
-				   &e), 0);
-	cache_put(c, e);
-	assert_int_equal(loads, 6);
+	assert_int_equal(loads, 7);
+	for (uint64_t k = 1; k <= 4; k++) {
+		if (k == 2)
+			continue;
+		assert_int_equal(cache_get(c, 1, k, 100, 1, load_fill,
+					   (void *)1, &e), 0);
+		cache_put(c, e);
+	}
+	assert_int_equal(loads, 7);
 	cache_get_stats(c, &st);
-	assert_int_equal(st.bytes, 300);
+	assert_int_equal(st.bytes, 400);
 	cache_free(c);
 }
 

@@ -375,30 +375,22 @@ static void import_every_dtype(void **state)
 	free(d);
 }
 
-/*
- * Two readers of one variable, 4 MiB apart, their reads interleaved,
- * each going on through two GOPs: each GOP is decoded once, whole,
- * except the one where the second reader starts (a read in the middle:
- * a part of it first). A single record of where the variable's latest
- * read ended made each reader break the other's run: 7 decodes, not 5.
- */
-static void import_interleaved_readers_decode_once(void **state)
+enum { CW = 128, CH = 128, CT = 128 };	/* 8 GOPs of 16 frames, 8 MiB */
+
+/* Imports a float32 cube of CT x CH x CW as "two", in GOPs of 16, and
+ * opens a reader on the store. Returns the cube's values. */
+static float *two(struct reader **r, struct cat_dataset **ds)
 {
-	enum { W = 128, H = 128, T = 128, HALF = W * H / 2 };
-	uint64_t shape[] = { T, H, W }, n = (uint64_t)T * H * W;
-	float *d = malloc(n * sizeof(float)), *whole = malloc(n * 4);
-	float *got = calloc(n, 4);
+	uint64_t shape[] = { CT, CH, CW }, n = (uint64_t)CT * CH * CW;
+	float *d = malloc(n * sizeof(float));
 	char path[160];
 	struct catalog *c;
 	struct import_opts o;
 	struct import_report rep;
-	struct reader *r;
-	struct cat_dataset *ds;
-	struct cache_stats st;
 
-	(void)state;
+	assert_non_null(d);
 	for (uint64_t i = 0; i < n; i++)
-		d[i] = (float)(10 * sin(i * 0.01) + (double)(i / (W * H)));
+		d[i] = (float)(10 * sin(i * 0.01) + (double)(i / (CW * CH)));
 	snprintf(path, sizeof(path), "%s/two.npy", dir);
 	write_npy(path, DTYPE_F32, 3, shape, d);
 	import_opts_init(&o);
@@ -409,10 +401,32 @@ static void import_interleaved_readers_decode_once(void **state)
 	assert_int_equal(catalog_open(store, CATALOG_CREATE, &c), 0);
 	assert_int_equal(import_file(c, path, &o, &rep), 0);
 	free(rep.vars);
-	assert_int_equal(reader_new(c, 64 << 20, &r), 0);
+	assert_int_equal(reader_new(c, 64 << 20, r), 0);
 	catalog_free(c);
-	ds = reader_find(r, "two");
-	assert_non_null(ds);
+	*ds = reader_find(*r, "two");
+	assert_non_null(*ds);
+	return d;
+}
+
+/*
+ * Two readers of one variable, 4 MiB apart, their reads interleaved,
+ * each going on through two GOPs: each GOP is decoded once, whole,
+ * except the one where the second reader starts (a read in the middle:
+ * a part of it first). A single record of where the variable's latest
+ * read ended made each reader break the other's run: 7 decodes, not 5.
+ */
+static void import_interleaved_readers_decode_once(void **state)
+{
+	enum { HALF = CW * CH / 2 };
+	uint64_t n = (uint64_t)CT * CH * CW;
+	float *whole = malloc(n * 4), *got = calloc(n, 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+	struct catalog *c;
+
+	(void)state;
+	free(two(&r, &ds));
 	/* a: frames 0-31 from element 0; b: frames 64-95 from the middle */
 	for (uint64_t k = 0; k < 64; k++) {
 		uint64_t ea = k * HALF, eb = n / 2 + k * HALF;
@@ -434,9 +448,56 @@ static void import_interleaved_readers_decode_once(void **state)
 	assert_memory_equal(got, whole, n / 4 * 4);
 	assert_memory_equal(got + n / 2, whole + n / 2, n / 4 * 4);
 	reader_free(r);
-	free(d);
 	free(whole);
 	free(got);
+}
+
+/*
+ * Read-ahead from a byte of the .npy view decodes the GOPs after the
+ * one it is in (the reader's own, which it decodes itself), as many
+ * bytes of them as asked and at least one; a read of them is then a hit.
+ */
+static void import_read_ahead_decodes_the_next_gops(void **state)
+{
+	const size_t fb = (size_t)CW * CH * 4, gb = 16 * fb;
+	struct reader *r;
+	struct cat_dataset *ds;
+	const struct cat_view *w = NULL;
+	struct cache_stats st;
+	uint64_t data = 0;
+	float *d, *buf = malloc(fb);
+
+	(void)state;
+	d = two(&r, &ds);
+	for (int i = 0; i < ds->nviews; i++)
+		if (strstr(ds->views[i].name, ".npy"))
+			w = &ds->views[i];
+	assert_non_null(w);
+	for (int i = 0; i < w->nextents && !data; i++)
+		if (w->extents[i].kind == EXTENT_VAR)
+			data = w->extents[i].offset;
+	assert_true(data > 0);
+	/* in frame 1 (GOP 0), a byte ahead: GOP 1 */
+	reader_prefetch(r, ds, w, data + fb + 5, 1);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(reader_read_elems(r, ds, 0, 16 * fb / 4, fb / 4, 0,
+					   buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(st.hits, 1);
+	assert_true(fabsf(buf[7] - d[16 * fb / 4 + 7]) < 0.5f);
+	/* in frame 20 (GOP 1, present), two GOPs' bytes ahead: GOPs 2, 3 */
+	reader_prefetch(r, ds, w, data + 20 * fb, 2 * gb);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 3);
+	/* at the last GOP: nothing after it */
+	reader_prefetch(r, ds, w, data + (CT - 1) * fb, 4 * gb);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 3);
+	reader_free(r);
+	free(d);
+	free(buf);
 }
 
 /* Number of datasets and of pack files: what "unchanged" means. */
@@ -613,6 +674,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			import_interleaved_readers_decode_once, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			import_read_ahead_decodes_the_next_gops, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(import_every_dtype, setup,
 						teardown),

@@ -55,6 +55,26 @@ static int wait_calls(int n)
 	return n;
 }
 
+/* Waits (at most 10 s) for a call asking for `ahead` bytes ahead. */
+static int wait_ahead(uint64_t ahead)
+{
+	struct timespec until;
+	int rc = 0, found = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&seen.lock);
+	while (!found && rc == 0) {
+		for (int i = 0; i < seen.n && i < MAX_CALLS; i++)
+			found |= seen.call[i].len == ahead;
+		if (!found)
+			rc = pthread_cond_timedwait(&seen.cond, &seen.lock,
+						    &until);
+	}
+	pthread_mutex_unlock(&seen.lock);
+	return found;
+}
+
 static void reset(void)
 {
 	pthread_mutex_lock(&seen.lock);
@@ -78,21 +98,53 @@ static void prefetch_only_sequential_runs(void **state)
 	(void)state;
 	reset();
 	assert_int_equal(prefetch_init(&pf), 0);
-	assert_int_equal(prefetch_start(&pf, 8 * MIB, record, NULL), 0);
+	assert_int_equal(prefetch_start(&pf, 256 * MIB, record, NULL), 0);
 	/* random reads, however many: nothing ahead */
-	for (int i = 0; i < 3 * runs; i++)
+	for (int i = 1; i < 3 * runs; i++)
 		prefetch_note(&pf, 5, (uint64_t)((i * 37) % 101) * 4 * MIB,
 			      MIB);
 	/* a run one read short of PF_RUN: nothing either */
 	read_run(&pf, 5, 1000 * MIB, runs - 1);
 	usleep(100 * 1000);
 	assert_int_equal(seen.n, 0);
-	/* the read that makes the run PF_RUN long: the span after it */
+	/* the read that makes the run PF_RUN long: four times that ahead */
 	read_run(&pf, 5, (1000 + (uint64_t)runs - 1) * MIB, 1);
 	assert_int_equal(wait_calls(1), 1);
 	assert_int_equal(seen.call[0].key, 5);
 	assert_int_equal(seen.call[0].off, (1000 + (uint64_t)runs) * MIB);
-	assert_int_equal(seen.call[0].len, 8 * MIB);
+	assert_int_equal(seen.call[0].len, 4 * PF_RUN);
+	/* the window grows with the run, up to the span */
+	read_run(&pf, 5, (1000 + (uint64_t)runs) * MIB, runs);
+	assert_true(wait_ahead(8 * PF_RUN));
+	read_run(&pf, 5, (1000 + 2 * (uint64_t)runs) * MIB, 6 * runs);
+	assert_true(wait_ahead(256 * MIB));
+	pthread_mutex_lock(&seen.lock);
+	for (int i = 0; i < seen.n && i < MAX_CALLS; i++)
+		assert_true(seen.call[i].len <= 256 * MIB);
+	pthread_mutex_unlock(&seen.lock);
+	prefetch_release(&pf);
+}
+
+/* A read of a MiB from the start of a file (dd, cp, np.load) is a
+ * sequential reader's first: the workers start at once. A smaller one
+ * (numpy reading a header) is not. */
+static void prefetch_from_the_start(void **state)
+{
+	struct prefetch pf;
+
+	(void)state;
+	reset();
+	assert_int_equal(prefetch_init(&pf), 0);
+	assert_int_equal(prefetch_start(&pf, 64 * MIB, record, NULL), 0);
+	prefetch_note(&pf, 7, 0, 4096);
+	prefetch_note(&pf, 6, 0, PF_FIRST / 2);
+	usleep(100 * 1000);
+	assert_int_equal(seen.n, 0);
+	prefetch_note(&pf, 4, 0, PF_FIRST);
+	assert_int_equal(wait_calls(1), 1);
+	assert_int_equal(seen.call[0].key, 4);
+	assert_int_equal(seen.call[0].off, PF_FIRST);
+	assert_int_equal(seen.call[0].len, 4 * PF_FIRST);
 	prefetch_release(&pf);
 }
 
@@ -156,6 +208,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(prefetch_only_sequential_runs),
+		cmocka_unit_test(prefetch_from_the_start),
 		cmocka_unit_test(prefetch_interleaved_readers_both_ahead),
 		cmocka_unit_test(prefetch_workers_run_below_readers),
 		cmocka_unit_test(prefetch_without_workers),
