@@ -20,6 +20,8 @@ struct cache_entry {
 	int refs;
 	int retired;    /* out of the table and LRU: the last put frees it */
 	int consumed;   /* a read reached its end: evicted before others */
+	int read;       /* a read has had it (else only read-ahead has) */
+	int ahead;      /* being loaded by read-ahead */
 	struct cache_entry *hnext;              /* hash chain */
 	struct cache_entry *prev, *next;        /* LRU, most recent first */
 	void *data;
@@ -32,6 +34,7 @@ struct cache {
 	size_t nbuckets;
 	struct cache_entry *head, *tail;
 	uint64_t loading;               /* bytes of entries being loaded */
+	uint64_t loading_ahead;         /* of which by read-ahead */
 	struct cache_stats st;
 };
 
@@ -150,9 +153,14 @@ static void drop(struct cache *c, struct cache_entry *e)
 /*
  * Evicts unreferenced entries from the LRU tail until `extra` more bytes
  * fit in the budget: first those a read went through to the end (a
- * sequential reader is done with them), then, unless only_consumed, any.
- * With several sequential readers, the GOPs they are in the middle of
- * outlive the ones they left. Hands back in *reuse (if not NULL) the
+ * sequential reader is done with them), then, unless only_consumed,
+ * those no read has had yet (read-ahead's guesses), then any. With
+ * several sequential readers, the GOPs they are in the middle of outlive
+ * the ones they left and the ones decoded ahead: evicting a GOP a reader
+ * is in makes it decode that GOP again, evicting another's, and so on.
+ * For the same reason a read's load makes no room for read-ahead's
+ * loads in flight (the cache may hold those bytes over its budget until
+ * the next eviction, which takes them first while no read has had them). Hands back in *reuse (if not NULL) the
  * buffer of one evicted entry of exactly `extra` bytes (a GOP of the
  * same stream), which a load then fills in place: no fresh pages to
  * fault in and zero, and the peak stays within the budget instead of one
@@ -161,14 +169,18 @@ static void drop(struct cache *c, struct cache_entry *e)
 static int evict(struct cache *c, size_t extra, int only_consumed,
 		 void **reuse)
 {
-	for (int pass = 0; pass < (only_consumed ? 1 : 2); pass++) {
+	uint64_t loading = only_consumed ? c->loading :
+		c->loading - c->loading_ahead;
+
+	for (int pass = 0; pass < (only_consumed ? 1 : 3); pass++) {
 		struct cache_entry *e = c->tail;
 
-		while (e && c->st.bytes + c->loading + extra > c->st.budget) {
+		while (e && c->st.bytes + loading + extra > c->st.budget) {
 			struct cache_entry *p = e->prev;
 
 			if (e->refs == 0 && e->state == E_READY &&
-			    (pass || e->consumed)) {
+			    (pass == 2 || (pass == 1 && !e->read) ||
+			     e->consumed)) {
 				if (reuse && !*reuse && extra &&
 				    e->size == extra) {
 					*reuse = e->data;
@@ -180,7 +192,7 @@ static int evict(struct cache *c, size_t extra, int only_consumed,
 			e = p;
 		}
 	}
-	return c->st.bytes + c->loading + extra <= c->st.budget;
+	return c->st.bytes + loading + extra <= c->st.budget;
 }
 
 /* Evicts until within budget. */
@@ -219,7 +231,7 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 		      cache_load_fn load, void *arg)
 {
 	size_t valid = need;
-	int rc;
+	int rc, ahead = e->ahead;
 
 	pthread_mutex_unlock(&c->lock);
 	if (!e->data)
@@ -231,6 +243,9 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	pthread_mutex_lock(&c->lock);
 	c->st.decodes++;
 	c->loading -= e->size;
+	if (ahead)
+		c->loading_ahead -= e->size;
+	e->ahead = 0;
 	if (rc) {
 		buf_free(e->data, e->size);
 		e->data = NULL;
@@ -252,7 +267,10 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	e->valid = valid;
 	c->st.bytes += e->size;
 	lru_push(c, e);
-	shrink(c);
+	/* read-ahead trims when it puts the entry back: then the entry
+	 * itself, which no read has had, goes before GOPs readers are in */
+	if (!ahead)
+		shrink(c);
 	pthread_cond_broadcast(&c->loaded);
 	return 0;
 }
@@ -312,6 +330,7 @@ again:
 		if (e->state == E_READY && e->size == size &&
 		    e->valid >= need) {
 			e->consumed |= asked >= size;
+			e->read = 1;
 			lru_unlink(c, e);
 			lru_push(c, e);
 			pthread_mutex_unlock(&c->lock);
@@ -336,6 +355,7 @@ again:
 		c->st.hits++;
 		e->refs++;
 		e->consumed |= !ahead && asked >= size;
+		e->read |= !ahead;
 		lru_unlink(c, e);
 		lru_push(c, e);
 		pthread_mutex_unlock(&c->lock);
@@ -383,9 +403,14 @@ again:
 		(void)evict(c, size, 0, &e->data);
 	c->loading += size;
 load:
+	e->ahead = ahead;
+	if (ahead)
+		c->loading_ahead += size;
 	rc = load_entry(c, e, need, load, arg);
-	if (!rc)
+	if (!rc) {
 		e->consumed |= !ahead && asked >= size;
+		e->read |= !ahead;
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (!rc)
 		*out = e;

@@ -92,8 +92,9 @@ void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
 	run = runs_note(pf->runs, key, off, got, PF_NEAR, &len, &from);
 	/* the kernel also cuts one large read into requests of its
 	 * read-ahead window: only a run longer than any single read is a
-	 * sequential reader, or one from the start, as the kernel guesses */
-	if (len < PF_RUN && !(from == 0 && len >= PF_FIRST))
+	 * sequential reader, or one from the start (within its first MiB:
+	 * the data after a header), as the kernel guesses */
+	if (len < PF_RUN && !(from < PF_FIRST && len >= PF_FIRST))
 		return;
 	pthread_mutex_lock(&pf->lock);
 	at = (pf->head + pf->n) % PF_QUEUE;

@@ -61,7 +61,8 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
  * Notes that got bytes of file key are read at off (before they are:
  * the workers then decode ahead while the read decodes its own). Once a
  * reader has read PF_RUN bytes in a row, or PF_FIRST from the file's
- * start (dd, cp, np.load), a request is queued for the workers: from
+ * first PF_FIRST bytes on (dd, cp, np.load, the data after a header), a
+ * request is queued for the workers: from
  * where the reader is when one takes it up, four times as many bytes
  * ahead as the reader has read in a row, up to the span (as the
  * kernel's read-ahead window grows with a sequential run). Thread-safe.

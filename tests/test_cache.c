@@ -444,6 +444,81 @@ static void cache_evicts_consumed_first(void **state)
 	cache_free(c);
 }
 
+static struct cache *ahead_cache;
+
+static void *gated_ahead(void *arg)
+{
+	return (void *)(intptr_t)cache_load_ahead(ahead_cache, 7, 9, 100,
+						  load_gated, arg);
+}
+
+/*
+ * A read's load makes no room for a read-ahead load in flight: it would
+ * evict the GOPs other readers are in the middle of, and they, reading
+ * on, each other's (four readers in a cache of four GOPs decoded 65 GOPs
+ * for 8 read).
+ */
+static void cache_reads_make_no_room_for_ahead_in_flight(void **state)
+{
+	struct cache_entry *e;
+	struct cache_stats st;
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	loads = 0;
+	gate_released = gate_done = 0;
+	assert_int_equal(cache_new(400, &ahead_cache), 0);
+	for (uint64_t k = 0; k < 2; k++) {	/* two readers, mid-GOP */
+		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 50,
+					   load_fill, (void *)1, &e), 0);
+		cache_put(ahead_cache, e);
+	}
+	pthread_create(&t, NULL, gated_ahead, NULL);
+	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 3)
+		usleep(1000);
+	/* two more readers: 400 held, and read-ahead's 100 in flight */
+	for (uint64_t k = 2; k < 4; k++) {
+		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 50,
+					   load_fill, (void *)1, &e), 0);
+		cache_put(ahead_cache, e);
+	}
+	cache_get_stats(ahead_cache, &st);
+	assert_int_equal(st.evictions, 0);
+	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, &ret);
+	assert_null(ret);
+	/* over the budget once in: its own put lets the guess go, not a
+	 * GOP a reader is in; the four read on */
+	cache_get_stats(ahead_cache, &st);
+	assert_int_equal(st.evictions, 1);
+	assert_int_equal(st.bytes, 400);
+	for (uint64_t k = 0; k < 4; k++) {
+		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 60,
+					   load_fill, (void *)1, &e), 0);
+		cache_put(ahead_cache, e);
+	}
+	assert_int_equal(loads, 5);
+	/* the first goes through its GOP and on to the next, whose load
+	 * takes the GOP it left */
+	assert_int_equal(cache_get(ahead_cache, 7, 0, 100, 100, load_fill,
+				   (void *)1, &e), 0);
+	cache_put(ahead_cache, e);
+	assert_int_equal(cache_get(ahead_cache, 7, 5, 100, 10, load_fill,
+				   (void *)1, &e), 0);
+	cache_put(ahead_cache, e);
+	for (uint64_t k = 1; k < 4; k++) {
+		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 70,
+					   load_fill, (void *)1, &e), 0);
+		cache_put(ahead_cache, e);
+	}
+	assert_int_equal(loads, 6);
+	cache_get_stats(ahead_cache, &st);
+	assert_int_equal(st.evictions, 2);
+	assert_int_equal(st.bytes, 400);
+	cache_free(ahead_cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +531,7 @@ int main(void)
 		cmocka_unit_test(cache_counts_loads_in_progress),
 		cmocka_unit_test(cache_loads_in_part),
 		cmocka_unit_test(cache_evicts_consumed_first),
+		cmocka_unit_test(cache_reads_make_no_room_for_ahead_in_flight),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);

@@ -138,8 +138,14 @@ static void prefetch_from_the_start(void **state)
 	assert_int_equal(prefetch_start(&pf, 64 * MIB, record, NULL), 0);
 	prefetch_note(&pf, 7, 0, 4096);
 	prefetch_note(&pf, 6, 0, PF_FIRST / 2);
+	prefetch_note(&pf, 8, PF_FIRST, PF_FIRST);	/* not the start */
 	usleep(100 * 1000);
 	assert_int_equal(seen.n, 0);
+	/* the data after a header of a page */
+	prefetch_note(&pf, 9, 4096, PF_FIRST);
+	assert_int_equal(wait_calls(1), 1);
+	assert_int_equal(seen.call[0].key, 9);
+	reset();
 	prefetch_note(&pf, 4, 0, PF_FIRST);
 	assert_int_equal(wait_calls(1), 1);
 	assert_int_equal(seen.call[0].key, 4);
