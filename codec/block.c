@@ -139,3 +139,8 @@ bad:
 	memset(dst, 0, cap);
 	return -EIO;
 }
+
+int codec_block_checked(const void *blk, size_t len)
+{
+	return head_len(blk, len) == HEAD2;
+}

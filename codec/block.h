@@ -38,4 +38,12 @@ ssize_t codec_block_raw_size(const void *blk, size_t len);
  */
 int codec_block_unpack(const void *blk, size_t len, void *dst, size_t cap);
 
+/*
+ * Whether blk (len bytes) is a block that carries a checksum of its lz4
+ * data, which codec_block_unpack() verifies: a caller that checked the
+ * whole block's bytes for the same thing need not. Its header's other
+ * fields are checked by unpacking too (magic, raw length against cap).
+ */
+int codec_block_checked(const void *blk, size_t len);
+
 #endif

@@ -18,15 +18,17 @@ mount_test_init() {
 	fi
 }
 
-# corrupt_gop STORE CONDITION: overwrites 8 bytes inside the first GOP
-# that the SQL condition picks (on gop g, stream s, variable v, dataset
-# d) in STORE's packs; fails if no GOP matches.
+# corrupt_gop STORE CONDITION [AT]: overwrites 8 bytes at byte AT
+# (default 40) of the first GOP that the SQL condition picks (on gop g,
+# stream s, variable v, dataset d) in STORE's packs; fails if no GOP
+# matches.
 corrupt_gop() {
+	at=${3:-40}
 	set -- "$1" $(/usr/bin/python3 -c "
 import sqlite3
 c = sqlite3.connect('$1/catalog.db')
 print(*c.execute(\"SELECT p.name, g.offset FROM gop g JOIN pack p ON p.id = g.pack_id JOIN stream s ON s.id = g.stream_id JOIN variable v ON v.id = s.variable_id JOIN dataset d ON d.id = v.dataset_id WHERE $2\").fetchone() or ())")
 	[ -n "${3:-}" ] || return 1
 	printf '\377\377\377\377\377\377\377\377' |
-		dd of="$1/packs/$2" bs=1 seek=$(($3 + 40)) conv=notrunc 2>/dev/null
+		dd of="$1/packs/$2" bs=1 seek=$(($3 + at)) conv=notrunc 2>/dev/null
 }

@@ -99,13 +99,18 @@ static void block_reads_format_1(void **state)
 		src[i] = (uint8_t)(i / 17);
 	assert_int_equal(codec_block_pack(src, sizeof(src), &blk, &len), 0);
 	assert_memory_equal(blk, "CB2", 4);
+	assert_true(codec_block_checked(blk, len));
+	assert_false(codec_block_checked(blk, CODEC_BLOCK_HEADER + 3));
 	blk[2] = '1';
 	memmove(blk + CODEC_BLOCK_HEADER, blk + CODEC_BLOCK_HEADER + 4,
 		len - CODEC_BLOCK_HEADER - 4);
 	len -= 4;
 	assert_int_equal(codec_block_raw_size(blk, len), sizeof(src));
+	/* no checksum of its own: a reader checks the catalog's */
+	assert_false(codec_block_checked(blk, len));
 	assert_int_equal(codec_block_unpack(blk, len, dst, sizeof(dst)), 0);
 	assert_memory_equal(src, dst, sizeof(src));
+	assert_false(codec_block_checked("XYZ\0garbage.........", 20));
 	free(blk);
 }
 
