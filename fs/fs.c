@@ -133,9 +133,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
 	if (prefetch_init(&fs->pf)) {
-		prefetch_release(&fs->pf);
-		free(fs->dir);
-		free(fs);
+		fs_free(fs);
 		return -ENOMEM;
 	}
 	fs->next_new_ino = NEW_INO_BASE;
