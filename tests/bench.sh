@@ -24,7 +24,7 @@ s = r["datasets"]["synth"]
 for k in ("decoder_limit_mbs", "ratio_cold_dd_vs_decoder",
           "ratio_cold_npload_vs_decoder", "ratio_warm_vs_local",
           "ratio_whole_vs_pick_cold_p99", "ratio_whole_vs_pick_warm_p50",
-          "ratio_parallel_2_vs_1"):
+          "ratio_parallel_2_vs_1", "ratio_parallel_2_vs_limit"):
     assert s[k] > 0, k
 assert set(r["datasets"]) == {"era5", "landsat8", "synth"}
 assert r["dataloader"]["ratio"] > 0 and r["daemon"]["vmhwm_bytes"] > 0
