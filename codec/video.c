@@ -2,12 +2,14 @@
 /* Video codec names, backend table, format choice and libav error mapping. */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include <libavutil/error.h>
@@ -103,6 +105,13 @@ const char *codec_name(enum codec_id c)
 	    backends[c].name)
 		return backends[c].name;
 	return "?";
+}
+
+int codec_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > INT_MAX ? INT_MAX : (int)n;
 }
 
 int codec_default_gop(int width, int height, uint64_t nframes)

@@ -59,6 +59,9 @@ struct codec_gop {
  */
 int codec_default_gop(int width, int height, uint64_t nframes);
 
+/* The online cores, at least 1: what codec and worker threads divide. */
+int codec_cores(void);
+
 /* "x265" etc.; "?" for an invalid id. */
 const char *codec_name(enum codec_id c);
 

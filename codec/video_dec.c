@@ -4,7 +4,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
@@ -120,13 +119,6 @@ static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 	}
 }
 
-static int cores(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 16 ? 16 : (int)n;
-}
-
 /* Checks the packet table of an untrusted payload. */
 static int payload_ok(size_t size, size_t extra_size,
 		      const uint32_t *pkt_sizes, int npkt, int nframes)
@@ -205,7 +197,8 @@ int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
 	/* libavcodec's own count is the cores plus one: one frame thread
 	 * more, and its frames, for no speed (2 cores: HEVC 1024 x 1024
 	 * decodes 8% faster with 2, and a mount peaks 7 MiB lower) */
-	c->thread_count = v.threads ? v.threads : cores();
+	c->thread_count = v.threads ? v.threads :
+		codec_cores() > 16 ? 16 : codec_cores();
 	c->err_recognition |= AV_EF_CRCCHECK | AV_EF_EXPLODE;
 	if (extra_size) {
 		c->extradata = av_mallocz(extra_size +

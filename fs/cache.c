@@ -21,7 +21,6 @@ struct cache_entry {
 	int retired;    /* out of the table and LRU: the last put frees it */
 	int consumed;   /* a read reached its end: evicted before others */
 	int read;       /* a read has had it (else only read-ahead has) */
-	int ahead;      /* being loaded by read-ahead */
 	struct cache_entry *hnext;              /* hash chain */
 	struct cache_entry *prev, *next;        /* LRU, most recent first */
 	void *data;
@@ -160,11 +159,12 @@ static void drop(struct cache *c, struct cache_entry *e)
  * is in makes it decode that GOP again, evicting another's, and so on.
  * For the same reason a read's load makes no room for read-ahead's
  * loads in flight (the cache may hold those bytes over its budget until
- * the next eviction, which takes them first while no read has had them). Hands back in *reuse (if not NULL) the
- * buffer of one evicted entry of exactly `extra` bytes (a GOP of the
- * same stream), which a load then fills in place: no fresh pages to
- * fault in and zero, and the peak stays within the budget instead of one
- * GOP above it. Returns whether the bytes fit now.
+ * the next eviction, which takes them first while no read has had them).
+ * Hands back in *reuse (if not NULL) the buffer of one evicted entry of
+ * exactly `extra` bytes (a GOP of the same stream), which a load then
+ * fills in place: no fresh pages to fault in and zero, and the peak stays
+ * within the budget instead of one GOP above it. Returns whether the
+ * bytes fit now.
  */
 static int evict(struct cache *c, size_t extra, int only_consumed,
 		 void **reuse)
@@ -223,15 +223,16 @@ void cache_free(struct cache *c)
 }
 
 /*
- * Loads e (E_LOADING, one reference, its size counted in c->loading) with
- * the lock released, then publishes it. Called and returns with the lock
- * held; 0 or the load's error (e then failed, the reference dropped).
+ * Loads e (E_LOADING, one reference, its size counted in c->loading, and
+ * in c->loading_ahead too if ahead) with the lock released, then
+ * publishes it. Called and returns with the lock held; 0 or the load's
+ * error (e then failed, the reference dropped).
  */
 static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
-		      cache_load_fn load, void *arg)
+		      cache_load_fn load, void *arg, int ahead)
 {
 	size_t valid = need;
-	int rc, ahead = e->ahead;
+	int rc;
 
 	pthread_mutex_unlock(&c->lock);
 	if (!e->data)
@@ -245,7 +246,6 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	c->loading -= e->size;
 	if (ahead)
 		c->loading_ahead -= e->size;
-	e->ahead = 0;
 	if (rc) {
 		buf_free(e->data, e->size);
 		e->data = NULL;
@@ -286,6 +286,17 @@ static uint64_t unread(const struct cache *c)
 		if (e->state == E_READY && !e->consumed)
 			n += e->size;
 	return n;
+}
+
+/* A get returns e: a read's marks (it has had e; through to the end if
+ * to_end), and e goes to the LRU's front. Caller holds lock. */
+static void served(struct cache *c, struct cache_entry *e, int ahead,
+		   int to_end)
+{
+	e->consumed |= !ahead && to_end;
+	e->read |= !ahead;
+	lru_unlink(c, e);
+	lru_push(c, e);
 }
 
 /* cache_get(); with ahead, an entry present whole (or being loaded, or
@@ -329,10 +340,7 @@ again:
 			pthread_cond_wait(&c->loaded, &c->lock);
 		if (e->state == E_READY && e->size == size &&
 		    e->valid >= need) {
-			e->consumed |= asked >= size;
-			e->read = 1;
-			lru_unlink(c, e);
-			lru_push(c, e);
+			served(c, e, ahead, asked >= size);
 			pthread_mutex_unlock(&c->lock);
 			*out = e;
 			return 0;
@@ -354,10 +362,7 @@ again:
 	if (e && e->valid >= need) {
 		c->st.hits++;
 		e->refs++;
-		e->consumed |= !ahead && asked >= size;
-		e->read |= !ahead;
-		lru_unlink(c, e);
-		lru_push(c, e);
+		served(c, e, ahead, asked >= size);
 		pthread_mutex_unlock(&c->lock);
 		*out = e;
 		return 0;
@@ -403,14 +408,11 @@ again:
 		(void)evict(c, size, 0, &e->data);
 	c->loading += size;
 load:
-	e->ahead = ahead;
 	if (ahead)
 		c->loading_ahead += size;
-	rc = load_entry(c, e, need, load, arg);
-	if (!rc) {
-		e->consumed |= !ahead && asked >= size;
-		e->read |= !ahead;
-	}
+	rc = load_entry(c, e, need, load, arg, ahead);
+	if (!rc)
+		served(c, e, ahead, asked >= size);
 	pthread_mutex_unlock(&c->lock);
 	if (!rc)
 		*out = e;

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "codec/video.h"
 #include "fs/prefetch.h"
 #include "fs/runs.h"
 
@@ -61,8 +62,7 @@ static void *worker(void *arg)
 int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
 		   void *arg)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = cpus < 1 ? 1 : cpus > PF_WORKERS ? PF_WORKERS : (int)cpus;
+	int n = codec_cores() > PF_WORKERS ? PF_WORKERS : codec_cores();
 
 	pf->span = span;
 	pf->fn = fn;

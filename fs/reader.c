@@ -223,9 +223,9 @@ static int load_corrections(struct gop_load *l, size_t nvals,
 /*
  * A part of a GOP is decoded when a read that does not continue the one
  * before needs only its first frames, and they (with one more) are under
- * three quarters of it: one time step of a long GOP
- * then costs the frames before it, not the whole GOP. A later read of a
- * frame after them decodes the whole (cache_get()).
+ * three quarters of it: one time step of a long GOP then costs the
+ * frames before it, not the whole GOP. A later read of a frame after
+ * them decodes the whole (cache_get()).
  */
 static int load_gop(void *arg, void *dst, size_t size, size_t *valid)
 {

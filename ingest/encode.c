@@ -550,8 +550,7 @@ int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	struct gop_jobs j = { .x = x, .src = src, .vi = vi, .gop = gop,
 			      .ngops = ngops, .list = list, .nlist = nlist,
 			      .q = *qa };
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int nw = (int)(cores < 1 ? 1 : cores > 8 ? 8 : cores), started = 0;
+	int nw = codec_cores() > 8 ? 8 : codec_cores(), started = 0;
 	uint32_t jobs = list ? nlist : ngops;
 	pthread_t tid[8];
 

@@ -25,6 +25,19 @@ static int load_fill(void *arg, void *dst, size_t size,
 	return 0;
 }
 
+/* A read of the first `need` bytes of entry (k1, k2) of 100 bytes
+ * (loaded with 1s if missing), which must succeed; the reference is
+ * put back. */
+static void read_part(struct cache *c, uint64_t k1, uint64_t k2,
+		      size_t need)
+{
+	struct cache_entry *e;
+
+	assert_int_equal(cache_get(c, k1, k2, 100, need, load_fill, (void *)1,
+				   &e), 0);
+	cache_put(c, e);
+}
+
 static void cache_hit_after_miss(void **state)
 {
 	struct cache *c;
@@ -64,19 +77,15 @@ static void cache_evicts_lru_within_budget(void **state)
 		cache_put(c, e);
 	}
 	/* touch 0 so that 1 is the least recently used */
-	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)1, &e), 0);
-	cache_put(c, e);
-	assert_int_equal(cache_get(c, 1, 3, 100, 100, load_fill, (void *)1, &e), 0);
-	cache_put(c, e);
+	read_part(c, 1, 0, 100);
+	read_part(c, 1, 3, 100);
 	cache_get_stats(c, &st);
 	assert_int_equal(st.evictions, 1);
 	assert_true(st.bytes <= 300);
 	loads = 0;
-	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)1, &e), 0);
-	cache_put(c, e);
+	read_part(c, 1, 0, 100);
 	assert_int_equal(loads, 0);             /* 0 stayed */
-	assert_int_equal(cache_get(c, 1, 1, 100, 100, load_fill, (void *)1, &e), 0);
-	cache_put(c, e);
+	read_part(c, 1, 1, 100);
 	assert_int_equal(loads, 1);             /* 1 was evicted */
 	/* a referenced entry is never evicted */
 	assert_int_equal(cache_get(c, 2, 0, 250, 250, load_fill, (void *)5, &held), 0);
@@ -400,15 +409,9 @@ static void cache_evicts_consumed_first(void **state)
 	(void)state;
 	loads = 0;
 	assert_int_equal(cache_new(400, &c), 0);
-	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)1,
-				   &e), 0);
-	cache_put(c, e);			/* read to its end */
-	assert_int_equal(cache_get(c, 1, 1, 100, 50, load_fill, (void *)1,
-				   &e), 0);
-	cache_put(c, e);			/* in the middle */
-	assert_int_equal(cache_get(c, 1, 5, 100, 100, load_fill, (void *)1,
-				   &e), 0);
-	cache_put(c, e);			/* read to its end */
+	read_part(c, 1, 0, 100);	/* read to its end */
+	read_part(c, 1, 1, 50);		/* in the middle */
+	read_part(c, 1, 5, 100);	/* read to its end */
 	/* read-ahead fills the room left, then takes the least recent of
 	 * the entries read to their end, (1, 0), never (1, 1) */
 	assert_int_equal(cache_load_ahead(c, 1, 3, 100, load_fill, NULL), 0);
@@ -427,16 +430,12 @@ static void cache_evicts_consumed_first(void **state)
 	/* that read's miss took (1, 5), read to its end; (1, 0), read to
 	 * its end again, goes before (1, 1), (1, 3) and (1, 4), more recent
 	 * or not */
-	assert_int_equal(cache_get(c, 1, 7, 100, 1, load_fill, (void *)1,
-				   &e), 0);
-	cache_put(c, e);
+	read_part(c, 1, 7, 1);
 	assert_int_equal(loads, 7);
 	for (uint64_t k = 1; k <= 4; k++) {
 		if (k == 2)
 			continue;
-		assert_int_equal(cache_get(c, 1, k, 100, 1, load_fill,
-					   (void *)1, &e), 0);
-		cache_put(c, e);
+		read_part(c, 1, k, 1);
 	}
 	assert_int_equal(loads, 7);
 	cache_get_stats(c, &st);
@@ -460,7 +459,6 @@ static void *gated_ahead(void *arg)
  */
 static void cache_reads_make_no_room_for_ahead_in_flight(void **state)
 {
-	struct cache_entry *e;
 	struct cache_stats st;
 	pthread_t t;
 	void *ret;
@@ -470,18 +468,14 @@ static void cache_reads_make_no_room_for_ahead_in_flight(void **state)
 	gate_released = gate_done = 0;
 	assert_int_equal(cache_new(400, &ahead_cache), 0);
 	for (uint64_t k = 0; k < 2; k++) {	/* two readers, mid-GOP */
-		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 50,
-					   load_fill, (void *)1, &e), 0);
-		cache_put(ahead_cache, e);
+		read_part(ahead_cache, 7, k, 50);
 	}
 	pthread_create(&t, NULL, gated_ahead, NULL);
 	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 3)
 		usleep(1000);
 	/* two more readers: 400 held, and read-ahead's 100 in flight */
 	for (uint64_t k = 2; k < 4; k++) {
-		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 50,
-					   load_fill, (void *)1, &e), 0);
-		cache_put(ahead_cache, e);
+		read_part(ahead_cache, 7, k, 50);
 	}
 	cache_get_stats(ahead_cache, &st);
 	assert_int_equal(st.evictions, 0);
@@ -494,23 +488,15 @@ static void cache_reads_make_no_room_for_ahead_in_flight(void **state)
 	assert_int_equal(st.evictions, 1);
 	assert_int_equal(st.bytes, 400);
 	for (uint64_t k = 0; k < 4; k++) {
-		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 60,
-					   load_fill, (void *)1, &e), 0);
-		cache_put(ahead_cache, e);
+		read_part(ahead_cache, 7, k, 60);
 	}
 	assert_int_equal(loads, 5);
 	/* the first goes through its GOP and on to the next, whose load
 	 * takes the GOP it left */
-	assert_int_equal(cache_get(ahead_cache, 7, 0, 100, 100, load_fill,
-				   (void *)1, &e), 0);
-	cache_put(ahead_cache, e);
-	assert_int_equal(cache_get(ahead_cache, 7, 5, 100, 10, load_fill,
-				   (void *)1, &e), 0);
-	cache_put(ahead_cache, e);
+	read_part(ahead_cache, 7, 0, 100);
+	read_part(ahead_cache, 7, 5, 10);
 	for (uint64_t k = 1; k < 4; k++) {
-		assert_int_equal(cache_get(ahead_cache, 7, k, 100, 70,
-					   load_fill, (void *)1, &e), 0);
-		cache_put(ahead_cache, e);
+		read_part(ahead_cache, 7, k, 70);
 	}
 	assert_int_equal(loads, 6);
 	cache_get_stats(ahead_cache, &st);
