@@ -32,6 +32,55 @@ static int gop_frames(const struct codec_gop_ref *g)
 	return g->upto > 0 && g->upto < g->nframes ? g->upto : g->nframes;
 }
 
+/* Dequantizes frames [f0, f1) of the samples s into dst, and moves
+ * values off g->avoid: what codec_gop_finish() does without corrections. */
+static void finish_frames(const struct codec_params *p, enum dtype t,
+			  const struct codec_gop_ref *g, const uint16_t *s,
+			  void *dst, int f0, int f1)
+{
+	size_t plane = (size_t)p->width * (size_t)p->height;
+	size_t isz = dtype_size(t), fv = plane * (size_t)p->planes;
+
+	for (int f = f0; f < f1; f++)
+		for (int k = 0; k < p->planes; k++) {
+			size_t at = ((size_t)f * p->planes + k) * plane;
+
+			dequantize_from(&g->quant[k], s + at, t,
+					(char *)dst + at * isz, plane);
+		}
+	if (g->avoid && f1 > f0)
+		codec_avoid_value(t, g->avoid, (char *)dst + f0 * fv * isz,
+				  (size_t)(f1 - f0) * fv);
+}
+
+/* A decode that hands its frames out as they come. */
+struct each {
+	const struct codec_params *p;
+	enum dtype t;
+	const struct codec_gop_ref *g;
+	const uint16_t *s;
+	void *dst;
+	int finished;                   /* frames handed out */
+};
+
+static void frame_out(void *arg, int done)
+{
+	struct each *e = arg;
+	size_t fb = (size_t)e->p->width * (size_t)e->p->height *
+		(size_t)e->p->planes * dtype_size(e->t);
+
+	/* the codec's delay may bring a few frames past upto */
+	if (done > gop_frames(e->g))
+		done = gop_frames(e->g);
+	if (done <= e->finished)
+		return;
+	/* in order, each frame's values end before the samples of the
+	 * frames after it start (see codec_gop_decode()) */
+	finish_frames(e->p, e->t, e->g, e->s, e->dst, e->finished, done);
+	e->finished = done;
+	e->g->frames(e->g->arg, (size_t)done * fb);
+}
+
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst)
 {
@@ -39,6 +88,7 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	size_t n = plane * (size_t)p->planes * (size_t)g->nframes;
 	size_t isz = dtype_size(t);
 	uint16_t *s = NULL, *own = NULL;
+	struct each e = { .p = p, .t = t, .g = g, .dst = dst };
 	int rc;
 
 	if (p->codec == CODEC_LZ4)
@@ -58,14 +108,25 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset(dst, 0, n * isz);
 		return -ENOMEM;
 	}
-	rc = codec_video_decode_upto(p, g->data, g->size, g->extra_size,
+	e.s = s;
+	/* corrections go over the whole GOP's samples first: no frame is
+	 * final before the last is decoded */
+	rc = codec_video_decode_each(p, g->data, g->size, g->extra_size,
 				     g->pkt_sizes, g->npkt, s, g->nframes,
-				     gop_frames(g));
+				     gop_frames(g), g->frames && !g->corr ?
+				     frame_out : NULL, &e);
 	if (rc) {
-		memset(dst, 0, n * isz);
+		/* the frames handed out stay as they were */
+		size_t kept = (size_t)e.finished * plane * (size_t)p->planes *
+			isz;
+
+		memset((char *)dst + kept, 0, n * isz - kept);
 		goto out;
 	}
-	codec_gop_finish(p, t, g, s, dst);
+	if (e.finished)
+		finish_frames(p, t, g, s, dst, e.finished, gop_frames(g));
+	else
+		codec_gop_finish(p, t, g, s, dst);
 out:
 	free(own);
 	return rc;
@@ -75,20 +136,11 @@ void codec_gop_finish(const struct codec_params *p, enum dtype t,
 		      const struct codec_gop_ref *g, uint16_t *s, void *dst)
 {
 	size_t plane = (size_t)p->width * (size_t)p->height;
-	size_t isz = dtype_size(t), nv = plane * (size_t)p->planes *
-		(size_t)gop_frames(g);
+	size_t nv = plane * (size_t)p->planes * (size_t)gop_frames(g);
 
 	if (g->corr)
 		codec_corr_samples(g->corr, s, p->bits, nv);
-	for (int f = 0; f < gop_frames(g); f++)
-		for (int k = 0; k < p->planes; k++) {
-			size_t at = ((size_t)f * p->planes + k) * plane;
-
-			dequantize_from(&g->quant[k], s + at, t,
-					(char *)dst + at * isz, plane);
-		}
-	if (g->avoid)
-		codec_avoid_value(t, g->avoid, dst, nv);
+	finish_frames(p, t, g, s, dst, 0, gop_frames(g));
 	if (g->corr)
 		codec_corr_values(g->corr, t, dst, nv);
 }

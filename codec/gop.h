@@ -25,6 +25,10 @@ struct codec_gop_ref {
 				   (the fill value), or NULL */
 	int upto;               /* decode only the first upto frames (video
 				   only); 0: all nframes */
+	/* video without corrections, if set: told that the first `bytes`
+	 * of dst are final values, as frames come out of the decoder */
+	void (*frames)(void *arg, size_t bytes);
+	void *arg;
 };
 
 /*
@@ -34,8 +38,8 @@ struct codec_gop_ref {
  * are those of codec_gop_finish(). With g->upto, a video GOP's first
  * upto frames only: the bytes of the others are not values, dst must
  * still have room for all nframes. Untrusted payload: returns -EIO on
- * anything wrong, with dst fully written (zeros), never reading outside
- * g->data. Thread-safe.
+ * anything wrong, with dst fully written (zeros after what g->frames was
+ * told), never reading outside g->data. Thread-safe.
  */
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst);

@@ -114,6 +114,16 @@ int codec_cores(void)
 	return n < 1 ? 1 : n > INT_MAX ? INT_MAX : (int)n;
 }
 
+/* libavcodec's own automatic count is the cores plus one: one frame
+ * thread more, and its frames, for no speed (2 cores: HEVC 1024 x 1024
+ * decodes 8% faster with 2, and a mount peaks 7 MiB lower) */
+int codec_dec_threads(int threads)
+{
+	if (threads > 0)
+		return threads;
+	return codec_cores() > 16 ? 16 : codec_cores();
+}
+
 int codec_default_gop(int width, int height, uint64_t nframes)
 {
 	double area = (double)(width > 0 ? width : 1) * (height > 0 ? height : 1);

@@ -62,6 +62,9 @@ int codec_default_gop(int width, int height, uint64_t nframes);
 /* The online cores, at least 1: what codec and worker threads divide. */
 int codec_cores(void);
 
+/* The threads a decode asked for `threads` (0: automatic) runs on. */
+int codec_dec_threads(int threads);
+
 /* "x265" etc.; "?" for an invalid id. */
 const char *codec_name(enum codec_id c);
 
@@ -117,6 +120,22 @@ int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
 			    size_t size, size_t extra_size,
 			    const uint32_t *pkt_sizes, int npkt,
 			    uint16_t *samples, int nframes, int upto);
+
+/* Told that the first `done` frames are in the samples, final. */
+typedef void (*codec_frames_fn)(void *arg, int done);
+
+/*
+ * codec_video_decode_upto() that calls each(arg, done) as each frame
+ * comes out of the decoder, in order: a reader waiting for the first
+ * frames can have them before the GOP is done. A decode that fails
+ * after some calls leaves the frames it reported as they are (and zeroes
+ * the rest).
+ */
+int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
+			    size_t size, size_t extra_size,
+			    const uint32_t *pkt_sizes, int npkt,
+			    uint16_t *samples, int nframes, int upto,
+			    codec_frames_fn each, void *arg);
 
 /* Frees what a codec_gop holds and zeroes it; NULL or empty does nothing. */
 void codec_gop_release(struct codec_gop *g);

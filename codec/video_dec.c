@@ -21,6 +21,9 @@ struct dec {
 	uint16_t *samples;
 	int nframes;
 	int done;                   /* frames written to samples */
+	codec_frames_fn each;       /* told of each, or NULL */
+	void *arg;
+	atomic_int *damaged;        /* the codec concealed an error */
 };
 
 /* 1 if frame f has the size and sample layout v describes. */
@@ -116,6 +119,10 @@ static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 				   (1u << p->bits) - 1);
 		d->done++;
 		av_frame_unref(f);
+		/* a frame decoded after a concealed error may show it: the
+		 * decode fails, and only frames before it were handed out */
+		if (d->each && !atomic_load(d->damaged))
+			d->each(d->arg, d->done);
 	}
 }
 
@@ -152,14 +159,26 @@ int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
 			    const uint32_t *pkt_sizes, int npkt,
 			    uint16_t *samples, int nframes, int upto)
 {
+	return codec_video_decode_each(p, data, size, extra_size, pkt_sizes,
+				       npkt, samples, nframes, upto, NULL,
+				       NULL);
+}
+
+int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
+			    size_t size, size_t extra_size,
+			    const uint32_t *pkt_sizes, int npkt,
+			    uint16_t *samples, int nframes, int upto,
+			    codec_frames_fn each, void *arg)
+{
 	struct video_layout v;
+	atomic_int damaged = 0;
 	struct dec d = { .p = p, .v = &v, .samples = samples,
-			 .nframes = nframes };
+			 .nframes = nframes, .each = each, .arg = arg,
+			 .damaged = &damaged };
 	const AVCodec *codec;
 	AVCodecContext *c = NULL;
 	AVFrame *f = NULL;
 	AVPacket *pkt = NULL;
-	atomic_int damaged = 0;
 	size_t off;
 	int i, r, rc;
 
@@ -194,11 +213,7 @@ int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
 	/* ffv1 has no picture size in its bitstream */
 	c->width = v.pw;
 	c->height = v.ph;
-	/* libavcodec's own count is the cores plus one: one frame thread
-	 * more, and its frames, for no speed (2 cores: HEVC 1024 x 1024
-	 * decodes 8% faster with 2, and a mount peaks 7 MiB lower) */
-	c->thread_count = v.threads ? v.threads :
-		codec_cores() > 16 ? 16 : codec_cores();
+	c->thread_count = codec_dec_threads(v.threads);
 	c->err_recognition |= AV_EF_CRCCHECK | AV_EF_EXPLODE;
 	if (extra_size) {
 		c->extradata = av_mallocz(extra_size +

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "codec/gop.h"
 #include "codec/video.h"
 
 /* landsat8_ny2018_p013r032_11band.npy: uint16 (time, band, y, x) */
@@ -302,6 +303,96 @@ static void video_decode_upto_matches_full(void **state)
 	free(in);
 	free(full);
 	free(part);
+}
+
+/* What a decode has handed out: each report checked against the whole
+ * decode's bytes at the moment it is made. */
+struct seen {
+	const void *out, *full;
+	size_t frame;           /* bytes per frame */
+	size_t last;            /* bytes reported so far */
+	int calls;
+};
+
+static void saw_frames(void *arg, int done)
+{
+	struct seen *s = arg;
+
+	assert_true((size_t)done * s->frame > s->last);
+	s->last = (size_t)done * s->frame;
+	s->calls++;
+	assert_memory_equal(s->out, s->full, s->last);
+}
+
+static void saw_bytes(void *arg, size_t bytes)
+{
+	struct seen *s = arg;
+
+	assert_true(bytes > s->last && bytes % s->frame == 0);
+	s->last = bytes;
+	s->calls++;
+	assert_memory_equal(s->out, s->full, bytes);
+}
+
+/*
+ * A decode hands its frames out as they come, in order, each final when
+ * reported: the samples (codec_video_decode_each), and the values of a
+ * GOP decoded into the tail of its own buffer (codec_gop_decode with
+ * frames), which a waiting reader copies while the rest decodes.
+ */
+static void video_frames_final_when_handed_out(void **state)
+{
+	size_t fs = (size_t)NY * NX, n = NT * fs;
+	uint16_t *in = malloc(n * 2), *full = malloc(n * 2),
+		 *part = malloc(n * 2);
+	float *whole = malloc(n * 4), *vals = malloc(n * 4);
+	struct codec_params p = {
+		.codec = CODEC_X265, .bits = 12, .planes = 1, .width = NX,
+		.height = NY, .crf = 20, .threads = 2,
+	};
+	struct codec_quant q = { .scale = 0.5, .offset = -100.0,
+				 .min = -100.0, .max = 2000.0 };
+	struct codec_gop g;
+	struct codec_gop_ref ref;
+	struct seen seen = { .out = part, .full = full, .frame = fs * 2 };
+
+	(void)state;
+	NEED_CUBE();
+	assert_true(in && full && part && whole && vals);
+	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
+	assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
+	assert_int_equal(codec_video_decode(&p, g.data, g.size, g.extra_size,
+					    g.pkt_sizes, g.npkt, full, NT), 0);
+	assert_int_equal(codec_video_decode_each(&p, g.data, g.size,
+		g.extra_size, g.pkt_sizes, g.npkt, part, NT, NT, saw_frames,
+		&seen), 0);
+	assert_int_equal(seen.last, n * 2);
+	assert_true(seen.calls > 1);
+
+	ref = (struct codec_gop_ref){
+		.data = g.data, .size = g.size, .extra_size = g.extra_size,
+		.pkt_sizes = g.pkt_sizes, .npkt = g.npkt, .nframes = NT,
+		.quant = &q,
+	};
+	assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, whole), 0);
+	seen = (struct seen){ .out = vals, .full = whole, .frame = fs * 4 };
+	ref.frames = saw_bytes;
+	ref.arg = &seen;
+	memset(vals, 0xab, n * 4);
+	assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, vals), 0);
+	assert_int_equal(seen.last, n * 4);
+	assert_memory_equal(vals, whole, n * 4);
+	/* the first 3 frames only: reported up to them, not past */
+	seen = (struct seen){ .out = vals, .full = whole, .frame = fs * 4 };
+	ref.upto = 3;
+	assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, vals), 0);
+	assert_int_equal(seen.last, 3 * fs * 4);
+	codec_gop_release(&g);
+	free(in);
+	free(full);
+	free(part);
+	free(whole);
+	free(vals);
 }
 
 /* GOP lengths: at most 2^20 samples and 16 to 256 frames, split evenly. */
@@ -670,6 +761,7 @@ int main(void)
 		cmocka_unit_test(video_refuses_bad_arguments),
 		cmocka_unit_test(video_lossy_psnr_above_floor),
 		cmocka_unit_test(video_decode_upto_matches_full),
+		cmocka_unit_test(video_frames_final_when_handed_out),
 		cmocka_unit_test(video_default_gop_is_balanced),
 		cmocka_unit_test(video_lossless_exact),
 		cmocka_unit_test(video_gbrp_planes_keep_order),
