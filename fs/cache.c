@@ -14,7 +14,7 @@ enum { E_LOADING, E_READY, E_FAILED };
 struct cache_entry {
 	uint64_t k1, k2;
 	size_t size;
-	size_t valid;                           /* bytes loaded, from the start */
+	size_t valid;   /* bytes loaded, from the start (so far, if loading) */
 	int state;
 	int err;
 	int refs;
@@ -149,6 +149,20 @@ static void drop(struct cache *c, struct cache_entry *e)
 	free(e);
 }
 
+/* Drops a reference to e (not retired); the last one of a failed load
+ * frees the bytes, which readers had until then (they took its first
+ * bytes while it loaded). Returns the references left. Caller holds
+ * lock. */
+static int unref(struct cache *c, struct cache_entry *e)
+{
+	(void)c;
+	if (--e->refs == 0 && e->state == E_FAILED && e->data) {
+		buf_free(e->data, e->size);
+		e->data = NULL;
+	}
+	return e->refs;
+}
+
 /*
  * Evicts unreferenced entries from the LRU tail until `extra` more bytes
  * fit in the budget: first those a read went through to the end (a
@@ -237,7 +251,7 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	pthread_mutex_unlock(&c->lock);
 	if (!e->data)
 		e->data = buf_alloc(e->size);
-	rc = e->data ? load(arg, e->data, e->size, &valid) : -ENOMEM;
+	rc = e->data ? load(arg, e, e->data, e->size, &valid) : -ENOMEM;
 	if (!rc && (valid < need || valid > e->size))
 		rc = -EIO;
 
@@ -247,11 +261,9 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	if (ahead)
 		c->loading_ahead -= e->size;
 	if (rc) {
-		buf_free(e->data, e->size);
-		e->data = NULL;
 		e->state = E_FAILED;
 		e->err = rc;
-		e->refs--;
+		unref(c, e);
 		c->st.errors++;
 		if (rc == -ENOMEM) {	/* not remembered: may work later */
 			if (!e->refs) {
@@ -275,6 +287,16 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	return 0;
 }
 
+void cache_loaded(struct cache *c, struct cache_entry *e, size_t valid)
+{
+	pthread_mutex_lock(&c->lock);
+	if (e->state == E_LOADING && valid > e->valid && valid <= e->size) {
+		e->valid = valid;
+		pthread_cond_broadcast(&c->loaded);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* Bytes of loaded entries no read has gone through yet (caller holds
  * lock): read-ahead leaves a quarter of the cache beside them for reads'
  * own loads, which would otherwise evict them before they are read. */
@@ -289,14 +311,17 @@ static uint64_t unread(const struct cache *c)
 }
 
 /* A get returns e: a read's marks (it has had e; through to the end if
- * to_end), and e goes to the LRU's front. Caller holds lock. */
+ * to_end), and e goes to the LRU's front (once loaded: the LRU holds
+ * only those). Caller holds lock. */
 static void served(struct cache *c, struct cache_entry *e, int ahead,
 		   int to_end)
 {
 	e->consumed |= !ahead && to_end;
 	e->read |= !ahead;
-	lru_unlink(c, e);
-	lru_push(c, e);
+	if (e->state == E_READY) {
+		lru_unlink(c, e);
+		lru_push(c, e);
+	}
 }
 
 /* cache_get(); with ahead, an entry present whole (or being loaded, or
@@ -336,20 +361,20 @@ again:
 		c->st.misses++;
 		c->st.waits++;
 		e->refs++;
-		while (e->state == E_LOADING)
+		while (e->state == E_LOADING && e->valid < need)
 			pthread_cond_wait(&c->loaded, &c->lock);
-		if (e->state == E_READY && e->size == size &&
+		if (e->state != E_FAILED && e->size == size &&
 		    e->valid >= need) {
 			served(c, e, ahead, asked >= size);
 			pthread_mutex_unlock(&c->lock);
 			*out = e;
 			return 0;
 		}
-		e->refs--;
-		if (e->retired && !e->refs) {
+		if (e->retired && e->refs == 1) {
 			drop(c, e);
 			goto again;
 		}
+		unref(c, e);
 		if (e->state == E_READY && e->size == size)
 			goto again;	/* loaded in part: load more */
 	}
@@ -380,6 +405,7 @@ again:
 			}
 			c->st.bytes -= e->size;
 			e->consumed = 0;
+			e->valid = 0;
 			e->state = E_LOADING;
 			e->refs = 1;
 			c->loading += size;
@@ -457,10 +483,9 @@ void cache_put(struct cache *c, struct cache_entry *e)
 	if (!e)
 		return;
 	pthread_mutex_lock(&c->lock);
-	e->refs--;
-	if (e->refs == 0 && e->retired)
+	if (e->refs == 1 && e->retired)
 		drop(c, e);
-	else if (e->refs == 0)
+	else if (!unref(c, e) && e->state == E_READY)
 		shrink(c);
 	pthread_mutex_unlock(&c->lock);
 }

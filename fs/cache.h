@@ -22,13 +22,15 @@ struct cache_stats {
 };
 
 /*
- * Loads an entry's bytes into dst (room for size bytes): at least the
+ * Loads entry e's bytes into dst (room for size bytes): at least the
  * first *valid bytes (on entry, what the caller needs), and sets *valid
  * to how many of the first bytes it loaded (a decode may stop early).
- * Returns 0 or a negative errno.
+ * It may hand out its first bytes on the way (cache_loaded()). Returns
+ * 0 or a negative errno; a failed load leaves the bytes it handed out
+ * as they were.
  */
-typedef int (*cache_load_fn)(void *arg, void *dst, size_t size,
-			     size_t *valid);
+typedef int (*cache_load_fn)(void *arg, struct cache_entry *e, void *dst,
+			     size_t size, size_t *valid);
 
 /* A cache holding at most budget bytes of unreferenced entries. */
 int cache_new(size_t budget, struct cache **out);
@@ -63,6 +65,14 @@ int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
  */
 int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 		     cache_load_fn load, void *arg);
+
+/*
+ * From a load of e: its first `valid` bytes are final. Threads waiting
+ * for no more than those go on with e while the load goes on (a reader
+ * waiting for the GOP read-ahead decodes gets its first frames as they
+ * come). Thread-safe.
+ */
+void cache_loaded(struct cache *c, struct cache_entry *e, size_t valid);
 
 /* The byte budget given to cache_new(). */
 size_t cache_budget(struct cache *c);

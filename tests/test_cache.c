@@ -15,9 +15,10 @@
 
 static int loads;
 
-static int load_fill(void *arg, void *dst, size_t size,
-			size_t *valid)
+static int load_fill(void *arg, struct cache_entry *e, void *dst,
+			size_t size, size_t *valid)
 {
+	(void)e;
 	(void)valid;
 	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
 	memset(dst, (int)(intptr_t)arg, size);
@@ -101,9 +102,10 @@ static void cache_evicts_lru_within_budget(void **state)
 	cache_free(c);
 }
 
-static int load_slow(void *arg, void *dst, size_t size,
-			size_t *valid)
+static int load_slow(void *arg, struct cache_entry *e, void *dst,
+			size_t size, size_t *valid)
 {
+	(void)e;
 	(void)valid;
 	(void)arg;
 	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
@@ -148,9 +150,10 @@ static void cache_one_decode_for_concurrent_readers(void **state)
 	cache_free(c);
 }
 
-static int load_fail(void *arg, void *dst, size_t size,
-			size_t *valid)
+static int load_fail(void *arg, struct cache_entry *e, void *dst,
+			size_t size, size_t *valid)
 {
+	(void)e;
 	(void)valid;
 	(void)arg;
 	(void)dst;
@@ -188,9 +191,10 @@ static const void *room_old;
 
 /* Checks that the cache made room before this load, reusing the buffer
  * of the entry it evicted. */
-static int load_in_room(void *arg, void *dst, size_t size,
-			size_t *valid)
+static int load_in_room(void *arg, struct cache_entry *e, void *dst,
+			size_t size, size_t *valid)
 {
+	(void)e;
 	(void)valid;
 	struct cache_stats st;
 
@@ -220,8 +224,15 @@ static void cache_makes_room_before_a_load(void **state)
 }
 
 static int gate_released, gate_done;
-static int load_gated(void *arg, void *dst, size_t size,
-			size_t *valid);
+
+/* Until n loads have started (in other threads). */
+static void await_loads(int n)
+{
+	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < n)
+		usleep(1000);
+}
+static int load_gated(void *arg, struct cache_entry *e, void *dst,
+			size_t size, size_t *valid);
 
 static void *gated_loader(void *arg)
 {
@@ -249,8 +260,7 @@ static void cache_counts_loads_in_progress(void **state)
 	cache_put(room_cache, e);
 	loads = 0;
 	pthread_create(&t, NULL, gated_loader, NULL);
-	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 1)
-		usleep(1000);
+	await_loads(1);
 	/* 100 held + 100 being loaded + 100 more exceed 250: (2, 0) goes */
 	assert_int_equal(cache_get(room_cache, 2, 2, 100, 100, load_in_room, NULL,
 				   &e), 0);
@@ -262,9 +272,10 @@ static void cache_counts_loads_in_progress(void **state)
 }
 
 /* Loads only once released (or after 5 s, so that a bug cannot hang). */
-static int load_gated(void *arg, void *dst, size_t size,
-			size_t *valid)
+static int load_gated(void *arg, struct cache_entry *e, void *dst,
+			size_t size, size_t *valid)
 {
+	(void)e;
 	(void)valid;
 	(void)arg;
 	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
@@ -309,8 +320,7 @@ static void cache_load_ahead_skips_what_others_load(void **state)
 	assert_int_equal(loads, 1);
 	/* one being loaded by another thread: skipped, not waited for */
 	pthread_create(&t, NULL, gated_reader, c);
-	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 2)
-		usleep(1000);
+	await_loads(2);
 	assert_int_equal(cache_load_ahead(c, 6, 1, 64, load_fill, NULL), 1);
 	/* returned while the other load was still going */
 	assert_int_equal(__atomic_load_n(&gate_done, __ATOMIC_SEQ_CST), 0);
@@ -324,13 +334,103 @@ static void cache_load_ahead_skips_what_others_load(void **state)
 	cache_free(c);
 }
 
+static struct cache *half_cache;
+static int half_done;
+
+/* Hands out its first 40 bytes, then waits at the gate (5 s at most)
+ * before the rest; fails there instead if arg is set. */
+static int load_in_halves(void *arg, struct cache_entry *e, void *dst,
+			  size_t size, size_t *valid)
+{
+	memset(dst, 3, 40);
+	cache_loaded(half_cache, e, 40);
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 5000 &&
+	     !__atomic_load_n(&gate_released, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	__atomic_store_n(&half_done, 1, __ATOMIC_SEQ_CST);
+	if (arg)
+		return -EIO;
+	memset((char *)dst + 40, 4, size - 40);
+	*valid = size;
+	return 0;
+}
+
+static void *half_loader(void *arg)
+{
+	struct cache_entry *e;
+	int rc = cache_get(half_cache, 3, arg ? 1 : 0, 100, 100,
+			   load_in_halves, arg, &e);
+
+	cache_put(half_cache, e);
+	return (void *)(intptr_t)rc;
+}
+
+/*
+ * A reader waiting for bytes a load has handed out goes on with them
+ * while the load goes on (a reader waiting on read-ahead's decode gets
+ * the first frames as they come). One that needs more waits for the
+ * rest. If the load then fails, those who took its first bytes keep
+ * them until they let go, and the failure is remembered.
+ */
+static void cache_hands_out_first_bytes_while_loading(void **state)
+{
+	struct cache_entry *e;
+	const uint8_t *d;
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	loads = 0;
+	gate_released = half_done = 0;
+	assert_int_equal(cache_new(1 << 20, &half_cache), 0);
+	pthread_create(&t, NULL, half_loader, NULL);
+	await_loads(1);
+	assert_int_equal(cache_get(half_cache, 3, 0, 100, 40, load_fill, NULL,
+				   &e), 0);
+	assert_int_equal(__atomic_load_n(&half_done, __ATOMIC_SEQ_CST), 0);
+	d = cache_entry_data(e);
+	assert_int_equal(d[0], 3);
+	assert_int_equal(d[39], 3);
+	cache_put(half_cache, e);
+	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, &ret);
+	assert_null(ret);
+	assert_int_equal(cache_get(half_cache, 3, 0, 100, 100, load_fill, NULL,
+				   &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 4);
+	cache_put(half_cache, e);
+	assert_int_equal(loads, 1);
+
+	/* the load fails after handing out its first bytes */
+	loads = 0;
+	gate_released = half_done = 0;
+	pthread_create(&t, NULL, half_loader, (void *)1);
+	await_loads(1);
+	assert_int_equal(cache_get(half_cache, 3, 1, 100, 40, load_fill, NULL,
+				   &e), 0);
+	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(t, &ret);
+	assert_int_equal((intptr_t)ret, -EIO);
+	d = cache_entry_data(e);
+	assert_int_equal(d[0], 3);      /* still there (ASan: not freed) */
+	assert_int_equal(d[39], 3);
+	cache_put(half_cache, e);
+	assert_int_equal(cache_get(half_cache, 3, 1, 100, 40, load_fill, NULL,
+				   &e), -EIO);
+	assert_int_equal(loads, 1);
+	cache_free(half_cache);
+}
+
 static size_t asked[8];
 
 /* Loads only the bytes asked for, each byte's value the load's number. */
-static int load_part(void *arg, void *dst, size_t size, size_t *valid)
+static int load_part(void *arg, struct cache_entry *e, void *dst,
+		     size_t size, size_t *valid)
 {
 	int n = __atomic_add_fetch(&loads, 1, __ATOMIC_SEQ_CST);
 
+	(void)e;
 	(void)arg;
 	asked[n & 7] = *valid;
 	memset(dst, n, *valid);
@@ -471,8 +571,7 @@ static void cache_reads_make_no_room_for_ahead_in_flight(void **state)
 		read_part(ahead_cache, 7, k, 50);
 	}
 	pthread_create(&t, NULL, gated_ahead, NULL);
-	while (__atomic_load_n(&loads, __ATOMIC_SEQ_CST) < 3)
-		usleep(1000);
+	await_loads(3);
 	/* two more readers: 400 held, and read-ahead's 100 in flight */
 	for (uint64_t k = 2; k < 4; k++) {
 		read_part(ahead_cache, 7, k, 50);
@@ -513,6 +612,7 @@ int main(void)
 		cmocka_unit_test(cache_one_decode_for_concurrent_readers),
 		cmocka_unit_test(cache_failure_is_remembered),
 		cmocka_unit_test(cache_load_ahead_skips_what_others_load),
+		cmocka_unit_test(cache_hands_out_first_bytes_while_loading),
 		cmocka_unit_test(cache_makes_room_before_a_load),
 		cmocka_unit_test(cache_counts_loads_in_progress),
 		cmocka_unit_test(cache_loads_in_part),
