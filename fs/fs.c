@@ -463,10 +463,13 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		got = quicklook_read(fs->ql, fs->r, n->ds, buf, len,
 				     (uint64_t)off);
 	} else {
-		if (ino < PNG_INO_BASE)
-			prefetch_note(&fs->pf, ino, (uint64_t)off, len);
-		got = reader_read_view(fs->r, n->ds, n->view, buf, len,
-				       (uint64_t)off);
+		if (ino < PNG_INO_BASE &&
+		    prefetch_note(&fs->pf, ino, (uint64_t)off, len))
+			got = reader_read_stream(fs->r, n->ds, n->view, buf,
+						 len, (uint64_t)off);
+		else
+			got = reader_read_view(fs->r, n->ds, n->view, buf, len,
+					       (uint64_t)off);
 	}
 	pthread_rwlock_unlock(&fs->lock);
 	if (o)

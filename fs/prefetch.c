@@ -79,14 +79,14 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
 	return 0;
 }
 
-void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
-		   size_t got)
+int prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
+		  size_t got)
 {
 	uint64_t run, len, from;
 	int i, at;
 
 	if (!pf->running || !got)
-		return;
+		return 0;
 	/* the kernel's read-ahead requests arrive out of order: a read that
 	 * starts near where a run ended continues it */
 	run = runs_note(pf->runs, key, off, got, PF_NEAR, &len, &from);
@@ -95,7 +95,7 @@ void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
 	 * sequential reader, or one from the start (within its first MiB:
 	 * the data after a header), as the kernel guesses */
 	if (len < PF_RUN && !(from < PF_FIRST && len >= PF_FIRST))
-		return;
+		return 0;
 	pthread_mutex_lock(&pf->lock);
 	at = (pf->head + pf->n) % PF_QUEUE;
 	for (i = 0; i < pf->n; i++)
@@ -112,6 +112,7 @@ void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
 		pthread_cond_signal(&pf->cond);
 	}
 	pthread_mutex_unlock(&pf->lock);
+	return 1;
 }
 
 void prefetch_release(struct prefetch *pf)

@@ -65,10 +65,11 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
  * request is queued for the workers: from
  * where the reader is when one takes it up, four times as many bytes
  * ahead as the reader has read in a row, up to the span (as the
- * kernel's read-ahead window grows with a sequential run). Thread-safe.
+ * kernel's read-ahead window grows with a sequential run). Returns 1 if
+ * the run is such a reader (read-ahead follows it), else 0. Thread-safe.
  */
-void prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
-		   size_t got);
+int prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
+		  size_t got);
 
 /* Stops and joins the workers (finishing the decodes they are in), and
  * frees what pf holds. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The read path: binary search of extents and GOPs in memory, cached decodes, masks, byte order. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,12 @@
 #include "codec/gop.h"
 #include "codec/log.h"
 #include "codec/mask.h"
+#include "codec/video.h"
 #include "fs/reader.h"
 #include "fs/runs.h"
 
 #define RUN_SLOTS 64            /* readers in a run at once, all variables */
+#define WHOLE_RUN 4             /* GOPs read in a row: the reader goes on */
 #define RUN_NEAR (2u << 20)     /* bytes: how far out of order a run's reads
 				   come (the kernel's concurrent requests) */
 
@@ -26,6 +29,8 @@ struct reader {
 	struct pack_reader *packs;
 	struct cache *cache;
 	struct runs *runs;      /* reads of each variable, in elements */
+	atomic_int busy;        /* codec threads decoding GOPs: read-ahead
+				   starts only on a core none is on */
 };
 
 static int add_pack(void *arg, int64_t id, const char *name, uint64_t size)
@@ -123,6 +128,8 @@ struct gop_load {
 	const struct cat_stream *s;
 	const struct cat_gop *g;
 	int threads;            /* codec threads; 0: automatic */
+	int counted;            /* its threads are in r->busy already */
+	struct cache_entry *e;  /* being loaded */
 	int whole;              /* decode the whole GOP, even if a part would
 				   do: the reader is sequential */
 };
@@ -220,14 +227,24 @@ static int load_corrections(struct gop_load *l, size_t nvals,
 	return rc;
 }
 
+/* A decode's frames, handed to the readers waiting for them. */
+static void gop_frames_out(void *arg, size_t bytes)
+{
+	struct gop_load *l = arg;
+
+	cache_loaded(l->r->cache, l->e, bytes);
+}
+
 /*
  * A part of a GOP is decoded when a read that does not continue the one
- * before needs only its first frames, and they (with one more) are under
+ * before (or runs on into it from a short run, read_elems()) needs only
+ * its first frames, and they (with one more) are under
  * three quarters of it: one time step of a long GOP then costs the
  * frames before it, not the whole GOP. A later read of a frame after
  * them decodes the whole (cache_get()).
  */
-static int load_gop(void *arg, void *dst, size_t size, size_t *valid)
+static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
+		    size_t *valid)
 {
 	struct gop_load *l = arg;
 	const struct cat_stream *s = l->s;
@@ -244,7 +261,7 @@ static int load_gop(void *arg, void *dst, size_t size, size_t *valid)
 	};
 	struct codec_corr corr = { 0 };
 	uint8_t *payload;
-	int rc;
+	int rc, busy;
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
@@ -261,6 +278,12 @@ static int load_gop(void *arg, void *dst, size_t size, size_t *valid)
 	*valid = ref.upto ? (size_t)ref.upto * (size / g->nframes) : size;
 	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
 		ref.avoid = l->v->fill;
+	/* masks go over the whole GOP once decoded */
+	if (!l->v->nmasks) {
+		l->e = e;
+		ref.frames = gop_frames_out;
+		ref.arg = l;
+	}
 	if (g->corr_length) {
 		rc = load_corrections(l, size / dtype_size(l->v->dtype), &corr);
 		if (rc) {
@@ -282,7 +305,11 @@ static int load_gop(void *arg, void *dst, size_t size, size_t *valid)
 		return -EIO;
 	}
 	ref.data = payload;
+	busy = l->counted ? 0 : s->codec == CODEC_LZ4 ? 1 :
+		codec_dec_threads(l->threads);
+	atomic_fetch_add(&l->r->busy, busy);
 	rc = codec_gop_decode(&cp, l->v->dtype, &ref, dst);
+	atomic_fetch_sub(&l->r->busy, busy);
 	free(payload);
 	codec_corr_release(&corr);
 	if (!rc && l->v->nmasks)
@@ -356,31 +383,33 @@ int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
 /*
  * Whether a read of v from element e continues the latest read of v, or
  * starts at its first element: a sequential reader, whose GOPs are
- * decoded whole (it will read all of them). Notes where this one ends.
+ * decoded whole (it will read all of them). Notes where this one ends,
+ * and sets *len to the elements read in a row up to there.
  */
 static int run_continues(struct reader *r, const struct cat_var *v,
-			 uint64_t e, uint64_t n)
+			 uint64_t e, uint64_t n, uint64_t *len)
 {
-	uint64_t len;
-
 	runs_note(r->runs, (uint64_t)(uintptr_t)v, e, n,
-		  RUN_NEAR / dtype_size(v->dtype), &len, NULL);
+		  RUN_NEAR / dtype_size(v->dtype), len, NULL);
 	/* so does a read from the start: dd, cp, np.load */
-	return e == 0 || len > n;
+	return e == 0 || *len > n;
 }
 
-int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
-		      uint64_t e, uint64_t n, int big_endian, void *dst)
+/* reader_read_elems(), decoding with threads codec threads (0: auto). */
+static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
+		      uint64_t e, uint64_t n, int big_endian, int threads,
+		      void *dst)
 {
 	const struct cat_var *v = &ds->vars[vi];
 	uint64_t hw = v->width * v->height, fe = hw * v->nplanes;
 	size_t isz = dtype_size(v->dtype);
 	char *out = dst;
+	uint64_t run;
 	int whole;
 
 	if (e + n > catalog_var_elems(v) || e + n < e)
 		return -EINVAL;
-	whole = run_continues(r, v, e, n);
+	whole = run_continues(r, v, e, n, &run);
 	while (n) {
 		uint64_t f = e / fe, within = e % fe, plane = within / hw;
 		uint64_t pix = within % hw, at, cnt;
@@ -408,10 +437,16 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		if (cnt > n)
 			cnt = n;
 		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g,
-				       .whole = whole };
+				       .threads = threads, .whole = whole };
 		rc = cache_get(r->cache, (uint64_t)s->id, gi, size,
 			       (size_t)((at + cnt) * isz), load_gop, &l, &ce);
-		whole = 1;	/* a read that goes on into the next GOP */
+		/* a read that goes on into the next GOP (the kernel's read-ahead
+		 * window, which starts where a page of the header left it, runs
+		 * past the GOP a reader stops at): its first frames only, as
+		 * for a random read, unless the run is long enough to have
+		 * shown that it goes on. A window of a few GOPs then costs a
+		 * frame or two past its end, not a GOP */
+		whole = run >= WHOLE_RUN * (size / isz);
 		if (rc)
 			return rc;
 		if (big_endian && isz > 1)
@@ -428,10 +463,16 @@ int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 	return 0;
 }
 
+int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
+		      uint64_t e, uint64_t n, int big_endian, void *dst)
+{
+	return read_elems(r, ds, vi, e, n, big_endian, 0, dst);
+}
+
 /* Reads n elements of extent x from e0, served as another type. */
 static int read_converted(struct reader *r, const struct cat_dataset *ds,
 			  const struct cat_extent *x, uint64_t e0, uint64_t n,
-			  void *dst)
+			  int threads, void *dst)
 {
 	const struct cat_var *v = &ds->vars[x->var];
 	enum dtype to = (enum dtype)x->dtype;
@@ -445,7 +486,7 @@ static int read_converted(struct reader *r, const struct cat_dataset *ds,
 		uint64_t k = n - done < chunk ? n - done : chunk;
 		char *out = (char *)dst + done * osz;
 
-		rc = reader_read_elems(r, ds, x->var, e0 + done, k, 0, tmp);
+		rc = read_elems(r, ds, x->var, e0 + done, k, 0, threads, tmp);
 		if (rc)
 			break;
 		dtype_to_double(v->dtype, tmp, d, (size_t)k);
@@ -461,15 +502,20 @@ static int read_converted(struct reader *r, const struct cat_dataset *ds,
 /* Reads n whole elements of extent x from element e0 into dst. */
 static int read_extent_elems(struct reader *r, const struct cat_dataset *ds,
 			     const struct cat_extent *x, uint64_t e0,
-			     uint64_t n, void *dst)
+			     uint64_t n, int threads, void *dst)
 {
 	if (x->dtype && x->dtype != (int)ds->vars[x->var].dtype)
-		return read_converted(r, ds, x, e0, n, dst);
-	return reader_read_elems(r, ds, x->var, e0, n, x->big_endian, dst);
+		return read_converted(r, ds, x, e0, n, threads, dst);
+	return read_elems(r, ds, x->var, e0, n, x->big_endian, threads, dst);
 }
 
-/* Read-ahead of the GOPs of every stream of v that hold frame f. */
-static void load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
+/*
+ * Read-ahead of the GOPs of every stream of v that hold frame f, each
+ * on a core no decode is on. Returns 0, or -EBUSY when every core is
+ * taken (by reads' decodes, or other read-ahead): a guess that shares a
+ * core slows the decode beside it, which a reader may be waiting for.
+ */
+static int load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
 {
 	for (int s = 0; s < v->nstreams; s++) {
 		const struct cat_stream *st = &v->streams[s];
@@ -479,12 +525,18 @@ static void load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
 
 		g = find_gop(st, f, &gi);
 		if (!g)
-			return;
+			return 0;
+		if (atomic_fetch_add(&r->busy, 1) >= codec_cores()) {
+			atomic_fetch_sub(&r->busy, 1);
+			return -EBUSY;
+		}
 		l = (struct gop_load){ .r = r, .v = v, .s = st, .g = g,
-				       .threads = 1 };
+				       .threads = 1, .counted = 1 };
 		(void)cache_load_ahead(r->cache, (uint64_t)st->id, gi,
 				       gop_bytes(v, st, g), load_gop, &l);
+		atomic_fetch_sub(&r->busy, 1);
 	}
+	return 0;
 }
 
 /*
@@ -492,7 +544,10 @@ static void load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
  * decoding different GOPs keep the cores busier than codec threads
  * inside one GOP (frame threads wait on references). A read that
  * needs a GOP nobody is decoding uses the codec's own threads instead:
- * one GOP, as fast as possible.
+ * one GOP, as fast as possible; unless read-ahead follows its reader
+ * (reader_read_stream()), which then has one core and read-ahead the
+ * others. A reader waiting for a GOP read-ahead decodes has its first
+ * frames as they come (cache_loaded()).
  *
  * It goes frame range by frame range (the GOPs of every stream of a
  * variable that hold the same frames), so that a variable of several
@@ -545,7 +600,8 @@ void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 				if (counted && counted + size > ahead)
 					return;
 				counted += size;
-				load_ahead(r, v, f);
+				if (load_ahead(r, v, f))
+					return;
 			}
 			own = 0;
 			f = next;
@@ -577,9 +633,9 @@ static int find_extent(const struct cat_view *w, uint64_t off)
 	return -1;
 }
 
-ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
+static ssize_t read_view(struct reader *r, const struct cat_dataset *ds,
 			 const struct cat_view *w, void *buf, size_t len,
-			 uint64_t off)
+			 uint64_t off, int threads)
 {
 	char *out = buf;
 	size_t done = 0;
@@ -613,7 +669,8 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 				char tmp[16];
 				size_t part = isz - skip < cnt ? isz - skip : cnt;
 
-				rc = read_extent_elems(r, ds, x, e0, 1, tmp);
+				rc = read_extent_elems(r, ds, x, e0, 1, threads,
+						       tmp);
 				if (rc)
 					return rc;
 				memcpy(out + done, tmp + skip, part);
@@ -621,7 +678,7 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 			} else {
 				cnt -= cnt % isz;
 				rc = read_extent_elems(r, ds, x, e0, cnt / isz,
-						       out + done);
+						       threads, out + done);
 				if (rc)
 					return rc;
 			}
@@ -631,4 +688,23 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 			xi++;
 	}
 	return (ssize_t)done;
+}
+
+ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
+			 const struct cat_view *w, void *buf, size_t len,
+			 uint64_t off)
+{
+	return read_view(r, ds, w, buf, len, off, 0);
+}
+
+/* A GOP the reader needs and nobody decodes yet is decoded on one core:
+ * read-ahead's decodes of the GOPs after it have the others. Both are
+ * done about when the reader gets to the next, where codec threads over
+ * one GOP would leave read-ahead the crumbs and make the reader wait for
+ * the next GOP after its own. */
+ssize_t reader_read_stream(struct reader *r, const struct cat_dataset *ds,
+			   const struct cat_view *w, void *buf, size_t len,
+			   uint64_t off)
+{
+	return read_view(r, ds, w, buf, len, off, 1);
 }

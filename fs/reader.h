@@ -51,6 +51,13 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 			 const struct cat_view *w, void *buf, size_t len,
 			 uint64_t off);
 
+/* reader_read_view() for a sequential reader that read-ahead follows:
+ * a GOP it decodes itself gets one codec thread, leaving the other
+ * cores to read-ahead (reader_prefetch()) of the GOPs after it. */
+ssize_t reader_read_stream(struct reader *r, const struct cat_dataset *ds,
+			   const struct cat_view *w, void *buf, size_t len,
+			   uint64_t off);
+
 /*
  * Reads n elements of variable vi of ds from element e into dst, in the
  * native or big-endian byte order. Returns 0 or a negative errno.

@@ -453,6 +453,54 @@ static void import_interleaved_readers_decode_once(void **state)
 }
 
 /*
+ * A read that runs on into the next GOP (the kernel's read-ahead window
+ * past where a reader stops) decodes its first frames only, unless the
+ * reader has read 4 GOPs in a row: a reader of a window of a GOP or two
+ * then pays a frame or two past its end, not a GOP; a long run goes on
+ * and gets its GOPs whole. Seen in the decodes: the first frames only
+ * make a read of the GOP's end decode it again.
+ */
+static void import_run_into_next_gop_decodes_what_it_needs(void **state)
+{
+	const uint64_t fe = (uint64_t)CW * CH;
+	float *d, *buf = malloc(5 * 16 * fe * 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+	struct catalog *c;
+
+	(void)state;
+	d = two(&r, &ds);
+	/* GOP 0 and the first frame of GOP 1, in one read */
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, 17 * fe, 0, buf), 0);
+	assert_true(fabsf(buf[16 * fe + 9] - d[16 * fe + 9]) < 0.5f);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 2);
+	assert_int_equal(reader_read_elems(r, ds, 0, 31 * fe, fe, 0, buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 3);        /* GOP 1 again, whole */
+	assert_true(fabsf(buf[5] - d[31 * fe + 5]) < 0.5f);
+	reader_free(r);
+
+	/* 4 GOPs in a row, then on into GOP 4: that one whole at once */
+	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(reader_new(c, 64 << 20, &r), 0);
+	catalog_free(c);
+	ds = reader_find(r, "two");
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, 64 * fe, 0, buf), 0);
+	assert_int_equal(reader_read_elems(r, ds, 0, 64 * fe, 1, 0, buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 5);
+	assert_int_equal(reader_read_elems(r, ds, 0, 79 * fe, fe, 0, buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 5);
+	assert_true(fabsf(buf[5] - d[79 * fe + 5]) < 0.5f);
+	reader_free(r);
+	free(d);
+	free(buf);
+}
+
+/*
  * Read-ahead from a byte of the .npy view decodes the GOPs after the
  * one it is in (the reader's own, which it decodes itself), as many
  * bytes of them as asked and at least one; a read of them is then a hit.
@@ -674,6 +722,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			import_interleaved_readers_decode_once, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			import_run_into_next_gop_decodes_what_it_needs, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			import_read_ahead_decodes_the_next_gops, setup,
