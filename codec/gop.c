@@ -89,6 +89,9 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	size_t isz = dtype_size(t);
 	uint16_t *s = NULL, *own = NULL;
 	struct each e = { .p = p, .t = t, .g = g, .dst = dst };
+	/* corrections go over the whole GOP's samples first: no frame is
+	 * final before the last is decoded */
+	int each = g->frames && !g->corr;
 	int rc;
 
 	if (p->codec == CODEC_LZ4)
@@ -109,12 +112,10 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		return -ENOMEM;
 	}
 	e.s = s;
-	/* corrections go over the whole GOP's samples first: no frame is
-	 * final before the last is decoded */
 	rc = codec_video_decode_each(p, g->data, g->size, g->extra_size,
 				     g->pkt_sizes, g->npkt, s, g->nframes,
-				     gop_frames(g), g->frames && !g->corr ?
-				     frame_out : NULL, &e);
+				     gop_frames(g), each ? frame_out : NULL,
+				     &e);
 	if (rc) {
 		/* the frames handed out stay as they were */
 		size_t kept = (size_t)e.finished * plane * (size_t)p->planes *
@@ -123,7 +124,7 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset((char *)dst + kept, 0, n * isz - kept);
 		goto out;
 	}
-	if (e.finished)
+	if (each)	/* the frames after the last one handed out */
 		finish_frames(p, t, g, s, dst, e.finished, gop_frames(g));
 	else
 		codec_gop_finish(p, t, g, s, dst);

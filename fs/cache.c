@@ -152,10 +152,9 @@ static void drop(struct cache *c, struct cache_entry *e)
 /* Drops a reference to e (not retired); the last one of a failed load
  * frees the bytes, which readers had until then (they took its first
  * bytes while it loaded). Returns the references left. Caller holds
- * lock. */
-static int unref(struct cache *c, struct cache_entry *e)
+ * the cache's lock. */
+static int unref(struct cache_entry *e)
 {
-	(void)c;
 	if (--e->refs == 0 && e->state == E_FAILED && e->data) {
 		buf_free(e->data, e->size);
 		e->data = NULL;
@@ -263,7 +262,7 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 	if (rc) {
 		e->state = E_FAILED;
 		e->err = rc;
-		unref(c, e);
+		unref(e);
 		c->st.errors++;
 		if (rc == -ENOMEM) {	/* not remembered: may work later */
 			if (!e->refs) {
@@ -374,7 +373,7 @@ again:
 			drop(c, e);
 			goto again;
 		}
-		unref(c, e);
+		unref(e);
 		if (e->state == E_READY && e->size == size)
 			goto again;	/* loaded in part: load more */
 	}
@@ -485,7 +484,7 @@ void cache_put(struct cache *c, struct cache_entry *e)
 	pthread_mutex_lock(&c->lock);
 	if (e->refs == 1 && e->retired)
 		drop(c, e);
-	else if (!unref(c, e) && e->state == E_READY)
+	else if (!unref(e) && e->state == E_READY)
 		shrink(c);
 	pthread_mutex_unlock(&c->lock);
 }

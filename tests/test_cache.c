@@ -366,6 +366,16 @@ static void *half_loader(void *arg)
 	return (void *)(intptr_t)rc;
 }
 
+/* Starts a load_in_halves() in thread t (failing if fail is set) and
+ * returns once it has handed out its first bytes. */
+static void start_half_load(pthread_t *t, void *fail)
+{
+	loads = 0;
+	gate_released = half_done = 0;
+	pthread_create(t, NULL, half_loader, fail);
+	await_loads(1);
+}
+
 /*
  * A reader waiting for bytes a load has handed out goes on with them
  * while the load goes on (a reader waiting on read-ahead's decode gets
@@ -381,11 +391,8 @@ static void cache_hands_out_first_bytes_while_loading(void **state)
 	void *ret;
 
 	(void)state;
-	loads = 0;
-	gate_released = half_done = 0;
 	assert_int_equal(cache_new(1 << 20, &half_cache), 0);
-	pthread_create(&t, NULL, half_loader, NULL);
-	await_loads(1);
+	start_half_load(&t, NULL);
 	assert_int_equal(cache_get(half_cache, 3, 0, 100, 40, load_fill, NULL,
 				   &e), 0);
 	assert_int_equal(__atomic_load_n(&half_done, __ATOMIC_SEQ_CST), 0);
@@ -403,10 +410,7 @@ static void cache_hands_out_first_bytes_while_loading(void **state)
 	assert_int_equal(loads, 1);
 
 	/* the load fails after handing out its first bytes */
-	loads = 0;
-	gate_released = half_done = 0;
-	pthread_create(&t, NULL, half_loader, (void *)1);
-	await_loads(1);
+	start_half_load(&t, (void *)1);
 	assert_int_equal(cache_get(half_cache, 3, 1, 100, 40, load_fill, NULL,
 				   &e), 0);
 	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
