@@ -89,9 +89,11 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	size_t isz = dtype_size(t);
 	uint16_t *s = NULL, *own = NULL;
 	struct each e = { .p = p, .t = t, .g = g, .dst = dst };
+	/* part of a GOP: its frames, what they refer to, and no more */
+	int range = !g->corr && (g->first > 0 || gop_frames(g) < g->nframes);
 	/* corrections go over the whole GOP's samples first: no frame is
 	 * final before the last is decoded */
-	int each = g->frames && !g->corr;
+	int each = g->frames && !g->corr && !range;
 	int rc;
 
 	if (p->codec == CODEC_LZ4)
@@ -112,10 +114,18 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		return -ENOMEM;
 	}
 	e.s = s;
-	rc = codec_video_decode_each(p, g->data, g->size, g->extra_size,
-				     g->pkt_sizes, g->npkt, s, g->nframes,
-				     gop_frames(g), each ? frame_out : NULL,
-				     &e);
+	if (range)
+		rc = codec_video_decode_range(p, g->data, g->size,
+					      g->extra_size, g->pkt_sizes,
+					      g->npkt, s, g->nframes,
+					      g->first > 0 ? g->first : 0,
+					      gop_frames(g));
+	else
+		rc = codec_video_decode_each(p, g->data, g->size,
+					     g->extra_size, g->pkt_sizes,
+					     g->npkt, s, g->nframes,
+					     gop_frames(g),
+					     each ? frame_out : NULL, &e);
 	if (rc) {
 		/* the frames handed out stay as they were */
 		size_t kept = (size_t)e.finished * plane * (size_t)p->planes *
@@ -124,10 +134,17 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset((char *)dst + kept, 0, n * isz - kept);
 		goto out;
 	}
-	if (each)	/* the frames after the last one handed out */
+	if (range) {	/* in increasing order, as below */
+		finish_frames(p, t, g, s, dst, g->first > 0 ? g->first : 0,
+			      gop_frames(g));
+		if (g->frames && g->first <= 0)
+			g->frames(g->arg, (size_t)gop_frames(g) * plane *
+				  (size_t)p->planes * isz);
+	} else if (each) {	/* the frames after the last one handed out */
 		finish_frames(p, t, g, s, dst, e.finished, gop_frames(g));
-	else
+	} else {
 		codec_gop_finish(p, t, g, s, dst);
+	}
 out:
 	free(own);
 	return rc;

@@ -25,6 +25,8 @@ struct codec_gop_ref {
 				   (the fill value), or NULL */
 	int upto;               /* decode only the first upto frames (video
 				   only); 0: all nframes */
+	int first;              /* and of those, frames first to upto - 1
+				   (0: all of them; no corrections) */
 	/* video without corrections, if set: told that the first `bytes`
 	 * of dst are final values, as frames come out of the decoder */
 	void (*frames)(void *arg, size_t bytes);
@@ -37,7 +39,13 @@ struct codec_gop_ref {
  * payload is an lz4 block of exactly those bytes. A video GOP's values
  * are those of codec_gop_finish(). With g->upto, a video GOP's first
  * upto frames only: the bytes of the others are not values, dst must
- * still have room for all nframes. Untrusted payload: returns -EIO on
+ * still have room for all nframes. With g->first too, frames first to
+ * upto - 1 only, and the others are not values either; such a part of a
+ * GOP is decoded as codec_video_decode_range() does (the frames of a
+ * time step late in a GOP cost the pictures they refer to, not all the
+ * frames before them). g->frames is told of such a part once it is
+ * done, if it starts at frame 0, and never otherwise. Untrusted
+ * payload: returns -EIO on
  * anything wrong, with dst fully written (zeros after what g->frames was
  * told), never reading outside g->data. Thread-safe.
  */

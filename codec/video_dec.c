@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libavcodec/avcodec.h>
@@ -21,6 +22,8 @@ struct dec {
 	uint16_t *samples;
 	int nframes;
 	int done;                   /* frames written to samples */
+	uint8_t *got;               /* if set: frames go where their pts
+				       says, and are marked here */
 	codec_frames_fn each;       /* told of each, or NULL */
 	void *arg;
 	atomic_int *damaged;        /* the codec concealed an error */
@@ -94,6 +97,7 @@ static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 	const struct codec_params *p = d->p;
 	const struct video_layout *v = d->v;
 	uint16_t *dst;
+	int64_t at;
 	int i, r;
 
 	for (;;) {
@@ -102,7 +106,9 @@ static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 			return 0;
 		if (r < 0)
 			return dec_error(r, "cannot decode gop", v->be->name);
-		if (d->done == d->nframes || !frame_fits(f, d) ||
+		at = d->got ? f->pts : d->done;
+		if (d->done == d->nframes || at < 0 || at >= d->nframes ||
+		    (d->got && d->got[at]) || !frame_fits(f, d) ||
 		    (f->flags & AV_FRAME_FLAG_CORRUPT) ||
 		    f->decode_error_flags) {
 			log_error("cannot decode gop (%s): frame %d is "
@@ -111,7 +117,9 @@ static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 			av_frame_unref(f);
 			return -EIO;
 		}
-		dst = d->samples + d->done * v->frame_samples;
+		if (d->got)
+			d->got[at] = 1;
+		dst = d->samples + at * v->frame_samples;
 		for (i = 0; i < p->planes; i++)
 			crop_plane(dst + i * v->plane_samples, f->data[i],
 				   f->linesize[i], p->width, p->height,
@@ -164,101 +172,126 @@ int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
 				       NULL);
 }
 
+/* A decoder for layout v, with the extradata of data, set up to flag
+ * concealed damage in *damaged. */
+static int dec_open(const struct video_layout *v, const uint8_t *data,
+		    size_t extra_size, atomic_int *damaged,
+		    AVCodecContext **out)
+{
+	const AVCodec *codec;
+	AVCodecContext *c;
+	int r;
+
+	video_log_init();
+	codec = avcodec_find_decoder(v->be->av_id);
+	if (!codec)
+		return -ENOTSUP;
+	c = avcodec_alloc_context3(codec);
+	if (!c)
+		return -ENOMEM;
+	*out = c;
+	c->opaque = damaged;
+	/* ffv1 has no picture size in its bitstream */
+	c->width = v->pw;
+	c->height = v->ph;
+	c->thread_count = codec_dec_threads(v->threads);
+	c->err_recognition |= AV_EF_CRCCHECK | AV_EF_EXPLODE;
+	if (extra_size) {
+		c->extradata = av_mallocz(extra_size +
+					  AV_INPUT_BUFFER_PADDING_SIZE);
+		if (!c->extradata)
+			return -ENOMEM;
+		memcpy(c->extradata, data, extra_size);
+		c->extradata_size = (int)extra_size;
+	}
+	r = avcodec_open2(c, codec, NULL);
+	return r < 0 ? dec_error(r, "cannot open decoder", v->be->name) : 0;
+}
+
+/* Sends the n bytes at data as a packet stamped pts (data NULL: the end,
+ * which flushes), and moves the frames ready into the samples. */
+static int dec_send(AVCodecContext *c, AVFrame *f, AVPacket *pkt,
+		    struct dec *d, const uint8_t *data, size_t n, int64_t pts)
+{
+	int r, rc = 0;
+
+	if (data) {
+		/* a padded, reference-counted copy of the packet */
+		if (av_new_packet(pkt, (int)n) < 0)
+			return -ENOMEM;
+		memcpy(pkt->data, data, n);
+		pkt->pts = pts;
+	}
+	r = avcodec_send_packet(c, data ? pkt : NULL);
+	if (r == AVERROR(EAGAIN)) {
+		rc = drain(c, f, d);
+		if (!rc)
+			r = avcodec_send_packet(c, data ? pkt : NULL);
+	}
+	av_packet_unref(pkt);
+	if (!rc && r < 0)
+		rc = dec_error(r, "cannot decode gop", d->v->be->name);
+	return rc ? rc : drain(c, f, d);
+}
+
+/* Checks the arguments every decode shares, and sets v up. */
+static int dec_check(const struct codec_params *p, const uint8_t *data,
+		     size_t size, size_t extra_size, const uint32_t *pkt_sizes,
+		     int npkt, const uint16_t *samples, int nframes,
+		     struct video_layout *v)
+{
+	int rc = video_layout_init(p, nframes, v);
+
+	if (rc)
+		return rc;
+	if (!samples || nframes < 1)
+		return -EINVAL;
+	if (!data || !payload_ok(size, extra_size, pkt_sizes, npkt,
+				 nframes)) {
+		log_error("cannot decode gop (%s): bad packet table",
+			  v->be->name);
+		return -EIO;
+	}
+	return 0;
+}
+
 int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
 			    size_t size, size_t extra_size,
 			    const uint32_t *pkt_sizes, int npkt,
 			    uint16_t *samples, int nframes, int upto,
 			    codec_frames_fn each, void *arg)
 {
-	struct video_layout v;
+	struct video_layout v = { 0 };
 	atomic_int damaged = 0;
 	struct dec d = { .p = p, .v = &v, .samples = samples,
 			 .nframes = nframes, .each = each, .arg = arg,
 			 .damaged = &damaged };
-	const AVCodec *codec;
 	AVCodecContext *c = NULL;
 	AVFrame *f = NULL;
 	AVPacket *pkt = NULL;
 	size_t off;
-	int i, r, rc;
+	int i, rc;
 
-	rc = video_layout_init(p, nframes, &v);
+	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt, samples,
+		       nframes, &v);
+	if (!rc && (upto < 1 || upto > nframes))
+		rc = -EINVAL;
 	if (rc)
 		goto out;
-	if (!samples || nframes < 1 || upto < 1 || upto > nframes) {
-		rc = -EINVAL;
-		goto out;
-	}
-	if (!data || !payload_ok(size, extra_size, pkt_sizes, npkt,
-				 nframes)) {
-		log_error("cannot decode gop (%s): bad packet table",
-			  v.be->name);
-		rc = -EIO;
-		goto out;
-	}
-	video_log_init();
-	codec = avcodec_find_decoder(v.be->av_id);
-	if (!codec) {
-		rc = -ENOTSUP;
-		goto out;
-	}
-	c = avcodec_alloc_context3(codec);
 	f = av_frame_alloc();
 	pkt = av_packet_alloc();
-	if (!c || !f || !pkt) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	c->opaque = &damaged;
-	/* ffv1 has no picture size in its bitstream */
-	c->width = v.pw;
-	c->height = v.ph;
-	c->thread_count = codec_dec_threads(v.threads);
-	c->err_recognition |= AV_EF_CRCCHECK | AV_EF_EXPLODE;
-	if (extra_size) {
-		c->extradata = av_mallocz(extra_size +
-					  AV_INPUT_BUFFER_PADDING_SIZE);
-		if (!c->extradata) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		memcpy(c->extradata, data, extra_size);
-		c->extradata_size = (int)extra_size;
-	}
-	r = avcodec_open2(c, codec, NULL);
-	if (r < 0) {
-		rc = dec_error(r, "cannot open decoder", v.be->name);
-		goto out;
-	}
-	for (i = 0, off = extra_size; i <= npkt; i++) {
-		if (i < npkt) {
-			/* a padded, reference-counted copy of the packet */
-			r = av_new_packet(pkt, (int)pkt_sizes[i]);
-			if (r < 0) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			memcpy(pkt->data, data + off, pkt_sizes[i]);
+	rc = f && pkt ? dec_open(&v, data, extra_size, &damaged, &c) : -ENOMEM;
+	/* after the last packet, a NULL one flushes */
+	for (i = 0, off = extra_size; !rc && i <= npkt; i++) {
+		rc = dec_send(c, f, pkt, &d, i < npkt ? data + off : NULL,
+			      i < npkt ? pkt_sizes[i] : 0, AV_NOPTS_VALUE);
+		if (i < npkt)
 			off += pkt_sizes[i];
-		}
-		/* after the last packet, a NULL one flushes */
-		r = avcodec_send_packet(c, i < npkt ? pkt : NULL);
-		if (r == AVERROR(EAGAIN)) {
-			rc = drain(c, f, &d);
-			if (!rc)
-				r = avcodec_send_packet(c, i < npkt ? pkt :
-							NULL);
-		}
-		av_packet_unref(pkt);
-		if (!rc && r < 0)
-			rc = dec_error(r, "cannot decode gop", v.be->name);
-		if (!rc)
-			rc = drain(c, f, &d);
-		if (rc)
-			goto out;
 		if (d.done >= upto && upto < nframes)
 			break;
 	}
+	if (rc)
+		goto out;
 	if (d.done < upto || (upto == nframes && d.done != nframes)) {
 		log_error("cannot decode gop (%s): %d frames, expected %d",
 			  v.be->name, d.done, nframes);
@@ -273,6 +306,99 @@ out:
 		memset(samples + d.done * v.frame_samples, 0,
 		       (size_t)(nframes - d.done) * v.frame_samples *
 		       sizeof(*samples));
+	av_packet_free(&pkt);
+	av_frame_free(&f);
+	avcodec_free_context(&c);
+	return rc;
+}
+
+int video_range_plan(const struct video_pic *pics, int npkt, int first,
+		     int last, uint8_t *send)
+{
+	int end = 0;
+
+	for (int i = 0; i < npkt; i++)
+		if (pics[i].pos >= first && pics[i].pos < last)
+			end = i + 1;
+	for (int i = 0; i < npkt; i++)
+		send[i] = i < end && (pics[i].ref || (pics[i].pos >= first &&
+						      pics[i].pos < last));
+	return end;
+}
+
+int codec_video_decode_range(const struct codec_params *p,
+			     const uint8_t *data, size_t size,
+			     size_t extra_size, const uint32_t *pkt_sizes,
+			     int npkt, uint16_t *samples, int nframes,
+			     int first, int last)
+{
+	struct video_layout v = { 0 };
+	atomic_int damaged = 0;
+	struct dec d = { .p = p, .v = &v, .samples = samples,
+			 .nframes = nframes, .damaged = &damaged };
+	struct video_pic *pics = NULL;
+	uint8_t *send = NULL;
+	AVCodecContext *c = NULL;
+	AVFrame *f = NULL;
+	AVPacket *pkt = NULL;
+	size_t off;
+	int i, end = 0, rc;
+
+	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt, samples,
+		       nframes, &v);
+	if (!rc && (first < 0 || last <= first || last > nframes))
+		rc = -EINVAL;
+	if (rc)
+		goto out;
+	pics = malloc((size_t)npkt * sizeof(*pics));
+	send = malloc((size_t)npkt);
+	d.got = calloc((size_t)nframes, 1);
+	rc = pics && send && d.got ?
+		video_order(v.be->av_id, data, extra_size, pkt_sizes, npkt,
+			    nframes, pics) : -ENOMEM;
+	if (rc == -ENOTSUP) {	/* the frames before them, as they come */
+		free(pics);
+		free(send);
+		free(d.got);
+		return codec_video_decode_upto(p, data, size, extra_size,
+					       pkt_sizes, npkt, samples,
+					       nframes, last);
+	}
+	/* then the end, which flushes out the frames held back for
+	 * reordering */
+	if (!rc)
+		end = video_range_plan(pics, npkt, first, last, send);
+	f = av_frame_alloc();
+	pkt = av_packet_alloc();
+	if (!rc)
+		rc = f && pkt ? dec_open(&v, data, extra_size, &damaged, &c) :
+			-ENOMEM;
+	for (i = 0, off = extra_size; !rc && i <= end; i++) {
+		if (i == end || send[i])
+			rc = dec_send(c, f, pkt, &d, i < end ? data + off : NULL,
+				      i < end ? pkt_sizes[i] : 0,
+				      i < end ? pics[i].pos : 0);
+		if (i < end)
+			off += pkt_sizes[i];
+	}
+	for (i = first; !rc && i < last; i++)
+		if (!d.got[i]) {
+			log_error("cannot decode gop (%s): frame %d missing",
+				  v.be->name, i);
+			rc = -EIO;
+		}
+	if (!rc && atomic_load(&damaged)) {
+		log_error("cannot decode gop (%s): damaged, concealed",
+			  v.be->name);
+		rc = -EIO;
+	}
+out:
+	if (rc && samples && v.frame_samples)
+		memset(samples, 0, (size_t)nframes * v.frame_samples *
+		       sizeof(*samples));
+	free(pics);
+	free(send);
+	free(d.got);
 	av_packet_free(&pkt);
 	av_frame_free(&f);
 	avcodec_free_context(&c);

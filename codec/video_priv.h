@@ -86,4 +86,31 @@ int video_av_error(int err, const char *what, const char *codec);
  */
 void video_log_init(void);
 
+/* One packet's picture, as video_order() reads it. */
+struct video_pic {
+	int pos;                /* display position in the GOP */
+	int ref;                /* 1: later pictures may refer to it */
+};
+
+/*
+ * Fills pics[i] for each of the npkt packets of an HEVC GOP (after
+ * extra_size bytes of extradata) from its headers, without decoding.
+ * Returns 0, -ENOTSUP when the stream does not plainly show them (other
+ * codecs; temporal sub-layers; leading pictures; a packet that is not
+ * one picture; positions not 0 to nframes - 1, the first not an IDR), or
+ * -ENOMEM. Reads nothing outside the packets. Thread-safe.
+ */
+int video_order(enum AVCodecID id, const uint8_t *data, size_t extra_size,
+		const uint32_t *pkt_sizes, int npkt, int nframes,
+		struct video_pic *pics);
+
+/*
+ * Which of the npkt packets pics describes a decode of frames first to
+ * last - 1 sends (send[i] 1): the pictures of those frames, and the ones
+ * before the last of them that later ones may refer to. Returns the
+ * packets up to the last one sent.
+ */
+int video_range_plan(const struct video_pic *pics, int npkt, int first,
+		     int last, uint8_t *send);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "codec/gop.h"
 #include "codec/video.h"
+#include "codec/video_priv.h"
 
 /* landsat8_ny2018_p013r032_11band.npy: uint16 (time, band, y, x) */
 #define NT 8
@@ -258,7 +259,9 @@ static void video_lossy_psnr_above_floor(void **state)
 }
 
 /* A decode of the first k frames gives exactly the full decode's first
- * k frames, for every k and every lossy codec. */
+ * k frames, for every k and every lossy codec; so does a decode of any
+ * frames a to b - 1 (HEVC: of those and what they refer to; the others:
+ * of the frames up to them). */
 static void video_decode_upto_matches_full(void **state)
 {
 	size_t fs = (size_t)NY * NX, n = NT * fs;
@@ -290,6 +293,18 @@ static void video_decode_upto_matches_full(void **state)
 				part, NT, k), 0);
 			assert_memory_equal(part, full, k * fs * 2);
 		}
+		for (int a = 0; a < NT; a++)
+			for (int b = a + 1; b <= NT; b++) {
+				memset(part, 0xab, n * 2);
+				assert_int_equal(codec_video_decode_range(&p,
+					g.data, g.size, g.extra_size,
+					g.pkt_sizes, g.npkt, part, NT, a, b), 0);
+				assert_memory_equal(part + a * fs, full + a * fs,
+						    (size_t)(b - a) * fs * 2);
+			}
+		assert_int_equal(codec_video_decode_range(&p, g.data, g.size,
+			g.extra_size, g.pkt_sizes, g.npkt, part, NT, 2, 2),
+			-EINVAL);
 		assert_int_equal(codec_video_decode_upto(&p, g.data, g.size,
 			g.extra_size, g.pkt_sizes, g.npkt, part, NT, 0),
 			-EINVAL);
@@ -300,6 +315,85 @@ static void video_decode_upto_matches_full(void **state)
 		if (p.bits == 10)
 			quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
 	}
+	free(in);
+	free(full);
+	free(part);
+}
+
+/*
+ * An HEVC GOP's packets show their display positions (a permutation, the
+ * IDR first) and which pictures nothing refers to; other codecs' do not
+ * (-ENOTSUP). A decode of one frame sends its picture and the ones before
+ * it others refer to, no more, and gets the frame exactly.
+ */
+static void video_range_sends_what_its_frame_needs(void **state)
+{
+	size_t fs = (size_t)NY * NX, n = NT * fs;
+	uint16_t *in = malloc(n * 2), *full = malloc(n * 2),
+		 *part = malloc(n * 2);
+	struct codec_params p = {
+		.codec = CODEC_X265, .bits = 12, .planes = 1, .width = NX,
+		.height = NY, .crf = 20,
+	};
+	struct codec_params h264 = p;
+	struct video_pic pics[NT];
+	struct codec_gop g, g4;
+	uint8_t send[NT];
+	int seen = 0, nonref = -1, end, sent = 0;
+
+	(void)state;
+	NEED_CUBE();
+	assert_true(in && full && part);
+	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
+	assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
+	assert_int_equal(codec_video_decode(&p, g.data, g.size, g.extra_size,
+					    g.pkt_sizes, g.npkt, full, NT), 0);
+	assert_int_equal(video_order(AV_CODEC_ID_HEVC, g.data, g.extra_size,
+				     g.pkt_sizes, g.npkt, NT, pics), 0);
+	assert_int_equal(pics[0].pos, 0);
+	assert_true(pics[0].ref);
+	for (int i = 0; i < NT; i++) {
+		seen |= 1 << pics[i].pos;
+		if (!pics[i].ref && nonref < 0)
+			nonref = i;
+	}
+	assert_int_equal(seen, (1 << NT) - 1);
+	assert_true(nonref > 0);        /* x265's B frames */
+
+	h264.codec = CODEC_X264;
+	h264.bits = 10;
+	for (size_t k = 0; k < n; k++)
+		in[k] >>= 2;
+	assert_int_equal(codec_video_encode(&h264, in, NT, &g4), 0);
+	assert_int_equal(video_order(AV_CODEC_ID_H264, g4.data, g4.extra_size,
+				     g4.pkt_sizes, g4.npkt, NT, pics), -ENOTSUP);
+	codec_gop_release(&g4);
+
+	/* frame 0: the IDR alone; the last frame: no picture nothing
+	 * refers to but its own, and nothing after it */
+	assert_int_equal(video_range_plan(pics, NT, 0, 1, send), 1);
+	assert_int_equal(send[0], 1);
+	for (int f = NT - 1, i = 0; i < NT; i++) {
+		end = video_range_plan(pics, NT, f, f + 1, send);
+		assert_int_equal(send[i], i < end && (pics[i].ref ||
+						      pics[i].pos == f));
+		if (pics[i].pos == f)
+			assert_int_equal(end, i + 1);
+	}
+	/* and what it sends gives exactly that frame */
+	for (int f = 0; f < NT; f++) {
+		memset(part, 0xab, n * 2);
+		assert_int_equal(codec_video_decode_range(&p, g.data, g.size,
+			g.extra_size, g.pkt_sizes, g.npkt, part, NT, f, f + 1),
+			0);
+		assert_memory_equal(part + f * fs, full + f * fs, fs * 2);
+		end = video_range_plan(pics, NT, f, f + 1, send);
+		for (int i = 0; i < end; i++)
+			sent += send[i];
+	}
+	/* fewer pictures than decoding up to each frame would take */
+	assert_true(sent < NT * (NT + 1) / 2);
+	codec_gop_release(&g);
 	free(in);
 	free(full);
 	free(part);
@@ -761,6 +855,7 @@ int main(void)
 		cmocka_unit_test(video_refuses_bad_arguments),
 		cmocka_unit_test(video_lossy_psnr_above_floor),
 		cmocka_unit_test(video_decode_upto_matches_full),
+		cmocka_unit_test(video_range_sends_what_its_frame_needs),
 		cmocka_unit_test(video_frames_final_when_handed_out),
 		cmocka_unit_test(video_default_gop_is_balanced),
 		cmocka_unit_test(video_lossless_exact),
