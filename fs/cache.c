@@ -14,7 +14,8 @@ enum { E_LOADING, E_READY, E_FAILED };
 struct cache_entry {
 	uint64_t k1, k2;
 	size_t size;
-	size_t valid;   /* bytes loaded, from the start (so far, if loading) */
+	size_t lo;      /* bytes before it are not loaded (0: a prefix) */
+	size_t valid;   /* bytes loaded up to (so far, if loading) */
 	int state;
 	int err;
 	int refs;
@@ -241,17 +242,17 @@ void cache_free(struct cache *c)
  * publishes it. Called and returns with the lock held; 0 or the load's
  * error (e then failed, the reference dropped).
  */
-static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
-		      cache_load_fn load, void *arg, int ahead)
+static int load_entry(struct cache *c, struct cache_entry *e, size_t from,
+		      size_t need, cache_load_fn load, void *arg, int ahead)
 {
-	size_t valid = need;
+	size_t lo = from, valid = need;
 	int rc;
 
 	pthread_mutex_unlock(&c->lock);
 	if (!e->data)
 		e->data = buf_alloc(e->size);
-	rc = e->data ? load(arg, e, e->data, e->size, &valid) : -ENOMEM;
-	if (!rc && (valid < need || valid > e->size))
+	rc = e->data ? load(arg, e, e->data, e->size, &lo, &valid) : -ENOMEM;
+	if (!rc && (lo > from || valid < need || valid > e->size))
 		rc = -EIO;
 
 	pthread_mutex_lock(&c->lock);
@@ -275,6 +276,7 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 		return rc;
 	}
 	e->state = E_READY;
+	e->lo = lo;
 	e->valid = valid;
 	c->st.bytes += e->size;
 	lru_push(c, e);
@@ -289,7 +291,8 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t need,
 void cache_loaded(struct cache *c, struct cache_entry *e, size_t valid)
 {
 	pthread_mutex_lock(&c->lock);
-	if (e->state == E_LOADING && valid > e->valid && valid <= e->size) {
+	if (e->state == E_LOADING && !e->lo && valid > e->valid &&
+	    valid <= e->size) {
 		e->valid = valid;
 		pthread_cond_broadcast(&c->loaded);
 	}
@@ -323,11 +326,17 @@ static void served(struct cache *c, struct cache_entry *e, int ahead,
 	}
 }
 
+/* Whether bytes from to need of e are loaded (so far). */
+static int covers(const struct cache_entry *e, size_t from, size_t need)
+{
+	return e->lo <= from && e->valid >= need;
+}
+
 /* cache_get(); with ahead, an entry present whole (or being loaded, or
  * failed) is left alone and 1 returned at once, without a reference. */
 static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	       size_t need, cache_load_fn load, void *arg, int ahead,
-	       struct cache_entry **out)
+	       size_t from, size_t need, cache_load_fn load, void *arg,
+	       int ahead, struct cache_entry **out)
 {
 	struct cache_entry *e;
 	void *reuse = NULL;
@@ -337,13 +346,15 @@ static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	*out = NULL;
 	if (need > size)
 		need = size;
+	if (from > need)
+		from = need;
 	pthread_mutex_lock(&c->lock);
 	b = bucket(c, k1, k2);
 again:
 	for (e = c->table[b]; e; e = e->hnext)
 		if (e->k1 == k1 && e->k2 == k2)
 			break;
-	if (e && ahead && (e->state != E_READY || e->valid >= need)) {
+	if (e && ahead && (e->state != E_READY || covers(e, from, need))) {
 		pthread_mutex_unlock(&c->lock);
 		return 1;
 	}
@@ -360,10 +371,10 @@ again:
 		c->st.misses++;
 		c->st.waits++;
 		e->refs++;
-		while (e->state == E_LOADING && e->valid < need)
+		while (e->state == E_LOADING && !covers(e, from, need))
 			pthread_cond_wait(&c->loaded, &c->lock);
 		if (e->state != E_FAILED && e->size == size &&
-		    e->valid >= need) {
+		    covers(e, from, need)) {
 			served(c, e, ahead, asked >= size);
 			pthread_mutex_unlock(&c->lock);
 			*out = e;
@@ -383,7 +394,7 @@ again:
 		pthread_mutex_unlock(&c->lock);
 		return rc;
 	}
-	if (e && e->valid >= need) {
+	if (e && covers(e, from, need)) {
 		c->st.hits++;
 		e->refs++;
 		served(c, e, ahead, asked >= size);
@@ -395,6 +406,7 @@ again:
 	if (e) {
 		/* loaded in part before and asked for more: a second partial
 		 * decode could be followed by a third, so this one is whole */
+		from = 0;
 		need = size;
 		lru_unlink(c, e);
 		if (!e->refs) {		/* in place: nobody reads it */
@@ -404,6 +416,7 @@ again:
 			}
 			c->st.bytes -= e->size;
 			e->consumed = 0;
+			e->lo = 0;
 			e->valid = 0;
 			e->state = E_LOADING;
 			e->refs = 1;
@@ -435,7 +448,7 @@ again:
 load:
 	if (ahead)
 		c->loading_ahead += size;
-	rc = load_entry(c, e, need, load, arg, ahead);
+	rc = load_entry(c, e, from, need, load, arg, ahead);
 	if (!rc)
 		served(c, e, ahead, asked >= size);
 	pthread_mutex_unlock(&c->lock);
@@ -445,17 +458,17 @@ load:
 }
 
 int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	      size_t need, cache_load_fn load, void *arg,
+	      size_t from, size_t need, cache_load_fn load, void *arg,
 	      struct cache_entry **out)
 {
-	return get(c, k1, k2, size, need, load, arg, 0, out);
+	return get(c, k1, k2, size, from, need, load, arg, 0, out);
 }
 
 int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 		     cache_load_fn load, void *arg)
 {
 	struct cache_entry *e;
-	int rc = get(c, k1, k2, size, size, load, arg, 1, &e);
+	int rc = get(c, k1, k2, size, 0, size, load, arg, 1, &e);
 
 	if (rc == 0)
 		cache_put(c, e);

@@ -22,15 +22,15 @@ struct cache_stats {
 };
 
 /*
- * Loads entry e's bytes into dst (room for size bytes): at least the
- * first *valid bytes (on entry, what the caller needs), and sets *valid
- * to how many of the first bytes it loaded (a decode may stop early).
- * It may hand out its first bytes on the way (cache_loaded()). Returns
- * 0 or a negative errno; a failed load leaves the bytes it handed out
- * as they were.
+ * Loads entry e's bytes into dst (room for size bytes): at least bytes
+ * *from to *valid (on entry, what the caller needs), and sets them to
+ * the bytes it loaded (a decode may do part of an entry: *from 0, it
+ * loaded a first part, and may hand it out on the way, cache_loaded()).
+ * Returns 0 or a negative errno; a failed load leaves the bytes it
+ * handed out as they were.
  */
 typedef int (*cache_load_fn)(void *arg, struct cache_entry *e, void *dst,
-			     size_t size, size_t *valid);
+			     size_t size, size_t *from, size_t *valid);
 
 /* A cache holding at most budget bytes of unreferenced entries. */
 int cache_new(size_t budget, struct cache **out);
@@ -39,8 +39,8 @@ int cache_new(size_t budget, struct cache **out);
 void cache_free(struct cache *c);
 
 /*
- * Finds entry (k1, k2) of `size` bytes whose first `need` bytes are
- * loaded, loading it with load(arg) on a miss. An entry loaded only in
+ * Finds entry (k1, k2) of `size` bytes whose bytes from `from` to `need`
+ * are loaded, loading it with load(arg) on a miss. An entry loaded only in
  * part and asked for more is loaded again whole (in place if nobody holds
  * it, else into a new entry while the old one lives on for its holders).
  * While one thread loads, others asking for the same key wait for
@@ -50,7 +50,7 @@ void cache_free(struct cache *c);
  * with cache_entry_data() and release it with cache_put(). Thread-safe.
  */
 int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	      size_t need, cache_load_fn load, void *arg,
+	      size_t from, size_t need, cache_load_fn load, void *arg,
 	      struct cache_entry **out);
 
 /*
@@ -67,7 +67,7 @@ int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 		     cache_load_fn load, void *arg);
 
 /*
- * From a load of e: its first `valid` bytes are final. Threads waiting
+ * From a load of e from its start: its first `valid` bytes are final. Threads waiting
  * for no more than those go on with e while the load goes on (a reader
  * waiting for the GOP read-ahead decodes gets its first frames as they
  * come). Thread-safe.

@@ -132,6 +132,8 @@ struct gop_load {
 	struct cache_entry *e;  /* being loaded */
 	int whole;              /* decode the whole GOP, even if a part would
 				   do: the reader is sequential */
+	int entered;            /* the read runs on into this GOP from the
+				   one before */
 };
 
 /* Reads a payload from its pack and checks its checksum, or, for an lz4
@@ -236,15 +238,52 @@ static void gop_frames_out(void *arg, size_t bytes)
 }
 
 /*
- * A part of a GOP is decoded when a read that does not continue the one
- * before (or runs on into it from a short run, read_elems()) needs only
- * its first frames, and they (with one more) are under
- * three quarters of it: one time step of a long GOP then costs the
- * frames before it, not the whole GOP. A later read of a frame after
- * them decodes the whole (cache_get()).
+ * Which frames of GOP g a read of bytes *from to *valid decodes: all, or
+ * for a read that does not continue the one before (or runs on into the
+ * GOP from a short run, read_elems()), the frames it needs and one more
+ * (a read of one time step of a view whose header is not a multiple of
+ * the frame size ends in it; the kernel reads ahead into it), when they
+ * are under three quarters of the GOP. One time step of a long GOP then
+ * costs the frames it refers to (codec_gop_decode()), not the whole GOP.
+ * A read running on into the GOP needs its first frame, which refers to
+ * none: it gets no frame more. A read of frames outside the part decodes
+ * the whole later (cache_get()). Sets *from and *valid to the bytes the
+ * frames hold; the first frame in ref->first, the end in ref->upto (0:
+ * the whole GOP).
  */
+static void plan_frames(const struct gop_load *l, size_t size, size_t *from,
+			size_t *valid, struct codec_gop_ref *ref)
+{
+	const struct cat_gop *g = l->g;
+	size_t fb = g->nframes ? size / g->nframes : 0;
+	uint64_t first, end;
+
+	if (l->s->codec == CODEC_LZ4 || !fb || l->whole ||
+	    (*from == 0 && *valid >= size)) {
+		*from = 0;
+		*valid = size;
+		return;
+	}
+	/* a part from frame 0 only where the codec cannot start later
+	 * (corrections, or no picture order to read: frames before it
+	 * are decoded anyway) */
+	first = l->s->codec == CODEC_X265 && !g->corr_length ? *from / fb : 0;
+	end = (*valid + fb - 1) / fb + !l->entered;
+	if (end > g->nframes)
+		end = g->nframes;
+	if ((end - first) * 4 >= (uint64_t)g->nframes * 3) {
+		*from = 0;
+		*valid = size;
+		return;
+	}
+	ref->first = (int)first;
+	ref->upto = (int)end;
+	*from = (size_t)first * fb;
+	*valid = (size_t)end * fb;
+}
+
 static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
-		    size_t *valid)
+		    size_t *from, size_t *valid)
 {
 	struct gop_load *l = arg;
 	const struct cat_stream *s = l->s;
@@ -265,17 +304,7 @@ static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
-	if (s->codec != CODEC_LZ4 && g->nframes && *valid < size &&
-	    !l->whole) {
-		size_t fb = size / g->nframes;
-		/* and the next frame: a read of one time step of a view whose
-		 * header is not a multiple of the frame size ends in it */
-		uint64_t want = (fb ? (*valid + fb - 1) / fb : g->nframes) + 1;
-
-		if (want * 4 < (uint64_t)g->nframes * 3)
-			ref.upto = (int)want;
-	}
-	*valid = ref.upto ? (size_t)ref.upto * (size / g->nframes) : size;
+	plan_frames(l, size, from, valid, &ref);
 	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
 		ref.avoid = l->v->fill;
 	/* masks go over the whole GOP once decoded */
@@ -437,9 +466,11 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		if (cnt > n)
 			cnt = n;
 		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g,
-				       .threads = threads, .whole = whole };
+				       .threads = threads, .whole = whole,
+				       .entered = out != dst };
 		rc = cache_get(r->cache, (uint64_t)s->id, gi, size,
-			       (size_t)((at + cnt) * isz), load_gop, &l, &ce);
+			       (size_t)(at * isz), (size_t)((at + cnt) * isz),
+			       load_gop, &l, &ce);
 		/* a read that goes on into the next GOP (the kernel's read-ahead
 		 * window, which starts where a page of the header left it, runs
 		 * past the GOP a reader stops at): its first frames only, as

@@ -16,7 +16,7 @@
 static int loads;
 
 static int load_fill(void *arg, struct cache_entry *e, void *dst,
-			size_t size, size_t *valid)
+			size_t size, size_t *from, size_t *valid)
 {
 	(void)e;
 	(void)valid;
@@ -34,7 +34,7 @@ static void read_part(struct cache *c, uint64_t k1, uint64_t k2,
 {
 	struct cache_entry *e;
 
-	assert_int_equal(cache_get(c, k1, k2, 100, need, load_fill, (void *)1,
+	assert_int_equal(cache_get(c, k1, k2, 100, 0, need, load_fill, (void *)1,
 				   &e), 0);
 	cache_put(c, e);
 }
@@ -48,10 +48,10 @@ static void cache_hit_after_miss(void **state)
 	(void)state;
 	loads = 0;
 	assert_int_equal(cache_new(1000, &c), 0);
-	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_fill, (void *)7, &e), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 0, 100, load_fill, (void *)7, &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 7);
 	cache_put(c, e);
-	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_fill, (void *)9, &e), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 0, 100, load_fill, (void *)9, &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 7);
 	cache_put(c, e);
 	cache_get_stats(c, &st);
@@ -73,7 +73,7 @@ static void cache_evicts_lru_within_budget(void **state)
 	loads = 0;
 	assert_int_equal(cache_new(300, &c), 0);
 	for (int k = 0; k < 3; k++) {
-		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, 100, load_fill,
+		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, 0, 100, load_fill,
 					   (void *)1, &e), 0);
 		cache_put(c, e);
 	}
@@ -89,9 +89,9 @@ static void cache_evicts_lru_within_budget(void **state)
 	read_part(c, 1, 1, 100);
 	assert_int_equal(loads, 1);             /* 1 was evicted */
 	/* a referenced entry is never evicted */
-	assert_int_equal(cache_get(c, 2, 0, 250, 250, load_fill, (void *)5, &held), 0);
+	assert_int_equal(cache_get(c, 2, 0, 250, 0, 250, load_fill, (void *)5, &held), 0);
 	for (int k = 10; k < 20; k++) {
-		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, 100, load_fill,
+		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, 0, 100, load_fill,
 					   (void *)1, &e), 0);
 		cache_put(c, e);
 	}
@@ -103,7 +103,7 @@ static void cache_evicts_lru_within_budget(void **state)
 }
 
 static int load_slow(void *arg, struct cache_entry *e, void *dst,
-			size_t size, size_t *valid)
+			size_t size, size_t *from, size_t *valid)
 {
 	(void)e;
 	(void)valid;
@@ -119,7 +119,7 @@ static void *reader(void *arg)
 	struct cache *c = arg;
 	struct cache_entry *e;
 
-	if (cache_get(c, 4, 4, 64, 64, load_slow, NULL, &e))
+	if (cache_get(c, 4, 4, 64, 0, 64, load_slow, NULL, &e))
 		return (void *)1;
 	if (((const uint8_t *)cache_entry_data(e))[63] != 3)
 		return (void *)1;
@@ -151,7 +151,7 @@ static void cache_one_decode_for_concurrent_readers(void **state)
 }
 
 static int load_fail(void *arg, struct cache_entry *e, void *dst,
-			size_t size, size_t *valid)
+			size_t size, size_t *from, size_t *valid)
 {
 	(void)e;
 	(void)valid;
@@ -171,12 +171,12 @@ static void cache_failure_is_remembered(void **state)
 	(void)state;
 	loads = 0;
 	assert_int_equal(cache_new(1000, &c), 0);
-	assert_int_equal(cache_get(c, 9, 9, 10, 10, load_fail, NULL, &e), -EIO);
+	assert_int_equal(cache_get(c, 9, 9, 10, 0, 10, load_fail, NULL, &e), -EIO);
 	assert_null(e);
-	assert_int_equal(cache_get(c, 9, 9, 10, 10, load_fail, NULL, &e), -EIO);
+	assert_int_equal(cache_get(c, 9, 9, 10, 0, 10, load_fail, NULL, &e), -EIO);
 	assert_int_equal(loads, 1);
 	/* other keys still work */
-	assert_int_equal(cache_get(c, 9, 8, 10, 10, load_fill, (void *)2, &e), 0);
+	assert_int_equal(cache_get(c, 9, 8, 10, 0, 10, load_fill, (void *)2, &e), 0);
 	cache_put(c, e);
 	cache_get_stats(c, &st);
 	assert_int_equal(st.errors, 1);
@@ -192,7 +192,7 @@ static const void *room_old;
 /* Checks that the cache made room before this load, reusing the buffer
  * of the entry it evicted. */
 static int load_in_room(void *arg, struct cache_entry *e, void *dst,
-			size_t size, size_t *valid)
+			size_t size, size_t *from, size_t *valid)
 {
 	(void)e;
 	(void)valid;
@@ -212,11 +212,11 @@ static void cache_makes_room_before_a_load(void **state)
 
 	(void)state;
 	assert_int_equal(cache_new(150, &room_cache), 0);
-	assert_int_equal(cache_get(room_cache, 1, 1, 100, 100, load_fill, (void *)2,
+	assert_int_equal(cache_get(room_cache, 1, 1, 100, 0, 100, load_fill, (void *)2,
 				   &e), 0);
 	room_old = cache_entry_data(e);
 	cache_put(room_cache, e);
-	assert_int_equal(cache_get(room_cache, 1, 2, 100, 100, load_in_room, NULL,
+	assert_int_equal(cache_get(room_cache, 1, 2, 100, 0, 100, load_in_room, NULL,
 				   &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 1);
 	cache_put(room_cache, e);
@@ -232,13 +232,13 @@ static void await_loads(int n)
 		usleep(1000);
 }
 static int load_gated(void *arg, struct cache_entry *e, void *dst,
-			size_t size, size_t *valid);
+			size_t size, size_t *from, size_t *valid);
 
 static void *gated_loader(void *arg)
 {
 	struct cache_entry *e;
 
-	if (cache_get(room_cache, 2, 1, 100, 100, load_gated, NULL, &e))
+	if (cache_get(room_cache, 2, 1, 100, 0, 100, load_gated, NULL, &e))
 		return (void *)1;
 	cache_put(room_cache, e);
 	return arg;
@@ -254,7 +254,7 @@ static void cache_counts_loads_in_progress(void **state)
 	loads = 0;
 	gate_released = gate_done = 0;
 	assert_int_equal(cache_new(250, &room_cache), 0);
-	assert_int_equal(cache_get(room_cache, 2, 0, 100, 100, load_fill, (void *)2,
+	assert_int_equal(cache_get(room_cache, 2, 0, 100, 0, 100, load_fill, (void *)2,
 				   &e), 0);
 	room_old = cache_entry_data(e);
 	cache_put(room_cache, e);
@@ -262,7 +262,7 @@ static void cache_counts_loads_in_progress(void **state)
 	pthread_create(&t, NULL, gated_loader, NULL);
 	await_loads(1);
 	/* 100 held + 100 being loaded + 100 more exceed 250: (2, 0) goes */
-	assert_int_equal(cache_get(room_cache, 2, 2, 100, 100, load_in_room, NULL,
+	assert_int_equal(cache_get(room_cache, 2, 2, 100, 0, 100, load_in_room, NULL,
 				   &e), 0);
 	cache_put(room_cache, e);
 	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
@@ -273,7 +273,7 @@ static void cache_counts_loads_in_progress(void **state)
 
 /* Loads only once released (or after 5 s, so that a bug cannot hang). */
 static int load_gated(void *arg, struct cache_entry *e, void *dst,
-			size_t size, size_t *valid)
+			size_t size, size_t *from, size_t *valid)
 {
 	(void)e;
 	(void)valid;
@@ -292,7 +292,7 @@ static void *gated_reader(void *arg)
 	struct cache *c = arg;
 	struct cache_entry *e;
 
-	if (cache_get(c, 6, 1, 64, 64, load_gated, NULL, &e))
+	if (cache_get(c, 6, 1, 64, 0, 64, load_gated, NULL, &e))
 		return (void *)1;
 	cache_put(c, e);
 	return NULL;
@@ -314,7 +314,7 @@ static void cache_load_ahead_skips_what_others_load(void **state)
 	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 0);
 	assert_int_equal(loads, 1);
 	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 1);
-	assert_int_equal(cache_get(c, 6, 0, 64, 64, load_fill, (void *)8, &e), 0);
+	assert_int_equal(cache_get(c, 6, 0, 64, 0, 64, load_fill, (void *)8, &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 4);
 	cache_put(c, e);
 	assert_int_equal(loads, 1);
@@ -340,7 +340,7 @@ static int half_done;
 /* Hands out its first 40 bytes, then waits at the gate (5 s at most)
  * before the rest; fails there instead if arg is set. */
 static int load_in_halves(void *arg, struct cache_entry *e, void *dst,
-			  size_t size, size_t *valid)
+			  size_t size, size_t *from, size_t *valid)
 {
 	memset(dst, 3, 40);
 	cache_loaded(half_cache, e, 40);
@@ -359,7 +359,7 @@ static int load_in_halves(void *arg, struct cache_entry *e, void *dst,
 static void *half_loader(void *arg)
 {
 	struct cache_entry *e;
-	int rc = cache_get(half_cache, 3, arg ? 1 : 0, 100, 100,
+	int rc = cache_get(half_cache, 3, arg ? 1 : 0, 100, 0, 100,
 			   load_in_halves, arg, &e);
 
 	cache_put(half_cache, e);
@@ -393,7 +393,7 @@ static void cache_hands_out_first_bytes_while_loading(void **state)
 	(void)state;
 	assert_int_equal(cache_new(1 << 20, &half_cache), 0);
 	start_half_load(&t, NULL);
-	assert_int_equal(cache_get(half_cache, 3, 0, 100, 40, load_fill, NULL,
+	assert_int_equal(cache_get(half_cache, 3, 0, 100, 0, 40, load_fill, NULL,
 				   &e), 0);
 	assert_int_equal(__atomic_load_n(&half_done, __ATOMIC_SEQ_CST), 0);
 	d = cache_entry_data(e);
@@ -403,7 +403,7 @@ static void cache_hands_out_first_bytes_while_loading(void **state)
 	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
 	pthread_join(t, &ret);
 	assert_null(ret);
-	assert_int_equal(cache_get(half_cache, 3, 0, 100, 100, load_fill, NULL,
+	assert_int_equal(cache_get(half_cache, 3, 0, 100, 0, 100, load_fill, NULL,
 				   &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 4);
 	cache_put(half_cache, e);
@@ -411,7 +411,7 @@ static void cache_hands_out_first_bytes_while_loading(void **state)
 
 	/* the load fails after handing out its first bytes */
 	start_half_load(&t, (void *)1);
-	assert_int_equal(cache_get(half_cache, 3, 1, 100, 40, load_fill, NULL,
+	assert_int_equal(cache_get(half_cache, 3, 1, 100, 0, 40, load_fill, NULL,
 				   &e), 0);
 	__atomic_store_n(&gate_released, 1, __ATOMIC_SEQ_CST);
 	pthread_join(t, &ret);
@@ -420,26 +420,61 @@ static void cache_hands_out_first_bytes_while_loading(void **state)
 	assert_int_equal(d[0], 3);      /* still there (ASan: not freed) */
 	assert_int_equal(d[39], 3);
 	cache_put(half_cache, e);
-	assert_int_equal(cache_get(half_cache, 3, 1, 100, 40, load_fill, NULL,
+	assert_int_equal(cache_get(half_cache, 3, 1, 100, 0, 40, load_fill, NULL,
 				   &e), -EIO);
 	assert_int_equal(loads, 1);
 	cache_free(half_cache);
 }
 
-static size_t asked[8];
+static size_t asked[8], asked_from[8];
 
-/* Loads only the bytes asked for, each byte's value the load's number. */
+/* Loads only bytes *from to *valid (what was asked for), each byte's
+ * value the load's number. */
 static int load_part(void *arg, struct cache_entry *e, void *dst,
-		     size_t size, size_t *valid)
+		     size_t size, size_t *from, size_t *valid)
 {
 	int n = __atomic_add_fetch(&loads, 1, __ATOMIC_SEQ_CST);
 
 	(void)e;
 	(void)arg;
+	asked_from[n & 7] = *from;
 	asked[n & 7] = *valid;
-	memset(dst, n, *valid);
-	memset((char *)dst + *valid, 0xee, size - *valid);
+	memset(dst, 0xee, size);
+	memset((char *)dst + *from, n, *valid - *from);
 	return 0;
+}
+
+/* A part that does not start at byte 0 (one time step late in a GOP)
+ * serves the reads inside it; a read starting before it loads the whole. */
+static void cache_loads_a_middle_part(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+	const uint8_t *d;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(1000, &c), 0);
+	assert_int_equal(cache_get(c, 5, 1, 100, 40, 60, load_part, NULL,
+				   &e), 0);
+	assert_int_equal(asked_from[1], 40);
+	assert_int_equal(asked[1], 60);
+	cache_put(c, e);
+	assert_int_equal(cache_get(c, 5, 1, 100, 45, 60, load_part, NULL,
+				   &e), 0);
+	assert_int_equal(loads, 1);
+	d = cache_entry_data(e);
+	assert_true(d[45] == 1 && d[59] == 1);
+	cache_put(c, e);
+	assert_int_equal(cache_get(c, 5, 1, 100, 39, 50, load_part, NULL,
+				   &e), 0);
+	assert_int_equal(loads, 2);
+	assert_int_equal(asked_from[2], 0);
+	assert_int_equal(asked[2], 100);
+	d = cache_entry_data(e);
+	assert_true(d[0] == 2 && d[99] == 2);
+	cache_put(c, e);
+	cache_free(c);
 }
 
 /* A part loaded is served while it is enough; asked for more, the whole
@@ -455,15 +490,15 @@ static void cache_loads_in_part(void **state)
 	(void)state;
 	loads = 0;
 	assert_int_equal(cache_new(1000, &c), 0);
-	assert_int_equal(cache_get(c, 1, 1, 100, 10, load_part, NULL, &e), 0);
+	assert_int_equal(cache_get(c, 1, 1, 100, 0, 10, load_part, NULL, &e), 0);
 	assert_int_equal(asked[1], 10);
 	cache_put(c, e);
-	assert_int_equal(cache_get(c, 1, 1, 100, 10, load_part, NULL, &e), 0);
+	assert_int_equal(cache_get(c, 1, 1, 100, 0, 10, load_part, NULL, &e), 0);
 	assert_int_equal(loads, 1);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[9], 1);
 	cache_put(c, e);
 	/* more, nobody holding it: whole, in place */
-	assert_int_equal(cache_get(c, 1, 1, 100, 11, load_part, NULL, &e), 0);
+	assert_int_equal(cache_get(c, 1, 1, 100, 0, 11, load_part, NULL, &e), 0);
 	assert_int_equal(loads, 2);
 	assert_int_equal(asked[2], 100);
 	d = cache_entry_data(e);
@@ -474,8 +509,8 @@ static void cache_loads_in_part(void **state)
 	assert_int_equal(st.bytes, 100);
 
 	/* more while a reader holds the part: a new entry */
-	assert_int_equal(cache_get(c, 1, 2, 100, 30, load_part, NULL, &old), 0);
-	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_part, NULL, &e), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 0, 30, load_part, NULL, &old), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 0, 100, load_part, NULL, &e), 0);
 	assert_ptr_not_equal(e, old);
 	assert_int_equal(((const uint8_t *)cache_entry_data(old))[29], 3);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[99], 4);
@@ -487,11 +522,11 @@ static void cache_loads_in_part(void **state)
 	assert_int_equal(st.bytes, 200);
 	cache_put(c, e);
 	/* the new entry is the one found */
-	assert_int_equal(cache_get(c, 1, 2, 100, 100, load_part, NULL, &e), 0);
+	assert_int_equal(cache_get(c, 1, 2, 100, 0, 100, load_part, NULL, &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 4);
 	cache_put(c, e);
 	/* read-ahead loads a part-loaded entry whole */
-	assert_int_equal(cache_get(c, 1, 3, 100, 1, load_part, NULL, &e), 0);
+	assert_int_equal(cache_get(c, 1, 3, 100, 0, 1, load_part, NULL, &e), 0);
 	cache_put(c, e);
 	assert_int_equal(cache_load_ahead(c, 1, 3, 100, load_part, NULL), 0);
 	assert_int_equal(asked[6], 100);
@@ -527,7 +562,7 @@ static void cache_evicts_consumed_first(void **state)
 	assert_int_equal(loads, 5);
 	cache_get_stats(c, &st);
 	assert_int_equal(st.evictions, 1);
-	assert_int_equal(cache_get(c, 1, 0, 100, 100, load_fill, (void *)2,
+	assert_int_equal(cache_get(c, 1, 0, 100, 0, 100, load_fill, (void *)2,
 				   &e), 0);
 	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 2);
 	cache_put(c, e);
@@ -620,6 +655,7 @@ int main(void)
 		cmocka_unit_test(cache_makes_room_before_a_load),
 		cmocka_unit_test(cache_counts_loads_in_progress),
 		cmocka_unit_test(cache_loads_in_part),
+		cmocka_unit_test(cache_loads_a_middle_part),
 		cmocka_unit_test(cache_evicts_consumed_first),
 		cmocka_unit_test(cache_reads_make_no_room_for_ahead_in_flight),
 	};

@@ -408,6 +408,17 @@ static float *two(struct reader **r, struct cat_dataset **ds)
 	return d;
 }
 
+/* A fresh reader (an empty cache) on the store, and "two" in it. */
+static struct cat_dataset *reopen_two(struct reader **r)
+{
+	struct catalog *c;
+
+	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(reader_new(c, 64 << 20, r), 0);
+	catalog_free(c);
+	return reader_find(*r, "two");
+}
+
 /*
  * Two readers of one variable, 4 MiB apart, their reads interleaved,
  * each going on through two GOPs: each GOP is decoded once, whole,
@@ -423,7 +434,6 @@ static void import_interleaved_readers_decode_once(void **state)
 	struct reader *r;
 	struct cat_dataset *ds;
 	struct cache_stats st;
-	struct catalog *c;
 
 	(void)state;
 	free(two(&r, &ds));
@@ -440,10 +450,7 @@ static void import_interleaved_readers_decode_once(void **state)
 	assert_int_equal(st.decodes, 5);
 	reader_free(r);
 	/* the same bytes as one read of the whole */
-	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
-	assert_int_equal(reader_new(c, 64 << 20, &r), 0);
-	catalog_free(c);
-	ds = reader_find(r, "two");
+	ds = reopen_two(&r);
 	assert_int_equal(reader_read_elems(r, ds, 0, 0, n, 0, whole), 0);
 	assert_memory_equal(got, whole, n / 4 * 4);
 	assert_memory_equal(got + n / 2, whole + n / 2, n / 4 * 4);
@@ -467,7 +474,6 @@ static void import_run_into_next_gop_decodes_what_it_needs(void **state)
 	struct reader *r;
 	struct cat_dataset *ds;
 	struct cache_stats st;
-	struct catalog *c;
 
 	(void)state;
 	d = two(&r, &ds);
@@ -483,10 +489,7 @@ static void import_run_into_next_gop_decodes_what_it_needs(void **state)
 	reader_free(r);
 
 	/* 4 GOPs in a row, then on into GOP 4: that one whole at once */
-	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
-	assert_int_equal(reader_new(c, 64 << 20, &r), 0);
-	catalog_free(c);
-	ds = reader_find(r, "two");
+	ds = reopen_two(&r);
 	assert_int_equal(reader_read_elems(r, ds, 0, 0, 64 * fe, 0, buf), 0);
 	assert_int_equal(reader_read_elems(r, ds, 0, 64 * fe, 1, 0, buf), 0);
 	reader_stats(r, &st);
@@ -498,6 +501,42 @@ static void import_run_into_next_gop_decodes_what_it_needs(void **state)
 	reader_free(r);
 	free(d);
 	free(buf);
+}
+
+/*
+ * A read of one time step late in a GOP decodes the frames from that
+ * step on that it needs and one more (of x265, the pictures those refer
+ * to), not the frames before it: a read of the next step is served, a
+ * read of an earlier one decodes the GOP again, whole.
+ */
+static void import_late_step_decodes_from_its_frame(void **state)
+{
+	const uint64_t fe = (uint64_t)CW * CH;
+	static const uint64_t steps[] = { 13, 14, 2, 9 };
+	static const uint64_t decodes[] = { 1, 1, 2, 2 };
+	float *whole = malloc(16 * fe * 4), *got = malloc(4 * fe * 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+
+	(void)state;
+	assert_true(whole && got);
+	free(two(&r, &ds));
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(reader_read_elems(r, ds, 0, steps[i] * fe, fe,
+						   0, got + i * fe), 0);
+		reader_stats(r, &st);
+		assert_int_equal(st.decodes, decodes[i]);
+	}
+	reader_free(r);
+	/* the steps as a read of the whole GOP has them */
+	ds = reopen_two(&r);
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, 16 * fe, 0, whole), 0);
+	for (int i = 0; i < 4; i++)
+		assert_memory_equal(got + i * fe, whole + steps[i] * fe, fe * 4);
+	reader_free(r);
+	free(whole);
+	free(got);
 }
 
 /*
@@ -725,6 +764,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			import_run_into_next_gop_decodes_what_it_needs, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			import_late_step_decodes_from_its_frame, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			import_read_ahead_decodes_the_next_gops, setup,
