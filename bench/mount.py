@@ -440,6 +440,13 @@ def table(ds, d):
         "b %.0f, c %.0f MB/s" % (dec["full_mbs"], dec["read_mbs"]),
         "a " + mb(dec["plain_mbs"]),
         "%.2f, %.2f" % (dec["full_vs_plain"], dec["read_vs_plain"]))
+    if dec.get("step_max_s", 0) > 0 and dec.get("full_gop_s", 0) > 0:
+        row("in process: f one time step decoded alone, median / slowest "
+            "of every step of the first GOPs",
+            "%s / %s" % (ms(dec["step_p50_s"]), ms(dec["step_max_s"])),
+            "a whole GOP (b) " + ms(dec["full_gop_s"]),
+            "%.2f / %.2f" % (dec["step_p50_s"] / dec["full_gop_s"],
+                             dec["step_max_s"] / dec["full_gop_s"]))
     row("cold sequential `dd bs=1M`, fresh mount", mb(d["cold_dd_mbs"]),
         "limit " + mb(d["decoder_limit_mbs"]),
         goal(d["ratio_cold_dd_vs_decoder"], ">= 0.8", synth))

@@ -26,6 +26,7 @@ for k in ("decoder_limit_mbs", "ratio_cold_dd_vs_decoder",
           "ratio_whole_vs_pick_cold_p99", "ratio_whole_vs_pick_warm_p50",
           "ratio_parallel_2_vs_1", "ratio_parallel_2_vs_limit"):
     assert s[k] > 0, k
+assert 0 < s["decode"]["step_p50_s"] <= s["decode"]["step_max_s"]
 assert set(r["datasets"]) == {"era5", "landsat8", "synth"}
 assert r["dataloader"]["ratio"] > 0 and r["daemon"]["vmhwm_bytes"] > 0
 assert r["run"]["quick"] is True
