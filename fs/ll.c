@@ -95,6 +95,11 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fs_attr a;
 	int rc = fs_getattr(fs_of(req), ino, &a), counted = 0;
 
+	/* looked up just before a commit replaced it (a new file imported
+	 * at its release, which close(2) does not wait for): the kernel
+	 * retries an open that fails with ESTALE with a fresh lookup */
+	if (rc == -ENOENT)
+		rc = -ESTALE;
 	if (!rc && a.is_dir)
 		rc = -EISDIR;
 	if (!rc)
