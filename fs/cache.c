@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "fs/cache.h"
+#include "fs/hugebuf.h"
 
 enum { E_LOADING, E_READY, E_FAILED };
 
@@ -38,43 +38,25 @@ struct cache {
 	struct cache_stats st;
 };
 
-#define HUGE (2u << 20)          /* a transparent huge page */
-
 /*
- * Entry buffers of a few MiB and more are mappings of their own aligned
- * to huge pages and marked MADV_HUGEPAGE: a decode into a fresh buffer
- * then faults in one page per 2 MiB instead of one per 4 KiB (the faults
- * were a quarter of a cold read's time). Smaller ones come from malloc.
+ * Entry buffers of a few MiB and more are mappings of their own in huge
+ * pages (fs/hugebuf.h): a decode into a fresh buffer faults in one page
+ * per 2 MiB instead of one per 4 KiB (the faults were a quarter of a
+ * cold read's time). Smaller ones come from malloc.
  */
 static void *buf_alloc(size_t size)
 {
-	size_t len, head;
-	uint8_t *p;
-
-	if (size < 2 * HUGE)
+	if (size < 2 * HUGEBUF_PAGE)
 		return malloc(size ? size : 1);
-	len = (size + HUGE - 1) / HUGE * HUGE;
-	p = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	head = (HUGE - (uintptr_t)p % HUGE) % HUGE;
-	if (head)
-		munmap(p, head);
-	if (HUGE - head)
-		munmap(p + head + len, HUGE - head);
-#ifdef MADV_HUGEPAGE
-	madvise(p + head, len, MADV_HUGEPAGE);
-#endif
-	return p + head;
+	return hugebuf_map(size);
 }
 
 static void buf_free(void *p, size_t size)
 {
-	if (size < 2 * HUGE)
+	if (size < 2 * HUGEBUF_PAGE)
 		free(p);
-	else if (p)
-		munmap(p, (size + HUGE - 1) / HUGE * HUGE);
+	else
+		hugebuf_unmap(p, size);
 }
 
 static size_t bucket(const struct cache *c, uint64_t k1, uint64_t k2)

@@ -15,6 +15,7 @@
 #include "codec/log.h"
 #include "codec/mask.h"
 #include "codec/video.h"
+#include "fs/hugebuf.h"
 #include "fs/reader.h"
 #include "fs/runs.h"
 
@@ -138,6 +139,14 @@ struct gop_load {
 
 /* Reads a payload from its pack and checks its checksum, or, for an lz4
  * block (block) with a checksum of its own, leaves that to the unpack. */
+static void payload_free(uint8_t *p, uint64_t len)
+{
+	if (len >= HUGEBUF_PAGE)
+		hugebuf_unmap(p, (size_t)len);
+	else
+		free(p);
+}
+
 static int read_payload(struct reader *r, int64_t pack, uint64_t off,
 			uint64_t len, uint32_t crc, int block, uint8_t **out)
 {
@@ -147,17 +156,19 @@ static int read_payload(struct reader *r, int64_t pack, uint64_t off,
 	*out = NULL;
 	if (len > (1ull << 32))
 		return -EIO;
-	buf = malloc(len ? len : 1);
+	/* a payload of MiBs, read for each GOP decoded: in huge pages */
+	buf = len >= HUGEBUF_PAGE ? hugebuf_map((size_t)len) :
+		malloc(len ? len : 1);
 	if (!buf)
 		return -ENOMEM;
 	rc = pack_pread(r->packs, pack, buf, (size_t)len, off);
 	/* an lz4 block that checks its own data is not checked twice: the
 	 * second pass cost as much as decompressing it */
 	if (!rc && !(block && codec_block_checked(buf, (size_t)len)) &&
-	    (uint32_t)crc32(0, buf, (uInt)len) != crc)
+	    (uint32_t)crc32_z(0, buf, (z_size_t)len) != crc)
 		rc = -EIO;
 	if (rc) {
-		free(buf);
+		payload_free(buf, len);
 		return rc;
 	}
 	*out = buf;
@@ -339,7 +350,7 @@ static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
 	atomic_fetch_add(&l->r->busy, busy);
 	rc = codec_gop_decode(&cp, l->v->dtype, &ref, dst);
 	atomic_fetch_sub(&l->r->busy, busy);
-	free(payload);
+	payload_free(payload, g->length);
 	codec_corr_release(&corr);
 	if (!rc && l->v->nmasks)
 		rc = apply_masks(l, dst);

@@ -164,6 +164,74 @@ static void import_landsat_lossless_exact(void **state)
 	free(src);
 }
 
+/*
+ * A GOP stored in MiBs (exact floats that hardly compress) is read into
+ * a buffer of huge pages: it reads back exactly, and a byte damaged in
+ * its pack fails the read (-EIO), not the reader.
+ */
+static void import_big_payload_reads_back(void **state)
+{
+	uint64_t shape[] = { 16, 256, 256 }, n = 16ull * 256 * 256, x = 88172645;
+	uint64_t most = 0;
+	uint32_t *d = malloc(n * 4);
+	char path[512], pack[1024];
+	struct cat_dataset *ds;
+	struct cat_var v;
+	struct catalog *c;
+	struct reader *r;
+	struct dirent *de;
+	struct stat st;
+	void *got;
+	DIR *dp;
+	FILE *f;
+	int ch;
+
+	(void)state;
+	assert_non_null(d);
+	for (uint64_t i = 0; i < n; i++) {      /* in [1, 2), any mantissa */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		d[i] = 0x3f800000u | (uint32_t)(x & 0x7fffff);
+	}
+	snprintf(path, sizeof(path), "%s/big.npy", dir);
+	write_npy(path, DTYPE_F32, 3, shape, d);
+	assert_int_equal(import(path, "big", 0, 1), 0);
+	got = read_back("big", &v);
+	assert_memory_equal(got, d, n * 4);
+	free(got);
+	/* the payload: the largest pack, over 2 MiB */
+	snprintf(path, sizeof(path), "%s/packs", store);
+	assert_non_null(dp = opendir(path));
+	while ((de = readdir(dp))) {
+		char p[1024];
+
+		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+		if (!stat(p, &st) && S_ISREG(st.st_mode) &&
+		    (uint64_t)st.st_size > most) {
+			most = (uint64_t)st.st_size;
+			snprintf(pack, sizeof(pack), "%s", p);
+		}
+	}
+	closedir(dp);
+	assert_true(most > (2u << 20));
+	assert_non_null(f = fopen(pack, "r+b"));
+	fseek(f, (long)(most / 2), SEEK_SET);
+	ch = fgetc(f);
+	fseek(f, (long)(most / 2), SEEK_SET);
+	fputc(ch ^ 0x55, f);
+	fclose(f);
+	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(reader_new(c, 16 << 20, &r), 0);
+	catalog_free(c);
+	ds = reader_find(r, "big");
+	got = malloc(n * 4);
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, n, 0, got), -EIO);
+	reader_free(r);
+	free(got);
+	free(d);
+}
+
 static void import_landsat_lossy_within_reported_error(void **state)
 {
 	char path[512];
@@ -746,7 +814,9 @@ static void import_refuses_directory_that_is_not_a_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(import_landsat_lossless_exact,
+cmocka_unit_test_setup_teardown(import_big_payload_reads_back,
+						setup, teardown),
+				cmocka_unit_test_setup_teardown(import_landsat_lossless_exact,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			import_landsat_lossy_within_reported_error, setup,
