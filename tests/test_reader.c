@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of what the reader decodes for a read: whole GOPs for runs, parts for random steps, read-ahead, interleaved readers. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "catalog/catalog.h"
+#include "fs/reader.h"
+#include "ingest/import.h"
+#include "tests/fixture.h"
+
+enum { CW = 128, CH = 128, CT = 128 };	/* 8 GOPs of 16 frames, 8 MiB */
+
+/* Imports a float32 cube of CT x CH x CW as "two", in GOPs of 16, and
+ * opens a reader on the store. Returns the cube's values. */
+static float *two(struct reader **r, struct cat_dataset **ds)
+{
+	uint64_t shape[] = { CT, CH, CW }, n = (uint64_t)CT * CH * CW;
+	float *d = malloc(n * sizeof(float));
+	char path[160];
+	struct catalog *c;
+	struct import_opts o;
+	struct import_report rep;
+
+	assert_non_null(d);
+	for (uint64_t i = 0; i < n; i++)
+		d[i] = (float)(10 * sin(i * 0.01) + (double)(i / (CW * CH)));
+	snprintf(path, sizeof(path), "%s/two.npy", dir);
+	write_npy(path, DTYPE_F32, 3, shape, d);
+	import_opts_init(&o);
+	o.name = "two";
+	o.preset = "fast";
+	o.gop = 16;
+	o.progress = 0;
+	assert_int_equal(catalog_open(store, CATALOG_CREATE, &c), 0);
+	assert_int_equal(import_file(c, path, &o, &rep), 0);
+	free(rep.vars);
+	assert_int_equal(reader_new(c, 64 << 20, r), 0);
+	catalog_free(c);
+	*ds = reader_find(*r, "two");
+	assert_non_null(*ds);
+	return d;
+}
+
+/* A fresh reader (an empty cache) on the store, and "two" in it. */
+static struct cat_dataset *reopen_two(struct reader **r)
+{
+	struct catalog *c;
+
+	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(reader_new(c, 64 << 20, r), 0);
+	catalog_free(c);
+	return reader_find(*r, "two");
+}
+
+/*
+ * Two readers of one variable, 4 MiB apart, their reads interleaved,
+ * each going on through two GOPs: each GOP is decoded once, whole,
+ * except the one where the second reader starts (a read in the middle:
+ * a part of it first). A single record of where the variable's latest
+ * read ended made each reader break the other's run: 7 decodes, not 5.
+ */
+static void reader_interleaved_readers_decode_once(void **state)
+{
+	enum { HALF = CW * CH / 2 };
+	uint64_t n = (uint64_t)CT * CH * CW;
+	float *whole = malloc(n * 4), *got = calloc(n, 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+
+	(void)state;
+	free(two(&r, &ds));
+	/* a: frames 0-31 from element 0; b: frames 64-95 from the middle */
+	for (uint64_t k = 0; k < 64; k++) {
+		uint64_t ea = k * HALF, eb = n / 2 + k * HALF;
+
+		assert_int_equal(reader_read_elems(r, ds, 0, ea, HALF, 0,
+						   got + ea), 0);
+		assert_int_equal(reader_read_elems(r, ds, 0, eb, HALF, 0,
+						   got + eb), 0);
+	}
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 5);
+	reader_free(r);
+	/* the same bytes as one read of the whole */
+	ds = reopen_two(&r);
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, n, 0, whole), 0);
+	assert_memory_equal(got, whole, n / 4 * 4);
+	assert_memory_equal(got + n / 2, whole + n / 2, n / 4 * 4);
+	reader_free(r);
+	free(whole);
+	free(got);
+}
+
+/*
+ * A read that runs on into the next GOP (the kernel's read-ahead window
+ * past where a reader stops) decodes its first frames only, unless the
+ * reader has read 4 GOPs in a row: a reader of a window of a GOP or two
+ * then pays a frame or two past its end, not a GOP; a long run goes on
+ * and gets its GOPs whole. Seen in the decodes: the first frames only
+ * make a read of the GOP's end decode it again.
+ */
+static void reader_run_into_next_gop_decodes_what_it_needs(void **state)
+{
+	const uint64_t fe = (uint64_t)CW * CH;
+	float *d, *buf = malloc(5 * 16 * fe * 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+
+	(void)state;
+	d = two(&r, &ds);
+	/* GOP 0 and the first frame of GOP 1, in one read */
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, 17 * fe, 0, buf), 0);
+	assert_true(fabsf(buf[16 * fe + 9] - d[16 * fe + 9]) < 0.5f);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 2);
+	assert_int_equal(reader_read_elems(r, ds, 0, 31 * fe, fe, 0, buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 3);        /* GOP 1 again, whole */
+	assert_true(fabsf(buf[5] - d[31 * fe + 5]) < 0.5f);
+	reader_free(r);
+
+	/* 4 GOPs in a row, then on into GOP 4: that one whole at once */
+	ds = reopen_two(&r);
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, 64 * fe, 0, buf), 0);
+	assert_int_equal(reader_read_elems(r, ds, 0, 64 * fe, 1, 0, buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 5);
+	assert_int_equal(reader_read_elems(r, ds, 0, 79 * fe, fe, 0, buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 5);
+	assert_true(fabsf(buf[5] - d[79 * fe + 5]) < 0.5f);
+	reader_free(r);
+	free(d);
+	free(buf);
+}
+
+/*
+ * A read of one time step late in a GOP decodes the frames from that
+ * step on that it needs and one more (of x265, the pictures those refer
+ * to), not the frames before it: a read of the next step is served, a
+ * read of an earlier one decodes the GOP again, whole.
+ */
+static void reader_late_step_decodes_from_its_frame(void **state)
+{
+	const uint64_t fe = (uint64_t)CW * CH;
+	static const uint64_t steps[] = { 13, 14, 2, 9 };
+	static const uint64_t decodes[] = { 1, 1, 2, 2 };
+	float *whole = malloc(16 * fe * 4), *got = malloc(4 * fe * 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+
+	(void)state;
+	assert_true(whole && got);
+	free(two(&r, &ds));
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(reader_read_elems(r, ds, 0, steps[i] * fe, fe,
+						   0, got + i * fe), 0);
+		reader_stats(r, &st);
+		assert_int_equal(st.decodes, decodes[i]);
+	}
+	reader_free(r);
+	/* the steps as a read of the whole GOP has them */
+	ds = reopen_two(&r);
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, 16 * fe, 0, whole), 0);
+	for (int i = 0; i < 4; i++)
+		assert_memory_equal(got + i * fe, whole + steps[i] * fe, fe * 4);
+	reader_free(r);
+	free(whole);
+	free(got);
+}
+
+/*
+ * Read-ahead from a byte of the .npy view decodes the GOPs after the
+ * one it is in (the reader's own, which it decodes itself), as many
+ * bytes of them as asked and at least one; a read of them is then a hit.
+ */
+static void reader_read_ahead_decodes_the_next_gops(void **state)
+{
+	const size_t fb = (size_t)CW * CH * 4, gb = 16 * fb;
+	struct reader *r;
+	struct cat_dataset *ds;
+	const struct cat_view *w = NULL;
+	struct cache_stats st;
+	uint64_t data = 0;
+	float *d, *buf = malloc(fb);
+
+	(void)state;
+	d = two(&r, &ds);
+	for (int i = 0; i < ds->nviews; i++)
+		if (strstr(ds->views[i].name, ".npy"))
+			w = &ds->views[i];
+	assert_non_null(w);
+	for (int i = 0; i < w->nextents && !data; i++)
+		if (w->extents[i].kind == EXTENT_VAR)
+			data = w->extents[i].offset;
+	assert_true(data > 0);
+	/* in frame 1 (GOP 0), a byte ahead: GOP 1 */
+	reader_prefetch(r, ds, w, data + fb + 5, 1);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(reader_read_elems(r, ds, 0, 16 * fb / 4, fb / 4, 0,
+					   buf), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(st.hits, 1);
+	assert_true(fabsf(buf[7] - d[16 * fb / 4 + 7]) < 0.5f);
+	/* in frame 20 (GOP 1, present), two GOPs' bytes ahead: GOPs 2, 3 */
+	reader_prefetch(r, ds, w, data + 20 * fb, 2 * gb);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 3);
+	/* at the last GOP: nothing after it */
+	reader_prefetch(r, ds, w, data + (CT - 1) * fb, 4 * gb);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 3);
+	reader_free(r);
+	free(d);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			reader_interleaved_readers_decode_once, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			reader_run_into_next_gop_decodes_what_it_needs, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			reader_late_step_decodes_from_its_frame, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			reader_read_ahead_decodes_the_next_gops, setup,
+			teardown),
+	};
+
+	return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
+}
