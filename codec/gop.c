@@ -89,8 +89,9 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	size_t isz = dtype_size(t);
 	uint16_t *s = NULL, *own = NULL;
 	struct each e = { .p = p, .t = t, .g = g, .dst = dst };
+	int first = g->first > 0 ? g->first : 0;
 	/* part of a GOP: its frames, what they refer to, and no more */
-	int range = !g->corr && (g->first > 0 || gop_frames(g) < g->nframes);
+	int range = !g->corr && (first > 0 || gop_frames(g) < g->nframes);
 	/* corrections go over the whole GOP's samples first: no frame is
 	 * final before the last is decoded */
 	int each = g->frames && !g->corr && !range;
@@ -117,8 +118,7 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	if (range)
 		rc = codec_video_decode_range(p, g->data, g->size,
 					      g->extra_size, g->pkt_sizes,
-					      g->npkt, s, g->nframes,
-					      g->first > 0 ? g->first : 0,
+					      g->npkt, s, g->nframes, first,
 					      gop_frames(g));
 	else
 		rc = codec_video_decode_each(p, g->data, g->size,
@@ -134,16 +134,16 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset((char *)dst + kept, 0, n * isz - kept);
 		goto out;
 	}
-	if (range) {	/* in increasing order, as below */
-		finish_frames(p, t, g, s, dst, g->first > 0 ? g->first : 0,
+	if (g->corr) {
+		codec_gop_finish(p, t, g, s, dst);
+	} else {
+		/* in increasing order (as above), from the part's first frame
+		 * or the first one not handed out yet */
+		finish_frames(p, t, g, s, dst, range ? first : e.finished,
 			      gop_frames(g));
-		if (g->frames && g->first <= 0)
+		if (range && g->frames && !first)
 			g->frames(g->arg, (size_t)gop_frames(g) * plane *
 				  (size_t)p->planes * isz);
-	} else if (each) {	/* the frames after the last one handed out */
-		finish_frames(p, t, g, s, dst, e.finished, gop_frames(g));
-	} else {
-		codec_gop_finish(p, t, g, s, dst);
 	}
 out:
 	free(own);

@@ -273,8 +273,7 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t from,
 void cache_loaded(struct cache *c, struct cache_entry *e, size_t valid)
 {
 	pthread_mutex_lock(&c->lock);
-	if (e->state == E_LOADING && !e->lo && valid > e->valid &&
-	    valid <= e->size) {
+	if (e->state == E_LOADING && valid > e->valid && valid <= e->size) {
 		e->valid = valid;
 		pthread_cond_broadcast(&c->loaded);
 	}

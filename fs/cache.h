@@ -67,10 +67,10 @@ int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 		     cache_load_fn load, void *arg);
 
 /*
- * From a load of e from its start: its first `valid` bytes are final. Threads waiting
- * for no more than those go on with e while the load goes on (a reader
- * waiting for the GOP read-ahead decodes gets its first frames as they
- * come). Thread-safe.
+ * From a load of e: its first `valid` bytes are final (only a load of a
+ * first part tells). Threads waiting for no more than those go on with e
+ * while the load goes on (a reader waiting for the GOP read-ahead
+ * decodes gets its first frames as they come). Thread-safe.
  */
 void cache_loaded(struct cache *c, struct cache_entry *e, size_t valid);
 

@@ -137,8 +137,7 @@ struct gop_load {
 				   one before */
 };
 
-/* Reads a payload from its pack and checks its checksum, or, for an lz4
- * block (block) with a checksum of its own, leaves that to the unpack. */
+/* Frees what read_payload() read: len as it was asked for. */
 static void payload_free(uint8_t *p, uint64_t len)
 {
 	if (len >= HUGEBUF_PAGE)
@@ -147,6 +146,8 @@ static void payload_free(uint8_t *p, uint64_t len)
 		free(p);
 }
 
+/* Reads a payload from its pack and checks its checksum, or, for an lz4
+ * block (block) with a checksum of its own, leaves that to the unpack. */
 static int read_payload(struct reader *r, int64_t pack, uint64_t off,
 			uint64_t len, uint32_t crc, int block, uint8_t **out)
 {

@@ -89,7 +89,8 @@ static void cache_evicts_lru_within_budget(void **state)
 	read_part(c, 1, 1, 100);
 	assert_int_equal(loads, 1);             /* 1 was evicted */
 	/* a referenced entry is never evicted */
-	assert_int_equal(cache_get(c, 2, 0, 250, 0, 250, load_fill, (void *)5, &held), 0);
+	assert_int_equal(cache_get(c, 2, 0, 250, 0, 250, load_fill, (void *)5,
+				   &held), 0);
 	for (int k = 10; k < 20; k++) {
 		assert_int_equal(cache_get(c, 1, (uint64_t)k, 100, 0, 100, load_fill,
 					   (void *)1, &e), 0);
@@ -225,6 +226,13 @@ static void cache_makes_room_before_a_load(void **state)
 
 static int gate_released, gate_done;
 
+/* A test's loads counted from 0, and the gate closed. */
+static void gate_reset(void)
+{
+	loads = 0;
+	gate_released = gate_done = 0;
+}
+
 /* Until n loads have started (in other threads). */
 static void await_loads(int n)
 {
@@ -251,8 +259,7 @@ static void cache_counts_loads_in_progress(void **state)
 	void *ret;
 
 	(void)state;
-	loads = 0;
-	gate_released = gate_done = 0;
+	gate_reset();
 	assert_int_equal(cache_new(250, &room_cache), 0);
 	assert_int_equal(cache_get(room_cache, 2, 0, 100, 0, 100, load_fill, (void *)2,
 				   &e), 0);
@@ -307,8 +314,7 @@ static void cache_load_ahead_skips_what_others_load(void **state)
 	void *ret;
 
 	(void)state;
-	loads = 0;
-	gate_released = gate_done = 0;
+	gate_reset();
 	assert_int_equal(cache_new(1 << 20, &c), 0);
 	/* a missing entry is loaded, and left unreferenced */
 	assert_int_equal(cache_load_ahead(c, 6, 0, 64, load_fill, (void *)4), 0);
@@ -603,8 +609,7 @@ static void cache_reads_make_no_room_for_ahead_in_flight(void **state)
 	void *ret;
 
 	(void)state;
-	loads = 0;
-	gate_released = gate_done = 0;
+	gate_reset();
 	assert_int_equal(cache_new(400, &ahead_cache), 0);
 	for (uint64_t k = 0; k < 2; k++) {	/* two readers, mid-GOP */
 		read_part(ahead_cache, 7, k, 50);
