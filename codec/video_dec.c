@@ -173,9 +173,9 @@ int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
 }
 
 /* A decoder for layout v, with the extradata of data, set up to flag
- * concealed damage in *damaged. */
-static int dec_open(const struct video_layout *v, const uint8_t *data,
-		    size_t extra_size, atomic_int *damaged,
+ * concealed damage in *damaged: an idle one of pool, or a new one. */
+static int dec_open(const struct video_layout *v, struct codec_pool *pool,
+		    const uint8_t *data, size_t extra_size, atomic_int *damaged,
 		    AVCodecContext **out)
 {
 	const AVCodec *codec;
@@ -183,6 +183,12 @@ static int dec_open(const struct video_layout *v, const uint8_t *data,
 	int r;
 
 	video_log_init();
+	c = video_pool_take(pool, v, data, extra_size);
+	if (c) {
+		c->opaque = damaged;
+		*out = c;
+		return 0;
+	}
 	codec = avcodec_find_decoder(v->be->av_id);
 	if (!codec)
 		return -ENOTSUP;
@@ -206,6 +212,20 @@ static int dec_open(const struct video_layout *v, const uint8_t *data,
 	}
 	r = avcodec_open2(c, codec, NULL);
 	return r < 0 ? dec_error(r, "cannot open decoder", v->be->name) : 0;
+}
+
+/* Done with decoder *c (NULL does nothing): back to the pool after a
+ * clean decode (rc 0), else closed: a decoder that met an error may
+ * hold state from it. */
+static void dec_close(AVCodecContext **c, struct codec_pool *pool, int rc,
+		      const struct video_layout *v, const uint8_t *data,
+		      size_t extra_size)
+{
+	if (*c && !rc && pool)
+		video_pool_give(pool, *c, v, data, extra_size);
+	else
+		avcodec_free_context(c);
+	*c = NULL;
 }
 
 /* Sends the n bytes at data as a packet stamped pts (data NULL: the end,
@@ -280,7 +300,8 @@ int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
 		goto out;
 	f = av_frame_alloc();
 	pkt = av_packet_alloc();
-	rc = f && pkt ? dec_open(&v, data, extra_size, &damaged, &c) : -ENOMEM;
+	rc = f && pkt ? dec_open(&v, p->pool, data, extra_size, &damaged,
+				       &c) : -ENOMEM;
 	/* after the last packet, a NULL one flushes */
 	for (i = 0, off = extra_size; !rc && i <= npkt; i++) {
 		rc = dec_send(c, f, pkt, &d, i < npkt ? data + off : NULL,
@@ -308,7 +329,7 @@ out:
 		       sizeof(*samples));
 	av_packet_free(&pkt);
 	av_frame_free(&f);
-	avcodec_free_context(&c);
+	dec_close(&c, p->pool, rc, &v, data, extra_size);
 	return rc;
 }
 
@@ -371,8 +392,8 @@ int codec_video_decode_range(const struct codec_params *p,
 	f = av_frame_alloc();
 	pkt = av_packet_alloc();
 	if (!rc)
-		rc = f && pkt ? dec_open(&v, data, extra_size, &damaged, &c) :
-			-ENOMEM;
+		rc = f && pkt ? dec_open(&v, p->pool, data, extra_size,
+					 &damaged, &c) : -ENOMEM;
 	for (i = 0, off = extra_size; !rc && i <= end; i++) {
 		if (i == end || send[i])
 			rc = dec_send(c, f, pkt, &d, i < end ? data + off : NULL,
@@ -401,6 +422,6 @@ out:
 	free(d.got);
 	av_packet_free(&pkt);
 	av_frame_free(&f);
-	avcodec_free_context(&c);
+	dec_close(&c, p->pool, rc, &v, data, extra_size);
 	return rc;
 }

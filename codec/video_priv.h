@@ -113,4 +113,19 @@ int video_order(enum AVCodecID id, const uint8_t *data, size_t extra_size,
 int video_range_plan(const struct video_pic *pics, int npkt, int first,
 		     int last, uint8_t *send);
 
+/*
+ * An idle decoder of p opened for layout v and that extradata, no longer
+ * in p; NULL if none fits (or p is NULL). Its opaque is NULL.
+ */
+AVCodecContext *video_pool_take(struct codec_pool *p,
+				const struct video_layout *v,
+				const uint8_t *extra, size_t extra_size);
+
+/* Flushes c (opened for v and that extradata, last used for a GOP that
+ * decoded cleanly) and keeps it idle in p, or closes it if p is NULL or
+ * keeps none. */
+void video_pool_give(struct codec_pool *p, AVCodecContext *c,
+		     const struct video_layout *v, const uint8_t *extra,
+		     size_t extra_size);
+
 #endif
