@@ -34,6 +34,7 @@ struct jobs {
 	int n;
 	size_t max_samples;
 	uint64_t stored;        /* payload bytes */
+	struct codec_pool *pool;        /* idle decoders, as a mount keeps */
 };
 
 double bench_now(void)
@@ -85,6 +86,7 @@ static void jobs_release(struct jobs *js)
 	for (int i = 0; i < js->n; i++)
 		free(js->v[i].payload);
 	free(js->v);
+	codec_pool_free(js->pool);
 	memset(js, 0, sizeof(*js));
 }
 
@@ -104,6 +106,8 @@ static int jobs_load(struct catalog *c, const struct cat_var *v,
 		rc = catalog_pack_each(c, add_pack, pr);
 	if (!rc && !(js->v = calloc(total ? total : 1, sizeof(*js->v))))
 		rc = -ENOMEM;
+	if (!rc)
+		rc = codec_pool_new(codec_cores(), &js->pool);
 	for (int s = 0; !rc && s < v->nstreams; s++) {
 		const struct cat_stream *st = &v->streams[s];
 
@@ -115,7 +119,7 @@ static int jobs_load(struct catalog *c, const struct cat_var *v,
 				.codec = st->codec, .bits = st->bits,
 				.planes = st->nplanes, .width = (int)v->width,
 				.height = (int)v->height, .crf = st->crf,
-				.lossless = st->lossless,
+				.lossless = st->lossless, .pool = js->pool,
 			};
 			if (st->codec == CODEC_LZ4)
 				j->cp.planes = (int)v->nplanes;

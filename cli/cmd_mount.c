@@ -49,8 +49,9 @@ static void stats_usage(FILE *f)
 {
 	fprintf(f, "usage: cubefs stats MOUNTPOINT\n\n"
 		"Prints the counters of a mounted store: its decoded-GOP "
-		"cache's hits,\nmisses, decodes and evictions, read from an "
-		"extended attribute of the\nmount.\n\n"
+		"cache's hits,\nmisses, decodes and evictions, and the video "
+		"decoders opened and reused,\nread from an extended attribute "
+		"of the mount.\n\n"
 		"  -h, --help  this help\n");
 }
 

@@ -485,16 +485,20 @@ void fs_stats(struct fs *fs, struct cache_stats *s)
 int fs_stats_text(struct fs *fs, char *buf, size_t cap)
 {
 	struct cache_stats s;
+	struct codec_pool_stats d;
 	int n;
 
 	fs_stats(fs, &s);
+	reader_decoder_stats(fs->r, &d);
 	n = snprintf(buf, cap, "hits %llu\nmisses %llu\ndecodes %llu\n"
 		     "waits %llu\nevictions %llu\nerrors %llu\nbytes %llu\n"
-		     "budget %llu\nentries %llu\n",
+		     "budget %llu\nentries %llu\ndecoders_opened %llu\n"
+		     "decoders_reused %llu\n",
 		     (unsigned long long)s.hits, (unsigned long long)s.misses,
 		     (unsigned long long)s.decodes, (unsigned long long)s.waits,
 		     (unsigned long long)s.evictions,
 		     (unsigned long long)s.errors, (unsigned long long)s.bytes,
-		     (unsigned long long)s.budget, (unsigned long long)s.entries);
+		     (unsigned long long)s.budget, (unsigned long long)s.entries,
+		     (unsigned long long)d.opened, (unsigned long long)d.reused);
 	return n < 0 || (size_t)n >= cap ? -ERANGE : n;
 }

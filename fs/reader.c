@@ -30,6 +30,7 @@ struct reader {
 	struct pack_reader *packs;
 	struct cache *cache;
 	struct runs *runs;      /* reads of each variable, in elements */
+	struct codec_pool *decoders;    /* idle ones, a core's worth */
 	atomic_int busy;        /* codec threads decoding GOPs: read-ahead
 				   starts only on a core none is on */
 };
@@ -54,6 +55,8 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 		rc = catalog_pack_each(c, add_pack, r->packs);
 	if (!rc)
 		rc = cache_new(cache_bytes, &r->cache);
+	if (!rc)
+		rc = codec_pool_new(codec_cores(), &r->decoders);
 	if (!rc)
 		rc = catalog_dataset_load_all(c, &r->ds, &r->nds);
 	if (rc) {
@@ -94,6 +97,7 @@ void reader_free(struct reader *r)
 		return;
 	catalog_dataset_free_all(r->ds, r->nds);
 	cache_free(r->cache);
+	codec_pool_free(r->decoders);
 	pack_reader_free(r->packs);
 	runs_free(r->runs);
 	free(r);
@@ -120,6 +124,11 @@ struct cat_dataset *reader_find(const struct reader *r, const char *name)
 void reader_stats(struct reader *r, struct cache_stats *s)
 {
 	cache_get_stats(r->cache, s);
+}
+
+void reader_decoder_stats(struct reader *r, struct codec_pool_stats *s)
+{
+	codec_pool_get_stats(r->decoders, s);
 }
 
 /* What a GOP load needs. */
@@ -304,6 +313,7 @@ static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
 		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
 		.width = (int)l->v->width, .height = (int)l->v->height,
 		.crf = s->crf, .lossless = s->lossless, .threads = l->threads,
+		.pool = l->r->decoders,
 	};
 	struct codec_gop_ref ref = {
 		.size = g->length, .extra_size = g->extra_size,

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "catalog/catalog.h"
+#include "codec/video.h"
 #include "fs/cache.h"
 
 struct reader;
@@ -91,5 +92,8 @@ size_t reader_cache_budget(struct reader *r);
 
 /* The cache's counters. */
 void reader_stats(struct reader *r, struct cache_stats *s);
+
+/* The counters of its idle decoders (codec_pool_new()). */
+void reader_decoder_stats(struct reader *r, struct codec_pool_stats *s);
 
 #endif

@@ -105,6 +105,8 @@ wait
 check "concurrent readers" test -f "$T/r1" -a -f "$T/r2"
 $CUBEFS stats "$M" >"$T/stats"
 check "stats counters" grep -q '^decodes [1-9]' "$T/stats"
+# GOP after GOP of a stream, one decoder: it stays open from one to the next
+check "decoders reused" grep -q '^decoders_reused [1-9]' "$T/stats"
 # the kernel reads ahead a MiB on this mount, where it may be set (root)
 dev=$(awk -v m="$M" '$5 == m { d = $3 } END { print d }' /proc/self/mountinfo)
 if [ -n "$dev" ] && [ -w "/sys/class/bdi/$dev/read_ahead_kb" ]; then
