@@ -22,7 +22,8 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 s = r["datasets"]["synth"]
 for k in ("decoder_limit_mbs", "ratio_cold_dd_vs_decoder",
-          "ratio_cold_npload_vs_decoder", "ratio_warm_vs_local",
+          "ratio_cold_npload_vs_decoder", "ratio_cold_readinto_vs_decoder",
+          "ratio_warm_vs_local",
           "ratio_whole_vs_pick_cold_p99", "ratio_whole_vs_pick_warm_p50",
           "ratio_parallel_2_vs_1", "ratio_parallel_2_vs_limit"):
     assert s[k] > 0, k
