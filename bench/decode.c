@@ -34,7 +34,8 @@ struct jobs {
 	int n;
 	size_t max_samples;
 	uint64_t stored;        /* payload bytes */
-	struct codec_pool *pool;        /* idle decoders, as a mount keeps */
+	struct codec_pool *pool;        /* idle decoders, reused GOP to GOP
+					   as a mount does */
 };
 
 double bench_now(void)
@@ -107,7 +108,7 @@ static int jobs_load(struct catalog *c, const struct cat_var *v,
 	if (!rc && !(js->v = calloc(total ? total : 1, sizeof(*js->v))))
 		rc = -ENOMEM;
 	if (!rc)
-		rc = codec_pool_new(codec_cores(), &js->pool);
+		rc = codec_pool_new(codec_cores(), SIZE_MAX, &js->pool);
 	for (int s = 0; !rc && s < v->nstreams; s++) {
 		const struct cat_stream *st = &v->streams[s];
 

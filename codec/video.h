@@ -163,9 +163,11 @@ int codec_video_decode_range(const struct codec_params *p,
  * 1024 x 1024 frames. A decode whose params name a pool takes a decoder
  * opened for the same codec, picture size and format, threads and
  * extradata from it (or opens one), and gives it back flushed if the GOP
- * decoded cleanly (one that failed is closed). At most max_idle wait,
- * each holding its frame buffers (some MiB); the one idle longest goes
- * first. Thread-safe; free it after the decodes using it are done.
+ * decoded cleanly (one that failed is closed). Each holds its frame
+ * buffers: at most max_idle wait, holding about max_bytes at most (by
+ * picture size and threads: an HEVC decoder of 1024 x 1024 pictures,
+ * some 15 to 20 MB); the ones idle longest go first. Thread-safe; free
+ * it after the decodes using it are done.
  */
 struct codec_pool;
 
@@ -177,7 +179,7 @@ struct codec_pool_stats {
 };
 
 /* Returns 0, -EINVAL (max_idle < 0) or -ENOMEM; 0 idle keeps none. */
-int codec_pool_new(int max_idle, struct codec_pool **out);
+int codec_pool_new(int max_idle, size_t max_bytes, struct codec_pool **out);
 void codec_pool_free(struct codec_pool *p);
 void codec_pool_get_stats(struct codec_pool *p, struct codec_pool_stats *s);
 

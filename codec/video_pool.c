@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/imgutils.h>
 
 #include "codec/video.h"
 #include "codec/video_priv.h"
@@ -21,17 +22,19 @@ struct idle {
 	uint8_t *extra;         /* extradata it was opened with */
 	size_t extra_size;
 	uint64_t when;          /* the pool's clock when it went idle */
+	size_t bytes;           /* what it holds, about */
 };
 
 struct codec_pool {
 	pthread_mutex_t lock;
 	struct idle *v;
 	int max, n;
+	size_t max_bytes, bytes;
 	uint64_t clock;
 	struct codec_pool_stats st;
 };
 
-int codec_pool_new(int max_idle, struct codec_pool **out)
+int codec_pool_new(int max_idle, size_t max_bytes, struct codec_pool **out)
 {
 	struct codec_pool *p = calloc(1, sizeof(*p));
 
@@ -39,6 +42,7 @@ int codec_pool_new(int max_idle, struct codec_pool **out)
 	if (!p || max_idle < 0)
 		goto fail;
 	p->max = max_idle;
+	p->max_bytes = max_bytes;
 	p->v = calloc((size_t)max_idle + 1, sizeof(*p->v));
 	if (!p->v)
 		goto fail;
@@ -103,6 +107,7 @@ AVCodecContext *video_pool_take(struct codec_pool *p,
 			best = i;
 	if (best >= 0) {
 		c = p->v[best].c;
+		p->bytes -= p->v[best].bytes;
 		free(p->v[best].extra);
 		p->v[best] = p->v[--p->n];
 		p->st.reused++;
@@ -113,19 +118,31 @@ AVCodecContext *video_pool_take(struct codec_pool *p,
 	return c;
 }
 
+/* An HEVC decoder of 1024 x 1024 12-bit pictures with 2 frame threads
+ * held 15 to 20 MB: its frame pool (the pictures it refers to and
+ * reorders, and one more a frame thread) and tables sized by the
+ * picture. */
+size_t video_pool_bytes(const struct video_layout *v)
+{
+	int frame = av_image_get_buffer_size(v->fmt, v->pw, v->ph, 1);
+
+	if (frame <= 0)
+		return SIZE_MAX;
+	return (size_t)frame * (size_t)(4 + codec_dec_threads(v->threads));
+}
+
 void video_pool_give(struct codec_pool *p, AVCodecContext *c,
 		     const struct video_layout *v, const uint8_t *extra,
 		     size_t extra_size)
 {
 	struct idle d = { .c = c, .id = v->be->av_id, .fmt = v->fmt,
-			  .pw = v->pw,
-			  .ph = v->ph, .threads = codec_dec_threads(v->threads),
-			  .extra_size = extra_size };
-	int old = 0;
+			  .pw = v->pw, .ph = v->ph,
+			  .threads = codec_dec_threads(v->threads),
+			  .extra_size = extra_size, .bytes = video_pool_bytes(v) };
 
 	if (!c)
 		return;
-	if (!p || !p->max ||
+	if (!p || !p->max || d.bytes > p->max_bytes ||
 	    (extra_size && !(d.extra = malloc(extra_size)))) {
 		avcodec_free_context(&c);
 		return;
@@ -137,21 +154,21 @@ void video_pool_give(struct codec_pool *p, AVCodecContext *c,
 	avcodec_flush_buffers(c);
 	c->opaque = NULL;
 	pthread_mutex_lock(&p->lock);
-	d.when = ++p->clock;
-	p->v[p->n++] = d;
-	/* over the cap: the one idle longest goes (its stream is likely
-	 * done with); freed outside the lock, it joins its threads */
-	if (p->n > p->max) {
+	/* no room: the ones idle longest go (their streams are likely done
+	 * with); rare, so closed under the lock */
+	while (p->n >= p->max || p->bytes > p->max_bytes - d.bytes) {
+		int old = 0;
+
 		for (int i = 1; i < p->n; i++)
 			if (p->v[i].when < p->v[old].when)
 				old = i;
-		d = p->v[old];
+		p->bytes -= p->v[old].bytes;
+		idle_free(&p->v[old]);
 		p->v[old] = p->v[--p->n];
 		p->st.dropped++;
-	} else {
-		d.c = NULL;
-		d.extra = NULL;
 	}
+	d.when = ++p->clock;
+	p->v[p->n++] = d;
+	p->bytes += d.bytes;
 	pthread_mutex_unlock(&p->lock);
-	idle_free(&d);
 }

@@ -121,6 +121,9 @@ AVCodecContext *video_pool_take(struct codec_pool *p,
 				const struct video_layout *v,
 				const uint8_t *extra, size_t extra_size);
 
+/* What an idle decoder for layout v holds, about (SIZE_MAX: unknown). */
+size_t video_pool_bytes(const struct video_layout *v);
+
 /* Flushes c (opened for v and that extradata, last used for a GOP that
  * decoded cleanly) and keeps it idle in p, or closes it if p is NULL or
  * keeps none. */

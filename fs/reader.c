@@ -30,7 +30,9 @@ struct reader {
 	struct pack_reader *packs;
 	struct cache *cache;
 	struct runs *runs;      /* reads of each variable, in elements */
-	struct codec_pool *decoders;    /* idle ones, a core's worth */
+	struct codec_pool *decoders;    /* idle ones: one a core, holding
+					   at most a quarter of the cache
+					   budget beside it */
 	atomic_int busy;        /* codec threads decoding GOPs: read-ahead
 				   starts only on a core none is on */
 };
@@ -56,7 +58,8 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 	if (!rc)
 		rc = cache_new(cache_bytes, &r->cache);
 	if (!rc)
-		rc = codec_pool_new(codec_cores(), &r->decoders);
+		rc = codec_pool_new(codec_cores(), cache_bytes / 4,
+				    &r->decoders);
 	if (!rc)
 		rc = catalog_dataset_load_all(c, &r->ds, &r->nds);
 	if (rc) {

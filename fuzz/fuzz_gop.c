@@ -310,7 +310,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t sizes[MAX_PKT];
 	enum dtype t;
 
-	if (!pool && codec_pool_new(2, &pool))
+	if (!pool && codec_pool_new(2, SIZE_MAX, &pool))
 		abort();
 	if (read_gop(&in, &p, &t, &g, sizes, q))
 		return 0;

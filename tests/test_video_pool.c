@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "codec/video.h"
+#include "codec/video_priv.h"
 
 #define W 72
 #define H 56
@@ -116,7 +117,7 @@ static void pool_decoder_decodes_as_new(void **state)
 		struct codec_params p;
 		struct codec_gop ga, gb;
 
-		assert_int_equal(codec_pool_new(2, &pool), 0);
+		assert_int_equal(codec_pool_new(2, SIZE_MAX, &pool), 0);
 		p = params(codecs[c], W, H, 1, pool);
 		encode(&p, 0, &ga, a);
 		encode(&p, 1, &gb, b);
@@ -155,8 +156,9 @@ static void pool_decoder_decodes_as_new(void **state)
 
 /*
  * A decoder is taken only for what it was opened for: codec, picture
- * size and format, threads (and extradata, which x265 has none of). At most max_idle wait; the one idle
- * longest goes first; a pool of 0 keeps none.
+ * size and format, threads (and extradata, which x265 has none of).
+ * At most max_idle wait, holding at most max_bytes; the ones idle
+ * longest go first; a pool of 0 keeps none.
  */
 static void pool_keeps_what_fits_and_no_more(void **state)
 {
@@ -170,10 +172,10 @@ static void pool_keeps_what_fits_and_no_more(void **state)
 
 	(void)state;
 	assert_true(ref1 && ref2 && ref3 && out);
-	assert_int_equal(codec_pool_new(-1, &pool), -EINVAL);
+	assert_int_equal(codec_pool_new(-1, SIZE_MAX, &pool), -EINVAL);
 	assert_null(pool);
-	assert_int_equal(codec_pool_new(2, &pool), 0);
-	assert_int_equal(codec_pool_new(0, &none), 0);
+	assert_int_equal(codec_pool_new(2, SIZE_MAX, &pool), 0);
+	assert_int_equal(codec_pool_new(0, SIZE_MAX, &none), 0);
 	p1 = params(CODEC_X265, W, H, 1, pool);
 	p2 = params(CODEC_X265, W, H, 2, pool);         /* threads */
 	p3 = params(CODEC_X265, W + 8, H, 1, pool);     /* size */
@@ -214,6 +216,35 @@ static void pool_keeps_what_fits_and_no_more(void **state)
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(decode(&p1, &g1, out), 0);
 	expect(none, 2, 0, 0);
+	codec_pool_free(none);
+
+	/* bytes: with room for a decoder and a half of p1's size, p3's
+	 * (larger pictures) goes idle in the room of p1's; and a decoder
+	 * larger than the room is closed */
+	{
+		struct video_layout v1, v3;
+		size_t b1, b3;
+
+		assert_int_equal(video_layout_init(&p1, NF, &v1), 0);
+		assert_int_equal(video_layout_init(&p3, NF, &v3), 0);
+		b1 = video_pool_bytes(&v1);
+		b3 = video_pool_bytes(&v3);
+		assert_true(b1 > 0 && b3 > b1 && b3 < b1 + b1 / 2);
+		assert_int_equal(codec_pool_new(2, b1 + b1 / 2, &none), 0);
+		p1.pool = p3.pool = none;
+		assert_int_equal(decode(&p1, &g1, out), 0);
+		expect(none, 1, 0, 1);
+		decode_as(&p3, &g3, ref3, out);
+		expect(none, 2, 0, 1);
+		assert_int_equal(stats(none).dropped, 1);
+		decode_as(&p3, &g3, ref3, out);
+		expect(none, 2, 1, 1);
+		codec_pool_free(none);
+		assert_int_equal(codec_pool_new(2, b1 - 1, &none), 0);
+		p1.pool = none;
+		assert_int_equal(decode(&p1, &g1, out), 0);
+		expect(none, 1, 0, 0);
+	}
 
 	codec_gop_release(&g1);
 	codec_gop_release(&g2);
