@@ -16,92 +16,7 @@
 #include "codec/gop.h"
 #include "codec/video.h"
 #include "codec/video_priv.h"
-
-/* landsat8_ny2018_p013r032_11band.npy: uint16 (time, band, y, x) */
-#define NT 8
-#define NB 11
-#define NY 77
-#define NX 76
-
-static uint16_t *cube;          /* NT * NB * NY * NX, NULL if missing */
-
-static int load_cube(void **state)
-{
-	const char *dir = getenv("CUBEFS_TEST_DATA");
-	size_t want = (size_t)NT * NB * NY * NX * 2, n;
-	char path[4096], *buf = NULL, *nl;
-	FILE *f;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/landsat8_ny2018_p013r032_11band.npy",
-		 dir ? dir : "../shared/data");
-	f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	buf = malloc(want + 4096);
-	n = buf ? fread(buf, 1, want + 4096, f) : 0;
-	fclose(f);
-	/* npy v1: magic, version, header length, dict, '\n', data */
-	nl = n > 10 ? memchr(buf, '\n', n < 4096 ? n : 4096) : NULL;
-	if (nl)
-		*nl = '\0';
-	if (nl && !memcmp(buf, "\x93NUMPY\x01", 7) &&
-	    strstr(buf + 10, "'<u2'") && strstr(buf + 10, "(8, 11, 77, 76)") &&
-	    n - (size_t)(nl + 1 - buf) == want) {
-		cube = malloc(want);
-		if (cube)
-			memcpy(cube, nl + 1, want);
-	}
-	free(buf);
-	return 0;
-}
-
-static int free_cube(void **state)
-{
-	(void)state;
-	free(cube);
-	cube = NULL;
-	return 0;
-}
-
-static const uint16_t *plane_of(int t, int band)
-{
-	return cube + ((size_t)t * NB + band) * NY * NX;
-}
-
-/*
- * Fills out[nframes][planes][h][w] from bands band.. band+planes-1 at
- * offset (x0, y0), each band scaled to bits by its min and max over all
- * dates.
- */
-static void quantize(uint16_t *out, int band, int planes, int bits,
-		     int x0, int y0, int w, int h, int nframes)
-{
-	double top = (1 << bits) - 1;
-	int t, k, x, y;
-
-	for (k = 0; k < planes; k++) {
-		unsigned mn = 65535, mx = 0;
-		const uint16_t *s;
-		int i;
-
-		for (t = 0; t < NT; t++)
-			for (s = plane_of(t, band + k), i = 0; i < NY * NX;
-			     i++) {
-				mn = s[i] < mn ? s[i] : mn;
-				mx = s[i] > mx ? s[i] : mx;
-			}
-		for (t = 0; t < nframes; t++) {
-			s = plane_of(t % NT, band + k);
-			for (y = 0; y < h; y++)
-				for (x = 0; x < w; x++)
-					out[(((size_t)t * planes + k) * h + y)
-					    * w + x] = (uint16_t)((s[(y0 + y) *
-					    NX + x0 + x] - mn) * top /
-					    (mx - mn) + 0.5);
-		}
-	}
-}
+#include "tests/video_fixture.h"
 
 static double psnr(const uint16_t *a, const uint16_t *b, size_t n, int bits)
 {
@@ -141,7 +56,6 @@ static int round_trip(const struct codec_params *p, const uint16_t *in,
 	return rc;
 }
 
-#define NEED_CUBE() do { if (!cube) skip(); } while (0)
 
 static void video_names_round_trip(void **state)
 {
@@ -214,19 +128,6 @@ static void video_check_refuses_impossible(void **state)
 	}
 }
 
-/* Lossy settings and PSNR floors (dB over the full range), 8 frames of
- * band 3; measured values are printed. */
-static const struct lossy {
-	enum codec_id c;
-	int bits, crf;
-	double floor;
-} lossy[] = {
-	{ CODEC_X265, 12, 12, 45.0 },       /* measured 46.6 dB, 1.80 b/v */
-	{ CODEC_X264, 10, 12, 46.0 },       /* 47.5 dB, 1.92 b/v */
-	{ CODEC_VP9, 12, 12, 44.5 },        /* 45.9 dB, 2.12 b/v */
-	{ CODEC_AV1, 12, 12, 44.5 },        /* 45.9 dB, 1.72 b/v */
-};
-
 static void video_lossy_psnr_above_floor(void **state)
 {
 	size_t n = (size_t)NT * NY * NX, bytes;
@@ -237,7 +138,7 @@ static void video_lossy_psnr_above_floor(void **state)
 	NEED_CUBE();
 	assert_non_null(in);
 	assert_non_null(out);
-	for (i = 0; i < sizeof(lossy) / sizeof(lossy[0]); i++) {
+	for (i = 0; i < nlossy; i++) {
 		struct codec_params p = {
 			.codec = lossy[i].c, .bits = lossy[i].bits,
 			.planes = 1, .width = NX, .height = NY,
@@ -256,237 +157,6 @@ static void video_lossy_psnr_above_floor(void **state)
 	}
 	free(in);
 	free(out);
-}
-
-/* A decode of the first k frames gives exactly the full decode's first
- * k frames, for every k and every lossy codec; so does a decode of any
- * frames a to b - 1 (HEVC: of those and what they refer to; the others:
- * of the frames up to them). */
-static void video_decode_upto_matches_full(void **state)
-{
-	size_t fs = (size_t)NY * NX, n = NT * fs;
-	uint16_t *in = malloc(n * 2), *full = malloc(n * 2),
-		 *part = malloc(n * 2);
-
-	(void)state;
-	NEED_CUBE();
-	assert_true(in && full && part);
-	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
-	for (size_t i = 0; i < sizeof(lossy) / sizeof(lossy[0]); i++) {
-		struct codec_params p = {
-			.codec = lossy[i].c, .bits = lossy[i].bits,
-			.planes = 1, .width = NX, .height = NY, .crf = 20,
-		};
-		struct codec_gop g;
-
-		if (p.bits == 10)
-			for (size_t k = 0; k < n; k++)
-				in[k] >>= 2;
-		assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
-		assert_int_equal(codec_video_decode(&p, g.data, g.size,
-						    g.extra_size, g.pkt_sizes,
-						    g.npkt, full, NT), 0);
-		for (int k = 1; k <= NT; k++) {
-			memset(part, 0xab, n * 2);
-			assert_int_equal(codec_video_decode_upto(&p, g.data,
-				g.size, g.extra_size, g.pkt_sizes, g.npkt,
-				part, NT, k), 0);
-			assert_memory_equal(part, full, k * fs * 2);
-		}
-		for (int a = 0; a < NT; a++)
-			for (int b = a + 1; b <= NT; b++) {
-				memset(part, 0xab, n * 2);
-				assert_int_equal(codec_video_decode_range(&p,
-					g.data, g.size, g.extra_size,
-					g.pkt_sizes, g.npkt, part, NT, a, b), 0);
-				assert_memory_equal(part + a * fs, full + a * fs,
-						    (size_t)(b - a) * fs * 2);
-			}
-		assert_int_equal(codec_video_decode_range(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, 2, 2),
-			-EINVAL);
-		assert_int_equal(codec_video_decode_upto(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, 0),
-			-EINVAL);
-		assert_int_equal(codec_video_decode_upto(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, NT + 1),
-			-EINVAL);
-		codec_gop_release(&g);
-		if (p.bits == 10)
-			quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
-	}
-	free(in);
-	free(full);
-	free(part);
-}
-
-/*
- * An HEVC GOP's packets show their display positions (a permutation, the
- * IDR first) and which pictures nothing refers to; other codecs' do not
- * (-ENOTSUP). A decode of one frame sends its picture and the ones before
- * it others refer to, no more, and gets the frame exactly.
- */
-static void video_range_sends_what_its_frame_needs(void **state)
-{
-	size_t fs = (size_t)NY * NX, n = NT * fs;
-	uint16_t *in = malloc(n * 2), *full = malloc(n * 2),
-		 *part = malloc(n * 2);
-	struct codec_params p = {
-		.codec = CODEC_X265, .bits = 12, .planes = 1, .width = NX,
-		.height = NY, .crf = 20,
-	};
-	struct codec_params h264 = p;
-	struct video_pic pics[NT];
-	struct codec_gop g, g4;
-	uint8_t send[NT];
-	int seen = 0, nonref = -1, end, sent = 0;
-
-	(void)state;
-	NEED_CUBE();
-	assert_true(in && full && part);
-	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
-	assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
-	assert_int_equal(codec_video_decode(&p, g.data, g.size, g.extra_size,
-					    g.pkt_sizes, g.npkt, full, NT), 0);
-	assert_int_equal(video_order(AV_CODEC_ID_HEVC, g.data, g.extra_size,
-				     g.pkt_sizes, g.npkt, NT, pics), 0);
-	assert_int_equal(pics[0].pos, 0);
-	assert_true(pics[0].ref);
-	for (int i = 0; i < NT; i++) {
-		seen |= 1 << pics[i].pos;
-		if (!pics[i].ref && nonref < 0)
-			nonref = i;
-	}
-	assert_int_equal(seen, (1 << NT) - 1);
-	assert_true(nonref > 0);        /* x265's B frames */
-
-	h264.codec = CODEC_X264;
-	h264.bits = 10;
-	for (size_t k = 0; k < n; k++)
-		in[k] >>= 2;
-	assert_int_equal(codec_video_encode(&h264, in, NT, &g4), 0);
-	assert_int_equal(video_order(AV_CODEC_ID_H264, g4.data, g4.extra_size,
-				     g4.pkt_sizes, g4.npkt, NT, pics), -ENOTSUP);
-	codec_gop_release(&g4);
-
-	/* frame 0: the IDR alone; the last frame: no picture nothing
-	 * refers to but its own, and nothing after it */
-	assert_int_equal(video_range_plan(pics, NT, 0, 1, send), 1);
-	assert_int_equal(send[0], 1);
-	for (int f = NT - 1, i = 0; i < NT; i++) {
-		end = video_range_plan(pics, NT, f, f + 1, send);
-		assert_int_equal(send[i], i < end && (pics[i].ref ||
-						      pics[i].pos == f));
-		if (pics[i].pos == f)
-			assert_int_equal(end, i + 1);
-	}
-	/* and what it sends gives exactly that frame */
-	for (int f = 0; f < NT; f++) {
-		memset(part, 0xab, n * 2);
-		assert_int_equal(codec_video_decode_range(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, f, f + 1),
-			0);
-		assert_memory_equal(part + f * fs, full + f * fs, fs * 2);
-		end = video_range_plan(pics, NT, f, f + 1, send);
-		for (int i = 0; i < end; i++)
-			sent += send[i];
-	}
-	/* fewer pictures than decoding up to each frame would take */
-	assert_true(sent < NT * (NT + 1) / 2);
-	codec_gop_release(&g);
-	free(in);
-	free(full);
-	free(part);
-}
-
-/* What a decode has handed out: each report checked against the whole
- * decode's bytes at the moment it is made. */
-struct seen {
-	const void *out, *full;
-	size_t frame;           /* bytes per frame */
-	size_t last;            /* bytes reported so far */
-	int calls;
-};
-
-static void saw_frames(void *arg, int done)
-{
-	struct seen *s = arg;
-
-	assert_true((size_t)done * s->frame > s->last);
-	s->last = (size_t)done * s->frame;
-	s->calls++;
-	assert_memory_equal(s->out, s->full, s->last);
-}
-
-static void saw_bytes(void *arg, size_t bytes)
-{
-	struct seen *s = arg;
-
-	assert_true(bytes > s->last && bytes % s->frame == 0);
-	s->last = bytes;
-	s->calls++;
-	assert_memory_equal(s->out, s->full, bytes);
-}
-
-/*
- * A decode hands its frames out as they come, in order, each final when
- * reported: the samples (codec_video_decode_each), and the values of a
- * GOP decoded into the tail of its own buffer (codec_gop_decode with
- * frames), which a waiting reader copies while the rest decodes.
- */
-static void video_frames_final_when_handed_out(void **state)
-{
-	size_t fs = (size_t)NY * NX, n = NT * fs;
-	uint16_t *in = malloc(n * 2), *full = malloc(n * 2),
-		 *part = malloc(n * 2);
-	float *whole = malloc(n * 4), *vals = malloc(n * 4);
-	struct codec_params p = {
-		.codec = CODEC_X265, .bits = 12, .planes = 1, .width = NX,
-		.height = NY, .crf = 20, .threads = 2,
-	};
-	struct codec_quant q = { .scale = 0.5, .offset = -100.0,
-				 .min = -100.0, .max = 2000.0 };
-	struct codec_gop g;
-	struct codec_gop_ref ref;
-	struct seen seen = { .out = part, .full = full, .frame = fs * 2 };
-
-	(void)state;
-	NEED_CUBE();
-	assert_true(in && full && part && whole && vals);
-	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
-	assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
-	assert_int_equal(codec_video_decode(&p, g.data, g.size, g.extra_size,
-					    g.pkt_sizes, g.npkt, full, NT), 0);
-	assert_int_equal(codec_video_decode_each(&p, g.data, g.size,
-		g.extra_size, g.pkt_sizes, g.npkt, part, NT, NT, saw_frames,
-		&seen), 0);
-	assert_int_equal(seen.last, n * 2);
-	assert_true(seen.calls > 1);
-
-	ref = (struct codec_gop_ref){
-		.data = g.data, .size = g.size, .extra_size = g.extra_size,
-		.pkt_sizes = g.pkt_sizes, .npkt = g.npkt, .nframes = NT,
-		.quant = &q,
-	};
-	assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, whole), 0);
-	seen = (struct seen){ .out = vals, .full = whole, .frame = fs * 4 };
-	ref.frames = saw_bytes;
-	ref.arg = &seen;
-	memset(vals, 0xab, n * 4);
-	assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, vals), 0);
-	assert_int_equal(seen.last, n * 4);
-	assert_memory_equal(vals, whole, n * 4);
-	/* the first 3 frames only: reported up to them, not past */
-	seen = (struct seen){ .out = vals, .full = whole, .frame = fs * 4 };
-	ref.upto = 3;
-	assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, vals), 0);
-	assert_int_equal(seen.last, 3 * fs * 4);
-	codec_gop_release(&g);
-	free(in);
-	free(full);
-	free(part);
-	free(whole);
-	free(vals);
 }
 
 /* GOP lengths: at most 2^20 samples and 16 to 256 frames, split evenly. */
@@ -559,7 +229,7 @@ static void video_gbrp_planes_keep_order(void **state)
 	assert_non_null(out);
 	assert_non_null(a);
 	assert_non_null(b);
-	for (i = 0; i < sizeof(lossy) / sizeof(lossy[0]); i++) {
+	for (i = 0; i < nlossy; i++) {
 		struct codec_params p = {
 			.codec = lossy[i].c, .bits = lossy[i].bits,
 			.planes = 3, .width = NX, .height = NY,
@@ -854,9 +524,6 @@ int main(void)
 		cmocka_unit_test(video_check_refuses_impossible),
 		cmocka_unit_test(video_refuses_bad_arguments),
 		cmocka_unit_test(video_lossy_psnr_above_floor),
-		cmocka_unit_test(video_decode_upto_matches_full),
-		cmocka_unit_test(video_range_sends_what_its_frame_needs),
-		cmocka_unit_test(video_frames_final_when_handed_out),
 		cmocka_unit_test(video_default_gop_is_balanced),
 		cmocka_unit_test(video_lossless_exact),
 		cmocka_unit_test(video_gbrp_planes_keep_order),
