@@ -53,32 +53,74 @@ static void finish_frames(const struct codec_params *p, enum dtype t,
 				  (size_t)(f1 - f0) * fv);
 }
 
-/* A decode that hands its frames out as they come. */
-struct each {
+/* A decode whose frames become values as they come out of the decoder. */
+struct sink {
 	const struct codec_params *p;
 	enum dtype t;
 	const struct codec_gop_ref *g;
-	const uint16_t *s;
-	void *dst;
-	int finished;                   /* frames handed out */
+	char *dst;
+	int first;
+	int next;                       /* frames first to next - 1 are
+					   values, in a row */
 };
 
-static void frame_out(void *arg, int done)
+/* Dequantizes frame f straight from the decoder's picture into its place
+ * in dst, row by row through a small buffer where the samples need
+ * converting, and moves values off g->avoid. */
+static void put_values(void *arg, int f, const struct codec_picture *pic)
 {
-	struct each *e = arg;
-	size_t fb = (size_t)e->p->width * (size_t)e->p->height *
-		(size_t)e->p->planes * dtype_size(e->t);
+	enum { CHUNK = 4096 };
+	struct sink *k = arg;
+	const struct codec_params *p = k->p;
+	size_t w = (size_t)p->width, plane = w * (size_t)p->height;
+	size_t isz = dtype_size(k->t), fv = plane * (size_t)p->planes;
+	char *out = k->dst + (size_t)f * fv * isz;
+	uint16_t tmp[CHUNK];
 
-	/* the codec's delay may bring a few frames past upto */
-	if (done > gop_frames(e->g))
-		done = gop_frames(e->g);
-	if (done <= e->finished)
+	for (int pl = 0; pl < p->planes; pl++)
+		for (int y = 0; y < p->height; y++)
+			for (size_t x = 0; x < w; x += CHUNK) {
+				int n = (int)(w - x < CHUNK ? w - x : CHUNK);
+				const uint16_t *r = codec_picture_row(pic, pl, y,
+					(int)x, n, tmp);
+
+				codec_dequantize(&k->g->quant[pl], r, k->t,
+						 out + (pl * plane + y * w + x) *
+						 isz, (size_t)n);
+			}
+	if (k->g->avoid)
+		codec_avoid_value(k->t, k->g->avoid, out, fv);
+	if (f != k->next)
 		return;
-	/* in order, each frame's values end before the samples of the
-	 * frames after it start (see codec_gop_decode()) */
-	finish_frames(e->p, e->t, e->g, e->s, e->dst, e->finished, done);
-	e->finished = done;
-	e->g->frames(e->g->arg, (size_t)done * fb);
+	k->next++;
+	/* readers wait on a prefix of the GOP */
+	if (k->g->frames && k->first == 0)
+		k->g->frames(k->g->arg, (size_t)k->next * fv * isz);
+}
+
+/* codec_gop_decode() of a video GOP without corrections: each frame
+ * goes from the decoder's picture to values in dst, with no samples in
+ * between. */
+static int decode_values(const struct codec_params *p, enum dtype t,
+			 const struct codec_gop_ref *g, void *dst)
+{
+	size_t fb = (size_t)p->width * (size_t)p->height *
+		(size_t)p->planes * dtype_size(t);
+	struct sink k = { .p = p, .t = t, .g = g, .dst = dst,
+			  .first = g->first > 0 ? g->first : 0 };
+	int rc;
+
+	k.next = k.first;
+	rc = codec_video_decode_to(p, g->data, g->size, g->extra_size,
+				   g->pkt_sizes, g->npkt, g->nframes, k.first,
+				   gop_frames(g), put_values, &k);
+	if (rc) {
+		/* the frames readers were told of stay as they were */
+		size_t kept = k.first == 0 ? (size_t)k.next * fb : 0;
+
+		memset((char *)dst + kept, 0, (size_t)g->nframes * fb - kept);
+	}
+	return rc;
 }
 
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
@@ -88,23 +130,19 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	size_t n = plane * (size_t)p->planes * (size_t)g->nframes;
 	size_t isz = dtype_size(t);
 	uint16_t *s = NULL, *own = NULL;
-	struct each e = { .p = p, .t = t, .g = g, .dst = dst };
-	int first = g->first > 0 ? g->first : 0;
-	/* part of a GOP: its frames, what they refer to, and no more */
-	int range = !g->corr && (first > 0 || gop_frames(g) < g->nframes);
-	/* corrections go over the whole GOP's samples first: no frame is
-	 * final before the last is decoded */
-	int each = g->frames && !g->corr && !range;
 	int rc;
 
 	if (p->codec == CODEC_LZ4)
 		return codec_block_unpack(g->data, g->size, dst, n * isz);
+	if (!g->corr)
+		return decode_values(p, t, g, dst);
 	/*
-	 * Values of 2 bytes or more: the samples are decoded into the tail
-	 * of dst itself (no buffer of a GOP's size to allocate and fault
-	 * in), then dequantized in increasing order: value i ends at byte
-	 * (i + 1) * isz, never past sample i + 1, which starts at byte
-	 * n * (isz - 2) + 2 * (i + 1).
+	 * Corrections go over the whole GOP's samples first: no frame is
+	 * final before the last is decoded. Values of 2 bytes or more: the
+	 * samples are decoded into the tail of dst itself (no buffer of a
+	 * GOP's size to allocate and fault in), then dequantized in
+	 * increasing order: value i ends at byte (i + 1) * isz, never past
+	 * sample i + 1, which starts at byte n * (isz - 2) + 2 * (i + 1).
 	 */
 	if (isz >= 2)
 		s = (uint16_t *)((char *)dst + n * (isz - 2));
@@ -114,38 +152,13 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset(dst, 0, n * isz);
 		return -ENOMEM;
 	}
-	e.s = s;
-	if (range)
-		rc = codec_video_decode_range(p, g->data, g->size,
-					      g->extra_size, g->pkt_sizes,
-					      g->npkt, s, g->nframes, first,
-					      gop_frames(g));
+	rc = codec_video_decode_upto(p, g->data, g->size, g->extra_size,
+				     g->pkt_sizes, g->npkt, s, g->nframes,
+				     gop_frames(g));
+	if (rc)
+		memset(dst, 0, n * isz);
 	else
-		rc = codec_video_decode_each(p, g->data, g->size,
-					     g->extra_size, g->pkt_sizes,
-					     g->npkt, s, g->nframes,
-					     gop_frames(g),
-					     each ? frame_out : NULL, &e);
-	if (rc) {
-		/* the frames handed out stay as they were */
-		size_t kept = (size_t)e.finished * plane * (size_t)p->planes *
-			isz;
-
-		memset((char *)dst + kept, 0, n * isz - kept);
-		goto out;
-	}
-	if (g->corr) {
 		codec_gop_finish(p, t, g, s, dst);
-	} else {
-		/* in increasing order (as above), from the part's first frame
-		 * or the first one not handed out yet */
-		finish_frames(p, t, g, s, dst, range ? first : e.finished,
-			      gop_frames(g));
-		if (range && g->frames && !first)
-			g->frames(g->arg, (size_t)gop_frames(g) * plane *
-				  (size_t)p->planes * isz);
-	}
-out:
 	free(own);
 	return rc;
 }

@@ -43,11 +43,12 @@ struct codec_gop_ref {
  * upto - 1 only, and the others are not values either; such a part of a
  * GOP is decoded as codec_video_decode_range() does (the frames of a
  * time step late in a GOP cost the pictures they refer to, not all the
- * frames before them). g->frames is told of such a part once it is
- * done, if it starts at frame 0, and never otherwise. Untrusted
- * payload: returns -EIO on
- * anything wrong, with dst fully written (zeros after what g->frames was
- * told), never reading outside g->data. Thread-safe.
+ * frames before them). Without corrections each frame goes from the
+ * decoder's picture straight to values in dst, and g->frames is told as
+ * they come if the frames decoded start at frame 0 (never otherwise).
+ * Untrusted payload: returns -EIO on anything wrong, with dst fully
+ * written (zeros after what g->frames was told), never reading outside
+ * g->data. Thread-safe.
  */
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst);

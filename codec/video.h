@@ -157,6 +157,45 @@ int codec_video_decode_range(const struct codec_params *p,
 			     int first, int last);
 
 /*
+ * A decoded picture as the decoder left it: row y of plane k starts at
+ * data[k] + y * linesize[k], samples of `bytes` bytes (1 or 2), the
+ * padded picture's (crop to width x height). Samples above maxv (if not
+ * 0) are clamped to it: a format deeper than the stream's bits.
+ */
+struct codec_picture {
+	const uint8_t *data[3];
+	int linesize[3];
+	int bytes;
+	unsigned maxv;
+};
+
+/* Handed frame `frame` (its position in the GOP) of a decode, final. */
+typedef void (*codec_picture_fn)(void *arg, int frame,
+				 const struct codec_picture *pic);
+
+/*
+ * Samples x0 to x0 + n - 1 of row y of plane k of pic as codec samples:
+ * a pointer into pic where they are already such (2 bytes, none to
+ * clamp), else into tmp, which has room for n.
+ */
+const uint16_t *codec_picture_row(const struct codec_picture *pic, int k,
+				  int y, int x0, int n, uint16_t *tmp);
+
+/*
+ * codec_video_decode_range() (first 0 and last nframes: the whole GOP)
+ * that hands each of frames first to last - 1 to put as it comes out of
+ * the decoder, in order, instead of cropping it into samples. A caller
+ * turning samples into values reads them from the decoder's picture
+ * while it is in the CPU's caches, and writes no samples to read back.
+ * Frames decoded after a concealed error are not handed out. Fails as
+ * codec_video_decode_range(); the frames handed out before are right.
+ */
+int codec_video_decode_to(const struct codec_params *p, const uint8_t *data,
+			  size_t size, size_t extra_size,
+			  const uint32_t *pkt_sizes, int npkt, int nframes,
+			  int first, int last, codec_picture_fn put, void *arg);
+
+/*
  * Idle decoders, for the GOPs after the one each decoded. Opening a
  * decoder per GOP allocates, zeroes and faults in its tables and frame
  * buffers anew: about a tenth of the CPU of decoding an HEVC GOP of 16

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Decoding of one untrusted GOP payload back into cropped N-bit planes. */
+/* Decoding of one untrusted GOP payload back into cropped N-bit planes, or handing its pictures out. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -19,13 +19,16 @@
 struct dec {
 	const struct codec_params *p;
 	const struct video_layout *v;
-	uint16_t *samples;
+	uint16_t *samples;          /* frames are cropped into it, or */
+	codec_picture_fn put;       /* handed to this, frames first to
+				       last - 1 only */
+	int first, last;
 	int nframes;
-	int done;                   /* frames written to samples */
+	int done;                   /* frames out of the decoder */
 	uint8_t *got;               /* if set: frames go where their pts
 				       says, and are marked here */
 	codec_frames_fn each;       /* told of each, or NULL */
-	void *arg;
+	void *arg;                  /* each's or put's */
 	atomic_int *damaged;        /* the codec concealed an error */
 };
 
@@ -83,6 +86,35 @@ static void crop_plane(uint16_t *dst, const uint8_t *src, int ls, int w,
 	}
 }
 
+const uint16_t *codec_picture_row(const struct codec_picture *pic, int k,
+				  int y, int x0, int n, uint16_t *tmp)
+{
+	const uint8_t *src = pic->data[k] + (ptrdiff_t)y * pic->linesize[k];
+
+	if (pic->bytes == 2 && !pic->maxv)
+		return (const uint16_t *)src + x0;
+	crop_plane(tmp, src + (size_t)x0 * (size_t)pic->bytes, 0, n, 1,
+		   pic->bytes, pic->maxv != 0, pic->maxv);
+	return tmp;
+}
+
+/* Hands frame at (f) to d->put, if it is one of d's and no damage was
+ * seen: a frame decoded after a concealed error may show it. */
+static void put_frame(const AVFrame *f, struct dec *d, int64_t at)
+{
+	struct codec_picture pic = { .bytes = d->v->bytes };
+
+	if (at < d->first || at >= d->last || atomic_load(d->damaged))
+		return;
+	for (int i = 0; i < d->p->planes; i++) {
+		pic.data[i] = f->data[i];
+		pic.linesize[i] = f->linesize[i];
+	}
+	if (d->v->depth > d->p->bits)
+		pic.maxv = (1u << d->p->bits) - 1;
+	d->put(d->arg, (int)at, &pic);
+}
+
 /* Logs a libav error once; a broken stream is -EIO, whatever libav says. */
 static int dec_error(int err, const char *what, const char *codec)
 {
@@ -119,12 +151,17 @@ static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 		}
 		if (d->got)
 			d->got[at] = 1;
-		dst = d->samples + at * v->frame_samples;
-		for (i = 0; i < p->planes; i++)
-			crop_plane(dst + i * v->plane_samples, f->data[i],
-				   f->linesize[i], p->width, p->height,
-				   v->bytes, v->depth > p->bits,
-				   (1u << p->bits) - 1);
+		if (d->put) {
+			put_frame(f, d, at);
+		} else {
+			dst = d->samples + at * v->frame_samples;
+			for (i = 0; i < p->planes; i++)
+				crop_plane(dst + i * v->plane_samples,
+					   f->data[i], f->linesize[i], p->width,
+					   p->height, v->bytes,
+					   v->depth > p->bits,
+					   (1u << p->bits) - 1);
+		}
 		d->done++;
 		av_frame_unref(f);
 		/* a frame decoded after a concealed error may show it: the
@@ -254,17 +291,17 @@ static int dec_send(AVCodecContext *c, AVFrame *f, AVPacket *pkt,
 	return rc ? rc : drain(c, f, d);
 }
 
-/* Checks the arguments every decode shares, and sets v up. */
+/* Checks the arguments every decode shares (out: samples or a picture
+ * sink is given), and sets v up. */
 static int dec_check(const struct codec_params *p, const uint8_t *data,
 		     size_t size, size_t extra_size, const uint32_t *pkt_sizes,
-		     int npkt, const uint16_t *samples, int nframes,
-		     struct video_layout *v)
+		     int npkt, int out, int nframes, struct video_layout *v)
 {
 	int rc = video_layout_init(p, nframes, v);
 
 	if (rc)
 		return rc;
-	if (!samples || nframes < 1)
+	if (!out || nframes < 1)
 		return -EINVAL;
 	if (!data || !payload_ok(size, extra_size, pkt_sizes, npkt,
 				 nframes)) {
@@ -275,61 +312,41 @@ static int dec_check(const struct codec_params *p, const uint8_t *data,
 	return 0;
 }
 
-int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
-			    size_t size, size_t extra_size,
-			    const uint32_t *pkt_sizes, int npkt,
-			    uint16_t *samples, int nframes, int upto,
-			    codec_frames_fn each, void *arg)
+/* Decodes d's GOP from its first packet on, its frames in the order they
+ * come out, until `upto` of them are (all packets if upto is nframes). */
+static int run_all(struct dec *d, const uint8_t *data, size_t extra_size,
+		   const uint32_t *pkt_sizes, int npkt, int upto)
 {
-	struct video_layout v = { 0 };
-	atomic_int damaged = 0;
-	struct dec d = { .p = p, .v = &v, .samples = samples,
-			 .nframes = nframes, .each = each, .arg = arg,
-			 .damaged = &damaged };
 	AVCodecContext *c = NULL;
-	AVFrame *f = NULL;
-	AVPacket *pkt = NULL;
+	AVFrame *f = av_frame_alloc();
+	AVPacket *pkt = av_packet_alloc();
 	size_t off;
 	int i, rc;
 
-	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt, samples,
-		       nframes, &v);
-	if (!rc && (upto < 1 || upto > nframes))
-		rc = -EINVAL;
-	if (rc)
-		goto out;
-	f = av_frame_alloc();
-	pkt = av_packet_alloc();
-	rc = f && pkt ? dec_open(&v, p->pool, data, extra_size, &damaged,
-				       &c) : -ENOMEM;
+	rc = f && pkt ? dec_open(d->v, d->p->pool, data, extra_size,
+				 d->damaged, &c) : -ENOMEM;
 	/* after the last packet, a NULL one flushes */
 	for (i = 0, off = extra_size; !rc && i <= npkt; i++) {
-		rc = dec_send(c, f, pkt, &d, i < npkt ? data + off : NULL,
+		rc = dec_send(c, f, pkt, d, i < npkt ? data + off : NULL,
 			      i < npkt ? pkt_sizes[i] : 0, AV_NOPTS_VALUE);
 		if (i < npkt)
 			off += pkt_sizes[i];
-		if (d.done >= upto && upto < nframes)
+		if (d->done >= upto && upto < d->nframes)
 			break;
 	}
-	if (rc)
-		goto out;
-	if (d.done < upto || (upto == nframes && d.done != nframes)) {
+	if (!rc && (d->done < upto ||
+		    (upto == d->nframes && d->done != d->nframes))) {
 		log_error("cannot decode gop (%s): %d frames, expected %d",
-			  v.be->name, d.done, nframes);
+			  d->v->be->name, d->done, d->nframes);
 		rc = -EIO;
-	} else if (atomic_load(&damaged)) {
+	} else if (!rc && atomic_load(d->damaged)) {
 		log_error("cannot decode gop (%s): damaged, concealed",
-			  v.be->name);
+			  d->v->be->name);
 		rc = -EIO;
 	}
-out:
-	if (rc && samples && d.done < nframes && v.frame_samples)
-		memset(samples + d.done * v.frame_samples, 0,
-		       (size_t)(nframes - d.done) * v.frame_samples *
-		       sizeof(*samples));
 	av_packet_free(&pkt);
 	av_frame_free(&f);
-	dec_close(&c, p->pool, rc, &v, data, extra_size);
+	dec_close(&c, d->p->pool, rc, d->v, data, extra_size);
 	return rc;
 }
 
@@ -347,6 +364,94 @@ int video_range_plan(const struct video_pic *pics, int npkt, int first,
 	return end;
 }
 
+/* Decodes frames first to last - 1 of d's GOP: where the stream shows
+ * the pictures' order (video_order()), only their pictures and the ones
+ * before them others refer to, then the end, which flushes out the
+ * frames held back for reordering; else run_all() up to last. */
+static int run_range(struct dec *d, const uint8_t *data, size_t extra_size,
+		     const uint32_t *pkt_sizes, int npkt, int first, int last)
+{
+	struct video_pic *pics = malloc((size_t)npkt * sizeof(*pics));
+	uint8_t *send = malloc((size_t)npkt);
+	AVCodecContext *c = NULL;
+	AVFrame *f = NULL;
+	AVPacket *pkt = NULL;
+	size_t off;
+	int i, end = 0, rc;
+
+	d->got = calloc((size_t)d->nframes, 1);
+	rc = pics && send && d->got ?
+		video_order(d->v->be->av_id, data, extra_size, pkt_sizes, npkt,
+			    d->nframes, pics) : -ENOMEM;
+	if (rc == -ENOTSUP) {	/* the frames before them, as they come */
+		free(pics);
+		free(send);
+		free(d->got);
+		d->got = NULL;
+		return run_all(d, data, extra_size, pkt_sizes, npkt, last);
+	}
+	if (!rc)
+		end = video_range_plan(pics, npkt, first, last, send);
+	f = av_frame_alloc();
+	pkt = av_packet_alloc();
+	if (!rc)
+		rc = f && pkt ? dec_open(d->v, d->p->pool, data, extra_size,
+					 d->damaged, &c) : -ENOMEM;
+	for (i = 0, off = extra_size; !rc && i <= end; i++) {
+		if (i == end || send[i])
+			rc = dec_send(c, f, pkt, d, i < end ? data + off : NULL,
+				      i < end ? pkt_sizes[i] : 0,
+				      i < end ? pics[i].pos : 0);
+		if (i < end)
+			off += pkt_sizes[i];
+	}
+	for (i = first; !rc && i < last; i++)
+		if (!d->got[i]) {
+			log_error("cannot decode gop (%s): frame %d missing",
+				  d->v->be->name, i);
+			rc = -EIO;
+		}
+	if (!rc && atomic_load(d->damaged)) {
+		log_error("cannot decode gop (%s): damaged, concealed",
+			  d->v->be->name);
+		rc = -EIO;
+	}
+	free(pics);
+	free(send);
+	free(d->got);
+	d->got = NULL;
+	av_packet_free(&pkt);
+	av_frame_free(&f);
+	dec_close(&c, d->p->pool, rc, d->v, data, extra_size);
+	return rc;
+}
+
+int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
+			    size_t size, size_t extra_size,
+			    const uint32_t *pkt_sizes, int npkt,
+			    uint16_t *samples, int nframes, int upto,
+			    codec_frames_fn each, void *arg)
+{
+	struct video_layout v = { 0 };
+	atomic_int damaged = 0;
+	struct dec d = { .p = p, .v = &v, .samples = samples,
+			 .nframes = nframes, .each = each, .arg = arg,
+			 .damaged = &damaged };
+	int rc;
+
+	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt,
+		       samples != NULL, nframes, &v);
+	if (!rc && (upto < 1 || upto > nframes))
+		rc = -EINVAL;
+	if (!rc)
+		rc = run_all(&d, data, extra_size, pkt_sizes, npkt, upto);
+	if (rc && samples && d.done < nframes && v.frame_samples)
+		memset(samples + d.done * v.frame_samples, 0,
+		       (size_t)(nframes - d.done) * v.frame_samples *
+		       sizeof(*samples));
+	return rc;
+}
+
 int codec_video_decode_range(const struct codec_params *p,
 			     const uint8_t *data, size_t size,
 			     size_t extra_size, const uint32_t *pkt_sizes,
@@ -357,71 +462,41 @@ int codec_video_decode_range(const struct codec_params *p,
 	atomic_int damaged = 0;
 	struct dec d = { .p = p, .v = &v, .samples = samples,
 			 .nframes = nframes, .damaged = &damaged };
-	struct video_pic *pics = NULL;
-	uint8_t *send = NULL;
-	AVCodecContext *c = NULL;
-	AVFrame *f = NULL;
-	AVPacket *pkt = NULL;
-	size_t off;
-	int i, end = 0, rc;
+	int rc;
 
-	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt, samples,
-		       nframes, &v);
+	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt,
+		       samples != NULL, nframes, &v);
 	if (!rc && (first < 0 || last <= first || last > nframes))
 		rc = -EINVAL;
-	if (rc)
-		goto out;
-	pics = malloc((size_t)npkt * sizeof(*pics));
-	send = malloc((size_t)npkt);
-	d.got = calloc((size_t)nframes, 1);
-	rc = pics && send && d.got ?
-		video_order(v.be->av_id, data, extra_size, pkt_sizes, npkt,
-			    nframes, pics) : -ENOMEM;
-	if (rc == -ENOTSUP) {	/* the frames before them, as they come */
-		free(pics);
-		free(send);
-		free(d.got);
-		return codec_video_decode_upto(p, data, size, extra_size,
-					       pkt_sizes, npkt, samples,
-					       nframes, last);
-	}
-	/* then the end, which flushes out the frames held back for
-	 * reordering */
 	if (!rc)
-		end = video_range_plan(pics, npkt, first, last, send);
-	f = av_frame_alloc();
-	pkt = av_packet_alloc();
-	if (!rc)
-		rc = f && pkt ? dec_open(&v, p->pool, data, extra_size,
-					 &damaged, &c) : -ENOMEM;
-	for (i = 0, off = extra_size; !rc && i <= end; i++) {
-		if (i == end || send[i])
-			rc = dec_send(c, f, pkt, &d, i < end ? data + off : NULL,
-				      i < end ? pkt_sizes[i] : 0,
-				      i < end ? pics[i].pos : 0);
-		if (i < end)
-			off += pkt_sizes[i];
-	}
-	for (i = first; !rc && i < last; i++)
-		if (!d.got[i]) {
-			log_error("cannot decode gop (%s): frame %d missing",
-				  v.be->name, i);
-			rc = -EIO;
-		}
-	if (!rc && atomic_load(&damaged)) {
-		log_error("cannot decode gop (%s): damaged, concealed",
-			  v.be->name);
-		rc = -EIO;
-	}
-out:
+		rc = run_range(&d, data, extra_size, pkt_sizes, npkt, first,
+			       last);
 	if (rc && samples && v.frame_samples)
 		memset(samples, 0, (size_t)nframes * v.frame_samples *
 		       sizeof(*samples));
-	free(pics);
-	free(send);
-	free(d.got);
-	av_packet_free(&pkt);
-	av_frame_free(&f);
-	dec_close(&c, p->pool, rc, &v, data, extra_size);
 	return rc;
+}
+
+int codec_video_decode_to(const struct codec_params *p, const uint8_t *data,
+			  size_t size, size_t extra_size,
+			  const uint32_t *pkt_sizes, int npkt, int nframes,
+			  int first, int last, codec_picture_fn put, void *arg)
+{
+	struct video_layout v = { 0 };
+	atomic_int damaged = 0;
+	struct dec d = { .p = p, .v = &v, .put = put, .arg = arg,
+			 .first = first, .last = last, .nframes = nframes,
+			 .damaged = &damaged };
+	int rc;
+
+	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt,
+		       put != NULL, nframes, &v);
+	if (!rc && (first < 0 || last <= first || last > nframes))
+		rc = -EINVAL;
+	if (rc)
+		return rc;
+	/* a whole GOP needs every picture: no order to read */
+	if (first == 0 && last == nframes)
+		return run_all(&d, data, extra_size, pkt_sizes, npkt, last);
+	return run_range(&d, data, extra_size, pkt_sizes, npkt, first, last);
 }

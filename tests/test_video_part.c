@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cmocka tests of codec/video decoding parts of GOPs: frames up to one, a range, handed out as they come. */
+/* cmocka tests of codec/video decoding parts of GOPs: frames up to one, a range, handed out as they come, straight to values. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,12 +246,143 @@ static void video_frames_final_when_handed_out(void **state)
 	free(vals);
 }
 
+/* A picture handed out by codec_video_decode_to(), cropped into the
+ * samples at arg (frames in order, each once). */
+struct picked {
+	const struct codec_params *p;
+	uint16_t *s;
+	int next;
+	int one_byte, clamped;  /* pictures of 1-byte samples, of a format
+				   deeper than the stream's bits */
+};
+
+static void pick_rows(void *arg, int f, const struct codec_picture *pic)
+{
+	struct picked *k = arg;
+	const struct codec_params *p = k->p;
+	uint16_t tmp[NX];
+
+	assert_int_equal(f, k->next);
+	k->next++;
+	k->one_byte += pic->bytes == 1;
+	k->clamped += pic->maxv != 0;
+	for (int pl = 0; pl < p->planes; pl++)
+		for (int y = 0; y < p->height; y++)
+			memcpy(k->s + (((size_t)f * p->planes + pl) * p->height +
+				       y) * p->width,
+			       codec_picture_row(pic, pl, y, 0, p->width, tmp),
+			       (size_t)p->width * 2);
+}
+
+/*
+ * Frames go from the decoder's pictures straight to values: whole and in
+ * part, for every codec and depth (samples of 1 byte and of 2, clamped
+ * where the format is deeper), gray and 3 planes, float and 1-byte
+ * values, exactly the dequantized samples of a plain decode.
+ */
+static void video_values_straight_from_pictures(void **state)
+{
+	static const enum codec_id codecs[] = {
+		CODEC_X265, CODEC_X264, CODEC_VP9, CODEC_AV1, CODEC_FFV1,
+	};
+	static const int depths[] = { 8, 10, 12, 16 };
+	size_t n = (size_t)NT * 3 * NY * NX;
+	uint16_t *in = malloc(n * 2), *full = malloc(n * 2),
+		 *got = malloc(n * 2);
+	float *want = malloc(n * 4), *vals = malloc(n * 4);
+	uint8_t *want8 = malloc(n), *vals8 = malloc(n);
+	int tried = 0, one_byte = 0, clamped = 0;
+
+	(void)state;
+	NEED_CUBE();
+	assert_true(in && full && got && want && vals && want8 && vals8);
+	for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++)
+		for (size_t b = 0; b < sizeof(depths) / sizeof(depths[0]); b++)
+			for (int planes = 1; planes <= 3; planes += 2) {
+		struct codec_params p = {
+			.codec = codecs[c], .bits = depths[b], .planes = planes,
+			.width = NX, .height = NY, .crf = 20,
+			.lossless = codecs[c] == CODEC_FFV1,
+		};
+		struct codec_quant q[3], q8[3];
+		size_t fv = (size_t)planes * NY * NX, m = NT * fv;
+		struct picked pk = { .p = &p, .s = got, .next = 2 };
+		struct codec_gop_ref ref;
+		struct codec_gop g;
+
+		if (codec_video_check(&p))
+			continue;
+		tried++;
+		for (int k = 0; k < planes; k++) {
+			q[k] = (struct codec_quant){ .scale = 0.25 + k,
+						     .offset = -100.0 * k };
+			q8[k] = (struct codec_quant){
+				.scale = 255.0 / ((1 << p.bits) - 1) };
+		}
+		quantize(in, 2, planes, p.bits, 0, 0, NX, NY, NT);
+		assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
+		assert_int_equal(codec_video_decode(&p, g.data, g.size,
+			g.extra_size, g.pkt_sizes, g.npkt, full, NT), 0);
+		for (int f = 0; f < NT; f++)
+			for (int k = 0; k < planes; k++) {
+				size_t at = ((size_t)f * planes + k) * NY * NX;
+
+				codec_dequantize(&q[k], full + at, DTYPE_F32,
+						 want + at, (size_t)NY * NX);
+				codec_dequantize(&q8[k], full + at, DTYPE_U8,
+						 want8 + at, (size_t)NY * NX);
+			}
+		ref = (struct codec_gop_ref){
+			.data = g.data, .size = g.size,
+			.extra_size = g.extra_size, .pkt_sizes = g.pkt_sizes,
+			.npkt = g.npkt, .nframes = NT, .quant = q,
+		};
+		memset(vals, 0xab, m * 4);
+		assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, vals), 0);
+		assert_memory_equal(vals, want, m * 4);
+		ref.quant = q8;
+		memset(vals8, 0xab, m);
+		assert_int_equal(codec_gop_decode(&p, DTYPE_U8, &ref, vals8), 0);
+		assert_memory_equal(vals8, want8, m);
+		/* frames 2 to 4 */
+		ref.quant = q;
+		ref.first = 2;
+		ref.upto = 5;
+		memset(vals, 0xab, m * 4);
+		assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, vals), 0);
+		assert_memory_equal(vals + 2 * fv, want + 2 * fv, 3 * fv * 4);
+		/* and the pictures themselves, those frames only, in order */
+		assert_int_equal(codec_video_decode_to(&p, g.data, g.size,
+			g.extra_size, g.pkt_sizes, g.npkt, NT, 2, 5, pick_rows,
+			&pk), 0);
+		assert_int_equal(pk.next, 5);
+		assert_memory_equal(got + 2 * fv, full + 2 * fv, 3 * fv * 2);
+		one_byte += pk.one_byte;
+		clamped += pk.clamped;
+		assert_int_equal(codec_video_decode_to(&p, g.data, g.size,
+			g.extra_size, g.pkt_sizes, g.npkt, NT, 2, 2, pick_rows,
+			&pk), -EINVAL);
+		codec_gop_release(&g);
+	}
+	print_message("%d codecs x depths x planes, pictures of 1-byte "
+		      "samples %d, clamped %d\n", tried, one_byte, clamped);
+	assert_true(tried >= 10 && one_byte > 0 && clamped > 0);
+	free(in);
+	free(full);
+	free(got);
+	free(want);
+	free(vals);
+	free(want8);
+	free(vals8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(video_decode_upto_matches_full),
 		cmocka_unit_test(video_range_sends_what_its_frame_needs),
 		cmocka_unit_test(video_frames_final_when_handed_out),
+		cmocka_unit_test(video_values_straight_from_pictures),
 	};
 
 	return cmocka_run_group_tests_name("video_part", tests, load_cube,
