@@ -98,8 +98,9 @@ const uint16_t *codec_picture_row(const struct codec_picture *pic, int k,
 	return tmp;
 }
 
-/* Hands frame at (f) to d->put, if it is one of d's and no damage was
- * seen: a frame decoded after a concealed error may show it. */
+/* Hands decoded picture f, frame `at` of the GOP, to d->put if it is one
+ * of d's frames and no damage was seen: a frame decoded after a concealed
+ * error may show it. */
 static void put_frame(const AVFrame *f, struct dec *d, int64_t at)
 {
 	struct codec_picture pic = { .bytes = d->v->bytes };
