@@ -22,6 +22,7 @@ struct cache_entry {
 	int retired;    /* out of the table and LRU: the last put frees it */
 	int consumed;   /* a read reached its end: evicted before others */
 	int read;       /* a read has had it (else only read-ahead has) */
+	int passed;     /* a sequential reader went through to its end */
 	struct cache_entry *hnext;              /* hash chain */
 	struct cache_entry *prev, *next;        /* LRU, most recent first */
 	void *data;
@@ -195,6 +196,36 @@ static int evict(struct cache *c, size_t extra, int only_consumed,
 static void shrink(struct cache *c)
 {
 	(void)evict(c, 0, 0, NULL);
+}
+
+/*
+ * The buffer of an unreferenced entry of `size` bytes that a sequential
+ * reader went through to its end (the least recent), evicted for a new
+ * entry although the budget has room: the kernel's page cache holds
+ * those bytes for that reader, and a fresh buffer costs zeroing its
+ * pages (filling the cache the first time took a fifth of a cold read's
+ * CPU). The most recent such entry stays: the kernel's concurrent reads
+ * may still bring a late one for it. NULL if there is none to take.
+ * Caller holds the lock.
+ */
+static void *recycle(struct cache *c, size_t size)
+{
+	struct cache_entry *take = c->tail, *e;
+	void *data;
+
+	while (take && (take->refs || take->state != E_READY ||
+			!take->passed || take->size != size))
+		take = take->prev;
+	for (e = take ? take->prev : NULL; e; e = e->prev)
+		if (e->passed && e->size == size)
+			break;          /* a more recent one, which stays */
+	if (!e)
+		return NULL;
+	data = take->data;
+	take->data = NULL;
+	drop(c, take);
+	c->st.evictions++;
+	return data;
 }
 
 void cache_free(struct cache *c)
@@ -397,6 +428,7 @@ again:
 			}
 			c->st.bytes -= e->size;
 			e->consumed = 0;
+			e->passed = 0;
 			e->lo = 0;
 			e->valid = 0;
 			e->state = E_LOADING;
@@ -425,6 +457,8 @@ again:
 	e->data = reuse;
 	if (!e->data)
 		(void)evict(c, size, 0, &e->data);
+	if (!e->data)
+		e->data = recycle(c, size);
 	c->loading += size;
 load:
 	if (ahead)
@@ -471,16 +505,27 @@ const void *cache_entry_data(const struct cache_entry *e)
 	return e->data;
 }
 
-void cache_put(struct cache *c, struct cache_entry *e)
+static void put(struct cache *c, struct cache_entry *e, int passed)
 {
 	if (!e)
 		return;
 	pthread_mutex_lock(&c->lock);
+	e->passed |= passed;
 	if (e->refs == 1 && e->retired)
 		drop(c, e);
 	else if (!unref(e) && e->state == E_READY)
 		shrink(c);
 	pthread_mutex_unlock(&c->lock);
+}
+
+void cache_put(struct cache *c, struct cache_entry *e)
+{
+	put(c, e, 0);
+}
+
+void cache_put_passed(struct cache *c, struct cache_entry *e)
+{
+	put(c, e, 1);
 }
 
 void cache_invalidate(struct cache *c, uint64_t k1)

@@ -83,6 +83,15 @@ const void *cache_entry_data(const struct cache_entry *e);
 /* Releases a reference from cache_get(). */
 void cache_put(struct cache *c, struct cache_entry *e);
 
+/*
+ * cache_put() from a sequential reader that went through to e's end: e
+ * then gives its buffer to the next entry of its size loaded (the least
+ * recent such one first), before the budget is full, rather than that
+ * entry taking fresh memory. The reader will not come back (the kernel's
+ * page cache holds what it read); zeroing fresh pages is what it saves.
+ */
+void cache_put_passed(struct cache *c, struct cache_entry *e);
+
 /* Drops every unreferenced entry whose k1 equals k1 (after a commit). */
 void cache_invalidate(struct cache *c, uint64_t k1);
 

@@ -511,7 +511,12 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		else
 			memcpy(out, (const char *)cache_entry_data(ce) + at * isz,
 			       (size_t)(cnt * isz));
-		cache_put(r->cache, ce);
+		/* a sequential reader done with the GOP: its buffer may serve
+		 * the next GOP decoded (cache_put_passed()) */
+		if (l.whole && (at + cnt) * isz == size)
+			cache_put_passed(r->cache, ce);
+		else
+			cache_put(r->cache, ce);
 		out += cnt * isz;
 		e += cnt;
 		n -= cnt;

@@ -588,6 +588,78 @@ static void cache_evicts_consumed_first(void **state)
 	cache_free(c);
 }
 
+/* Gets entry (1, k2) of 100 bytes whole (loaded with k2 if missing) and
+ * puts it back, as a sequential reader done with it if passed; returns
+ * where its bytes were. */
+static const void *read_whole(struct cache *c, uint64_t k2, int passed)
+{
+	struct cache_entry *e;
+	const void *at;
+
+	assert_int_equal(cache_get(c, 1, k2, 100, 0, 100, load_fill,
+				   (void *)(intptr_t)k2, &e), 0);
+	at = cache_entry_data(e);
+	assert_int_equal(((const uint8_t *)at)[99], (uint8_t)k2);
+	if (passed)
+		cache_put_passed(c, e);
+	else
+		cache_put(c, e);
+	return at;
+}
+
+/*
+ * A GOP a sequential reader went through gives its buffer to the next
+ * GOP of its size loaded, though the budget has room: the least recent
+ * such one, never the most recent (a late read for it may come), nor
+ * one another read holds or one no sequential reader passed.
+ */
+static void cache_recycles_what_a_sequential_reader_passed(void **state)
+{
+	struct cache *c;
+	struct cache_entry *held;
+	struct cache_stats st;
+	const void *b1, *b2;
+
+	(void)state;
+	assert_int_equal(cache_new(10000, &c), 0);
+	b1 = read_whole(c, 1, 1);
+	(void)read_whole(c, 2, 0);
+	/* the only one passed: it stays, the new entry takes fresh memory */
+	assert_ptr_not_equal(read_whole(c, 3, 0), b1);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 3);
+	assert_int_equal(st.evictions, 0);
+	/* 4 is passed too: 1, the least recent, goes to 5 */
+	b2 = read_whole(c, 4, 1);
+	assert_ptr_equal(read_whole(c, 5, 0), b1);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.evictions, 1);
+	assert_int_equal(st.bytes, 400);
+	/* 1 is gone: read again, it is loaded again */
+	loads = 0;
+	(void)read_whole(c, 1, 0);
+	assert_int_equal(loads, 1);
+	/* 4, the one passed, is held by a reader: 6 takes fresh memory */
+	assert_int_equal(cache_get(c, 1, 4, 100, 0, 100, load_fill,
+				   (void *)4, &held), 0);
+	assert_ptr_not_equal(read_whole(c, 6, 0), b2);
+	cache_put(c, held);
+	/* with 7 passed after 4, an entry of another size takes neither */
+	(void)read_whole(c, 7, 1);
+	assert_int_equal(cache_get(c, 2, 1, 50, 0, 50, load_fill, (void *)9,
+				   &held), 0);
+	cache_put(c, held);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.evictions, 1);
+	assert_int_equal(st.entries, 8);
+	/* and the next of its size takes 4's */
+	assert_ptr_equal(read_whole(c, 8, 0), b2);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.evictions, 2);
+	cache_free(c);
+}
+
 static struct cache *ahead_cache;
 
 static void *gated_ahead(void *arg)
@@ -663,6 +735,7 @@ int main(void)
 		cmocka_unit_test(cache_loads_a_middle_part),
 		cmocka_unit_test(cache_evicts_consumed_first),
 		cmocka_unit_test(cache_reads_make_no_room_for_ahead_in_flight),
+		cmocka_unit_test(cache_recycles_what_a_sequential_reader_passed),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);

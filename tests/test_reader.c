@@ -59,6 +59,31 @@ static struct cat_dataset *reopen_two(struct reader **r)
 	return reader_find(*r, "two");
 }
 
+/* "two" imported, a fresh reader on it, and room for all its values
+ * (zeros). */
+static float *begin(struct reader **r, struct cat_dataset **ds)
+{
+	float *got = calloc((size_t)CT * CH * CW, 4);
+
+	assert_non_null(got);
+	free(two(r, ds));
+	return got;
+}
+
+/* "two" read whole by a fresh reader: what reads of parts must give. */
+static float *whole_two(void)
+{
+	uint64_t n = (uint64_t)CT * CH * CW;
+	float *whole = malloc(n * 4);
+	struct reader *r;
+	struct cat_dataset *ds = reopen_two(&r);
+
+	assert_non_null(whole);
+	assert_int_equal(reader_read_elems(r, ds, 0, 0, n, 0, whole), 0);
+	reader_free(r);
+	return whole;
+}
+
 /*
  * Two readers of one variable, 4 MiB apart, their reads interleaved,
  * each going on through two GOPs: each GOP is decoded once, whole,
@@ -70,13 +95,12 @@ static void reader_interleaved_readers_decode_once(void **state)
 {
 	enum { HALF = CW * CH / 2 };
 	uint64_t n = (uint64_t)CT * CH * CW;
-	float *whole = malloc(n * 4), *got = calloc(n, 4);
 	struct reader *r;
 	struct cat_dataset *ds;
+	float *got = begin(&r, &ds), *whole;
 	struct cache_stats st;
 
 	(void)state;
-	free(two(&r, &ds));
 	/* a: frames 0-31 from element 0; b: frames 64-95 from the middle */
 	for (uint64_t k = 0; k < 64; k++) {
 		uint64_t ea = k * HALF, eb = n / 2 + k * HALF;
@@ -90,11 +114,38 @@ static void reader_interleaved_readers_decode_once(void **state)
 	assert_int_equal(st.decodes, 5);
 	reader_free(r);
 	/* the same bytes as one read of the whole */
-	ds = reopen_two(&r);
-	assert_int_equal(reader_read_elems(r, ds, 0, 0, n, 0, whole), 0);
+	whole = whole_two();
 	assert_memory_equal(got, whole, n / 4 * 4);
 	assert_memory_equal(got + n / 2, whole + n / 2, n / 4 * 4);
+	free(whole);
+	free(got);
+}
+
+/*
+ * A sequential reader's GOPs, each read through to its end, give their
+ * buffers to the GOPs decoded after them, the most recent one excepted:
+ * in a cache with room for all 8, a read of the whole keeps 2, and the
+ * values are the same.
+ */
+static void reader_sequential_reader_recycles_its_gops(void **state)
+{
+	uint64_t n = (uint64_t)CT * CH * CW;
+	struct reader *r;
+	struct cat_dataset *ds;
+	float *got = begin(&r, &ds), *whole;
+	struct cache_stats st;
+
+	(void)state;
+	for (uint64_t e = 0; e < n; e += CW * CH / 4)
+		assert_int_equal(reader_read_elems(r, ds, 0, e, CW * CH / 4, 0,
+						   got + e), 0);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 8);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.evictions, 6);
 	reader_free(r);
+	whole = whole_two();
+	assert_memory_equal(got, whole, n * 4);
 	free(whole);
 	free(got);
 }
@@ -230,6 +281,9 @@ static void reader_read_ahead_decodes_the_next_gops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			reader_sequential_reader_recycles_its_gops, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			reader_interleaved_readers_decode_once, setup,
 			teardown),
