@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cpu.h"
 #include "bench/bench.h"
 #include "catalog/catalog.h"
 #include "catalog/pack.h"
@@ -108,7 +109,7 @@ static int jobs_load(struct catalog *c, const struct cat_var *v,
 	if (!rc && !(js->v = calloc(total ? total : 1, sizeof(*js->v))))
 		rc = -ENOMEM;
 	if (!rc)
-		rc = codec_pool_new(codec_cores(), SIZE_MAX, &js->pool);
+		rc = codec_pool_new(cpu_count(), SIZE_MAX, &js->pool);
 	for (int s = 0; !rc && s < v->nstreams; s++) {
 		const struct cat_stream *st = &v->streams[s];
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "catalog/catalog_int.h"
-#include "codec/log.h"
 
 int catalog_prepare(struct catalog *c, const char *sql, sqlite3_stmt **st)
 {

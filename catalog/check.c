@@ -15,13 +15,14 @@
 
 #include <zlib.h>
 
+#include "base/io.h"
+#include "base/log.h"
 #include "catalog/catalog_int.h"
 #include "catalog/check.h"
 #include "catalog/check_int.h"
 #include "catalog/gc.h"
 #include "catalog/pack.h"
 #include "codec/block.h"
-#include "codec/log.h"
 #include "codec/correct.h"
 #include "codec/mask.h"
 #include "codec/video.h"
@@ -276,7 +277,7 @@ static int read_at(struct check *k, const struct pk *p, void *buf,
 {
 	int fd = pack_fd(k, p);
 
-	return fd < 0 ? fd : pack_pread_fd(fd, buf, len, off);
+	return fd < 0 ? fd : io_pread_all(fd, buf, len, off);
 }
 
 /* The "dataset 'x' variable 'y'[ planes a-b]" that starts a line. */

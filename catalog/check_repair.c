@@ -7,10 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "catalog/catalog_int.h"
 #include "catalog/check_int.h"
 #include "catalog/gc.h"
-#include "codec/log.h"
 
 /* --repair, unreferenced rows: the file goes, then the row (gc step 1). */
 static int repair_unreferenced(struct check *k)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "catalog/catalog_int.h"
-#include "codec/log.h"
 
 #define MAX_DIMS 32
 

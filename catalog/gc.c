@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "catalog/catalog_int.h"
 #include "catalog/gc.h"
 #include "catalog/pack.h"
-#include "codec/log.h"
 
 #define HOLE_ALIGN 4096
 

@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/io.h"
+#include "base/log.h"
 #include "catalog/pack.h"
-#include "codec/log.h"
 
 struct pack_writer {
 	int fd;
@@ -25,7 +27,6 @@ int pack_writer_new(const char *store_dir, struct pack_writer **out)
 {
 	static unsigned counter;
 	struct pack_writer *w;
-	struct timespec ts;
 	char path[PATH_MAX + 80];
 
 	*out = NULL;
@@ -34,10 +35,8 @@ int pack_writer_new(const char *store_dir, struct pack_writer **out)
 		return -ENOMEM;
 	snprintf(w->dir, sizeof(w->dir), "%s/packs", store_dir);
 	for (int tries = 0; tries < 100; tries++) {
-		clock_gettime(CLOCK_REALTIME, &ts);
 		snprintf(w->name, sizeof(w->name), "%llx-%x-%x.pack",
-			 (unsigned long long)ts.tv_sec * 1000000000ull +
-			 (unsigned long long)ts.tv_nsec, (unsigned)getpid(),
+			 (unsigned long long)clock_wall_ns(), (unsigned)getpid(),
 			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
 		snprintf(path, sizeof(path), "%s/%s", w->dir, w->name);
 		w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -263,31 +262,10 @@ static int reader_fd(struct pack_reader *r, int64_t id)
 	return fd;
 }
 
-int pack_pread_fd(int fd, void *buf, size_t len, uint64_t offset)
-{
-	char *p = buf;
-	size_t done = 0;
-
-	if (offset > (uint64_t)LLONG_MAX - len)
-		return -EIO;
-	while (done < len) {
-		ssize_t n = pread(fd, p + done, len - done,
-				  (off_t)(offset + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 int pack_pread(struct pack_reader *r, int64_t id, void *buf, size_t len,
 	       uint64_t offset)
 {
 	int fd = reader_fd(r, id);
 
-	return fd < 0 ? fd : pack_pread_fd(fd, buf, len, offset);
+	return fd < 0 ? fd : io_pread_all(fd, buf, len, offset);
 }

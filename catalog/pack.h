@@ -50,10 +50,6 @@ void pack_reader_free(struct pack_reader *r);
 /* Tells the reader the file name of pack id (validated). */
 int pack_reader_add(struct pack_reader *r, int64_t id, const char *name);
 
-/* Reads exactly len bytes of fd at offset: 0, -EIO at its end (or an
- * offset past any file), or a negative errno. */
-int pack_pread_fd(int fd, void *buf, size_t len, uint64_t offset);
-
 /*
  * Reads exactly len bytes at offset of pack id into buf. Returns 0, -EIO
  * for a missing file, an unknown id or a short read (the region is not

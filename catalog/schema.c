@@ -2,8 +2,8 @@
 /* The catalog's tables, and the one place SQLite errors become errno values. */
 #include <errno.h>
 
+#include "base/log.h"
 #include "catalog/schema.h"
-#include "codec/log.h"
 
 /* Version 2: quality per frame of each variable, over all its planes. */
 #define FRAME_QUALITY_SQL \

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "catalog/check.h"
 #include "catalog/gc.h"
 #include "cli/cli.h"
-#include "codec/log.h"
 
 /*
  * Exit status:

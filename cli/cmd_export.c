@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/io.h"
+#include "base/log.h"
 #include "cli/cli.h"
-#include "codec/log.h"
 #include "fs/reader.h"
 #include "ingest/progress.h"
 #include "ingest/source.h"
@@ -30,23 +32,6 @@ static const struct cat_view *npy_view(const struct cat_dataset *ds, int vi)
 		    !strcmp(ds->views[i].name, name))
 			return &ds->views[i];
 	return NULL;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int open_reader(const char *store, struct reader **r)
@@ -97,7 +82,7 @@ int cmd_export(int argc, char **argv)
 	char *buf = NULL;
 	uint64_t off = 0;
 	int vi, fd = -1, rc, to_stdout;
-	double t0 = progress_now();
+	double t0 = clock_mono_s();
 
 	rc = cli_plain_args(argc, argv, 3, export_usage);
 	if (rc >= 0)
@@ -139,7 +124,7 @@ int cmd_export(int argc, char **argv)
 				strerror(-rc));
 			goto out;
 		}
-		rc = write_all(fd, buf, (size_t)n);
+		rc = io_write_all(fd, buf, (size_t)n);
 		if (rc) {
 			fprintf(stderr, "cubefs: cannot write '%s': %s\n",
 				argv[3], strerror(-rc));
@@ -155,8 +140,8 @@ int cmd_export(int argc, char **argv)
 	}
 	if (!to_stdout && isatty(STDERR_FILENO))
 		fprintf(stderr, "exported %llu bytes in %.2f s (%.1f MB/s)\n",
-			(unsigned long long)off, progress_now() - t0,
-			off / 1e6 / (progress_now() - t0));
+			(unsigned long long)off, clock_mono_s() - t0,
+			off / 1e6 / (clock_mono_s() - t0));
 out:
 	if (fd >= 0 && !to_stdout) {
 		close(fd);

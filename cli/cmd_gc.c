@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "catalog/gc.h"
 #include "cli/cli.h"
-#include "codec/log.h"
 
 static void usage(FILE *f)
 {

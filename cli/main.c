@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "base/log.h"
 #include "cli/cli.h"
-#include "codec/log.h"
 #include "fs/ll.h"
 
 static const struct {

@@ -8,8 +8,8 @@
 
 #include <cairo.h>
 
+#include "base/log.h"
 #include "cli/plot.h"
-#include "codec/log.h"
 
 enum { WIDTH = 1000, HEIGHT = 700, LEFT = 90, RIGHT = 30 };
 

@@ -8,7 +8,7 @@
 
 #include <libavcodec/avcodec.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "codec/quicklook.h"
 #include "codec/video_priv.h"
 

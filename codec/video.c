@@ -16,7 +16,8 @@
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 
-#include "codec/log.h"
+#include "base/cpu.h"
+#include "base/log.h"
 #include "codec/video.h"
 #include "codec/video_priv.h"
 
@@ -107,13 +108,6 @@ const char *codec_name(enum codec_id c)
 	return "?";
 }
 
-int codec_cores(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > INT_MAX ? INT_MAX : (int)n;
-}
-
 /* libavcodec's own automatic count is the cores plus one: one frame
  * thread more, and its frames, for no speed (2 cores: HEVC 1024 x 1024
  * decodes 8% faster with 2, and a mount peaks 7 MiB lower) */
@@ -121,7 +115,7 @@ int codec_dec_threads(int threads)
 {
 	if (threads > 0)
 		return threads;
-	return codec_cores() > 16 ? 16 : codec_cores();
+	return cpu_count() > 16 ? 16 : cpu_count();
 }
 
 int codec_default_gop(int width, int height, uint64_t nframes)

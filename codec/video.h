@@ -61,9 +61,6 @@ struct codec_gop {
  */
 int codec_default_gop(int width, int height, uint64_t nframes);
 
-/* The online cores, at least 1: what codec and worker threads divide. */
-int codec_cores(void);
-
 /* The threads a decode asked for `threads` (0: automatic) runs on. */
 int codec_dec_threads(int threads);
 

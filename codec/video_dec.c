@@ -11,7 +11,7 @@
 #include <libavutil/mem.h>
 #include <libavutil/pixdesc.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "codec/video.h"
 #include "codec/video_priv.h"
 

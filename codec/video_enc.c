@@ -10,7 +10,7 @@
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "codec/video.h"
 #include "codec/video_priv.h"
 

@@ -9,8 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/log.h"
 #include "catalog/pack.h"
-#include "codec/log.h"
 #include "fs/commit.h"
 #include "ingest/encode.h"
 #include "ingest/source.h"
@@ -240,14 +241,6 @@ static int replace(struct catalog *c, struct view_src *vs,
 	return rc;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Swaps the re-encoded rows in, in one transaction. */
 static int swap_rows(struct catalog *c, struct pack_writer *pw,
 		     struct cat_dataset *meta, struct touched *t,
@@ -295,7 +288,7 @@ static int swap_rows(struct catalog *c, struct pack_writer *pw,
 			rc = catalog_var_quality_refresh(c, v);
 	}
 	if (!rc)
-		rc = catalog_dataset_touch(c, meta->id, now_ns());
+		rc = catalog_dataset_touch(c, meta->id, clock_wall_ns());
 	if (!rc)
 		rc = catalog_commit(c);
 	if (rc)

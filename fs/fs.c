@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "catalog/catalog.h"
-#include "codec/log.h"
 #include "fs/fs_int.h"
 
 /* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
@@ -108,14 +108,6 @@ static int build(struct fs *fs)
 	qsort(v, fs->n, sizeof(*v), by_ino);
 	fs->nodes = v;
 	return 0;
-}
-
-int64_t fs_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)

@@ -81,6 +81,4 @@ int fs_reload(struct fs *fs);
 /* Replays or reports journals left in staging/ (at mount). */
 void fs_recover(struct fs *fs);
 
-int64_t fs_now(void);
-
 #endif

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/log.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "fs/commit.h"
 #include "fs/fs_int.h"
 #include "ingest/source.h"
@@ -93,7 +94,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	o->parent = parent;
 	o->is_new = 1;
 	o->opens = 1;
-	o->mtime = fs_now();
+	o->mtime = clock_wall_ns();
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	snprintf(key, sizeof(key), "n-%llx-%llx", (unsigned long long)o->mtime,
 		 (unsigned long long)o->ino);
@@ -210,7 +211,7 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 	if (!rc)
 		rc = stage_write(o->st, buf, len, (uint64_t)off);
 	if (o && rc >= 0)
-		o->mtime = fs_now();
+		o->mtime = clock_wall_ns();
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
 }

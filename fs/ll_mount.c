@@ -14,12 +14,12 @@
 
 #include <pthread.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "codec/video.h"
 #include "fs/fs.h"
 #include "fs/ll.h"
-#include "fs/quicklook.h"
 #include "fs/ll_int.h"
+#include "fs/quicklook.h"
 
 #define DEFAULT_CACHE (512ull << 20)
 

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/cpu.h"
 #include "codec/video.h"
 #include "fs/prefetch.h"
 #include "fs/runs.h"
@@ -62,7 +63,7 @@ static void *worker(void *arg)
 int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
 		   void *arg)
 {
-	int n = codec_cores() > PF_WORKERS ? PF_WORKERS : codec_cores();
+	int n = cpu_count() > PF_WORKERS ? PF_WORKERS : cpu_count();
 
 	pf->span = span;
 	pf->fn = fn;

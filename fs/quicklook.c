@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "codec/quicklook.h"
 #include "fs/quicklook.h"
 

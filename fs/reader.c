@@ -8,11 +8,12 @@
 
 #include <zlib.h>
 
+#include "base/cpu.h"
+#include "base/log.h"
 #include "catalog/pack.h"
 #include "codec/block.h"
 #include "codec/correct.h"
 #include "codec/gop.h"
-#include "codec/log.h"
 #include "codec/mask.h"
 #include "codec/video.h"
 #include "fs/hugebuf.h"
@@ -58,7 +59,7 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 	if (!rc)
 		rc = cache_new(cache_bytes, &r->cache);
 	if (!rc)
-		rc = codec_pool_new(codec_cores(), cache_bytes / 4,
+		rc = codec_pool_new(cpu_count(), cache_bytes / 4,
 				    &r->decoders);
 	if (!rc)
 		rc = catalog_dataset_load_all(c, &r->ds, &r->nds);
@@ -587,7 +588,7 @@ static int load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
 		g = find_gop(st, f, &gi);
 		if (!g)
 			return 0;
-		if (atomic_fetch_add(&r->busy, 1) >= codec_cores()) {
+		if (atomic_fetch_add(&r->busy, 1) >= cpu_count()) {
 			atomic_fetch_sub(&r->busy, 1);
 			return -EBUSY;
 		}

@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "codec/log.h"
+#include "base/io.h"
+#include "base/log.h"
 #include "fs/stage.h"
 
 #define LOG_MAGIC "CUBESTG1"
@@ -31,23 +32,6 @@ struct stage {
 	struct range *r;
 	size_t n, cap;
 };
-
-static int write_all(int fd, const void *b, size_t n)
-{
-	const char *p = b;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Adds [off, off + len) to the sorted, merged range list. */
 static int add_range(struct stage *st, uint64_t off, uint64_t len)
@@ -114,7 +98,7 @@ static int log_record(struct stage *st, char type, uint64_t a, uint64_t b)
 		rec[1 + i] = (unsigned char)(a >> (8 * i));
 		rec[9 + i] = (unsigned char)(b >> (8 * i));
 	}
-	return write_all(st->log_fd, rec, sizeof(rec));
+	return io_write_all(st->log_fd, rec, sizeof(rec));
 }
 
 static uint64_t le64(const unsigned char *p)
@@ -139,8 +123,8 @@ static int write_header(struct stage *st)
 		h[9 + i] = (unsigned char)(st->size >> (8 * i));
 	h[17] = (unsigned char)nl;
 	h[18] = (unsigned char)(nl >> 8);
-	rc = write_all(st->log_fd, h, sizeof(h));
-	return rc ? rc : write_all(st->log_fd, st->name, nl);
+	rc = io_write_all(st->log_fd, h, sizeof(h));
+	return rc ? rc : io_write_all(st->log_fd, st->name, nl);
 }
 
 /* Replays an existing log; a torn last record is ignored. */

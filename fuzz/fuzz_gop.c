@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "codec/block.h"
 #include "codec/gop.h"
-#include "codec/log.h"
 #include "fuzz/input.h"
 #include "ingest/npy.h"
 

@@ -8,8 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "catalog/catalog.h"
-#include "codec/log.h"
 #include "fuzz/input.h"
 #include "ingest/nc_classic.h"
 #include "ingest/ncview.h"

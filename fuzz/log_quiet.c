@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 
 void log_set_level(enum log_level level)
 {

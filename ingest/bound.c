@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "codec/correct.h"
-#include "codec/log.h"
 #include "codec/quant.h"
 #include "ingest/bound.h"
 

@@ -9,9 +9,11 @@
 
 #include <zlib.h>
 
+#include "base/clock.h"
+#include "base/cpu.h"
+#include "base/log.h"
 #include "codec/block.h"
 #include "codec/gop.h"
-#include "codec/log.h"
 #include "codec/mask.h"
 #include "codec/quant.h"
 #include "codec/video.h"
@@ -550,7 +552,7 @@ int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	struct gop_jobs j = { .x = x, .src = src, .vi = vi, .gop = gop,
 			      .ngops = ngops, .list = list, .nlist = nlist,
 			      .q = *qa };
-	int nw = codec_cores() > 8 ? 8 : codec_cores(), started = 0;
+	int nw = cpu_count() > 8 ? 8 : cpu_count(), started = 0;
 	uint32_t jobs = list ? nlist : ngops;
 	pthread_t tid[8];
 
@@ -616,7 +618,7 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	struct gop_buf b = { 0 };
 	size_t isz = dtype_size(v->dtype);
 	uint32_t gop, ngops;
-	double t0 = progress_now();
+	double t0 = clock_mono_s();
 	int rc;
 
 	encode_layout(v);
@@ -687,7 +689,7 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	r->psnr = v->psnr;
 	r->max_err = v->max_err;
 	r->crf = v->streams[0].crf;
-	r->seconds = progress_now() - t0;
+	r->seconds = clock_mono_s() - t0;
 	rc = 0;
 out:
 	gop_buf_release(&b);

@@ -8,8 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
+#include "base/log.h"
 #include "catalog/pack.h"
-#include "codec/log.h"
 #include "codec/video.h"
 #include "ingest/encode.h"
 #include "ingest/import.h"
@@ -185,9 +186,8 @@ int import_file(struct catalog *c, const char *path,
 	struct import_var_report *vr = NULL;
 	uint8_t *keep = NULL;
 	struct cat_dataset *ds;
-	struct timespec now;
 	uint64_t frames = 0;
-	double t0 = progress_now();
+	double t0 = clock_mono_s();
 	int rc, kept = 0;
 
 	if (rep)
@@ -219,9 +219,7 @@ int import_file(struct catalog *c, const char *path,
 		}
 		goto out;
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	ds->created = ds->mtime = (int64_t)now.tv_sec * 1000000000 +
-		now.tv_nsec;
+	ds->created = ds->mtime = clock_wall_ns();
 	vr = calloc((size_t)ds->nvars + 1, sizeof(*vr));
 	keep = calloc((size_t)ds->nvars + 1, 1);
 	if (!vr || !keep) {
@@ -268,7 +266,7 @@ int import_file(struct catalog *c, const char *path,
 		snprintf(rep->name, sizeof(rep->name), "%s", ds->name);
 		rep->nvars = ds->nvars;
 		rep->vars = vr;
-		rep->seconds = progress_now() - t0;
+		rep->seconds = clock_mono_s() - t0;
 		vr = NULL;
 	}
 out:

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "ingest/nc_classic.h"
 
 /* List tags of the classic header. */

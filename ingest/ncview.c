@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "ingest/ncview.h"
 
 #define TAG_DIMENSION 0x0a

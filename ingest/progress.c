@@ -4,15 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "ingest/progress.h"
-
-double progress_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void progress_init(struct progress *p, int want, const char *label,
 		   uint64_t total_frames)
@@ -21,13 +14,13 @@ void progress_init(struct progress *p, int want, const char *label,
 	p->total_frames = total_frames;
 	p->done_frames = 0;
 	p->bytes = 0;
-	p->start = p->last = progress_now();
+	p->start = p->last = clock_mono_s();
 	p->label = label;
 }
 
 void progress_add(struct progress *p, uint64_t frames, uint64_t bytes)
 {
-	double now = progress_now(), dt, rate, eta;
+	double now = clock_mono_s(), dt, rate, eta;
 
 	p->done_frames += frames;
 	p->bytes += bytes;

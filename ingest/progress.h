@@ -23,7 +23,4 @@ void progress_add(struct progress *p, uint64_t frames, uint64_t bytes);
 /* Clears the line. */
 void progress_done(struct progress *p);
 
-/* Seconds on a monotonic clock. */
-double progress_now(void);
-
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "ingest/source.h"
 
 int source_open(const char *path, struct source **out)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "ingest/nc_classic.h"
 #include "ingest/source.h"
 

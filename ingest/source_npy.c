@@ -7,7 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "codec/log.h"
+#include "base/io.h"
+#include "base/log.h"
 #include "ingest/npy.h"
 #include "ingest/source.h"
 
@@ -24,7 +25,8 @@ static int npy_read_frames(struct source *s, int var, uint64_t first,
 	const struct cat_var *v = &s->meta->vars[var];
 	size_t isz = dtype_size(v->dtype);
 	uint64_t frame = 1;
-	size_t len, done = 0;
+	size_t len;
+	int rc;
 	off_t off;
 
 	/* a frame is the product of the other axes: no division, so that an
@@ -33,17 +35,11 @@ static int npy_read_frames(struct source *s, int var, uint64_t first,
 		frame *= v->shape[a];
 	len = (size_t)(n * frame * isz);
 	off = (off_t)(p->h.data_offset + first * frame * isz);
-	while (done < len) {
-		ssize_t r = pread(p->fd, (char *)dst + done, len - done,
-				  off + (off_t)done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			log_error("cannot read '%s': %s", p->path,
-				  r < 0 ? strerror(errno) : "file is truncated");
-			return r < 0 ? -errno : -EINVAL;
-		}
-		done += (size_t)r;
+	rc = io_pread_all(p->fd, dst, len, (uint64_t)off);
+	if (rc) {
+		log_error("cannot read '%s': %s", p->path,
+			  rc == -EIO ? "file is truncated" : strerror(-rc));
+		return rc == -EIO ? -EINVAL : rc;
 	}
 	if (p->h.big_endian)
 		dtype_bswap(dst, isz, len / isz);

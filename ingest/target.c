@@ -4,9 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "codec/log.h"
-#include "codec/video.h"
+#include "base/log.h"
 #include "catalog/pack.h"
+#include "codec/video.h"
 #include "ingest/target.h"
 
 #define SAMPLE_GOPS 4

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "ingest/npy.h"
 #include "tests/fixture.h"
 

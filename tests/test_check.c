@@ -17,11 +17,11 @@
 #include <sqlite3.h>
 #include <cmocka.h>
 
+#include "base/log.h"
 #include "catalog/catalog.h"
 #include "catalog/check.h"
 #include "catalog/gc.h"
 #include "catalog/pack.h"
-#include "codec/log.h"
 #include "fs/reader.h"
 #include "ingest/import.h"
 #include "ingest/npy.h"

@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/log.h"
 #include "catalog/catalog.h"
-#include "codec/log.h"
 #include "codec/video.h"
 #include "fs/reader.h"
 #include "ingest/import.h"

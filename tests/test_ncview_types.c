@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
+#include "base/log.h"
 #include "catalog/catalog.h"
-#include "codec/log.h"
 #include "fs/reader.h"
 #include "ingest/import.h"
 #include "ingest/ncview.h"

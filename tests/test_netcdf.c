@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 #include "ingest/source.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -11,10 +11,10 @@
 #include <cmocka.h>
 
 #include "codec/block.h"
-#include "codec/mask.h"
-#include "codec/quant.h"
 #include "codec/correct.h"
 #include "codec/gop.h"
+#include "codec/mask.h"
+#include "codec/quant.h"
 
 static void quant_roundtrip_within_half_step(void **state)
 {

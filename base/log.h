@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* One place for messages: stderr or syslog, with a verbosity level. */
-#ifndef CUBEFS_CODEC_LOG_H
-#define CUBEFS_CODEC_LOG_H
+#ifndef CUBEFS_BASE_LOG_H
+#define CUBEFS_BASE_LOG_H
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <syslog.h>
 
-#include "codec/log.h"
+#include "base/log.h"
 
 static enum log_level max_level = LOG_LVL_WARN;
 static int to_syslog;
