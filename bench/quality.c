@@ -19,9 +19,9 @@
 #include <zfp.h>
 #endif
 
+#include "base/dtype.h"
 #include "bench/bench.h"
 #include "catalog/catalog.h"
-#include "codec/dtype.h"
 #include "codec/mask.h"
 #include "codec/video.h"
 #include "ingest/import.h"

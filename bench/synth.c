@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dtype.h"
 #include "bench/bench.h"
-#include "codec/dtype.h"
 #include "ingest/npy.h"
 
 #define MAX_SIDE 65536

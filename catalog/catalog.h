@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec/dtype.h"
-#include "codec/quant.h"
+#include "base/dtype.h"
+#include "base/format.h"
 
 #define CATALOG_SCHEMA_VERSION 2
 #define CATALOG_NAME_MAX 200
@@ -19,7 +19,7 @@ enum {
 	CATALOG_RDONLY = 2,     /* open the catalog read-only */
 };
 
-/* An attribute: len elements of NetCDF external type `type` (nc_type). */
+/* An attribute: len elements of NetCDF external type `type` (NCT_*). */
 struct cat_attr {
 	char *name;
 	int type;
@@ -83,14 +83,13 @@ struct cat_frameq {
 	double max_err;
 };
 
-enum { VAR_STORE_VIDEO = 1, VAR_STORE_LZ4 = 2 };
-
 struct cat_var {
 	int64_t id;
 	char *name;
 	enum dtype dtype;
-	int nctype;             /* NetCDF external type of the source, 0 if none
-				   (NC_CHAR data is stored as uint8) */
+	int nctype;             /* NetCDF external type of the source (NCT_*),
+				   NCT_NONE if none (NCT_CHAR data is
+				   stored as uint8) */
 	int ndim;
 	uint64_t *shape;
 	int *dimids;            /* index into the dataset's dims, per axis */
@@ -112,8 +111,6 @@ struct cat_var {
 					   encoding, not by loading */
 };
 
-enum { EXTENT_BYTES = 1, EXTENT_VAR = 2, EXTENT_ZERO = 3 };
-
 /* A byte range of a view: literal bytes, zeros, or variable elements. */
 struct cat_extent {
 	uint64_t offset;
@@ -125,8 +122,6 @@ struct cat_extent {
 	int dtype;              /* EXTENT_VAR: type served, 0 = the variable's */
 	uint8_t *bytes;         /* EXTENT_BYTES: length bytes */
 };
-
-enum { VIEW_NPY = 1, VIEW_NC = 2 };
 
 struct cat_view {
 	int64_t id;
@@ -281,8 +276,8 @@ int catalog_name_valid(const char *name);
 /* Bytes stored for a variable: GOP payloads, corrections and masks. */
 uint64_t catalog_var_stored_bytes(const struct cat_var *v);
 
-/* Bytes of one element of a NetCDF external type (nc_type numbering:
- * NC_BYTE = 1 ... NC_UINT64 = 11); 0 for others. */
+/* Bytes of one element of a NetCDF external type (NCT_BYTE ...
+ * NCT_UINT64); 0 for others. */
 size_t catalog_nc_type_size(int type);
 
 /* Elements of a variable (product of its shape). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dtype.h"
 #include "catalog/catalog_int.h"
 
 /* Steps a prepared statement once and resets it; 0 or negative errno. */
@@ -46,10 +47,10 @@ static char *join_int(const int *v, int n)
 size_t catalog_nc_type_size(int type)
 {
 	switch (type) {
-	case 1: case 2: case 7: return 1;       /* byte, char, ubyte */
-	case 3: case 8: return 2;               /* short, ushort */
-	case 4: case 5: case 9: return 4;       /* int, float, uint */
-	case 6: case 10: case 11: return 8;     /* double, int64, uint64 */
+	case NCT_BYTE: case NCT_CHAR: case NCT_UBYTE: return 1;
+	case NCT_SHORT: case NCT_USHORT: return 2;
+	case NCT_INT: case NCT_FLOAT: case NCT_UINT: return 4;
+	case NCT_DOUBLE: case NCT_INT64: case NCT_UINT64: return 8;
 	default: return 0;
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dtype.h"
 #include "base/log.h"
 #include "catalog/catalog_int.h"
 
@@ -163,7 +164,7 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 			goto out;
 		}
 		next += g->nframes;
-		if (s->codec == 6 /* CODEC_LZ4 */)
+		if (s->codec == CODEC_LZ4)
 			continue;
 		g->quant = calloc((size_t)s->nplanes, sizeof(*g->quant));
 		if (!g->quant) {
@@ -234,7 +235,7 @@ static int load_streams(struct catalog *c, struct cat_var *v)
 		s->gop_len = (uint32_t)sqlite3_column_int64(st, 10);
 		s->max_error = sqlite3_column_double(st, 11);
 		if (s->first_plane != plane || s->nplanes < 1 ||
-		    (s->codec != 6 && ((uint64_t)s->width != v->width ||
+		    (s->codec != CODEC_LZ4 && ((uint64_t)s->width != v->width ||
 				       (uint64_t)s->height != v->height ||
 				       s->bits < 8 || s->bits > 16))) {
 			rc = corrupt(c, "stream rows", v->name);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "base/psnr.h"
 #include "catalog/catalog_int.h"
 
 static int need_v2(struct catalog *c)
@@ -107,7 +108,7 @@ int catalog_var_quality_refresh(struct catalog *c, struct cat_var *v)
 	/* imported before frames were measured: the sums would lie */
 	if (rc || rows != v->nframes)
 		return rc;
-	v->psnr = codec_psnr(sse, n, v->vmin, v->vmax);
+	v->psnr = psnr_db(sse, n, v->vmin, v->vmax);
 	v->max_err = me;
 	rc = catalog_prepare(c, "UPDATE variable SET psnr=?, max_err=?, vmin=?,"
 			     " vmax=? WHERE id=?", &st);

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dtype.h"
 #include "base/log.h"
 #include "cli/cli.h"
-#include "codec/dtype.h"
 #include "codec/video.h"
 #include "ingest/import.h"
 

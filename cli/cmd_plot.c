@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/psnr.h"
 #include "cli/cli.h"
 #include "cli/plot.h"
 #include "codec/video.h"
@@ -263,7 +264,7 @@ int cmd_plot(int argc, char **argv)
 		goto out;
 	for (uint64_t i = 0; i < v->nframes; i++)
 		psnr[i] = !q[i].count ? NAN : v->storage == VAR_STORE_LZ4 ?
-			INFINITY : codec_psnr(q[i].sse, q[i].count, v->vmin,
+			INFINITY : psnr_db(q[i].sse, q[i].count, v->vmin,
 					      v->vmax);
 	rc = a.csv ? write_csv(v, q, psnr, a.out) : draw(ds, v, q, psnr, a.out);
 out:

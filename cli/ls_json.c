@@ -9,21 +9,25 @@
 #include "cli/json.h"
 #include "codec/video.h"
 
-/* NetCDF external types by their nc_type value (netcdf.h; the values are
- * part of the file formats and never change), with the dtype of one
- * element. NC_CHAR is text; NC_STRING is imported as NC_CHAR. */
+/* NetCDF external types by their value (base/format.h), with the dtype of
+ * one element. NCT_CHAR is text; NC_STRING is imported as NCT_CHAR. */
 static const struct {
 	const char *name;
 	enum dtype dtype;
 } nctypes[] = {
-	[1] = { "byte", DTYPE_I8 },     [2] = { "char", DTYPE_U8 },
-	[3] = { "short", DTYPE_I16 },   [4] = { "int", DTYPE_I32 },
-	[5] = { "float", DTYPE_F32 },   [6] = { "double", DTYPE_F64 },
-	[7] = { "ubyte", DTYPE_U8 },    [8] = { "ushort", DTYPE_U16 },
-	[9] = { "uint", DTYPE_U32 },    [10] = { "int64", DTYPE_I64 },
-	[11] = { "uint64", DTYPE_U64 }, [12] = { "string", DTYPE_NONE },
+	[NCT_BYTE] = { "byte", DTYPE_I8 },
+	[NCT_CHAR] = { "char", DTYPE_U8 },
+	[NCT_SHORT] = { "short", DTYPE_I16 },
+	[NCT_INT] = { "int", DTYPE_I32 },
+	[NCT_FLOAT] = { "float", DTYPE_F32 },
+	[NCT_DOUBLE] = { "double", DTYPE_F64 },
+	[NCT_UBYTE] = { "ubyte", DTYPE_U8 },
+	[NCT_USHORT] = { "ushort", DTYPE_U16 },
+	[NCT_UINT] = { "uint", DTYPE_U32 },
+	[NCT_INT64] = { "int64", DTYPE_I64 },
+	[NCT_UINT64] = { "uint64", DTYPE_U64 },
+	[NCT_STRING] = { "string", DTYPE_NONE },
 };
-#define NC_CHAR_TYPE 2
 
 static const char *nctype_name(int t)
 {
@@ -72,7 +76,7 @@ static void put_attrs(struct json *j, const struct cat_attr *a, int n)
 		json_key_str(j, "name", a[i].name);
 		json_key_str(j, "type", tn);
 		json_key(j, "value");
-		if (a[i].type == NC_CHAR_TYPE) {
+		if (a[i].type == NCT_CHAR) {
 			size_t len = a[i].len;
 
 			while (len && !((const char *)a[i].data)[len - 1])

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec/dtype.h"
+#include "base/dtype.h"
 
 /*
  * The corrections of one GOP of one stream. Positions index the GOP's

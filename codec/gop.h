@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/dtype.h"
 #include "codec/correct.h"
-#include "codec/dtype.h"
 #include "codec/quant.h"
 #include "codec/video.h"
 

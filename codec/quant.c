@@ -161,13 +161,3 @@ void codec_fill_masked(double *plane, const uint8_t *masked, int w, int h)
 		memcpy(plane + (size_t)r * w, plane + (size_t)last_valid_row * w,
 		       (size_t)w * sizeof(*plane));
 }
-
-double codec_psnr(double sse, uint64_t n, double lo, double hi)
-{
-	double mse = n ? sse / (double)n : 0;
-	double range = hi > lo ? hi - lo : 1.0;
-
-	if (!(mse > 0))
-		return INFINITY;
-	return 20 * log10(range) - 10 * log10(mse);
-}

@@ -6,15 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec/dtype.h"
-
-/* value = offset + sample * scale; min and max of the unmasked source. */
-struct codec_quant {
-	double scale;
-	double offset;
-	double min;
-	double max;
-};
+#include "base/dtype.h"
+#include "base/format.h"	/* struct codec_quant */
 
 /*
  * Fits a full-range mapping of [min, max] of the n values to [0, 2^bits -
@@ -52,12 +45,5 @@ void codec_dequantize(const struct codec_quant *q, const uint16_t *s,
  * encoder no bits at land/sea edges. Planes with no valid value become 0.
  */
 void codec_fill_masked(double *plane, const uint8_t *masked, int w, int h);
-
-/*
- * PSNR in dB of n values whose squared errors sum to sse, over the data
- * range lo..hi (a range of 1 when it is empty or one value): INFINITY
- * when nothing differs or n is 0.
- */
-double codec_psnr(double sse, uint64_t n, double lo, double hi);
 
 #endif

@@ -6,16 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The values are stored in the catalog: never renumber. */
-enum codec_id {
-	CODEC_NONE = 0,
-	CODEC_X265 = 1,     /* "x265", libx265 */
-	CODEC_X264 = 2,     /* "x264", libx264 */
-	CODEC_VP9 = 3,      /* "vp9", libvpx-vp9 */
-	CODEC_AV1 = 4,      /* "av1", libaom-av1 */
-	CODEC_FFV1 = 5,     /* "ffv1", always lossless */
-	CODEC_LZ4 = 6,      /* "lz4": raw element bytes, not a video codec */
-};
+#include "base/format.h"	/* enum codec_id */
 
 /*
  * x265's crf stops at 0, whose frames still take quantizers up to about 8.

@@ -274,7 +274,7 @@ static int swap_rows(struct catalog *c, struct pack_writer *pw,
 
 				gp->pack_id = pack_id;
 				rc = catalog_gop_update(c, gp,
-					v->streams[s].codec == 6 ? 0 :
+					v->streams[s].codec == CODEC_LZ4 ? 0 :
 					v->streams[s].nplanes);
 			}
 			if (rc || v->storage != VAR_STORE_VIDEO)

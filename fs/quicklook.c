@@ -11,8 +11,6 @@
 #include "codec/quicklook.h"
 #include "fs/quicklook.h"
 
-#define NC_CHAR 2
-
 /* One dataset's picture: its size once known, its bytes while kept. */
 struct entry {
 	int64_t ds_id, created, mtime;  /* the dataset it was drawn from */
@@ -126,7 +124,7 @@ void quicklook_free(struct quicklook *q)
 
 static int drawable(const struct cat_var *v)
 {
-	return v->ndim >= 2 && v->nctype != NC_CHAR && dtype_size(v->dtype) &&
+	return v->ndim >= 2 && v->nctype != NCT_CHAR && dtype_size(v->dtype) &&
 		v->width && v->height && v->nframes && v->nplanes &&
 		v->width <= INT32_MAX && v->height <= INT32_MAX;
 }

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "codec/quant.h"
+#include "base/psnr.h"
 #include "ingest/encode_quality.h"
 
 void encq_measure(struct encode_quality *q, const double *src,
@@ -82,6 +82,6 @@ void encq_keep_frames(struct cat_var *v, uint32_t f0, uint32_t n,
 double encode_psnr(const struct encode_quality *q, double range)
 {
 	if (range > 0)
-		return codec_psnr(q->sse, q->n, 0, range);
-	return codec_psnr(q->sse, q->n, q->lo, q->hi);
+		return psnr_db(q->sse, q->n, 0, range);
+	return psnr_db(q->sse, q->n, q->lo, q->hi);
 }

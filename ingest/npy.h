@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "codec/dtype.h"
+#include "base/dtype.h"
 
 #define NPY_MAX_DIMS 32
 

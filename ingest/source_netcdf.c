@@ -6,9 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/format.h"
 #include "base/log.h"
 #include "ingest/nc_classic.h"
 #include "ingest/source.h"
+
+/* The catalog stores nc_type values under base/format.h's names. */
+_Static_assert(NCT_BYTE == NC_BYTE && NCT_CHAR == NC_CHAR &&
+	       NCT_SHORT == NC_SHORT && NCT_INT == NC_INT &&
+	       NCT_FLOAT == NC_FLOAT && NCT_DOUBLE == NC_DOUBLE &&
+	       NCT_UBYTE == NC_UBYTE && NCT_USHORT == NC_USHORT &&
+	       NCT_UINT == NC_UINT && NCT_INT64 == NC_INT64 &&
+	       NCT_UINT64 == NC_UINT64 && NCT_STRING == NC_STRING,
+	       "base/format.h's NetCDF types differ from netcdf.h");
 
 #define MISS_MAX 8              /* stored values served as the fill value */
 #define UNPACK_CHUNK 1024

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "codec/dtype.h"
+#include "base/dtype.h"
 
 /* The test's temporary directory, and the store path inside it. */
 extern char dir[64], store[96];

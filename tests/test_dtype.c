@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "codec/dtype.h"
+#include "base/dtype.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "codec/dtype.h"
+#include "base/dtype.h"
 #include "ingest/npy.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,26 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Element types of cube variables: sizes, names, and conversion to double. */
-#ifndef CUBEFS_CODEC_DTYPE_H
-#define CUBEFS_CODEC_DTYPE_H
+#ifndef CUBEFS_BASE_DTYPE_H
+#define CUBEFS_BASE_DTYPE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* The values are stored in the catalog: never renumber. */
-enum dtype {
-	DTYPE_NONE = 0,
-	DTYPE_I8 = 1,
-	DTYPE_U8 = 2,
-	DTYPE_I16 = 3,
-	DTYPE_U16 = 4,
-	DTYPE_I32 = 5,
-	DTYPE_U32 = 6,
-	DTYPE_I64 = 7,
-	DTYPE_U64 = 8,
-	DTYPE_F32 = 9,
-	DTYPE_F64 = 10,
-	DTYPE_COUNT
-};
+#include "base/format.h"
 
 /* Size in bytes of one element; 0 for DTYPE_NONE or an invalid value. */
 size_t dtype_size(enum dtype t);

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "codec/dtype.h"
+#include "base/dtype.h"
 
 struct dtype_info {
 	const char *name;
