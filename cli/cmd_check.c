@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "catalog/check.h"
-#include "catalog/gc.h"
 #include "cli/cli.h"
+#include "store/check.h"
+#include "store/gc.h"
 
 /*
  * Exit status:
@@ -42,10 +42,10 @@ static void usage(FILE *f)
 		"exit status: 0 no damage (leftovers nothing uses may be "
 		"listed: they are\nreclaimed by --repair or `cubefs gc`), 1 "
 		"damage found, 2 usage error, 3 the\nstore cannot be opened "
-		"or checked\n", CATALOG_GC_ORPHAN_AGE / 60);
+		"or checked\n", STORE_GC_ORPHAN_AGE / 60);
 }
 
-static void print_problem(void *arg, const struct catalog_check_problem *p)
+static void print_problem(void *arg, const struct store_check_problem *p)
 {
 	(void)arg;
 	printf("%s%s\n", p->repaired ? "repaired: " : "", p->text);
@@ -54,7 +54,7 @@ static void print_problem(void *arg, const struct catalog_check_problem *p)
 
 int cmd_check(int argc, char **argv)
 {
-	struct catalog_check_report r = { .fn = print_problem };
+	struct store_check_report r = { .fn = print_problem };
 	const char *store = NULL;
 	struct catalog *c;
 	char b[32];
@@ -86,7 +86,7 @@ int cmd_check(int argc, char **argv)
 	c = cli_open_store(store, repair ? 0 : CATALOG_RDONLY);
 	if (!c)
 		return EXIT_FAILED;
-	rc = catalog_check(c, repair, &r);
+	rc = store_check(c, repair, &r);
 	catalog_free(c);
 	if (rc == -EBUSY)
 		fprintf(stderr, "cubefs: catalog of '%s' is busy (an import "
@@ -109,10 +109,10 @@ int cmd_check(int argc, char **argv)
 	       (unsigned long long)r.nproblems);
 	if (repair)
 		printf(", %llu repaired", (unsigned long long)r.repaired);
-	if (r.nproblems > catalog_check_damage(&r))
+	if (r.nproblems > store_check_damage(&r))
 		printf(" (%llu of them leftovers nothing uses)",
 		       (unsigned long long)(r.nproblems -
-					    catalog_check_damage(&r)));
+					    store_check_damage(&r)));
 	printf("\n");
-	return catalog_check_damage(&r) ? EXIT_PROBLEMS : EXIT_CLEAN;
+	return store_check_damage(&r) ? EXIT_PROBLEMS : EXIT_CLEAN;
 }

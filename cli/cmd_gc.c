@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "catalog/gc.h"
 #include "cli/cli.h"
+#include "store/gc.h"
 
 static void usage(FILE *f)
 {
@@ -17,12 +17,12 @@ static void usage(FILE *f)
 		"ranges of the other packs.\n\n"
 		"  -n, --dry-run  print what would be done, change nothing\n"
 		"  -v, --verbose  name each file\n",
-		CATALOG_GC_ORPHAN_AGE / 60);
+		STORE_GC_ORPHAN_AGE / 60);
 }
 
 int cmd_gc(int argc, char **argv)
 {
-	struct catalog_gc_report r;
+	struct store_gc_report r;
 	const char *store = NULL;
 	struct catalog *c;
 	char b1[32], b2[32], b3[32];
@@ -54,7 +54,7 @@ int cmd_gc(int argc, char **argv)
 	c = cli_open_store(store, dry_run ? CATALOG_RDONLY : 0);
 	if (!c)
 		return 1;
-	rc = catalog_gc(c, dry_run, &r);
+	rc = store_gc(c, dry_run, &r);
 	catalog_free(c);
 	if (rc == -EBUSY)
 		fprintf(stderr, "cubefs: catalog of '%s' is busy (an import "
@@ -80,7 +80,7 @@ int cmd_gc(int argc, char **argv)
 		printf("kept %llu pack files without a catalog row: modified "
 		       "in the last %d minutes or open, an import may be "
 		       "writing them\n", (unsigned long long)r.orphans_kept,
-		       CATALOG_GC_ORPHAN_AGE / 60);
+		       STORE_GC_ORPHAN_AGE / 60);
 	if (r.punch_unsupported)
 		printf("%llu packs keep their dead ranges: the filesystem "
 		       "cannot punch holes\n",

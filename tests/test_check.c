@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of catalog_check and `cubefs check`: flipped bytes, cut packs, orphans, unused rows, a bad catalog. */
+/* Tests of store_check and `cubefs check`: flipped bytes, cut packs, orphans, unused rows, a bad catalog. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -19,12 +19,12 @@
 
 #include "base/log.h"
 #include "catalog/catalog.h"
-#include "catalog/check.h"
-#include "catalog/gc.h"
 #include "catalog/pack.h"
 #include "fs/reader.h"
 #include "ingest/import.h"
 #include "ingest/npy.h"
+#include "store/check.h"
+#include "store/gc.h"
 
 #define LANDSAT "landsat8_ny2018_p013r032_11band.npy"
 
@@ -39,7 +39,7 @@ struct seen {
 	char dataset[64][64];
 };
 
-static void collect(void *arg, const struct catalog_check_problem *p)
+static void collect(void *arg, const struct store_check_problem *p)
 {
 	struct seen *s = arg;
 
@@ -188,7 +188,7 @@ static int setup(void **state)
 	return system(cmd) ? -1 : 0;
 }
 
-static int check(const char *d, int repair, struct catalog_check_report *r,
+static int check(const char *d, int repair, struct store_check_report *r,
 		 struct seen *s)
 {
 	struct catalog *c;
@@ -201,7 +201,7 @@ static int check(const char *d, int repair, struct catalog_check_report *r,
 	rc = catalog_open(d, repair ? 0 : CATALOG_RDONLY, &c);
 	if (rc)
 		return rc;
-	rc = catalog_check(c, repair, r);
+	rc = store_check(c, repair, r);
 	catalog_free(c);
 	return rc;
 }
@@ -281,7 +281,7 @@ static char *read_all(const char *d, size_t *len)
 
 static void check_clean_store(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct seen s;
 
 	(void)state;
@@ -310,7 +310,7 @@ static void check_clean_store(void **state)
 
 static void check_flipped_gop_byte(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct seen s;
 	char pack[64], path[192], expect[160];
 	uint64_t off, len;
@@ -346,7 +346,7 @@ static void check_flipped_gop_byte(void **state)
 
 static void check_truncated_pack(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct cat_dataset *ds;
 	struct catalog *c;
 	struct seen s;
@@ -392,7 +392,7 @@ static void check_truncated_pack(void **state)
 
 static void check_damaged_mask(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct cat_dataset *ds;
 	struct catalog *c;
 	struct seen s;
@@ -420,7 +420,7 @@ static void check_damaged_mask(void **state)
 
 static void check_orphan_pack_file(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct seen s;
 	struct timespec t[2];
 	char path[192];
@@ -450,7 +450,7 @@ static void check_orphan_pack_file(void **state)
 	}
 	/* old: a repair removes it */
 	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= CATALOG_GC_ORPHAN_AGE + 60;
+	t[0].tv_sec -= STORE_GC_ORPHAN_AGE + 60;
 	t[1] = t[0];
 	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
 	assert_int_equal(check(store, 1, &r, &s), 0);
@@ -464,7 +464,7 @@ static void check_orphan_pack_file(void **state)
 
 static void check_repairs_unreferenced_pack(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct pack_writer *w;
 	struct catalog *c;
 	struct seen s;
@@ -519,7 +519,7 @@ static void check_repairs_unreferenced_pack(void **state)
 
 static void check_refuses_repair_of_damaged_store(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct catalog *c;
 	struct seen s;
 	char pack[64], path[192], lone[192];
@@ -559,13 +559,13 @@ static void check_refuses_repair_of_damaged_store(void **state)
 	catalog_free(c);
 	/* a read-only handle cannot repair */
 	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
-	assert_int_equal(catalog_check(c, 1, &r), -EROFS);
+	assert_int_equal(store_check(c, 1, &r), -EROFS);
 	catalog_free(c);
 }
 
 static void check_broken_catalog(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct seen s;
 	char copy[128], path[512];
 	static const char junk[16] = "not a database!";
@@ -578,7 +578,7 @@ static void check_broken_catalog(void **state)
 	snprintf(path, sizeof(path), "%s/catalog.db", copy);
 	patch(path, 0, junk, sizeof(junk));
 
-	/* catalog_open() or catalog_check() refuses it, nothing crashes */
+	/* catalog_open() or store_check() refuses it, nothing crashes */
 	assert_true(check(copy, 0, &r, &s) < 0);
 	assert_true(check(copy, 1, &r, &s) < 0);
 	if (cubefs_bin()) {
@@ -594,7 +594,7 @@ static void check_broken_catalog(void **state)
 
 static void check_names_dataset_that_does_not_load(void **state)
 {
-	struct catalog_check_report r;
+	struct store_check_report r;
 	struct seen s;
 	char path[192];
 	sqlite3 *db;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of catalog_gc: unreferenced packs, orphan files, holes in dead ranges, dry runs, hostile names. */
+/* Tests of store_gc: unreferenced packs, orphan files, holes in dead ranges, dry runs, hostile names. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "catalog/catalog.h"
-#include "catalog/gc.h"
 #include "catalog/pack.h"
+#include "store/gc.h"
 
 #define STRIDE 16384            /* bytes between the live ranges of a pack */
 #define PACK_LEN (6 * STRIDE)
@@ -236,7 +236,7 @@ static int leases_tell(void)
 
 static void gc_removes_unreferenced_packs(void **state)
 {
-	struct catalog_gc_report r;
+	struct store_gc_report r;
 	struct cat_dataset *ds;
 	struct catalog *c;
 	char used[64], lone[64], gone[64], dead[64], path[160];
@@ -259,7 +259,7 @@ static void gc_removes_unreferenced_packs(void **state)
 	assert_int_equal(catalog_dataset_delete(c, "old"), 0);
 	assert_int_equal(catalog_commit(c), 0);
 
-	assert_int_equal(catalog_gc(c, 0, &r), 0);
+	assert_int_equal(store_gc(c, 0, &r), 0);
 	assert_int_equal(r.packs_removed, 3);
 	assert_true(r.packs_bytes >= 5000 + PACK_LEN);
 	assert_int_equal(r.orphans_removed, 0);
@@ -278,7 +278,7 @@ static void gc_removes_unreferenced_packs(void **state)
 	assert_int_equal(catalog_dataset_load(c, "cube", &ds), 0);
 	catalog_dataset_free(ds);
 	/* nothing left to do */
-	assert_int_equal(catalog_gc(c, 0, &r), 0);
+	assert_int_equal(store_gc(c, 0, &r), 0);
 	assert_int_equal(r.packs_removed + r.orphans_removed +
 			 r.holes_punched, 0);
 	catalog_free(c);
@@ -286,7 +286,7 @@ static void gc_removes_unreferenced_packs(void **state)
 
 static void gc_removes_old_orphans_only(void **state)
 {
-	struct catalog_gc_report r;
+	struct store_gc_report r;
 	struct pack_writer *w;
 	struct catalog *c;
 	char old[64], fresh[64], open_name[64], path[160], other[160];
@@ -298,7 +298,7 @@ static void gc_removes_old_orphans_only(void **state)
 	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
 	write_pack(8192, old, sizeof(old));
 	pack_path(old, path, sizeof(path));
-	age(path, CATALOG_GC_ORPHAN_AGE + 60);
+	age(path, STORE_GC_ORPHAN_AGE + 60);
 	write_pack(8192, fresh, sizeof(fresh));
 	/* an old file that is not a pack file */
 	snprintf(other, sizeof(other), "%s/packs/notes.txt", dir);
@@ -311,9 +311,9 @@ static void gc_removes_old_orphans_only(void **state)
 	assert_int_equal(pack_append(w, "data", 4, &off), 0);
 	snprintf(open_name, sizeof(open_name), "%s", pack_writer_name(w));
 	pack_path(open_name, path, sizeof(path));
-	age(path, CATALOG_GC_ORPHAN_AGE + 60);
+	age(path, STORE_GC_ORPHAN_AGE + 60);
 
-	assert_int_equal(catalog_gc(c, 0, &r), 0);
+	assert_int_equal(store_gc(c, 0, &r), 0);
 	pack_path(old, path, sizeof(path));
 	assert_false(exists(path));
 	pack_path(fresh, path, sizeof(path));
@@ -336,7 +336,7 @@ static void gc_removes_old_orphans_only(void **state)
 
 static void gc_punches_dead_ranges(void **state)
 {
-	struct catalog_gc_report r;
+	struct store_gc_report r;
 	struct catalog *c;
 	char name[64], path[160];
 	unsigned char *before, *after;
@@ -353,7 +353,7 @@ static void gc_punches_dead_ranges(void **state)
 	before = slurp(path, &n0);
 	b0 = blocks(path);
 
-	assert_int_equal(catalog_gc(c, 0, &r), 0);
+	assert_int_equal(store_gc(c, 0, &r), 0);
 	after = slurp(path, &n1);
 	b1 = blocks(path);
 	assert_int_equal(n1, n0);                       /* size kept */
@@ -376,7 +376,7 @@ static void gc_punches_dead_ranges(void **state)
 		/* the 4 KiB block holding a live range keeps its dead bytes */
 		assert_memory_equal(after + 100, before + 100, 4096 - 100);
 		/* a second run finds nothing more to punch */
-		assert_int_equal(catalog_gc(c, 0, &r), 0);
+		assert_int_equal(store_gc(c, 0, &r), 0);
 		assert_int_equal(r.holes_punched, 0);
 		assert_int_equal(blocks(path), b1);
 	} else {
@@ -419,7 +419,7 @@ static char *snapshot(struct catalog *c)
 
 static void gc_dry_run_changes_nothing(void **state)
 {
-	struct catalog_gc_report r, dry;
+	struct store_gc_report r, dry;
 	struct catalog *c;
 	char used[64], lone[64], orphan[64], path[160];
 	char *s0, *s1;
@@ -432,14 +432,14 @@ static void gc_dry_run_changes_nothing(void **state)
 	add(c, lone, 5000, NULL);
 	write_pack(8192, orphan, sizeof(orphan));
 	pack_path(orphan, path, sizeof(path));
-	age(path, CATALOG_GC_ORPHAN_AGE + 60);
+	age(path, STORE_GC_ORPHAN_AGE + 60);
 	catalog_free(c);
 
 	assert_int_equal(catalog_open(dir, CATALOG_RDONLY, &c), 0);
 	s0 = snapshot(c);
-	assert_int_equal(catalog_gc(c, 1, &dry), 0);
+	assert_int_equal(store_gc(c, 1, &dry), 0);
 	/* a read-only handle cannot collect for real */
-	assert_int_equal(catalog_gc(c, 0, &r), -EROFS);
+	assert_int_equal(store_gc(c, 0, &r), -EROFS);
 	s1 = snapshot(c);
 	catalog_free(c);
 	assert_string_equal(s0, s1);
@@ -449,7 +449,7 @@ static void gc_dry_run_changes_nothing(void **state)
 
 	/* the real run does what the dry run announced */
 	assert_int_equal(catalog_open(dir, 0, &c), 0);
-	assert_int_equal(catalog_gc(c, 0, &r), 0);
+	assert_int_equal(store_gc(c, 0, &r), 0);
 	assert_int_equal(r.packs_removed, dry.packs_removed);
 	assert_int_equal(r.packs_bytes, dry.packs_bytes);
 	assert_int_equal(r.orphans_removed, dry.orphans_removed);
@@ -465,7 +465,7 @@ static void gc_dry_run_changes_nothing(void **state)
 
 static void gc_refuses_names_outside_packs(void **state)
 {
-	struct catalog_gc_report r;
+	struct store_gc_report r;
 	struct catalog *c;
 	char outside[160], orphan[64], path[160], link[160];
 	unsigned char *b0, *b1;
@@ -484,14 +484,14 @@ static void gc_refuses_names_outside_packs(void **state)
 	age(outside, 100000);
 	write_pack(8192, orphan, sizeof(orphan));
 	pack_path(orphan, path, sizeof(path));
-	age(path, CATALOG_GC_ORPHAN_AGE + 60);
+	age(path, STORE_GC_ORPHAN_AGE + 60);
 	add(c, "../x.pack", 8, NULL);
 
-	assert_int_equal(catalog_gc(c, 0, &r), -EUCLEAN);
+	assert_int_equal(store_gc(c, 0, &r), -EUCLEAN);
 	assert_true(exists(outside));
 	assert_true(exists(path));              /* nothing at all collected */
 	assert_int_equal(r.packs_removed + r.orphans_removed, 0);
-	assert_int_equal(catalog_gc(c, 1, &r), -EUCLEAN);
+	assert_int_equal(store_gc(c, 1, &r), -EUCLEAN);
 	catalog_free(c);
 
 	/* a name with an embedded NUL would name "a.pack" */
@@ -506,7 +506,7 @@ static void gc_refuses_names_outside_packs(void **state)
 	f = fopen(path, "w");
 	fclose(f);
 	assert_int_equal(catalog_open(dir, 0, &c), 0);
-	assert_int_equal(catalog_gc(c, 0, &r), -EUCLEAN);
+	assert_int_equal(store_gc(c, 0, &r), -EUCLEAN);
 	assert_true(exists(path));
 	catalog_free(c);
 	unlink(path);
@@ -529,7 +529,7 @@ static void gc_refuses_names_outside_packs(void **state)
 	age(path, 100000);
 	assert_int_equal(catalog_open(dir, 0, &c), 0);
 	add(c, "ln.pack", PACK_LEN, "cube");
-	assert_int_equal(catalog_gc(c, 0, &r), 0);
+	assert_int_equal(store_gc(c, 0, &r), 0);
 	/* the first orphan, kept while the catalog was refused, goes now */
 	assert_int_equal(r.orphans_removed, 1);
 	assert_int_equal(r.holes_punched, 0);
@@ -546,7 +546,7 @@ static void gc_refuses_names_outside_packs(void **state)
 
 static void gc_reports_busy_catalog(void **state)
 {
-	struct catalog_gc_report r;
+	struct store_gc_report r;
 	struct catalog *c;
 	char path[160];
 	sqlite3 *db;
@@ -558,12 +558,12 @@ static void gc_reports_busy_catalog(void **state)
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_OK);
 	/* waits out the busy timeout (10 s), then gives up */
-	assert_int_equal(catalog_gc(c, 0, &r), -EBUSY);
+	assert_int_equal(store_gc(c, 0, &r), -EBUSY);
 	/* a dry run only reads: a writer does not stop it */
-	assert_int_equal(catalog_gc(c, 1, &r), 0);
+	assert_int_equal(store_gc(c, 1, &r), 0);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
-	assert_int_equal(catalog_gc(c, 0, &r), 0);
+	assert_int_equal(store_gc(c, 0, &r), 0);
 	catalog_free(c);
 }
 

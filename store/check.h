@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Checking a store: catalog rows against each other and pack bytes against their checksums. */
-#ifndef CUBEFS_CATALOG_CHECK_H
-#define CUBEFS_CATALOG_CHECK_H
+#ifndef CUBEFS_STORE_CHECK_H
+#define CUBEFS_STORE_CHECK_H
 
 #include <stdint.h>
 
 #include "catalog/catalog.h"
 
 /* What a problem is about; problems[] of the report counts each kind. */
-enum catalog_check_kind {
+enum store_check_kind {
 	CHECK_INTEGRITY = 0,    /* PRAGMA integrity_check is not "ok" */
 	CHECK_FOREIGN_KEY,      /* a PRAGMA foreign_key_check row */
 	CHECK_DATASET,          /* a dataset's rows do not load (shapes,
@@ -27,8 +27,8 @@ enum catalog_check_kind {
 };
 
 /* One problem (or, with repaired set, one repair), as the callback sees it. */
-struct catalog_check_problem {
-	enum catalog_check_kind kind;
+struct store_check_problem {
+	enum store_check_kind kind;
 	const char *dataset;    /* the dataset concerned, or NULL */
 	const char *pack;       /* the pack file concerned, or NULL */
 	int repaired;           /* 1: this line says what --repair did */
@@ -40,11 +40,11 @@ struct catalog_check_problem {
 
 /*
  * The caller sets fn and arg (fn may be NULL: problems are only counted);
- * catalog_check() zeroes everything else. gops and masks count the rows
+ * store_check() zeroes everything else. gops and masks count the rows
  * of the datasets that load; gop_bytes and mask_bytes the bytes read.
  */
-struct catalog_check_report {
-	void (*fn)(void *arg, const struct catalog_check_problem *p);
+struct store_check_report {
+	void (*fn)(void *arg, const struct store_check_problem *p);
 	void *arg;
 
 	uint64_t datasets, variables, views, packs;     /* checked */
@@ -53,7 +53,7 @@ struct catalog_check_report {
 	uint64_t nproblems;             /* problems[] added up */
 	uint64_t repaired;              /* problems --repair fixed */
 	int repair_refused;             /* 1: damage was found, nothing was
-					   removed (see catalog_check()) */
+					   removed (see store_check()) */
 };
 
 /*
@@ -73,7 +73,7 @@ struct catalog_check_report {
  *    to frames x planes x height x width positions;
  * 4. every view's extents tile [0, size) and every variable extent lies
  *    inside its variable;
- * 5. pack files in packs/ without a pack row (orphans, as catalog_gc()
+ * 5. pack files in packs/ without a pack row (orphans, as store_gc()
  *    sees them), and pack rows no GOP or mask references.
  *
  * The rows are read in one read transaction; the pack files through a
@@ -84,9 +84,9 @@ struct catalog_check_report {
  * (no damage at all: damaged data may have its bytes in an unreferenced
  * or orphan pack, so then nothing is removed and r->repair_refused is
  * set), in one write transaction: pack rows no GOP or mask references
- * lose their file, then their row (as catalog_gc() step 1), and orphan
- * pack files unmodified for CATALOG_GC_ORPHAN_AGE seconds and open in no
- * process are removed (catalog_gc()'s rule). Nothing else is changed:
+ * lose their file, then their row (as store_gc() step 1), and orphan
+ * pack files unmodified for STORE_GC_ORPHAN_AGE seconds and open in no
+ * process are removed (store_gc()'s rule). Nothing else is changed:
  * no dataset, no row that holds data, no hole punched (`cubefs gc` does
  * that). Each repair is reported through r->fn with repaired set.
  *
@@ -98,14 +98,14 @@ struct catalog_check_report {
  * unchanged, files already removed held no data). One thread at a
  * time per handle, as for every catalog call.
  */
-int catalog_check(struct catalog *c, int repair,
-		  struct catalog_check_report *r);
+int store_check(struct catalog *c, int repair,
+		  struct store_check_report *r);
 
 /* The problems of r that are damage (data a row points at, missing or
  * wrong), not leftovers nothing uses (unreferenced packs, orphan files). */
-uint64_t catalog_check_damage(const struct catalog_check_report *r);
+uint64_t store_check_damage(const struct store_check_report *r);
 
 /* A short name of a kind ("checksum" etc.) for summaries; never NULL. */
-const char *catalog_check_kind_name(enum catalog_check_kind kind);
+const char *store_check_kind_name(enum store_check_kind kind);
 
 #endif

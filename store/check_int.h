@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* What the check (check.c) and its repairs (check_repair.c) share (internal to catalog/). */
-#ifndef CUBEFS_CATALOG_CHECK_INT_H
-#define CUBEFS_CATALOG_CHECK_INT_H
+/* What check.c and repair.c share (internal to store/). */
+#ifndef CUBEFS_STORE_CHECK_INT_H
+#define CUBEFS_STORE_CHECK_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "catalog/catalog.h"
-#include "catalog/check.h"
+#include "store/check.h"
 
 /* A pack row and what its file looked like. */
 struct pk {
@@ -22,7 +22,7 @@ struct pk {
 
 struct check {
 	struct catalog *c;
-	struct catalog_check_report *r;
+	struct store_check_report *r;
 	int dfd;                /* STORE/packs */
 	time_t now;
 	struct pk *packs;       /* sorted by id */
@@ -35,7 +35,7 @@ struct check {
 };
 
 /* Reports one problem (or one repair); control characters become '?'. */
-void check_say(struct check *k, enum catalog_check_kind kind, int repaired,
+void check_say(struct check *k, enum store_check_kind kind, int repaired,
 	       const char *ds, const char *pack, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 

@@ -18,14 +18,14 @@
 #include "base/io.h"
 #include "base/log.h"
 #include "catalog/catalog_int.h"
-#include "catalog/check.h"
-#include "catalog/check_int.h"
-#include "catalog/gc.h"
 #include "catalog/pack.h"
 #include "codec/block.h"
 #include "codec/correct.h"
 #include "codec/mask.h"
 #include "codec/video.h"
+#include "store/check.h"
+#include "store/check_int.h"
+#include "store/gc.h"
 
 #define CHUNK (1u << 20)        /* bytes read at a time for a checksum */
 #define LINE_MAX_LEN 1024
@@ -42,17 +42,17 @@ static const char *const kind_names[CHECK_NKINDS] = {
 	[CHECK_ORPHAN] = "orphan pack file",
 };
 
-const char *catalog_check_kind_name(enum catalog_check_kind kind)
+const char *store_check_kind_name(enum store_check_kind kind)
 {
 	return (unsigned)kind < CHECK_NKINDS ? kind_names[kind] : "?";
 }
 
 /* Reports one problem (or one repair); control characters become '?'. */
-void check_say(struct check *k, enum catalog_check_kind kind,
+void check_say(struct check *k, enum store_check_kind kind,
 		int repaired, const char *ds, const char *pack,
 		const char *fmt, ...)
 {
-	struct catalog_check_problem p = {
+	struct store_check_problem p = {
 		.kind = kind, .dataset = ds, .pack = pack, .repaired = repaired,
 	};
 	char line[LINE_MAX_LEN];
@@ -76,7 +76,7 @@ void check_say(struct check *k, enum catalog_check_kind kind,
 }
 
 /* Problems that are damage, not only unreachable bytes. */
-uint64_t catalog_check_damage(const struct catalog_check_report *r)
+uint64_t store_check_damage(const struct store_check_report *r)
 {
 	return r->nproblems - r->problems[CHECK_UNREFERENCED] -
 		r->problems[CHECK_ORPHAN];
@@ -651,7 +651,7 @@ static int find_orphans(struct check *k)
 		check_say(k, CHECK_ORPHAN, 0, NULL, name, "pack file '%s': no "
 		    "catalog row (%llu bytes, modified %ld s ago%s)", name,
 		    (unsigned long long)sb.st_size, age,
-		    age < CATALOG_GC_ORPHAN_AGE ? ": an import may be writing "
+		    age < STORE_GC_ORPHAN_AGE ? ": an import may be writing "
 		    "it" : "");
 	}
 	closedir(d);
@@ -659,15 +659,15 @@ static int find_orphans(struct check *k)
 	return rc;
 }
 
-int catalog_check(struct catalog *c, int repair_it,
-		  struct catalog_check_report *r)
+int store_check(struct catalog *c, int repair_it,
+		  struct store_check_report *r)
 {
 	struct check k = { .c = c, .r = r, .dfd = -1, .fd = -1 };
 	char path[PATH_MAX];
 	int rc;
 
 	memset(&r->datasets, 0, sizeof(*r) -
-	       offsetof(struct catalog_check_report, datasets));
+	       offsetof(struct store_check_report, datasets));
 	if (repair_it && c->rdonly) {
 		log_error("catalog of '%s' is open read-only", c->dir);
 		return -EROFS;

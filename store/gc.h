@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Garbage collection of a store: unreferenced packs, orphan pack files, dead pack ranges. */
-#ifndef CUBEFS_CATALOG_GC_H
-#define CUBEFS_CATALOG_GC_H
+#ifndef CUBEFS_STORE_GC_H
+#define CUBEFS_STORE_GC_H
 
 #include <stdint.h>
 
@@ -13,10 +13,10 @@
  * row exists (the row is committed with the dataset, after the last
  * append and fsync), so a recent file may still be on its way in.
  */
-#define CATALOG_GC_ORPHAN_AGE 600
+#define STORE_GC_ORPHAN_AGE 600
 
 /* Bytes are disk space (st_blocks), which is what a collection returns. */
-struct catalog_gc_report {
+struct store_gc_report {
 	uint64_t packs_removed;         /* pack rows no gop or mask used */
 	uint64_t packs_bytes;           /* ... and the space of their files */
 	uint64_t orphans_removed;       /* pack files with no row at all */
@@ -37,7 +37,7 @@ struct catalog_gc_report {
  *    packs/ are removed, then the rows deleted;
  * 2. regular files in packs/ with a pack file name (pack_name_valid())
  *    and no pack row, i.e. left by an import that crashed before its
- *    commit: removed if unmodified for CATALOG_GC_ORPHAN_AGE seconds and,
+ *    commit: removed if unmodified for STORE_GC_ORPHAN_AGE seconds and,
  *    where the kernel can tell (a write lease), open in no process;
  *    others are counted in orphans_kept and left alone;
  * 3. in each referenced pack, the byte ranges outside every gop and mask
@@ -66,13 +66,13 @@ struct catalog_gc_report {
  * dataset's ranges: collect only when no such mount is running. One
  * thread at a time per handle, as for every catalog call.
  */
-int catalog_gc(struct catalog *c, int dry_run, struct catalog_gc_report *r);
+int store_gc(struct catalog *c, int dry_run, struct store_gc_report *r);
 
 /*
  * 1 if another descriptor has the file fd is open on (a writer may be at
  * work), 0 if none has, -1 if the kernel cannot tell (leases unsupported
  * or refused, network filesystems).
  */
-int catalog_gc_open_elsewhere(int fd);
+int store_gc_open_elsewhere(int fd);
 
 #endif

@@ -13,8 +13,8 @@
 
 #include "base/log.h"
 #include "catalog/catalog_int.h"
-#include "catalog/gc.h"
 #include "catalog/pack.h"
+#include "store/gc.h"
 
 #define HOLE_ALIGN 4096
 
@@ -24,7 +24,7 @@ struct gc {
 	int dfd;                        /* STORE/packs */
 	time_t now;
 	int punch_logged;               /* "cannot punch holes" said once */
-	struct catalog_gc_report *r;
+	struct store_gc_report *r;
 };
 
 /* A pack row; names are checked by check_names() first, so they fit. */
@@ -193,7 +193,7 @@ static int remove_unreferenced(struct gc *g)
  * 0 if none has, -1 if the kernel cannot tell (leases unsupported or not
  * allowed here, or a network filesystem): then the age alone decides.
  */
-int catalog_gc_open_elsewhere(int fd)
+int store_gc_open_elsewhere(int fd)
 {
 	if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
 		fcntl(fd, F_SETLEASE, F_UNLCK);
@@ -225,8 +225,8 @@ static int orphan_one(struct gc *g, sqlite3_stmt *find, const char *name)
 		close(fd);
 		return 0;
 	}
-	if (g->now - sb.st_mtime < CATALOG_GC_ORPHAN_AGE ||
-	    catalog_gc_open_elsewhere(fd) == 1) {
+	if (g->now - sb.st_mtime < STORE_GC_ORPHAN_AGE ||
+	    store_gc_open_elsewhere(fd) == 1) {
 		log_info("keeping '%s': no catalog row, but an import may "
 			 "be writing it", name);
 		g->r->orphans_kept++;
@@ -465,7 +465,7 @@ static int punch_all(struct gc *g)
 	return rc;
 }
 
-int catalog_gc(struct catalog *c, int dry_run, struct catalog_gc_report *r)
+int store_gc(struct catalog *c, int dry_run, struct store_gc_report *r)
 {
 	struct gc g = { .c = c, .dry_run = dry_run, .dfd = -1, .r = r };
 	char path[PATH_MAX];

@@ -9,8 +9,8 @@
 
 #include "base/log.h"
 #include "catalog/catalog_int.h"
-#include "catalog/check_int.h"
-#include "catalog/gc.h"
+#include "store/check_int.h"
+#include "store/gc.h"
 
 /* --repair, unreferenced rows: the file goes, then the row (gc step 1). */
 static int repair_unreferenced(struct check *k)
@@ -91,8 +91,8 @@ static int repair_orphans(struct check *k)
 		if (fd < 0)
 			continue;
 		busy = fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
-			time(NULL) - sb.st_mtime < CATALOG_GC_ORPHAN_AGE ||
-			catalog_gc_open_elsewhere(fd) == 1;
+			time(NULL) - sb.st_mtime < STORE_GC_ORPHAN_AGE ||
+			store_gc_open_elsewhere(fd) == 1;
 		if (!busy && unlinkat(k->dfd, name, 0) && errno != ENOENT) {
 			rc = -errno;
 			log_error("cannot remove '%s/packs/%s': %s", k->c->dir,
@@ -115,7 +115,7 @@ int check_repair(struct check *k)
 	if (!k->r->problems[CHECK_UNREFERENCED] &&
 	    !k->r->problems[CHECK_ORPHAN])
 		return 0;
-	if (catalog_check_damage(k->r)) {
+	if (store_check_damage(k->r)) {
 		k->r->repair_refused = 1;
 		return 0;
 	}
