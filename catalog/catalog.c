@@ -20,6 +20,17 @@ int catalog_prepare(struct catalog *c, const char *sql, sqlite3_stmt **st)
 	return rc == SQLITE_OK ? 0 : catalog_sqlite_err(c->db, rc, "prepare");
 }
 
+int catalog_step_exists(struct catalog *c, sqlite3_stmt *st,
+			const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
+		catalog_sqlite_err(c->db, rc, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int catalog_exec(struct catalog *c, const char *sql)
 {
 	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
@@ -281,6 +292,11 @@ const char *catalog_dir(const struct catalog *c)
 	return c->dir;
 }
 
+int catalog_rdonly(const struct catalog *c)
+{
+	return c->rdonly;
+}
+
 int catalog_version(const struct catalog *c)
 {
 	return c->version;
@@ -289,6 +305,11 @@ int catalog_version(const struct catalog *c)
 int catalog_begin(struct catalog *c)
 {
 	return catalog_exec(c, "BEGIN IMMEDIATE");
+}
+
+int catalog_begin_read(struct catalog *c)
+{
+	return catalog_exec(c, "BEGIN");
 }
 
 int catalog_commit(struct catalog *c)
@@ -302,48 +323,6 @@ void catalog_rollback(struct catalog *c)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int catalog_pack_add(struct catalog *c, const char *name, uint64_t size,
-		     int64_t *id)
-{
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(c, "INSERT INTO pack(name, size) VALUES(?,?)",
-				 &st);
-
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, "add pack");
-	sqlite3_finalize(st);
-	if (!rc)
-		*id = sqlite3_last_insert_rowid(c->db);
-	return rc;
-}
-
-int catalog_pack_name(struct catalog *c, int64_t id, char *buf, size_t cap)
-{
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(c, "SELECT name FROM pack WHERE id=?", &st);
-
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(st, 0);
-
-		rc = n && strlen(n) < cap ? 0 : -ENAMETOOLONG;
-		if (!rc)
-			strcpy(buf, n);
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT :
-			catalog_sqlite_err(c->db, rc, "pack name");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int catalog_dataset_exists(struct catalog *c, const char *name)
 {
 	sqlite3_stmt *st;
@@ -352,11 +331,50 @@ int catalog_dataset_exists(struct catalog *c, const char *name)
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
-		catalog_sqlite_err(c->db, rc, "find dataset");
+	return catalog_step_exists(c, st, "find dataset");
+}
+
+void catalog_names_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int catalog_dataset_names(struct catalog *c, char ***out, size_t *n)
+{
+	char **v = NULL, **nv;
+	size_t len = 0;
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "SELECT name FROM dataset ORDER BY name",
+				 &st);
+
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+
+		nv = realloc(v, (len + 1) * sizeof(*v));
+		if (!nv || !(nv[len] = strdup(s ? s : ""))) {
+			v = nv ? nv : v;
+			rc = -ENOMEM;
+			break;
+		}
+		v = nv;
+		len++;
+	}
 	sqlite3_finalize(st);
-	return rc;
+	rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc :
+		catalog_sqlite_err(c->db, rc, "list datasets");
+	if (rc) {
+		catalog_names_free(v, len);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return 0;
 }
 
 int catalog_dataset_delete(struct catalog *c, const char *name)
@@ -386,28 +404,4 @@ int catalog_name_valid(const char *name)
 		if (*p == '/' || *p < 0x20 || *p == 0x7f)
 			return -EINVAL;
 	return 0;
-}
-
-int catalog_pack_each(struct catalog *c,
-		      int (*fn)(void *arg, int64_t id, const char *name,
-				uint64_t size), void *arg)
-{
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(c, "SELECT id, name, size FROM pack ORDER BY id",
-				 &st), ret = 0;
-
-	if (rc)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(st, 1);
-
-		ret = fn(arg, sqlite3_column_int64(st, 0), n ? n : "",
-			 (uint64_t)sqlite3_column_int64(st, 2));
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = catalog_sqlite_err(c->db, rc, "list packs");
-	sqlite3_finalize(st);
-	return ret;
 }

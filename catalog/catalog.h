@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The store's catalog: SQLite schema, transactions, and typed dataset rows. */
+/* The catalog: SQLite schema, transactions, typed dataset and pack rows. */
 #ifndef CUBEFS_CATALOG_CATALOG_H
 #define CUBEFS_CATALOG_CATALOG_H
 
@@ -172,22 +172,18 @@ const char *catalog_dir(const struct catalog *c);
  * an old store opened read-only (it has no per-frame quality). */
 int catalog_version(const struct catalog *c);
 
+/* 1 if the catalog was opened read-only (CATALOG_RDONLY, or the -EROFS
+ * case of catalog_open()), else 0. */
+int catalog_rdonly(const struct catalog *c);
+
 /* Transactions: one per import or commit. begin takes the write lock. */
 int catalog_begin(struct catalog *c);
 int catalog_commit(struct catalog *c);
 void catalog_rollback(struct catalog *c);
 
-/* Records a pack file (relative name under packs/) of size bytes. */
-int catalog_pack_add(struct catalog *c, const char *name, uint64_t size,
-		     int64_t *id);
-
-/* Copies the pack's file name into buf (cap bytes). -ENOENT if unknown. */
-int catalog_pack_name(struct catalog *c, int64_t id, char *buf, size_t cap);
-
-/* Calls fn for every pack row; stops at and returns fn's first non-zero. */
-int catalog_pack_each(struct catalog *c,
-		      int (*fn)(void *arg, int64_t id, const char *name,
-				uint64_t size), void *arg);
+/* A read transaction: every row read until catalog_rollback() comes from
+ * one snapshot of the catalog. Takes no write lock. */
+int catalog_begin_read(struct catalog *c);
 
 /* 1 if a dataset of that name exists, 0 if not, or a negative errno. */
 int catalog_dataset_exists(struct catalog *c, const char *name);
@@ -201,6 +197,16 @@ int catalog_dataset_insert(struct catalog *c, struct cat_dataset *ds);
 /* Loads the named dataset whole. -ENOENT if there is none. */
 int catalog_dataset_load(struct catalog *c, const char *name,
 			 struct cat_dataset **out);
+
+/*
+ * The names of every dataset, ordered, into a new array of *n strings
+ * (*out; free it with catalog_names_free()). Loads no other row, so a
+ * dataset whose rows are damaged is listed too. 0 or a negative errno.
+ */
+int catalog_dataset_names(struct catalog *c, char ***out, size_t *n);
+
+/* Frees an array from catalog_dataset_names(); NULL does nothing. */
+void catalog_names_free(char **v, size_t n);
 
 /* Loads every dataset, ordered by name. */
 int catalog_dataset_load_all(struct catalog *c, struct cat_dataset ***out,
@@ -282,5 +288,94 @@ size_t catalog_nc_type_size(int type);
 
 /* Elements of a variable (product of its shape). */
 uint64_t catalog_var_elems(const struct cat_var *v);
+
+/* Pack rows (pack_rows.c) ------------------------------------------- */
+
+/* Records a pack file (relative name under packs/) of size bytes. */
+int catalog_pack_add(struct catalog *c, const char *name, uint64_t size,
+		     int64_t *id);
+
+/* Copies the pack's file name into buf (cap bytes). -ENOENT if unknown. */
+int catalog_pack_name(struct catalog *c, int64_t id, char *buf, size_t cap);
+
+/* Calls fn for every pack row; stops at and returns fn's first non-zero. */
+int catalog_pack_each(struct catalog *c,
+		      int (*fn)(void *arg, int64_t id, const char *name,
+				uint64_t size), void *arg);
+
+/*
+ * A pack row as stored, for store maintenance (store/check.c, store/gc.c):
+ * a damaged catalog may hold any name or size, so nothing is validated.
+ */
+struct cat_pack {
+	int64_t id;
+	char *name;             /* as stored up to a NUL; "" for NULL */
+	int name_nul;           /* 1: the stored name goes on past a NUL */
+	int64_t size;           /* as stored, possibly negative */
+	int referenced;         /* 1: some gop or mask row lies in it */
+};
+
+/*
+ * Lists every pack row, ordered by id, into a new array of *n entries
+ * (*out; free it with catalog_pack_list_free()). Returns 0 or a negative
+ * errno (logged; -EUCLEAN for a catalog file SQLite finds corrupt),
+ * leaving *out NULL.
+ */
+int catalog_pack_list(struct catalog *c, struct cat_pack **out, size_t *n);
+
+/* Frees an array from catalog_pack_list(); NULL does nothing. */
+void catalog_pack_list_free(struct cat_pack *v, size_t n);
+
+/* A byte range [offset, offset + length) of a pack that a row uses. */
+struct cat_range {
+	int64_t offset;         /* >= 0 */
+	int64_t length;         /* >= 0; offset + length <= INT64_MAX */
+};
+
+/*
+ * The ranges of every gop and mask row in pack id, sorted by offset,
+ * into a new array of *n entries (*out, the caller frees it). Returns 0,
+ * -EUCLEAN (not logged) if a row holds a negative or overflowing range,
+ * or another negative errno (logged); *out is NULL on failure.
+ */
+int catalog_pack_ranges(struct catalog *c, int64_t id,
+			struct cat_range **out, size_t *n);
+
+/* 1 if pack id has a row that no gop or mask row references, 0 if it is
+ * referenced or has no row, or a negative errno (logged). */
+int catalog_pack_unreferenced(struct catalog *c, int64_t id);
+
+/* 1 if a pack row has this name, 0 if none has, or a negative errno. */
+int catalog_pack_named(struct catalog *c, const char *name);
+
+/*
+ * Deletes the row of pack id; 0 also when there was none. Inside a
+ * transaction. A row that gop or mask rows still reference is kept and
+ * the foreign key failure returned (-EEXIST, logged).
+ */
+int catalog_pack_delete(struct catalog *c, int64_t id);
+
+/* SQLite's checks of the catalog file (integrity.c) ------------------ */
+
+/*
+ * Runs PRAGMA integrity_check and calls fn with each line of damage it
+ * reports (no call when the file is sound; "?" for a line SQLite gives
+ * as NULL). Returns 0 or a negative errno (logged).
+ */
+int catalog_integrity_check(struct catalog *c,
+			    void (*fn)(void *arg, const char *line),
+			    void *arg);
+
+/*
+ * Runs PRAGMA foreign_key_check and calls fn with each row that refers
+ * to a missing row: its table, its rowid (NULL for a table without
+ * one) and the table it refers to ("?" for a name SQLite gives as NULL).
+ * Returns 0 or a negative errno (logged).
+ */
+int catalog_foreign_key_check(struct catalog *c,
+			      void (*fn)(void *arg, const char *table,
+					 const int64_t *rowid,
+					 const char *parent),
+			      void *arg);
 
 #endif

@@ -18,6 +18,11 @@ struct catalog {
 /* Prepares sql; logs and maps errors. */
 int catalog_prepare(struct catalog *c, const char *sql, sqlite3_stmt **st);
 
+/* Steps st (bound, a query of at most one row) once and finalizes it:
+ * 1 if it gave a row, 0 if none, or the mapped error of `what`. */
+int catalog_step_exists(struct catalog *c, sqlite3_stmt *st,
+			const char *what);
+
 /* Runs sql that returns no rows. */
 int catalog_exec(struct catalog *c, const char *sql);
 

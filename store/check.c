@@ -17,12 +17,11 @@
 
 #include "base/io.h"
 #include "base/log.h"
-#include "catalog/catalog_int.h"
+#include "catalog/catalog.h"
 #include "catalog/pack.h"
 #include "codec/block.h"
 #include "codec/correct.h"
 #include "codec/mask.h"
-#include "codec/video.h"
 #include "store/check.h"
 #include "store/check_int.h"
 #include "store/gc.h"
@@ -82,56 +81,31 @@ uint64_t store_check_damage(const struct store_check_report *r)
 		r->problems[CHECK_ORPHAN];
 }
 
+static void integrity_line(void *arg, const char *line)
+{
+	check_say(arg, CHECK_INTEGRITY, 0, NULL, NULL,
+	    "catalog: integrity_check: %s", line);
+}
+
+static void foreign_key_row(void *arg, const char *table,
+			    const int64_t *rowid, const char *parent)
+{
+	if (!rowid)
+		check_say(arg, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: a "
+		    "row of table '%s' refers to a missing '%s' row", table,
+		    parent);
+	else
+		check_say(arg, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: row "
+		    "%lld of table '%s' refers to a missing '%s' row",
+		    (long long)*rowid, table, parent);
+}
+
 /* Step 1: PRAGMA integrity_check, then foreign_key_check. */
 static int check_sqlite(struct check *k)
 {
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(k->c, "PRAGMA integrity_check", &st);
+	int rc = catalog_integrity_check(k->c, integrity_line, k);
 
-	if (rc)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-
-		if (!t) {
-			check_say(k, CHECK_INTEGRITY, 0, NULL, NULL,
-			    "catalog: integrity_check: ?");
-			continue;
-		}
-		/* a row may hold several lines, after a "*** in ..." one */
-		while (*t && strcmp(t, "ok")) {
-			size_t n = strcspn(t, "\n");
-
-			if (n && strncmp(t, "*** ", 4))
-				check_say(k, CHECK_INTEGRITY, 0, NULL, NULL,
-				    "catalog: integrity_check: %.*s",
-				    (int)n, t);
-			t += n + (t[n] == '\n');
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return catalog_sqlite_err(k->c->db, rc, "integrity_check");
-	rc = catalog_prepare(k->c, "PRAGMA foreign_key_check", &st);
-	if (rc)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		const char *p = (const char *)sqlite3_column_text(st, 2);
-
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
-			check_say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: a "
-			    "row of table '%s' refers to a missing '%s' row",
-			    t ? t : "?", p ? p : "?");
-		else
-			check_say(k, CHECK_FOREIGN_KEY, 0, NULL, NULL, "catalog: row "
-			    "%lld of table '%s' refers to a missing '%s' row",
-			    (long long)sqlite3_column_int64(st, 1), t ? t : "?",
-			    p ? p : "?");
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 :
-		catalog_sqlite_err(k->c->db, rc, "foreign_key_check");
+	return rc ? rc : catalog_foreign_key_check(k->c, foreign_key_row, k);
 }
 
 /* Looks at pack row p's file; reports what is wrong with it. */
@@ -165,57 +139,42 @@ static void stat_pack(struct check *k, struct pk *p)
 /* Step 3, first half: every pack row, its name and its file. */
 static int check_packs(struct check *k)
 {
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(k->c, "SELECT id, name, size, NOT EXISTS"
-				 "(SELECT 1 FROM gop WHERE pack_id=p.id) AND "
-				 "NOT EXISTS(SELECT 1 FROM mask WHERE "
-				 "pack_id=p.id) FROM pack p ORDER BY id", &st);
+	struct cat_pack *v;
+	size_t n;
+	int rc = catalog_pack_list(k->c, &v, &n);
 
 	if (rc)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(st, 1);
-		struct pk *p, *np;
-		int nul;
+	k->packs = calloc(n + 1, sizeof(*k->packs));
+	if (!k->packs) {
+		catalog_pack_list_free(v, n);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pk *p = &k->packs[i];
 
-		np = realloc(k->packs, (k->npacks + 1) * sizeof(*np));
-		if (!np) {
-			rc = -ENOMEM;
-			break;
-		}
-		k->packs = np;
-		p = &np[k->npacks];
-		memset(p, 0, sizeof(*p));
-		p->id = sqlite3_column_int64(st, 0);
-		p->size = sqlite3_column_int64(st, 2) > 0 ?
-			(uint64_t)sqlite3_column_int64(st, 2) : 0;
-		p->unreferenced = sqlite3_column_int(st, 3);
-		p->name = strdup(n ? n : "");
-		if (!p->name) {
-			rc = -ENOMEM;
-			break;
-		}
+		p->id = v[i].id;
+		p->size = v[i].size > 0 ? (uint64_t)v[i].size : 0;
+		p->unreferenced = !v[i].referenced;
+		p->name = v[i].name;    /* taken over */
+		v[i].name = NULL;
 		k->npacks++;
 		k->r->packs++;
-		/* an embedded NUL would make the C string another name */
-		nul = n && strlen(n) != (size_t)sqlite3_column_bytes(st, 1);
-		if (!n || nul || pack_name_valid(n)) {
+		if (v[i].name_nul || pack_name_valid(p->name)) {
 			check_say(k, CHECK_PACK, 0, NULL, NULL, "pack row %lld: "
 			    "invalid file name '%s%s'", (long long)p->id,
-			    p->name, nul ? "\\0..." : "");
+			    p->name, v[i].name_nul ? "\\0..." : "");
 			p->unreferenced = 0;    /* never removed by a repair */
 			continue;
 		}
-		if (sqlite3_column_int64(st, 2) < 0)
+		if (v[i].size < 0)
 			check_say(k, CHECK_PACK, 0, NULL, p->name, "pack '%s': "
 			    "negative size %lld in its row", p->name,
-			    (long long)sqlite3_column_int64(st, 2));
+			    (long long)v[i].size);
 		stat_pack(k, p);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return rc < 0 ? rc : catalog_sqlite_err(k->c->db, rc, "list packs");
+	catalog_pack_list_free(v, n);
+	return 0;
 }
 
 static struct pk *find_pack(struct check *k, int64_t id)
@@ -533,29 +492,10 @@ static int check_dataset(struct check *k, const struct cat_dataset *ds)
 /* Steps 2 to 4: each dataset loads (named if not), then its bytes. */
 static int check_datasets(struct check *k)
 {
-	char **names = NULL, **nn;
-	size_t n = 0;
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(k->c, "SELECT name FROM dataset ORDER BY "
-				 "name", &st);
+	char **names;
+	size_t n;
+	int rc = catalog_dataset_names(k->c, &names, &n);
 
-	if (rc)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-
-		nn = realloc(names, (n + 1) * sizeof(*names));
-		if (!nn || !(nn[n] = strdup(s ? s : ""))) {
-			names = nn ? nn : names;
-			rc = -ENOMEM;
-			break;
-		}
-		names = nn;
-		n++;
-	}
-	sqlite3_finalize(st);
-	rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc :
-		catalog_sqlite_err(k->c->db, rc, "list datasets");
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct cat_dataset *ds;
 
@@ -573,9 +513,7 @@ static int check_datasets(struct check *k)
 			rc = check_dataset(k, ds);
 		catalog_dataset_free(ds);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	catalog_names_free(names, n);
 	return rc;
 }
 
@@ -621,7 +559,7 @@ static int find_orphans(struct check *k)
 	d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
 		rc = -errno;
-		log_error("cannot list '%s/packs': %s", k->c->dir,
+		log_error("cannot list '%s/packs': %s", catalog_dir(k->c),
 			  strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -668,11 +606,12 @@ int store_check(struct catalog *c, int repair_it,
 
 	memset(&r->datasets, 0, sizeof(*r) -
 	       offsetof(struct store_check_report, datasets));
-	if (repair_it && c->rdonly) {
-		log_error("catalog of '%s' is open read-only", c->dir);
+	if (repair_it && catalog_rdonly(c)) {
+		log_error("catalog of '%s' is open read-only",
+			  catalog_dir(c));
 		return -EROFS;
 	}
-	snprintf(path, sizeof(path), "%s/packs", c->dir);
+	snprintf(path, sizeof(path), "%s/packs", catalog_dir(c));
 	k.dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	k.buf = malloc(CHUNK);
 	if (k.dfd < 0) {
@@ -685,7 +624,7 @@ int store_check(struct catalog *c, int repair_it,
 		goto out;
 	}
 	/* one snapshot of the rows for the whole check */
-	rc = catalog_exec(c, "BEGIN");
+	rc = catalog_begin_read(c);
 	if (rc)
 		goto out;
 	k.now = time(NULL);

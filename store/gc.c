@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "catalog/catalog_int.h"
+#include "catalog/catalog.h"
 #include "catalog/pack.h"
 #include "store/gc.h"
 
@@ -20,6 +20,9 @@
 
 struct gc {
 	struct catalog *c;
+	const char *dir;                /* the store */
+	struct cat_pack *packs;         /* every pack row, by id */
+	size_t npacks;
 	int dry_run;
 	int dfd;                        /* STORE/packs */
 	time_t now;
@@ -27,164 +30,74 @@ struct gc {
 	struct store_gc_report *r;
 };
 
-/* A pack row; names are checked by check_names() first, so they fit. */
-struct pack_row {
-	int64_t id;
-	uint64_t size;
-	char name[64];
-};
-
-struct range {
-	int64_t offset, length;
-};
-
 static uint64_t disk_bytes(const struct stat *sb)
 {
 	return (uint64_t)sb->st_blocks * 512;
 }
 
-/* The pack name of column col, or NULL if it is not a valid one. */
-static const char *column_name(sqlite3_stmt *st, int col)
-{
-	const char *n = (const char *)sqlite3_column_text(st, col);
-
-	/* an embedded NUL would make the C string name another file */
-	if (!n || strlen(n) != (size_t)sqlite3_column_bytes(st, col) ||
-	    pack_name_valid(n))
-		return NULL;
-	return n;
-}
-
 /* Every name in the pack table must be a plain pack file name. */
 static int check_names(struct gc *g)
 {
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(g->c, "SELECT name FROM pack", &st);
+	for (size_t i = 0; i < g->npacks; i++) {
+		const struct cat_pack *p = &g->packs[i];
 
-	if (rc)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!column_name(st, 0)) {
-			const char *n = (const char *)sqlite3_column_text(st, 0);
-			int nul = n && strlen(n) !=
-				(size_t)sqlite3_column_bytes(st, 0);
-
+		if (p->name_nul || pack_name_valid(p->name)) {
 			log_error("refusing pack name '%s%s' in the catalog "
-				  "of '%s': not collecting anything", n ? n : "",
-				  nul ? "\\0..." : "", g->c->dir);
-			sqlite3_finalize(st);
+				  "of '%s': not collecting anything", p->name,
+				  p->name_nul ? "\\0..." : "", g->dir);
 			return -EUCLEAN;
 		}
 	}
-	rc = rc == SQLITE_DONE ? 0 :
-		catalog_sqlite_err(g->c->db, rc, "list pack names");
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
-/* Runs a pack query (id, name, size) and returns its rows. */
-static int load_packs(struct gc *g, const char *sql, struct pack_row **out,
-		      size_t *n)
+/* The recorded size of a pack row, 0 if negative. */
+static uint64_t row_size(const struct cat_pack *p)
 {
-	struct pack_row *v = NULL, *nv;
-	size_t len = 0, cap = 0;
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(g->c, sql, &st);
-
-	*out = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = column_name(st, 1);
-
-		if (!name) {            /* checked in this transaction */
-			rc = -EUCLEAN;
-			goto out;
-		}
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			v = nv;
-		}
-		v[len].id = sqlite3_column_int64(st, 0);
-		v[len].size = sqlite3_column_int64(st, 2) > 0 ?
-			(uint64_t)sqlite3_column_int64(st, 2) : 0;
-		snprintf(v[len].name, sizeof(v[len].name), "%s", name);
-		len++;
-	}
-	rc = rc == SQLITE_DONE ? 0 :
-		catalog_sqlite_err(g->c->db, rc, "list packs");
-out:
-	sqlite3_finalize(st);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = len;
-	return 0;
+	return p->size > 0 ? (uint64_t)p->size : 0;
 }
 
 /* Step 1: packs no gop or mask uses lose their file, then their row. */
 static int remove_unreferenced(struct gc *g)
 {
-	struct pack_row *v;
-	sqlite3_stmt *del = NULL;
 	struct stat sb;
-	size_t n;
-	int rc;
+	int rc = 0;
 
-	rc = load_packs(g, "SELECT id, name, size FROM pack p WHERE NOT EXISTS"
-			"(SELECT 1 FROM gop WHERE pack_id=p.id) AND NOT EXISTS"
-			"(SELECT 1 FROM mask WHERE pack_id=p.id) ORDER BY id",
-			&v, &n);
-	if (rc)
-		return rc;
-	if (!g->dry_run)
-		rc = catalog_prepare(g->c, "DELETE FROM pack WHERE id=?", &del);
-	for (size_t i = 0; i < n && !rc; i++) {
+	for (size_t i = 0; i < g->npacks && !rc; i++) {
+		const struct cat_pack *p = &g->packs[i];
 		uint64_t bytes = 0;
 
-		if (!fstatat(g->dfd, v[i].name, &sb, AT_SYMLINK_NOFOLLOW)) {
+		if (p->referenced)
+			continue;
+		if (!fstatat(g->dfd, p->name, &sb, AT_SYMLINK_NOFOLLOW)) {
 			if (!S_ISREG(sb.st_mode) && !S_ISLNK(sb.st_mode)) {
 				log_warn("not removing '%s/packs/%s': not a "
-					 "regular file", g->c->dir, v[i].name);
+					 "regular file", g->dir, p->name);
 				continue;
 			}
 			bytes = disk_bytes(&sb);
 		} else if (errno != ENOENT) {
 			rc = -errno;
-			log_error("cannot stat '%s/packs/%s': %s", g->c->dir,
-				  v[i].name, strerror(errno));
+			log_error("cannot stat '%s/packs/%s': %s", g->dir,
+				  p->name, strerror(errno));
 			break;
 		}
 		log_info("%s unreferenced pack '%s'", g->dry_run ?
-			 "would remove" : "removing", v[i].name);
+			 "would remove" : "removing", p->name);
 		if (!g->dry_run) {
-			if (unlinkat(g->dfd, v[i].name, 0) && errno != ENOENT) {
+			if (unlinkat(g->dfd, p->name, 0) && errno != ENOENT) {
 				rc = -errno;
 				log_error("cannot remove '%s/packs/%s': %s",
-					  g->c->dir, v[i].name, strerror(errno));
+					  g->dir, p->name, strerror(errno));
 				break;
 			}
-			sqlite3_bind_int64(del, 1, v[i].id);
-			rc = sqlite3_step(del);
-			rc = rc == SQLITE_DONE ? 0 :
-				catalog_sqlite_err(g->c->db, rc, "delete pack");
-			sqlite3_reset(del);
+			rc = catalog_pack_delete(g->c, p->id);
 			if (rc)
 				break;
 		}
 		g->r->packs_removed++;
 		g->r->packs_bytes += bytes;
 	}
-	sqlite3_finalize(del);
-	free(v);
 	return rc;
 }
 
@@ -203,20 +116,16 @@ int store_gc_open_elsewhere(int fd)
 }
 
 /* Step 2: one file of packs/; 1 if it is a pack file with no row. */
-static int orphan_one(struct gc *g, sqlite3_stmt *find, const char *name)
+static int orphan_one(struct gc *g, const char *name)
 {
 	struct stat sb;
 	int fd, rc;
 
 	if (pack_name_valid(name))
 		return 0;
-	sqlite3_bind_text(find, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(find);
-	sqlite3_reset(find);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc != SQLITE_DONE)
-		return catalog_sqlite_err(g->c->db, rc, "find pack");
+	rc = catalog_pack_named(g->c, name);
+	if (rc)                 /* 1: it has a row */
+		return rc < 0 ? rc : 0;
 	fd = openat(g->dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		    O_CLOEXEC);
 	if (fd < 0)     /* gone, a symlink, or unreadable: not ours to judge */
@@ -238,7 +147,7 @@ static int orphan_one(struct gc *g, sqlite3_stmt *find, const char *name)
 	rc = 0;
 	if (!g->dry_run && unlinkat(g->dfd, name, 0) && errno != ENOENT) {
 		rc = -errno;
-		log_error("cannot remove '%s/packs/%s': %s", g->c->dir, name,
+		log_error("cannot remove '%s/packs/%s': %s", g->dir, name,
 			  strerror(errno));
 	}
 	close(fd);
@@ -251,90 +160,25 @@ static int orphan_one(struct gc *g, sqlite3_stmt *find, const char *name)
 
 static int remove_orphans(struct gc *g)
 {
-	sqlite3_stmt *find;
 	struct dirent *e;
 	DIR *d;
-	int fd, rc;
+	int fd, rc = 0;
 
-	rc = catalog_prepare(g->c, "SELECT 1 FROM pack WHERE name=?", &find);
-	if (rc)
-		return rc;
 	fd = dup(g->dfd);
 	d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d) {
 		rc = -errno;
-		log_error("cannot list '%s/packs': %s", g->c->dir,
+		log_error("cannot list '%s/packs': %s", g->dir,
 			  strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		sqlite3_finalize(find);
 		return rc;
 	}
 	rewinddir(d);
 	while (!rc && (e = readdir(d)))
-		rc = orphan_one(g, find, e->d_name);
+		rc = orphan_one(g, e->d_name);
 	closedir(d);
-	sqlite3_finalize(find);
 	return rc;
-}
-
-static int range_cmp(const void *a, const void *b)
-{
-	const struct range *x = a, *y = b;
-
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
-/* The gop and mask ranges of a pack, sorted; -EUCLEAN if one is bad. */
-static int load_ranges(struct gc *g, int64_t id, struct range **out,
-		       size_t *n)
-{
-	struct range *v = NULL, *nv;
-	size_t len = 0, cap = 0;
-	sqlite3_stmt *st;
-	int rc = catalog_prepare(g->c, "SELECT offset, length FROM gop WHERE "
-				 "pack_id=?1 UNION ALL SELECT offset, length "
-				 "FROM mask WHERE pack_id=?1", &st);
-
-	*out = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t off = sqlite3_column_int64(st, 0);
-		int64_t length = sqlite3_column_int64(st, 1);
-
-		if (off < 0 || length < 0 || off > INT64_MAX - length) {
-			rc = -EUCLEAN;
-			goto out;
-		}
-		if (len == cap) {
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			v = nv;
-		}
-		v[len].offset = off;
-		v[len].length = length;
-		len++;
-	}
-	rc = rc == SQLITE_DONE ? 0 :
-		catalog_sqlite_err(g->c->db, rc, "list pack ranges");
-out:
-	sqlite3_finalize(st);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	if (len)
-		qsort(v, len, sizeof(*v), range_cmp);
-	*out = v;
-	*n = len;
-	return 0;
 }
 
 /* Allocated bytes of [a, b): what punching that range would give back. */
@@ -375,13 +219,13 @@ static int punch(struct gc *g, const char *name, int fd, int64_t start,
 			if (!g->punch_logged)
 				log_warn("the filesystem of '%s/packs' cannot "
 					 "punch holes: dead pack ranges stay "
-					 "allocated", g->c->dir);
+					 "allocated", g->dir);
 			g->punch_logged = 1;
 			return 1;
 		}
 		rc = -errno;
 		log_error("cannot punch a hole in '%s/packs/%s': %s",
-			  g->c->dir, name, strerror(errno));
+			  g->dir, name, strerror(errno));
 		return rc;
 	}
 	g->r->holes_punched++;
@@ -390,18 +234,18 @@ static int punch(struct gc *g, const char *name, int fd, int64_t start,
 }
 
 /* Step 3: the dead ranges of one referenced pack become holes. */
-static int punch_pack(struct gc *g, const struct pack_row *p)
+static int punch_pack(struct gc *g, const struct cat_pack *p)
 {
-	struct range *v;
+	struct cat_range *v;
 	struct stat sb;
 	int64_t pos = 0, limit;
 	size_t n;
 	int fd, rc;
 
-	rc = load_ranges(g, p->id, &v, &n);
+	rc = catalog_pack_ranges(g->c, p->id, &v, &n);
 	if (rc == -EUCLEAN) {
 		log_error("pack '%s' has a bad byte range in the catalog of "
-			  "'%s': leaving it whole", p->name, g->c->dir);
+			  "'%s': leaving it whole", p->name, g->dir);
 		return 0;
 	}
 	if (rc)
@@ -412,23 +256,23 @@ static int punch_pack(struct gc *g, const struct pack_row *p)
 		rc = -errno;
 		free(v);
 		if (rc == -ENOENT || rc == -ELOOP) {
-			log_warn("pack '%s/packs/%s' is %s", g->c->dir, p->name,
+			log_warn("pack '%s/packs/%s' is %s", g->dir, p->name,
 				 rc == -ENOENT ? "missing" : "a symbolic link");
 			return 0;
 		}
-		log_error("cannot open '%s/packs/%s': %s", g->c->dir, p->name,
+		log_error("cannot open '%s/packs/%s': %s", g->dir, p->name,
 			  strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		log_warn("pack '%s/packs/%s' is not a regular file", g->c->dir,
+		log_warn("pack '%s/packs/%s' is not a regular file", g->dir,
 			 p->name);
 		goto out;
 	}
 	/* bytes past the recorded size were never committed: leave them */
 	limit = (int64_t)sb.st_size;
-	if (p->size < (uint64_t)limit)
-		limit = (int64_t)p->size;
+	if (row_size(p) < (uint64_t)limit)
+		limit = (int64_t)row_size(p);
 	for (size_t i = 0; i <= n && !rc; i++) {
 		int64_t next = i < n ? v[i].offset : limit;
 
@@ -451,32 +295,28 @@ out:
 
 static int punch_all(struct gc *g)
 {
-	struct pack_row *v;
-	size_t n;
-	/* in a dry run the unreferenced packs are still there: skip them */
-	int rc = load_packs(g, "SELECT id, name, size FROM pack p WHERE EXISTS"
-			    "(SELECT 1 FROM gop WHERE pack_id=p.id) OR EXISTS"
-			    "(SELECT 1 FROM mask WHERE pack_id=p.id) ORDER BY id",
-			    &v, &n);
+	int rc = 0;
 
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = punch_pack(g, &v[i]);
-	free(v);
+	/* in a dry run the unreferenced packs are still there: skip them */
+	for (size_t i = 0; i < g->npacks && !rc; i++)
+		if (g->packs[i].referenced)
+			rc = punch_pack(g, &g->packs[i]);
 	return rc;
 }
 
 int store_gc(struct catalog *c, int dry_run, struct store_gc_report *r)
 {
-	struct gc g = { .c = c, .dry_run = dry_run, .dfd = -1, .r = r };
+	struct gc g = { .c = c, .dir = catalog_dir(c), .dry_run = dry_run,
+			.dfd = -1, .r = r };
 	char path[PATH_MAX];
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if (!dry_run && c->rdonly) {
-		log_error("catalog of '%s' is open read-only", c->dir);
+	if (!dry_run && catalog_rdonly(c)) {
+		log_error("catalog of '%s' is open read-only", g.dir);
 		return -EROFS;
 	}
-	snprintf(path, sizeof(path), "%s/packs", c->dir);
+	snprintf(path, sizeof(path), "%s/packs", g.dir);
 	g.dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (g.dfd < 0) {
 		rc = -errno;
@@ -484,11 +324,13 @@ int store_gc(struct catalog *c, int dry_run, struct store_gc_report *r)
 		return rc;
 	}
 	/* the write lock: no import commits while rows and files are judged */
-	rc = dry_run ? catalog_exec(c, "BEGIN") : catalog_begin(c);
+	rc = dry_run ? catalog_begin_read(c) : catalog_begin(c);
 	if (rc)
 		goto out;
 	g.now = time(NULL);
-	rc = check_names(&g);
+	rc = catalog_pack_list(c, &g.packs, &g.npacks);
+	if (!rc)
+		rc = check_names(&g);
 	if (!rc)
 		rc = remove_unreferenced(&g);
 	if (!rc)
@@ -501,6 +343,7 @@ int store_gc(struct catalog *c, int dry_run, struct store_gc_report *r)
 out:
 	r->bytes_reclaimed = r->packs_bytes + r->orphans_bytes +
 		r->holes_bytes;
+	catalog_pack_list_free(g.packs, g.npacks);
 	close(g.dfd);
 	return rc;
 }
