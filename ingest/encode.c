@@ -140,8 +140,8 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 	int lossless = o->lossless || codec == CODEC_FFV1;
 	uint64_t p = 0;
 
-	/* by default lossy bands go in gbrp groups of three: +0.3 to 0.4 dB
-	 * at equal size on Landsat's 11 bands (bench/quality.sh) */
+	/* by default lossy bands go in gbrp groups of three, which encode
+	 * better than single planes at equal size (bench/quality.sh) */
 	if (!o->group && !lossless && v->nplanes >= 3)
 		group = 3;
 
