@@ -208,9 +208,16 @@ struct codec_pool_stats {
 	int idle;               /* waiting now */
 };
 
-/* Returns 0, -EINVAL (max_idle < 0) or -ENOMEM; 0 idle keeps none. */
+/*
+ * Makes a pool in *out, the caller's to codec_pool_free(); max_idle 0
+ * keeps none. Returns 0, -EINVAL (max_idle < 0) or -ENOMEM (*out NULL).
+ */
 int codec_pool_new(int max_idle, size_t max_bytes, struct codec_pool **out);
+
+/* Closes the idle decoders and frees p; NULL does nothing. */
 void codec_pool_free(struct codec_pool *p);
+
+/* Copies p's counters into *s. Thread-safe. */
 void codec_pool_get_stats(struct codec_pool *p, struct codec_pool_stats *s);
 
 /* Frees what a codec_gop holds and zeroes it; NULL or empty does nothing. */
