@@ -244,7 +244,7 @@ static void dec_close(AVCodecContext **c, struct codec_pool *pool, int rc,
 }
 
 /* Sends the n bytes at data as a packet stamped pts (data NULL: the end,
- * which flushes), and moves the frames ready into the samples. */
+ * which flushes), and drains the frames ready. */
 static int dec_send(AVCodecContext *c, AVFrame *f, AVPacket *pkt,
 		    struct dec *d, const uint8_t *data, size_t n, int64_t pts)
 {
