@@ -161,6 +161,7 @@ static int jobs_load(struct catalog *c, const struct cat_var *v,
 static int time_decode(const struct jobs *js, enum dtype t, int full,
 		       uint16_t *samples, void *values, double *dt)
 {
+	struct codec_sink to = { .samples = samples };
 	double t0 = bench_now();
 
 	for (int i = 0; i < js->n; i++) {
@@ -170,10 +171,7 @@ static int time_decode(const struct jobs *js, enum dtype t, int full,
 		if (full || j->cp.codec == CODEC_LZ4)
 			rc = codec_gop_decode(&j->cp, t, &j->ref, values);
 		else
-			rc = codec_video_decode(&j->cp, j->ref.data,
-						j->ref.size, j->ref.extra_size,
-						j->ref.pkt_sizes, j->ref.npkt,
-						samples, j->ref.nframes);
+			rc = codec_video_decode(&j->cp, &j->ref, &to);
 		if (rc)
 			return rc;
 	}
@@ -194,6 +192,7 @@ static void *par_worker(void *arg)
 {
 	struct par *p = arg;
 	uint16_t *samples = malloc(p->js->max_samples * sizeof(*samples) + 1);
+	struct codec_sink to = { .samples = samples };
 	int i;
 
 	if (!samples) {
@@ -209,9 +208,7 @@ static void *par_worker(void *arg)
 		cp.threads = p->threads;
 		if (cp.codec == CODEC_LZ4)
 			continue;
-		rc = codec_video_decode(&cp, j->ref.data, j->ref.size,
-					j->ref.extra_size, j->ref.pkt_sizes,
-					j->ref.npkt, samples, j->ref.nframes);
+		rc = codec_video_decode(&cp, &j->ref, &to);
 		if (rc)
 			atomic_store(&p->err, rc);
 	}

@@ -54,7 +54,7 @@ static void finish_frames(const struct codec_params *p, enum dtype t,
 }
 
 /* A decode whose frames become values as they come out of the decoder. */
-struct sink {
+struct values {
 	const struct codec_params *p;
 	enum dtype t;
 	const struct codec_gop_ref *g;
@@ -70,7 +70,7 @@ struct sink {
 static void put_values(void *arg, int f, const struct codec_picture *pic)
 {
 	enum { CHUNK = 4096 };
-	struct sink *k = arg;
+	struct values *k = arg;
 	const struct codec_params *p = k->p;
 	size_t w = (size_t)p->width, plane = w * (size_t)p->height;
 	size_t isz = dtype_size(k->t), fv = plane * (size_t)p->planes;
@@ -106,15 +106,13 @@ static int decode_values(const struct codec_params *p, enum dtype t,
 {
 	size_t fb = (size_t)p->width * (size_t)p->height *
 		(size_t)p->planes * dtype_size(t);
-	struct sink k = { .p = p, .t = t, .g = g, .dst = dst,
-			  .first = g->first > 0 ? g->first : 0 };
+	struct values k = { .p = p, .t = t, .g = g, .dst = dst,
+			    .first = g->first, .next = g->first };
+	struct codec_sink out = { .put = put_values, .arg = &k };
 	int rc;
 
-	k.next = k.first;
-	rc = codec_video_decode_to(p, g->data, g->size, g->extra_size,
-				   g->pkt_sizes, g->npkt, g->nframes, k.first,
-				   gop_frames(g), put_values, &k);
-	if (rc) {
+	rc = codec_video_decode(p, g, &out);
+	if (rc && g->nframes > 0) {
 		/* the frames readers were told of stay as they were */
 		size_t kept = k.first == 0 ? (size_t)k.next * fb : 0;
 
@@ -130,6 +128,7 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 	size_t n = plane * (size_t)p->planes * (size_t)g->nframes;
 	size_t isz = dtype_size(t);
 	uint16_t *s = NULL, *own = NULL;
+	struct codec_gop_ref whole;
 	int rc;
 
 	if (p->codec == CODEC_LZ4)
@@ -152,9 +151,11 @@ int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		memset(dst, 0, n * isz);
 		return -ENOMEM;
 	}
-	rc = codec_video_decode_upto(p, g->data, g->size, g->extra_size,
-				     g->pkt_sizes, g->npkt, s, g->nframes,
-				     gop_frames(g));
+	/* corrections need the frames from the first on */
+	whole = *g;
+	whole.first = 0;
+	rc = codec_video_decode(p, &whole, &(struct codec_sink){
+		.samples = s });
 	if (rc)
 		memset(dst, 0, n * isz);
 	else

@@ -11,28 +11,6 @@
 #include "codec/quant.h"
 #include "codec/video.h"
 
-/* A stored GOP, as its catalog row describes it. */
-struct codec_gop_ref {
-	const uint8_t *data;
-	size_t size;
-	size_t extra_size;
-	const uint32_t *pkt_sizes;
-	int npkt;
-	int nframes;
-	const struct codec_quant *quant;        /* p->planes entries; video only */
-	const struct codec_corr *corr;  /* --max-error corrections, or NULL */
-	const void *avoid;      /* lossy: a value no decoded value may take
-				   (the fill value), or NULL */
-	int upto;               /* decode only the first upto frames (video
-				   only); 0: all nframes */
-	int first;              /* and of those, frames first to upto - 1
-				   (0: all of them; no corrections) */
-	/* video without corrections, if set: told that the first `bytes`
-	 * of dst are final values, as frames come out of the decoder */
-	void (*frames)(void *arg, size_t bytes);
-	void *arg;
-};
-
 /*
  * Decodes g into dst: nframes * planes * height * width native-order
  * values of type t, layout [frame][plane][y][x]. For CODEC_LZ4 the
@@ -41,22 +19,23 @@ struct codec_gop_ref {
  * upto frames only: the bytes of the others are not values, dst must
  * still have room for all nframes. With g->first too, frames first to
  * upto - 1 only, and the others are not values either; such a part of a
- * GOP is decoded as codec_video_decode_range() does (the frames of a
+ * GOP is decoded as codec_video_decode() decodes one (the frames of a
  * time step late in a GOP cost the pictures they refer to, not all the
  * frames before them). Without corrections each frame goes from the
  * decoder's picture straight to values in dst, and g->frames is told as
  * they come if the frames decoded start at frame 0 (never otherwise).
  * Untrusted payload: returns -EIO on anything wrong, with dst fully
  * written (zeros after what g->frames was told), never reading outside
- * g->data. Thread-safe.
+ * g->data; -EINVAL for a frame range empty or outside the GOP, -ENOMEM.
+ * Thread-safe.
  */
 int codec_gop_decode(const struct codec_params *p, enum dtype t,
 		     const struct codec_gop_ref *g, void *dst);
 
 /*
  * Turns the decoded samples s of video GOP g (its first g->upto frames,
- * if set) into values in dst, in the
- * one order reads and the encoder's checks share: sample corrections
+ * if set) into values in dst, in the one order reads and the encoder's
+ * checks share: sample corrections
  * (s is modified), dequantization, g->avoid, exact corrections. s may
  * be the tail of dst (n samples ending where dst's values end), as
  * codec_gop_decode() places it; otherwise they must not overlap.

@@ -108,9 +108,9 @@ const char *codec_name(enum codec_id c)
 	return "?";
 }
 
-/* libavcodec's own automatic count is the cores plus one: one frame
- * thread more, and its frames, for no speed (2 cores: HEVC 1024 x 1024
- * decodes 8% faster with 2, and a mount peaks 7 MiB lower) */
+/* One thread a core (at most 16): libavcodec's own automatic count is
+ * the cores plus one, a frame thread more, and its frames, for no speed
+ * (bench/decode.c). */
 int codec_dec_threads(int threads)
 {
 	if (threads > 0)

@@ -11,8 +11,7 @@
 /*
  * x265's crf stops at 0, whose frames still take quantizers up to about 8.
  * cubefs's crf goes on below: crf -k is crf 0 with every quantizer capped
- * at 6 - k (-6: all at 0, the finest lossy setting). On S2 CLP: crf 0 0.90
- * bits per value, 60.1 dB; -2 1.05, 62.4; -4 1.20, 64.1; -6 1.35, 65.6.
+ * at 6 - k (-6: all at 0, the finest lossy setting).
  */
 #define CODEC_CRF_MIN (-6)
 
@@ -41,14 +40,12 @@ struct codec_gop {
 
 /*
  * Frames per GOP when the user chooses none. A GOP holds at most 2^20
- * samples per plane and 16 to 256 frames, so small pictures get long GOPs
- * (x265 on the 33 x 49 ERA5 frames: +1.2 dB at 1 bit per value from 16 to
- * 256 frames; bench/quality.sh) while a GOP, the unit of random access and
- * of decoding, stays about 1 Mi samples; pictures of 256 x 256 and more
- * keep GOPs of 16. The nframes are then split into GOPs of equal length,
- * so no short tail GOP pays for an intra frame of its own (68 frames of
- * 101 x 100: one GOP of 68, +0.15 dB at 0.5 bits per value over 64 + 4).
- * nframes 0: the longest GOP allowed.
+ * samples per plane and 16 to 256 frames: small pictures get long GOPs,
+ * which compress better, while a GOP, the unit of random access and of
+ * decoding, stays about 1 Mi samples (pictures of 256 x 256 and more keep
+ * GOPs of 16). The nframes are then split into GOPs of equal length, so
+ * that no short tail GOP pays for an intra frame of its own. nframes 0:
+ * the longest GOP allowed.
  */
 int codec_default_gop(int width, int height, uint64_t nframes);
 
@@ -85,70 +82,42 @@ int codec_video_check(const struct codec_params *p);
 int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
 		       int nframes, struct codec_gop *out);
 
-/*
- * Decodes a GOP made by codec_video_encode() with the same params into
- * samples (capacity nframes * planes * height * width, same layout).
- * data/size is the whole GOP payload, extradata first. Untrusted input:
- * a corrupt or truncated payload, or one that decodes to a different
- * frame count or size, returns -EIO (logged once), never out-of-bounds
- * access; samples is then fully written (zeros where nothing decoded).
- * Returns 0 on success. Thread-safe.
- */
-int codec_video_decode(const struct codec_params *p, const uint8_t *data,
-		       size_t size, size_t extra_size,
-		       const uint32_t *pkt_sizes, int npkt,
-		       uint16_t *samples, int nframes);
+struct codec_quant;
+struct codec_corr;
 
 /*
- * codec_video_decode() that stops once the first `upto` frames (1 to
- * nframes) are in samples: the samples of the frames after them are not
- * values (the codec's delay may have put a few there, or none). A read of one frame of a long GOP
- * then costs the frames before it (plus the codec's reordering delay)
- * rather than the whole GOP.
+ * A stored GOP, as its catalog row describes it, and which of its frames
+ * to decode. The caller owns all it points to. codec_video_decode()
+ * reads the payload and the frame range; the fields after them are
+ * codec_gop_decode()'s (codec/gop.h).
  */
-int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
-			    size_t size, size_t extra_size,
-			    const uint32_t *pkt_sizes, int npkt,
-			    uint16_t *samples, int nframes, int upto);
-
-/* Told that the first `done` frames are in the samples, final. */
-typedef void (*codec_frames_fn)(void *arg, int done);
-
-/*
- * codec_video_decode_upto() that calls each(arg, done) as each frame
- * comes out of the decoder, in order: a reader waiting for the first
- * frames can have them before the GOP is done. A decode that fails
- * after some calls leaves the frames it reported as they are (and zeroes
- * the rest).
- */
-int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
-			    size_t size, size_t extra_size,
-			    const uint32_t *pkt_sizes, int npkt,
-			    uint16_t *samples, int nframes, int upto,
-			    codec_frames_fn each, void *arg);
-
-/*
- * codec_video_decode() of frames first to last - 1 only (0 <= first <
- * last <= nframes), for a read of a few frames of a long GOP. Where the
- * stream shows each picture's display position and whether others refer
- * to it (HEVC, one picture a packet: video_order()), only the pictures
- * of those frames and the ones before them that others refer to are
- * decoded, and the reordering delay is flushed out at once: the last
- * frame of an HEVC GOP of 16 costs about 6 pictures, not 16. Otherwise
- * it is codec_video_decode_upto(last). The samples of the other frames
- * are not values. Fails (-EIO, samples zeroed) as codec_video_decode().
- */
-int codec_video_decode_range(const struct codec_params *p,
-			     const uint8_t *data, size_t size,
-			     size_t extra_size, const uint32_t *pkt_sizes,
-			     int npkt, uint16_t *samples, int nframes,
-			     int first, int last);
+struct codec_gop_ref {
+	const uint8_t *data;    /* extradata (extra_size bytes), then packets */
+	size_t size;            /* total bytes at data */
+	size_t extra_size;
+	const uint32_t *pkt_sizes;      /* npkt packet sizes, in order */
+	int npkt;
+	int nframes;            /* frames the GOP holds */
+	int upto;               /* decode only the first upto frames (video
+				   only); 0: all nframes */
+	int first;              /* and of those, frames first to upto - 1
+				   (0: all of them; no corrections) */
+	const struct codec_quant *quant;        /* p->planes entries (video) */
+	const struct codec_corr *corr;  /* --max-error corrections, or NULL */
+	const void *avoid;      /* lossy: a value no decoded value may take
+				   (the fill value), or NULL */
+	/* video without corrections, if set: told that the first `bytes`
+	 * of dst are final values, as frames come out of the decoder */
+	void (*frames)(void *arg, size_t bytes);
+	void *arg;
+};
 
 /*
  * A decoded picture as the decoder left it: row y of plane k starts at
  * data[k] + y * linesize[k], samples of `bytes` bytes (1 or 2), the
  * padded picture's (crop to width x height). Samples above maxv (if not
- * 0) are clamped to it: a format deeper than the stream's bits.
+ * 0) are clamped to it: a format deeper than the stream's bits. The
+ * decoder owns it; it is valid during the call it is handed to only.
  */
 struct codec_picture {
 	const uint8_t *data[3];
@@ -169,32 +138,57 @@ typedef void (*codec_picture_fn)(void *arg, int frame,
 const uint16_t *codec_picture_row(const struct codec_picture *pic, int k,
 				  int y, int x0, int n, uint16_t *tmp);
 
-/*
- * codec_video_decode_range() (first 0 and last nframes: the whole GOP)
- * that hands each of frames first to last - 1 to put as it comes out of
- * the decoder, in order, instead of cropping it into samples. A caller
- * turning samples into values reads them from the decoder's picture
- * while it is in the CPU's caches, and writes no samples to read back.
- * Frames decoded after a concealed error are not handed out. Fails as
- * codec_video_decode_range(); the frames handed out before are right.
- */
-int codec_video_decode_to(const struct codec_params *p, const uint8_t *data,
-			  size_t size, size_t extra_size,
-			  const uint32_t *pkt_sizes, int npkt, int nframes,
-			  int first, int last, codec_picture_fn put, void *arg);
+/* Where a decode's frames go: set samples or put, not both. */
+struct codec_sink {
+	/* the caller's room for nframes * planes * height * width samples,
+	 * layout [frame][plane][y][x], as codec_video_encode() takes them:
+	 * each frame decoded is cropped into its place */
+	uint16_t *samples;
+	/* or each frame of the range, in order, final, as it comes out of
+	 * the decoder: a caller turning samples into values reads them
+	 * while the picture is in the CPU's caches, and writes no samples
+	 * to read back */
+	codec_picture_fn put;
+	void *arg;              /* put's */
+};
 
 /*
- * Idle decoders, for the GOPs after the one each decoded. Opening a
+ * Decodes frames g->first to g->upto - 1 (upto 0: to the last) of a GOP
+ * made by codec_video_encode() with the same params into out. Frames of
+ * a part of the GOP come at the cost of the frames they refer to: where
+ * the stream shows each picture's display position and whether others
+ * refer to it (HEVC, one picture a packet: video_order()), only the
+ * pictures of those frames and the ones before them that others refer
+ * to are decoded, and the reordering delay is flushed out at once;
+ * otherwise the packets go in order until frame upto - 1 is out. The
+ * samples of the frames outside the range are not values; put is handed
+ * the frames of the range only. With p->pool, the decoder comes from the
+ * pool and goes back to it after a clean decode.
+ *
+ * Untrusted input: a corrupt or truncated payload, or one that decodes
+ * to a different frame count or size, fails with -EIO (logged once),
+ * never an access outside g->data. Returns 0, -ENOTSUP (no decoder for
+ * p), -EINVAL (no sink, or both; nframes < 1; a frame range empty or
+ * outside the GOP), -ENOMEM or -EIO. On failure out->samples is all
+ * zeros; the pictures handed to put before are right, and none decoded
+ * after damage the codec concealed is handed out. Thread-safe: each
+ * call has a decoder of its own; put is called on the calling thread,
+ * before the call returns.
+ */
+int codec_video_decode(const struct codec_params *p,
+		       const struct codec_gop_ref *g,
+		       const struct codec_sink *out);
+
+/*
+ * Idle decoders, for the GOPs after the one each decoded: opening a
  * decoder per GOP allocates, zeroes and faults in its tables and frame
- * buffers anew: about a tenth of the CPU of decoding an HEVC GOP of 16
- * 1024 x 1024 frames. A decode whose params name a pool takes a decoder
- * opened for the same codec, picture size and format, threads and
- * extradata from it (or opens one), and gives it back flushed if the GOP
- * decoded cleanly (one that failed is closed). Each holds its frame
- * buffers: at most max_idle wait, holding about max_bytes at most (by
- * picture size and threads: an HEVC decoder of 1024 x 1024 pictures,
- * some 15 to 20 MB); the ones idle longest go first. Thread-safe; free
- * it after the decodes using it are done.
+ * buffers anew. A decode whose params name a pool takes a decoder opened
+ * for the same codec, picture size and format, threads and extradata
+ * from it (or opens one), and gives it back flushed if the GOP decoded
+ * cleanly (one that failed is closed). Each holds its frame buffers: at
+ * most max_idle wait, holding about max_bytes at most (estimated by
+ * picture size and threads); the ones idle longest go first.
+ * Thread-safe; free it after the decodes using it are done.
  */
 struct codec_pool;
 
@@ -205,9 +199,16 @@ struct codec_pool_stats {
 	int idle;               /* waiting now */
 };
 
-/* Returns 0, -EINVAL (max_idle < 0) or -ENOMEM; 0 idle keeps none. */
+/*
+ * Makes a pool in *out, the caller's to codec_pool_free(); max_idle 0
+ * keeps none. Returns 0, -EINVAL (max_idle < 0) or -ENOMEM (*out NULL).
+ */
 int codec_pool_new(int max_idle, size_t max_bytes, struct codec_pool **out);
+
+/* Closes the idle decoders and frees p; NULL does nothing. */
 void codec_pool_free(struct codec_pool *p);
+
+/* Copies p's counters into *s. Thread-safe. */
 void codec_pool_get_stats(struct codec_pool *p, struct codec_pool_stats *s);
 
 /* Frees what a codec_gop holds and zeroes it; NULL or empty does nothing. */

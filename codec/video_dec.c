@@ -19,16 +19,16 @@
 struct dec {
 	const struct codec_params *p;
 	const struct video_layout *v;
+	const struct codec_gop_ref *g;
 	uint16_t *samples;          /* frames are cropped into it, or */
 	codec_picture_fn put;       /* handed to this, frames first to
 				       last - 1 only */
+	void *arg;                  /* put's */
 	int first, last;
 	int nframes;
 	int done;                   /* frames out of the decoder */
 	uint8_t *got;               /* if set: frames go where their pts
 				       says, and are marked here */
-	codec_frames_fn each;       /* told of each, or NULL */
-	void *arg;                  /* each's or put's */
 	atomic_int *damaged;        /* the codec concealed an error */
 };
 
@@ -124,7 +124,7 @@ static int dec_error(int err, const char *what, const char *codec)
 	return rc == -ENOMEM ? rc : -EIO;
 }
 
-/* Moves every frame the decoder has ready into the samples. */
+/* Moves every frame the decoder has ready into the samples, or to put. */
 static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 {
 	const struct codec_params *p = d->p;
@@ -165,10 +165,6 @@ static int drain(AVCodecContext *c, AVFrame *f, struct dec *d)
 		}
 		d->done++;
 		av_frame_unref(f);
-		/* a frame decoded after a concealed error may show it: the
-		 * decode fails, and only frames before it were handed out */
-		if (d->each && !atomic_load(d->damaged))
-			d->each(d->arg, d->done);
 	}
 }
 
@@ -189,25 +185,6 @@ static int payload_ok(size_t size, size_t extra_size,
 		sum += pkt_sizes[i];
 	}
 	return sum == size;
-}
-
-int codec_video_decode(const struct codec_params *p, const uint8_t *data,
-		       size_t size, size_t extra_size,
-		       const uint32_t *pkt_sizes, int npkt,
-		       uint16_t *samples, int nframes)
-{
-	return codec_video_decode_upto(p, data, size, extra_size, pkt_sizes,
-				       npkt, samples, nframes, nframes);
-}
-
-int codec_video_decode_upto(const struct codec_params *p, const uint8_t *data,
-			    size_t size, size_t extra_size,
-			    const uint32_t *pkt_sizes, int npkt,
-			    uint16_t *samples, int nframes, int upto)
-{
-	return codec_video_decode_each(p, data, size, extra_size, pkt_sizes,
-				       npkt, samples, nframes, upto, NULL,
-				       NULL);
 }
 
 /* A decoder for layout v, with the extradata of data, set up to flag
@@ -267,7 +244,7 @@ static void dec_close(AVCodecContext **c, struct codec_pool *pool, int rc,
 }
 
 /* Sends the n bytes at data as a packet stamped pts (data NULL: the end,
- * which flushes), and moves the frames ready into the samples. */
+ * which flushes), and drains the frames ready. */
 static int dec_send(AVCodecContext *c, AVFrame *f, AVPacket *pkt,
 		    struct dec *d, const uint8_t *data, size_t n, int64_t pts)
 {
@@ -292,20 +269,21 @@ static int dec_send(AVCodecContext *c, AVFrame *f, AVPacket *pkt,
 	return rc ? rc : drain(c, f, d);
 }
 
-/* Checks the arguments every decode shares (out: samples or a picture
- * sink is given), and sets v up. */
-static int dec_check(const struct codec_params *p, const uint8_t *data,
-		     size_t size, size_t extra_size, const uint32_t *pkt_sizes,
-		     int npkt, int out, int nframes, struct video_layout *v)
+/* Checks the arguments of a decode of g into out and sets v up. */
+static int dec_check(const struct codec_params *p,
+		     const struct codec_gop_ref *g,
+		     const struct codec_sink *out, struct video_layout *v)
 {
-	int rc = video_layout_init(p, nframes, v);
+	int last = g->upto ? g->upto : g->nframes;
+	int rc = video_layout_init(p, g->nframes, v);
 
 	if (rc)
 		return rc;
-	if (!out || nframes < 1)
+	if (!out->samples == !out->put || g->nframes < 1 || g->first < 0 ||
+	    g->upto < 0 || last > g->nframes || g->first >= last)
 		return -EINVAL;
-	if (!data || !payload_ok(size, extra_size, pkt_sizes, npkt,
-				 nframes)) {
+	if (!g->data || !payload_ok(g->size, g->extra_size, g->pkt_sizes,
+				    g->npkt, g->nframes)) {
 		log_error("cannot decode gop (%s): bad packet table",
 			  v->be->name);
 		return -EIO;
@@ -315,23 +293,24 @@ static int dec_check(const struct codec_params *p, const uint8_t *data,
 
 /* Decodes d's GOP from its first packet on, its frames in the order they
  * come out, until `upto` of them are (all packets if upto is nframes). */
-static int run_all(struct dec *d, const uint8_t *data, size_t extra_size,
-		   const uint32_t *pkt_sizes, int npkt, int upto)
+static int run_all(struct dec *d, int upto)
 {
+	const struct codec_gop_ref *g = d->g;
 	AVCodecContext *c = NULL;
 	AVFrame *f = av_frame_alloc();
 	AVPacket *pkt = av_packet_alloc();
 	size_t off;
 	int i, rc;
 
-	rc = f && pkt ? dec_open(d->v, d->p->pool, data, extra_size,
+	rc = f && pkt ? dec_open(d->v, d->p->pool, g->data, g->extra_size,
 				 d->damaged, &c) : -ENOMEM;
 	/* after the last packet, a NULL one flushes */
-	for (i = 0, off = extra_size; !rc && i <= npkt; i++) {
-		rc = dec_send(c, f, pkt, d, i < npkt ? data + off : NULL,
-			      i < npkt ? pkt_sizes[i] : 0, AV_NOPTS_VALUE);
-		if (i < npkt)
-			off += pkt_sizes[i];
+	for (i = 0, off = g->extra_size; !rc && i <= g->npkt; i++) {
+		rc = dec_send(c, f, pkt, d, i < g->npkt ? g->data + off : NULL,
+			      i < g->npkt ? g->pkt_sizes[i] : 0,
+			      AV_NOPTS_VALUE);
+		if (i < g->npkt)
+			off += g->pkt_sizes[i];
 		if (d->done >= upto && upto < d->nframes)
 			break;
 	}
@@ -347,33 +326,19 @@ static int run_all(struct dec *d, const uint8_t *data, size_t extra_size,
 	}
 	av_packet_free(&pkt);
 	av_frame_free(&f);
-	dec_close(&c, d->p->pool, rc, d->v, data, extra_size);
+	dec_close(&c, d->p->pool, rc, d->v, g->data, g->extra_size);
 	return rc;
 }
 
-int video_range_plan(const struct video_pic *pics, int npkt, int first,
-		     int last, uint8_t *send)
+/* Decodes frames d->first to d->last - 1 of d's GOP: where the stream
+ * shows the pictures' order (video_order()), only their pictures and
+ * the ones before them others refer to, then the end, which flushes out
+ * the frames held back for reordering; else run_all() up to last. */
+static int run_range(struct dec *d)
 {
-	int end = 0;
-
-	for (int i = 0; i < npkt; i++)
-		if (pics[i].pos >= first && pics[i].pos < last)
-			end = i + 1;
-	for (int i = 0; i < npkt; i++)
-		send[i] = i < end && (pics[i].ref || (pics[i].pos >= first &&
-						      pics[i].pos < last));
-	return end;
-}
-
-/* Decodes frames first to last - 1 of d's GOP: where the stream shows
- * the pictures' order (video_order()), only their pictures and the ones
- * before them others refer to, then the end, which flushes out the
- * frames held back for reordering; else run_all() up to last. */
-static int run_range(struct dec *d, const uint8_t *data, size_t extra_size,
-		     const uint32_t *pkt_sizes, int npkt, int first, int last)
-{
-	struct video_pic *pics = malloc((size_t)npkt * sizeof(*pics));
-	uint8_t *send = malloc((size_t)npkt);
+	const struct codec_gop_ref *g = d->g;
+	struct video_pic *pics = malloc((size_t)g->npkt * sizeof(*pics));
+	uint8_t *send = malloc((size_t)g->npkt);
 	AVCodecContext *c = NULL;
 	AVFrame *f = NULL;
 	AVPacket *pkt = NULL;
@@ -382,31 +347,33 @@ static int run_range(struct dec *d, const uint8_t *data, size_t extra_size,
 
 	d->got = calloc((size_t)d->nframes, 1);
 	rc = pics && send && d->got ?
-		video_order(d->v->be->av_id, data, extra_size, pkt_sizes, npkt,
-			    d->nframes, pics) : -ENOMEM;
+		video_order(d->v->be->av_id, g->data, g->extra_size,
+			    g->pkt_sizes, g->npkt, d->nframes, pics) : -ENOMEM;
 	if (rc == -ENOTSUP) {	/* the frames before them, as they come */
 		free(pics);
 		free(send);
 		free(d->got);
 		d->got = NULL;
-		return run_all(d, data, extra_size, pkt_sizes, npkt, last);
+		return run_all(d, d->last);
 	}
 	if (!rc)
-		end = video_range_plan(pics, npkt, first, last, send);
+		end = video_range_plan(pics, g->npkt, d->first, d->last, send);
 	f = av_frame_alloc();
 	pkt = av_packet_alloc();
 	if (!rc)
-		rc = f && pkt ? dec_open(d->v, d->p->pool, data, extra_size,
-					 d->damaged, &c) : -ENOMEM;
-	for (i = 0, off = extra_size; !rc && i <= end; i++) {
+		rc = f && pkt ? dec_open(d->v, d->p->pool, g->data,
+					 g->extra_size, d->damaged, &c) :
+			-ENOMEM;
+	for (i = 0, off = g->extra_size; !rc && i <= end; i++) {
 		if (i == end || send[i])
-			rc = dec_send(c, f, pkt, d, i < end ? data + off : NULL,
-				      i < end ? pkt_sizes[i] : 0,
+			rc = dec_send(c, f, pkt, d,
+				      i < end ? g->data + off : NULL,
+				      i < end ? g->pkt_sizes[i] : 0,
 				      i < end ? pics[i].pos : 0);
 		if (i < end)
-			off += pkt_sizes[i];
+			off += g->pkt_sizes[i];
 	}
-	for (i = first; !rc && i < last; i++)
+	for (i = d->first; !rc && i < d->last; i++)
 		if (!d->got[i]) {
 			log_error("cannot decode gop (%s): frame %d missing",
 				  d->v->be->name, i);
@@ -423,81 +390,30 @@ static int run_range(struct dec *d, const uint8_t *data, size_t extra_size,
 	d->got = NULL;
 	av_packet_free(&pkt);
 	av_frame_free(&f);
-	dec_close(&c, d->p->pool, rc, d->v, data, extra_size);
+	dec_close(&c, d->p->pool, rc, d->v, g->data, g->extra_size);
 	return rc;
 }
 
-int codec_video_decode_each(const struct codec_params *p, const uint8_t *data,
-			    size_t size, size_t extra_size,
-			    const uint32_t *pkt_sizes, int npkt,
-			    uint16_t *samples, int nframes, int upto,
-			    codec_frames_fn each, void *arg)
+int codec_video_decode(const struct codec_params *p,
+		       const struct codec_gop_ref *g,
+		       const struct codec_sink *out)
 {
 	struct video_layout v = { 0 };
 	atomic_int damaged = 0;
-	struct dec d = { .p = p, .v = &v, .samples = samples,
-			 .nframes = nframes, .each = each, .arg = arg,
-			 .damaged = &damaged };
+	struct dec d = { .p = p, .v = &v, .g = g, .samples = out->samples,
+			 .put = out->put, .arg = out->arg, .first = g->first,
+			 .last = g->upto ? g->upto : g->nframes,
+			 .nframes = g->nframes, .damaged = &damaged };
 	int rc;
 
-	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt,
-		       samples != NULL, nframes, &v);
-	if (!rc && (upto < 1 || upto > nframes))
-		rc = -EINVAL;
-	if (!rc)
-		rc = run_all(&d, data, extra_size, pkt_sizes, npkt, upto);
-	if (rc && samples && d.done < nframes && v.frame_samples)
-		memset(samples + d.done * v.frame_samples, 0,
-		       (size_t)(nframes - d.done) * v.frame_samples *
-		       sizeof(*samples));
-	return rc;
-}
-
-int codec_video_decode_range(const struct codec_params *p,
-			     const uint8_t *data, size_t size,
-			     size_t extra_size, const uint32_t *pkt_sizes,
-			     int npkt, uint16_t *samples, int nframes,
-			     int first, int last)
-{
-	struct video_layout v = { 0 };
-	atomic_int damaged = 0;
-	struct dec d = { .p = p, .v = &v, .samples = samples,
-			 .nframes = nframes, .damaged = &damaged };
-	int rc;
-
-	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt,
-		       samples != NULL, nframes, &v);
-	if (!rc && (first < 0 || last <= first || last > nframes))
-		rc = -EINVAL;
-	if (!rc)
-		rc = run_range(&d, data, extra_size, pkt_sizes, npkt, first,
-			       last);
-	if (rc && samples && v.frame_samples)
-		memset(samples, 0, (size_t)nframes * v.frame_samples *
-		       sizeof(*samples));
-	return rc;
-}
-
-int codec_video_decode_to(const struct codec_params *p, const uint8_t *data,
-			  size_t size, size_t extra_size,
-			  const uint32_t *pkt_sizes, int npkt, int nframes,
-			  int first, int last, codec_picture_fn put, void *arg)
-{
-	struct video_layout v = { 0 };
-	atomic_int damaged = 0;
-	struct dec d = { .p = p, .v = &v, .put = put, .arg = arg,
-			 .first = first, .last = last, .nframes = nframes,
-			 .damaged = &damaged };
-	int rc;
-
-	rc = dec_check(p, data, size, extra_size, pkt_sizes, npkt,
-		       put != NULL, nframes, &v);
-	if (!rc && (first < 0 || last <= first || last > nframes))
-		rc = -EINVAL;
-	if (rc)
-		return rc;
+	rc = dec_check(p, g, out, &v);
 	/* a whole GOP needs every picture: no order to read */
-	if (first == 0 && last == nframes)
-		return run_all(&d, data, extra_size, pkt_sizes, npkt, last);
-	return run_range(&d, data, extra_size, pkt_sizes, npkt, first, last);
+	if (!rc && d.first == 0 && d.last == d.nframes)
+		rc = run_all(&d, d.last);
+	else if (!rc)
+		rc = run_range(&d);
+	if (rc && out->samples && v.frame_samples && g->nframes > 0)
+		memset(out->samples, 0, (size_t)g->nframes * v.frame_samples *
+		       sizeof(*out->samples));
+	return rc;
 }

@@ -63,9 +63,9 @@ int video_opts_x265(const struct codec_params *p, int nframes,
 	if (p->lossless)
 		n += snprintf(xp + n, sizeof(xp) - n, ":lossless=1");
 	/* the default preset goes further: rate-distortion decisions at
-	 * level 6, 6 reference frames, intra blocks in B frames. At equal
-	 * bits per value (bench/quality.sh): +0.2 dB on NDVI and ERA5, +1.2
-	 * dB on Landsat, +2 dB on fice, for 2 to 3 times the encode time */
+	 * level 6, 6 reference frames, intra blocks in B frames; better
+	 * quality at equal bits per value for a slower encode
+	 * (bench/quality.sh) */
 	else if (!p->preset)
 		n += snprintf(xp + n, sizeof(xp) - n, ":rd=6:ref=6:b-intra=1");
 	if (!p->lossless && p->crf < 0)		/* past crf 0: video.h */
@@ -75,7 +75,7 @@ int video_opts_x265(const struct codec_params *p, int nframes,
 		snprintf(xp + n, sizeof(xp) - n, ":pools=%d:frame-threads=%d",
 			 c->thread_count,
 			 c->thread_count < 4 ? c->thread_count : 4);
-	/* slow: +2 to 3 dB over medium at equal size on Landsat planes */
+	/* slow, not x265's medium: better quality at equal size */
 	if (dict_set(opts, (const char *const[]){
 			"preset", p->preset ? p->preset : "slow",
 			"tune", "psnr", "x265-params", xp, NULL }))
@@ -142,8 +142,8 @@ int video_opts_ffv1(const struct codec_params *p, int nframes,
 	(void)p;
 	(void)nframes;
 	c->level = 3;
-	/* small pictures: one slice and the small context model, 17% less
-	 * than ffv1's defaults on Landsat planes */
+	/* small pictures: one slice and the small context model, smaller
+	 * than with ffv1's defaults */
 	if (area < SMALL_AREA)
 		c->slices = 1;
 	if (dict_set(opts, (const char *const[]){

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Display order and references of a GOP's packets, for decoding some of its frames only. */
+/* Display order and references of a GOP's packets, and which packets a decode of some of its frames sends. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -114,4 +114,18 @@ out:
 	avcodec_free_context(&c);
 	av_parser_close(pc);
 	return rc;
+}
+
+int video_range_plan(const struct video_pic *pics, int npkt, int first,
+		     int last, uint8_t *send)
+{
+	int end = 0;
+
+	for (int i = 0; i < npkt; i++)
+		if (pics[i].pos >= first && pics[i].pos < last)
+			end = i + 1;
+	for (int i = 0; i < npkt; i++)
+		send[i] = i < end && (pics[i].ref || (pics[i].pos >= first &&
+						      pics[i].pos < last));
+	return end;
 }

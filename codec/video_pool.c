@@ -118,10 +118,9 @@ AVCodecContext *video_pool_take(struct codec_pool *p,
 	return c;
 }
 
-/* An HEVC decoder of 1024 x 1024 12-bit pictures with 2 frame threads
- * held 15 to 20 MB: its frame pool (the pictures it refers to and
+/* A decoder holds its frame pool (the pictures it refers to and
  * reorders, and one more a frame thread) and tables sized by the
- * picture. */
+ * picture: counted as four pictures plus one a thread. */
 size_t video_pool_bytes(const struct video_layout *v)
 {
 	int frame = av_image_get_buffer_size(v->fmt, v->pw, v->ph, 1);

@@ -58,9 +58,7 @@ static void decode_pooled(const struct codec_params *p, enum dtype t,
 		abort();
 	if (p->codec == CODEC_LZ4)
 		goto out;
-	rc = codec_video_decode_range(&pp, g->data, g->size, g->extra_size,
-				      g->pkt_sizes, g->npkt, s, g->nframes,
-				      0, g->nframes);
+	rc = codec_video_decode(&pp, g, &(struct codec_sink){ .samples = s });
 	if (rc && rc != -EIO && rc != -ENOTSUP && rc != -EINVAL)
 		abort();
 	for (size_t i = 0; !rc && i < nsamples; i++)
@@ -100,10 +98,8 @@ static void decode_twice(const struct codec_params *p, enum dtype t,
 		goto out;
 	memset(sa, 0, nsamples * 2);
 	memset(sb, 0xff, nsamples * 2);
-	ra = codec_video_decode(p, g->data, g->size, g->extra_size,
-				g->pkt_sizes, g->npkt, sa, g->nframes);
-	rb = codec_video_decode(p, g->data, g->size, g->extra_size,
-				g->pkt_sizes, g->npkt, sb, g->nframes);
+	ra = codec_video_decode(p, g, &(struct codec_sink){ .samples = sa });
+	rb = codec_video_decode(p, g, &(struct codec_sink){ .samples = sb });
 	if (ra != rb || memcmp(sa, sb, nsamples * 2))
 		abort();
 	for (size_t i = 0; !ra && i < nsamples; i++)
@@ -112,16 +108,14 @@ static void decode_twice(const struct codec_params *p, enum dtype t,
 	/* the last frame alone (HEVC: its picture order, read from the
 	 * untrusted headers), into both buffers: the same result */
 	if (g->nframes > 1) {
+		struct codec_gop_ref last = *g;
 		size_t fs = nsamples / (size_t)g->nframes, at;
 
-		ra = codec_video_decode_range(p, g->data, g->size,
-					      g->extra_size, g->pkt_sizes,
-					      g->npkt, sa, g->nframes,
-					      g->nframes - 1, g->nframes);
-		rb = codec_video_decode_range(p, g->data, g->size,
-					      g->extra_size, g->pkt_sizes,
-					      g->npkt, sb, g->nframes,
-					      g->nframes - 1, g->nframes);
+		last.first = g->nframes - 1;
+		ra = codec_video_decode(p, &last, &(struct codec_sink){
+			.samples = sa });
+		rb = codec_video_decode(p, &last, &(struct codec_sink){
+			.samples = sb });
 		at = (size_t)(g->nframes - 1) * fs;
 		if (ra != rb || memcmp(sa + at, sb + at, fs * 2))
 			abort();

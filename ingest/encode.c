@@ -140,8 +140,8 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 	int lossless = o->lossless || codec == CODEC_FFV1;
 	uint64_t p = 0;
 
-	/* by default lossy bands go in gbrp groups of three: +0.3 to 0.4 dB
-	 * at equal size on Landsat's 11 bands (bench/quality.sh) */
+	/* by default lossy bands go in gbrp groups of three, which encode
+	 * better than single planes at equal size (bench/quality.sh) */
 	if (!o->group && !lossless && v->nplanes >= 3)
 		group = 3;
 
@@ -322,8 +322,8 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 		.extra_size = out.extra_size, .pkt_sizes = g->pkt_sizes,
 		.npkt = out.npkt, .nframes = (int)n, .quant = g->quant,
 		.avoid = v->has_fill && !s->lossless ? v->fill : NULL };
-	rc = codec_video_decode(&cp, out.data, out.size, out.extra_size,
-				g->pkt_sizes, out.npkt, b->dsamp, (int)n);
+	rc = codec_video_decode(&cp, &ref, &(struct codec_sink){
+		.samples = b->dsamp });
 	if (rc) {
 		log_error("'%s': encoded frames %u-%u do not decode", v->name,
 			  f0, f0 + n - 1);

@@ -49,8 +49,7 @@ static int round_trip(const struct codec_params *p, const uint16_t *in,
 	assert_true(g.npkt >= 1);
 	if (bytes)
 		*bytes = g.size;
-	rc = codec_video_decode(p, g.data, g.size, g.extra_size, g.pkt_sizes,
-				g.npkt, out, nframes);
+	rc = decode_part(p, &g, nframes, 0, 0, out);
 	codec_gop_release(&g);
 	assert_null(g.data);
 	return rc;
@@ -314,10 +313,14 @@ static int decode_checked(const struct codec_params *p, const uint8_t *d,
 			  int npkt, uint16_t *out, int nframes)
 {
 	size_t i, m = (size_t)nframes * p->planes * p->width * p->height;
+	struct codec_gop_ref g = {
+		.data = d, .size = size, .extra_size = extra,
+		.pkt_sizes = sizes, .npkt = npkt, .nframes = nframes,
+	};
 	int rc;
 
 	memset(out, 0xff, m * 2);
-	rc = codec_video_decode(p, d, size, extra, sizes, npkt, out, nframes);
+	rc = codec_video_decode(p, &g, &(struct codec_sink){ .samples = out });
 	assert_true(rc == 0 || rc == -EIO);
 	for (i = 0; i < m; i++)
 		if (out[i] == 0xffff)
@@ -455,6 +458,10 @@ static void video_refuses_bad_arguments(void **state)
 	};
 	uint16_t in[16] = { 0 }, out[16];
 	uint32_t sz = 1;
+	struct codec_gop_ref x = {
+		.data = (const uint8_t *)"x", .size = 1, .pkt_sizes = &sz,
+		.npkt = 1, .nframes = 1,
+	};
 	struct codec_gop g;
 
 	(void)state;
@@ -463,8 +470,8 @@ static void video_refuses_bad_arguments(void **state)
 	assert_null(g.data);
 	assert_null(g.pkt_sizes);
 	assert_int_equal(g.npkt, 0);
-	assert_int_equal(codec_video_decode(&p, (const uint8_t *)"x", 1, 0,
-					    &sz, 1, out, 1), -ENOTSUP);
+	assert_int_equal(codec_video_decode(&p, &x, &(struct codec_sink){
+		.samples = out }), -ENOTSUP);
 	p.codec = CODEC_FFV1;
 	p.lossless = 1;
 	assert_int_equal(codec_video_encode(&p, in, 0, &g), -EINVAL);
@@ -503,9 +510,7 @@ static void video_x265_speed(void **state)
 		assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
 		t1 += now() - t0;
 		t0 = now();
-		assert_int_equal(codec_video_decode(&p, g.data, g.size,
-						    g.extra_size, g.pkt_sizes,
-						    g.npkt, out, NT), 0);
+		assert_int_equal(decode_part(&p, &g, NT, 0, 0, out), 0);
 		t2 += now() - t0;
 		codec_gop_release(&g);
 		mb += n * 2 / 1e6;

@@ -40,34 +40,26 @@ static void video_decode_upto_matches_full(void **state)
 			for (size_t k = 0; k < n; k++)
 				in[k] >>= 2;
 		assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
-		assert_int_equal(codec_video_decode(&p, g.data, g.size,
-						    g.extra_size, g.pkt_sizes,
-						    g.npkt, full, NT), 0);
+		assert_int_equal(decode_part(&p, &g, NT, 0, 0, full), 0);
 		for (int k = 1; k <= NT; k++) {
 			memset(part, 0xab, n * 2);
-			assert_int_equal(codec_video_decode_upto(&p, g.data,
-				g.size, g.extra_size, g.pkt_sizes, g.npkt,
-				part, NT, k), 0);
+			assert_int_equal(decode_part(&p, &g, NT, 0, k, part),
+					 0);
 			assert_memory_equal(part, full, k * fs * 2);
 		}
 		for (int a = 0; a < NT; a++)
 			for (int b = a + 1; b <= NT; b++) {
 				memset(part, 0xab, n * 2);
-				assert_int_equal(codec_video_decode_range(&p,
-					g.data, g.size, g.extra_size,
-					g.pkt_sizes, g.npkt, part, NT, a, b), 0);
+				assert_int_equal(decode_part(&p, &g, NT, a, b,
+							     part), 0);
 				assert_memory_equal(part + a * fs, full + a * fs,
 						    (size_t)(b - a) * fs * 2);
 			}
-		assert_int_equal(codec_video_decode_range(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, 2, 2),
-			-EINVAL);
-		assert_int_equal(codec_video_decode_upto(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, 0),
-			-EINVAL);
-		assert_int_equal(codec_video_decode_upto(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, NT + 1),
-			-EINVAL);
+		/* no frames (upto 0 is the whole GOP), or past the last */
+		assert_int_equal(decode_part(&p, &g, NT, 2, 2, part), -EINVAL);
+		assert_int_equal(decode_part(&p, &g, NT, 0, -1, part), -EINVAL);
+		assert_int_equal(decode_part(&p, &g, NT, 0, NT + 1, part),
+				 -EINVAL);
 		codec_gop_release(&g);
 		if (p.bits == 10)
 			quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
@@ -103,8 +95,7 @@ static void video_range_sends_what_its_frame_needs(void **state)
 	assert_true(in && full && part);
 	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
 	assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
-	assert_int_equal(codec_video_decode(&p, g.data, g.size, g.extra_size,
-					    g.pkt_sizes, g.npkt, full, NT), 0);
+	assert_int_equal(decode_part(&p, &g, NT, 0, 0, full), 0);
 	assert_int_equal(video_order(AV_CODEC_ID_HEVC, g.data, g.extra_size,
 				     g.pkt_sizes, g.npkt, NT, pics), 0);
 	assert_int_equal(pics[0].pos, 0);
@@ -140,9 +131,7 @@ static void video_range_sends_what_its_frame_needs(void **state)
 	/* and what it sends gives exactly that frame */
 	for (int f = 0; f < NT; f++) {
 		memset(part, 0xab, n * 2);
-		assert_int_equal(codec_video_decode_range(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, part, NT, f, f + 1),
-			0);
+		assert_int_equal(decode_part(&p, &g, NT, f, f + 1, part), 0);
 		assert_memory_equal(part + f * fs, full + f * fs, fs * 2);
 		end = video_range_plan(pics, NT, f, f + 1, send);
 		for (int i = 0; i < end; i++)
@@ -156,19 +145,38 @@ static void video_range_sends_what_its_frame_needs(void **state)
 	free(part);
 }
 
+/* Crops picture pic of frame f into its place in samples s. */
+static void crop_picture(const struct codec_params *p, int f,
+			 const struct codec_picture *pic, uint16_t *s)
+{
+	uint16_t tmp[NX];
+
+	for (int pl = 0; pl < p->planes; pl++)
+		for (int y = 0; y < p->height; y++)
+			memcpy(s + (((size_t)f * p->planes + pl) * p->height +
+				    y) * p->width,
+			       codec_picture_row(pic, pl, y, 0, p->width, tmp),
+			       (size_t)p->width * 2);
+}
+
 /* What a decode has handed out: each report checked against the whole
  * decode's bytes at the moment it is made. */
 struct seen {
-	const void *out, *full;
+	void *out;
+	const void *full;
 	size_t frame;           /* bytes per frame */
 	size_t last;            /* bytes reported so far */
 	int calls;
+	const struct codec_params *p;   /* pictures: cropped into out */
 };
 
-static void saw_frames(void *arg, int done)
+/* Frame f handed out: the frames up to it are final. */
+static void saw_frames(void *arg, int f, const struct codec_picture *pic)
 {
 	struct seen *s = arg;
+	int done = f + 1;
 
+	crop_picture(s->p, f, pic, s->out);
 	assert_true((size_t)done * s->frame > s->last);
 	s->last = (size_t)done * s->frame;
 	s->calls++;
@@ -187,7 +195,7 @@ static void saw_bytes(void *arg, size_t bytes)
 
 /*
  * A decode hands its frames out as they come, in order, each final when
- * reported: the samples (codec_video_decode_each), and the values of a
+ * reported: the pictures (codec_video_decode to put), and the values of a
  * GOP decoded into the tail of its own buffer (codec_gop_decode with
  * frames), which a waiting reader copies while the rest decodes.
  */
@@ -205,18 +213,18 @@ static void video_frames_final_when_handed_out(void **state)
 				 .min = -100.0, .max = 2000.0 };
 	struct codec_gop g;
 	struct codec_gop_ref ref;
-	struct seen seen = { .out = part, .full = full, .frame = fs * 2 };
+	struct seen seen = { .out = part, .full = full, .frame = fs * 2,
+			     .p = &p };
 
 	(void)state;
 	NEED_CUBE();
 	assert_true(in && full && part && whole && vals);
 	quantize(in, 3, 1, 12, 0, 0, NX, NY, NT);
 	assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
-	assert_int_equal(codec_video_decode(&p, g.data, g.size, g.extra_size,
-					    g.pkt_sizes, g.npkt, full, NT), 0);
-	assert_int_equal(codec_video_decode_each(&p, g.data, g.size,
-		g.extra_size, g.pkt_sizes, g.npkt, part, NT, NT, saw_frames,
-		&seen), 0);
+	assert_int_equal(decode_part(&p, &g, NT, 0, 0, full), 0);
+	ref = gop_part(&g, NT, 0, 0);
+	assert_int_equal(codec_video_decode(&p, &ref, &(struct codec_sink){
+		.put = saw_frames, .arg = &seen }), 0);
 	assert_int_equal(seen.last, n * 2);
 	assert_true(seen.calls > 1);
 
@@ -246,7 +254,7 @@ static void video_frames_final_when_handed_out(void **state)
 	free(vals);
 }
 
-/* A picture handed out by codec_video_decode_to(), cropped into the
+/* A picture handed out by codec_video_decode(), cropped into the
  * samples at arg (frames in order, each once). */
 struct picked {
 	const struct codec_params *p;
@@ -259,19 +267,12 @@ struct picked {
 static void pick_rows(void *arg, int f, const struct codec_picture *pic)
 {
 	struct picked *k = arg;
-	const struct codec_params *p = k->p;
-	uint16_t tmp[NX];
 
 	assert_int_equal(f, k->next);
 	k->next++;
 	k->one_byte += pic->bytes == 1;
 	k->clamped += pic->maxv != 0;
-	for (int pl = 0; pl < p->planes; pl++)
-		for (int y = 0; y < p->height; y++)
-			memcpy(k->s + (((size_t)f * p->planes + pl) * p->height +
-				       y) * p->width,
-			       codec_picture_row(pic, pl, y, 0, p->width, tmp),
-			       (size_t)p->width * 2);
+	crop_picture(k->p, f, pic, k->s);
 }
 
 /*
@@ -307,6 +308,7 @@ static void video_values_straight_from_pictures(void **state)
 		struct codec_quant q[3], q8[3];
 		size_t fv = (size_t)planes * NY * NX, m = NT * fv;
 		struct picked pk = { .p = &p, .s = got, .next = 2 };
+		struct codec_sink to_pick = { .put = pick_rows, .arg = &pk };
 		struct codec_gop_ref ref;
 		struct codec_gop g;
 
@@ -321,8 +323,7 @@ static void video_values_straight_from_pictures(void **state)
 		}
 		quantize(in, 2, planes, p.bits, 0, 0, NX, NY, NT);
 		assert_int_equal(codec_video_encode(&p, in, NT, &g), 0);
-		assert_int_equal(codec_video_decode(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, full, NT), 0);
+		assert_int_equal(decode_part(&p, &g, NT, 0, 0, full), 0);
 		for (int f = 0; f < NT; f++)
 			for (int k = 0; k < planes; k++) {
 				size_t at = ((size_t)f * planes + k) * NY * NX;
@@ -352,16 +353,15 @@ static void video_values_straight_from_pictures(void **state)
 		assert_int_equal(codec_gop_decode(&p, DTYPE_F32, &ref, vals), 0);
 		assert_memory_equal(vals + 2 * fv, want + 2 * fv, 3 * fv * 4);
 		/* and the pictures themselves, those frames only, in order */
-		assert_int_equal(codec_video_decode_to(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, NT, 2, 5, pick_rows,
-			&pk), 0);
+		ref = gop_part(&g, NT, 2, 5);
+		assert_int_equal(codec_video_decode(&p, &ref, &to_pick), 0);
 		assert_int_equal(pk.next, 5);
 		assert_memory_equal(got + 2 * fv, full + 2 * fv, 3 * fv * 2);
 		one_byte += pk.one_byte;
 		clamped += pk.clamped;
-		assert_int_equal(codec_video_decode_to(&p, g.data, g.size,
-			g.extra_size, g.pkt_sizes, g.npkt, NT, 2, 2, pick_rows,
-			&pk), -EINVAL);
+		ref = gop_part(&g, NT, 2, 2);
+		assert_int_equal(codec_video_decode(&p, &ref, &to_pick),
+				 -EINVAL);
 		codec_gop_release(&g);
 	}
 	print_message("%d codecs x depths x planes, pictures of 1-byte "

@@ -13,6 +13,7 @@
 
 #include "codec/video.h"
 #include "codec/video_priv.h"
+#include "tests/video_fixture.h"
 
 #define W 72
 #define H 56
@@ -60,17 +61,14 @@ static void encode(const struct codec_params *p, int phase,
 	assert_int_equal(codec_video_encode(&own, in, NF, g), 0);
 	own.threads = p->threads;
 	own.pool = NULL;
-	assert_int_equal(codec_video_decode(&own, g->data, g->size,
-					    g->extra_size, g->pkt_sizes,
-					    g->npkt, decoded, NF), 0);
+	assert_int_equal(decode_part(&own, g, NF, 0, 0, decoded), 0);
 	free(in);
 }
 
 static int decode(const struct codec_params *p, const struct codec_gop *g,
 		  uint16_t *out)
 {
-	return codec_video_decode(p, g->data, g->size, g->extra_size,
-				  g->pkt_sizes, g->npkt, out, NF);
+	return decode_part(p, g, NF, 0, 0, out);
 }
 
 /* Decodes g whole into out (garbage first) and checks it against ref. */
@@ -131,20 +129,17 @@ static void pool_decoder_decodes_as_new(void **state)
 
 		decode_as(&p, &gb, b, out);
 		memset(out, 0xab, n * 2);
-		assert_int_equal(codec_video_decode_range(&p, ga.data, ga.size,
-			ga.extra_size, ga.pkt_sizes, ga.npkt, out, NF, 3, 5), 0);
+		assert_int_equal(decode_part(&p, &ga, NF, 3, 5, out), 0);
 		assert_memory_equal(out + 3 * fs, a + 3 * fs, 2 * fs * 2);
 		memset(out, 0xab, n * 2);
-		assert_int_equal(codec_video_decode_upto(&p, gb.data, gb.size,
-			gb.extra_size, gb.pkt_sizes, gb.npkt, out, NF, 2), 0);
+		assert_int_equal(decode_part(&p, &gb, NF, 0, 2, out), 0);
 		assert_memory_equal(out, b, 2 * fs * 2);
 		expect(pool, 1, 3, 1);
 
 		/* a frame short of what it is asked for: the decode fails
 		 * after the decoder has run */
-		assert_int_equal(codec_video_decode(&p, ga.data, ga.size,
-			ga.extra_size, ga.pkt_sizes, ga.npkt, out, NF - 1),
-			-EIO);
+		assert_int_equal(decode_part(&p, &ga, NF - 1, 0, 0, out),
+				 -EIO);
 		expect(pool, 1, 4, 0);
 		decode_as(&p, &gb, b, out);
 		expect(pool, 2, 4, 1);

@@ -32,6 +32,29 @@ void quantize(uint16_t *out, int band, int planes, int bits, int x0, int y0,
 
 #define NEED_CUBE() do { if (!cube) skip(); } while (0)
 
+/* Frames first to upto - 1 (upto 0: to the last) of encoded GOP g of
+ * nframes frames, as codec_video_decode() takes them. */
+static inline struct codec_gop_ref gop_part(const struct codec_gop *g,
+					    int nframes, int first, int upto)
+{
+	return (struct codec_gop_ref){
+		.data = g->data, .size = g->size, .extra_size = g->extra_size,
+		.pkt_sizes = g->pkt_sizes, .npkt = g->npkt,
+		.nframes = nframes, .first = first, .upto = upto,
+	};
+}
+
+/* codec_video_decode() of those frames of g into samples. */
+static inline int decode_part(const struct codec_params *p,
+			      const struct codec_gop *g, int nframes,
+			      int first, int upto, uint16_t *samples)
+{
+	struct codec_gop_ref r = gop_part(g, nframes, first, upto);
+
+	return codec_video_decode(p, &r, &(struct codec_sink){
+		.samples = samples });
+}
+
 /* Lossy settings and PSNR floors (dB over the full range), 8 frames of
  * band 3; measured values are printed. */
 struct lossy {
