@@ -49,9 +49,9 @@ static void notify_dataset(struct fs *fs, const char *name)
 	pthread_rwlock_rdlock(&fs->lock);
 	ds = reader_find(fs->r, name);
 	for (int i = 0; ds && i < ds->nviews; i++)
-		notify(fs, 2 * (uint64_t)ds->views[i].id + 3, 0, NULL);
+		notify(fs, inode_view(ds->views[i].id), 0, NULL);
 	if (ds)
-		notify(fs, fs_png_ino(ds->id), 0, NULL);
+		notify(fs, inode_png(ds->id), 0, NULL);
 	pthread_rwlock_unlock(&fs->lock);
 	snprintf(buf, sizeof(buf), "%s.npy", name);
 	notify(fs, 0, FS_ROOT_INO, buf);
@@ -90,7 +90,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 		rc = -ENOMEM;
 		goto out;
 	}
-	o->ino = fs->next_new_ino++;
+	o->ino = inode_new(fs->nnew++);
 	o->parent = parent;
 	o->is_new = 1;
 	o->opens = 1;
@@ -111,6 +111,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	a->size = 0;
 	a->mtime = o->mtime;
 	a->nlink = 1;
+	a->timeout = 0;
 out:
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
@@ -203,7 +204,7 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 	pthread_mutex_lock(&fs->wlock);
 	/* the kernel writes back mmap'd pages after the last release: such
 	 * writes open a journal of their own, committed at fsync or unmount */
-	rc = ino >= NEW_INO_BASE ? (fs_ofile(fs, ino) ? 0 : -EBADF) :
+	rc = inode_kind(ino, NULL) == INODE_NEW ? (fs_ofile(fs, ino) ? 0 : -EBADF) :
 		edit_ofile(fs, ino, &o);
 	o = fs_ofile(fs, ino);
 	if (!rc && !o->st)	/* its dataset was replaced: see restart() */
