@@ -15,6 +15,8 @@
 /* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
 #define QL_KEEP_MIN (4u << 20)
 
+#define RUN_SLOTS 64            /* sequential readers tracked at once */
+
 /* Seconds the kernel keeps attributes and entries of stored nodes: they
  * change only through this mount, which tells the kernel (fs_notify_fn).
  * Files being created change under it: never kept. After a change the
@@ -119,7 +121,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	}
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
-	if (prefetch_init(&fs->pf)) {
+	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
 		return -ENOMEM;
 	}
@@ -176,6 +178,7 @@ void fs_free(struct fs *fs)
 	if (!fs)
 		return;
 	prefetch_release(&fs->pf);
+	runs_free(fs->runs);
 	while (fs->open) {
 		struct ofile *o = fs->open;
 
@@ -427,6 +430,7 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		off_t off)
 {
 	const struct node *n;
+	struct read_hint h;
 	struct ofile *o;
 	ssize_t got;
 	uint64_t size;
@@ -463,12 +467,12 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		got = quicklook_read(fs->ql, fs->r, n->ds, buf, len,
 				     (uint64_t)off);
 	} else {
-		if (prefetch_note(&fs->pf, ino, (uint64_t)off, len))
-			got = reader_read_stream(fs->r, n->ds, n->view, buf,
-						 len, (uint64_t)off);
-		else
-			got = reader_read_view(fs->r, n->ds, n->view, buf, len,
-					       (uint64_t)off);
+		/* one hint for the reader and read-ahead: they agree on
+		 * whether this reader is sequential */
+		runs_hint(fs->runs, ino, (uint64_t)off, len, &h);
+		h.follow = prefetch_note(&fs->pf, ino, (uint64_t)off, len, &h);
+		got = reader_read_view_hint(fs->r, n->ds, n->view, buf, len,
+					    (uint64_t)off, &h);
 	}
 	pthread_rwlock_unlock(&fs->lock);
 	if (o)

@@ -11,6 +11,7 @@
 #include "fs/prefetch.h"
 #include "fs/quicklook.h"
 #include "fs/reader.h"
+#include "fs/runs.h"
 #include "fs/stage.h"
 #include "ingest/import.h"
 
@@ -54,6 +55,7 @@ struct fs {
 	uint64_t nnew;                  /* files created so far (inode_new()) */
 	fs_notify_fn notify;
 	void *notify_arg;
+	struct runs *runs;              /* sequential runs of each inode */
 	struct prefetch pf;
 };
 
