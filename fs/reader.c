@@ -262,7 +262,7 @@ static void gop_frames_out(void *arg, size_t bytes)
 }
 
 /*
- * Which frames of GOP g a read of bytes *from to *valid decodes: all, or
+ * Which frames of GOP g a read of bytes [*from, *to) decodes: all, or
  * for a read that does not continue the one before (or runs on into the
  * GOP from a short run, read_elems()), the frames it needs and one more
  * (a read of one time step of a view whose header is not a multiple of
@@ -271,43 +271,43 @@ static void gop_frames_out(void *arg, size_t bytes)
  * costs the frames it refers to (codec_gop_decode()), not the whole GOP.
  * A read running on into the GOP needs its first frame, which refers to
  * none: it gets no frame more. A read of frames outside the part decodes
- * the whole later (cache_get()). Sets *from and *valid to the bytes the
+ * the whole later (cache_get()). Sets *from and *to to the bytes the
  * frames hold; the first frame in ref->first, the end in ref->upto (0:
  * the whole GOP).
  */
 static void plan_frames(const struct gop_load *l, size_t size, size_t *from,
-			size_t *valid, struct codec_gop_ref *ref)
+			size_t *to, struct codec_gop_ref *ref)
 {
 	const struct cat_gop *g = l->g;
 	size_t fb = g->nframes ? size / g->nframes : 0;
 	uint64_t first, end;
 
 	if (l->s->codec == CODEC_LZ4 || !fb || l->whole ||
-	    (*from == 0 && *valid >= size)) {
+	    (*from == 0 && *to >= size)) {
 		*from = 0;
-		*valid = size;
+		*to = size;
 		return;
 	}
 	/* a part from frame 0 only where the codec cannot start later
 	 * (corrections, or no picture order to read: frames before it
 	 * are decoded anyway) */
 	first = l->s->codec == CODEC_X265 && !g->corr_length ? *from / fb : 0;
-	end = (*valid + fb - 1) / fb + !l->entered;
+	end = (*to + fb - 1) / fb + !l->entered;
 	if (end > g->nframes)
 		end = g->nframes;
 	if ((end - first) * 4 >= (uint64_t)g->nframes * 3) {
 		*from = 0;
-		*valid = size;
+		*to = size;
 		return;
 	}
 	ref->first = (int)first;
 	ref->upto = (int)end;
 	*from = (size_t)first * fb;
-	*valid = (size_t)end * fb;
+	*to = (size_t)end * fb;
 }
 
 static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
-		    size_t *from, size_t *valid)
+		    size_t *from, size_t *to)
 {
 	struct gop_load *l = arg;
 	const struct cat_stream *s = l->s;
@@ -329,7 +329,7 @@ static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
-	plan_frames(l, size, from, valid, &ref);
+	plan_frames(l, size, from, to, &ref);
 	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
 		ref.avoid = l->v->fill;
 	/* masks go over the whole GOP once decoded */
