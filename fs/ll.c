@@ -240,9 +240,9 @@ static void make_read_key(void)
 }
 
 /* The calling thread's reply buffer, MAX_READ bytes, freed when the
- * thread ends: a buffer of a MiB made for each read is mapped, faulted
- * in page by page and unmapped again, a tenth of a cold read's time.
- * NULL if there is none (the caller makes its own). */
+ * thread ends: a buffer made for each read would be mapped, faulted in
+ * page by page and unmapped again every time. NULL if there is none
+ * (the caller makes its own). */
 static char *read_buf(void)
 {
 	char *b;

@@ -9,7 +9,7 @@
 #include "fs/prefetch.h"
 
 /* A worker's decodes (and the codec threads they start, which inherit
- * it) yield to the reads' own: nice 0 has 9.3 times the CPU share of 10. */
+ * it) yield to the reads' own: a nice value well above theirs. */
 #define PF_NICE 10
 
 int prefetch_init(struct prefetch *pf)

@@ -175,8 +175,8 @@ static int read_payload(struct reader *r, int64_t pack, uint64_t off,
 	if (!buf)
 		return -ENOMEM;
 	rc = pack_pread(r->packs, pack, buf, (size_t)len, off);
-	/* an lz4 block that checks its own data is not checked twice: the
-	 * second pass cost as much as decompressing it */
+	/* an lz4 block that checks its own data is not checked twice: a
+	 * second pass over the bytes would cost about a decompression */
 	if (!rc && !(block && codec_block_checked(buf, (size_t)len)) &&
 	    (uint32_t)crc32_z(0, buf, (z_size_t)len) != crc)
 		rc = -EIO;
