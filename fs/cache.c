@@ -279,7 +279,7 @@ struct ask {
 	void *arg;
 };
 
-/* Whether bytes from to `to` of e are loaded (so far). */
+/* Whether bytes [from, to) of e are loaded (so far). */
 static int covers(const struct cache_entry *e, size_t from, size_t to)
 {
 	return e->from <= from && e->to >= to;

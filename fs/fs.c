@@ -84,12 +84,13 @@ static int build(struct fs *fs)
 
 			has_dir |= w->in_dir;
 			v[fs->n++] = (struct node){ .ino = inode_view(w->id),
-				.parent = w->in_dir ? inode_dataset_dir(ds->id) :
-					FS_ROOT_INO, .name = w->name, .ds = ds,
-				.view = w };
+				.parent = w->in_dir ?
+					inode_dataset_dir(ds->id) : FS_ROOT_INO,
+				.name = w->name, .ds = ds, .view = w };
 		}
 		if (has_dir) {
-			v[fs->n++] = (struct node){ .ino = inode_dataset_dir(ds->id),
+			v[fs->n++] = (struct node){
+				.ino = inode_dataset_dir(ds->id),
 				.parent = FS_ROOT_INO, .name = ds->name,
 				.is_dir = 1, .ds = ds };
 			v[0].nsubdirs++;

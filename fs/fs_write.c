@@ -221,8 +221,10 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 	pthread_mutex_lock(&fs->wlock);
 	/* the kernel writes back mmap'd pages after the last release: such
 	 * writes open a journal of their own, committed at fsync or unmount */
-	rc = inode_kind(ino, NULL) == INODE_NEW ? (fs_ofile(fs, ino) ? 0 : -EBADF) :
-		edit_ofile(fs, ino, &o);
+	if (inode_kind(ino, NULL) == INODE_NEW)
+		rc = fs_ofile(fs, ino) ? 0 : -EBADF;
+	else
+		rc = edit_ofile(fs, ino, &o);
 	o = fs_ofile(fs, ino);
 	if (!rc && !o->st)	/* its dataset was replaced: see restart() */
 		rc = -ESTALE;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Inode numbers: the one place that maps nodes of the tree to numbers and back. */
+/* Inode numbers: the one place that maps nodes to numbers and back. */
 #ifndef CUBEFS_FS_INODE_H
 #define CUBEFS_FS_INODE_H
 

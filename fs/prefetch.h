@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Read-ahead: the bytes after long sequential runs decoded by a pool of workers. */
+/* Read-ahead: bytes after long sequential runs, decoded by a worker pool. */
 #ifndef CUBEFS_FS_PREFETCH_H
 #define CUBEFS_FS_PREFETCH_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The sequential-read tracker: which reads of a file continue an earlier one, however many readers it has. */
+/* The sequential-read tracker: which reads continue an earlier one. */
 #ifndef CUBEFS_FS_RUNS_H
 #define CUBEFS_FS_RUNS_H
 
