@@ -11,18 +11,32 @@
 
 enum { E_LOADING, E_READY, E_FAILED };
 
+/*
+ * What reads have done with an entry, which decides when it is evicted.
+ * An entry's class only goes up (mark()), except when it is loaded again
+ * whole in place.
+ */
+enum evict_class {
+	EV_AHEAD,       /* only read-ahead has had it: a guess, evicted
+			   after EV_DONE and EV_PASSED, before EV_READ */
+	EV_READ,        /* a read has had part of it and may come back for
+			   more: evicted last */
+	EV_DONE,        /* a read went through to its end: evicted first */
+	EV_PASSED,      /* a sequential reader went through to its end and
+			   will not come back: evicted first, and its buffer
+			   may serve the next entry of its size (recycle()) */
+};
+
 struct cache_entry {
 	uint64_t k1, k2;
 	size_t size;
-	size_t lo;      /* bytes before it are not loaded (0: a prefix) */
-	size_t valid;   /* bytes loaded up to (so far, if loading) */
+	size_t from;    /* bytes before it are not loaded (0: a prefix) */
+	size_t to;      /* bytes loaded up to (so far, if loading) */
 	int state;
 	int err;
 	int refs;
 	int retired;    /* out of the table and LRU: the last put frees it */
-	int consumed;   /* a read reached its end: evicted before others */
-	int read;       /* a read has had it (else only read-ahead has) */
-	int passed;     /* a sequential reader went through to its end */
+	enum evict_class evict;
 	struct cache_entry *hnext;              /* hash chain */
 	struct cache_entry *prev, *next;        /* LRU, most recent first */
 	void *data;
@@ -42,8 +56,7 @@ struct cache {
 /*
  * Entry buffers of a few MiB and more are mappings of their own in huge
  * pages (fs/hugebuf.h): a decode into a fresh buffer faults in one page
- * per 2 MiB instead of one per 4 KiB (the faults were a quarter of a
- * cold read's time). Smaller ones come from malloc.
+ * per 2 MiB instead of one per 4 KiB. Smaller ones come from malloc.
  */
 static void *buf_alloc(size_t size)
 {
@@ -146,11 +159,18 @@ static int unref(struct cache_entry *e)
 	return e->refs;
 }
 
+/* Raises e's class to k, if it is lower. */
+static void mark(struct cache_entry *e, enum evict_class k)
+{
+	if (e->evict < k)
+		e->evict = k;
+}
+
 /*
  * Evicts unreferenced entries from the LRU tail until `extra` more bytes
  * fit in the budget: first those a read went through to the end (a
- * sequential reader is done with them), then, unless only_consumed,
- * those no read has had yet (read-ahead's guesses), then any. With
+ * sequential reader is done with them), then, unless only_done, those
+ * no read has had yet (read-ahead's guesses), then any. With
  * several sequential readers, the GOPs they are in the middle of outlive
  * the ones they left and the ones decoded ahead: evicting a GOP a reader
  * is in makes it decode that GOP again, evicting another's, and so on.
@@ -163,21 +183,21 @@ static int unref(struct cache_entry *e)
  * within the budget instead of one GOP above it. Returns whether the
  * bytes fit now.
  */
-static int evict(struct cache *c, size_t extra, int only_consumed,
-		 void **reuse)
+static int evict(struct cache *c, size_t extra, int only_done, void **reuse)
 {
-	uint64_t loading = only_consumed ? c->loading :
+	uint64_t loading = only_done ? c->loading :
 		c->loading - c->loading_ahead;
 
-	for (int pass = 0; pass < (only_consumed ? 1 : 3); pass++) {
+	for (int pass = 0; pass < (only_done ? 1 : 3); pass++) {
 		struct cache_entry *e = c->tail;
 
 		while (e && c->st.bytes + loading + extra > c->st.budget) {
 			struct cache_entry *p = e->prev;
 
 			if (e->refs == 0 && e->state == E_READY &&
-			    (pass == 2 || (pass == 1 && !e->read) ||
-			     e->consumed)) {
+			    (pass == 2 ||
+			     (pass == 1 && e->evict == EV_AHEAD) ||
+			     e->evict >= EV_DONE)) {
 				if (reuse && !*reuse && extra &&
 				    e->size == extra) {
 					*reuse = e->data;
@@ -199,14 +219,12 @@ static void shrink(struct cache *c)
 }
 
 /*
- * The buffer of an unreferenced entry of `size` bytes that a sequential
- * reader went through to its end (the least recent), evicted for a new
- * entry although the budget has room: the kernel's page cache holds
- * those bytes for that reader, and a fresh buffer costs zeroing its
- * pages (filling the cache the first time took a fifth of a cold read's
- * CPU). The most recent such entry stays: the kernel's concurrent reads
- * may still bring a late one for it. NULL if there is none to take.
- * Caller holds the lock.
+ * The buffer of an unreferenced EV_PASSED entry of `size` bytes (the
+ * least recent), evicted for a new entry although the budget has room:
+ * the kernel's page cache holds those bytes for that reader, and a fresh
+ * buffer costs zeroing its pages. The most recent such entry stays: the
+ * kernel's concurrent reads may still bring a late one for it. NULL if
+ * there is none to take. Caller holds the lock.
  */
 static void *recycle(struct cache *c, size_t size)
 {
@@ -214,10 +232,10 @@ static void *recycle(struct cache *c, size_t size)
 	void *data;
 
 	while (take && (take->refs || take->state != E_READY ||
-			!take->passed || take->size != size))
+			take->evict != EV_PASSED || take->size != size))
 		take = take->prev;
 	for (e = take ? take->prev : NULL; e; e = e->prev)
-		if (e->passed && e->size == size)
+		if (e->evict == EV_PASSED && e->size == size)
 			break;          /* a more recent one, which stays */
 	if (!e)
 		return NULL;
@@ -249,29 +267,48 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
+/* One get: what is asked for, and how it is loaded on a miss. */
+struct ask {
+	uint64_t k1, k2;
+	size_t size;
+	size_t from, to;        /* the bytes needed, within size */
+	int to_end;             /* the read goes through to the entry's end */
+	int ahead;              /* read-ahead: waits for nothing, keeps no
+				   reference (cache_load_ahead()) */
+	cache_load_fn load;
+	void *arg;
+};
+
+/* Whether bytes [from, to) of e are loaded (so far). */
+static int covers(const struct cache_entry *e, size_t from, size_t to)
+{
+	return e->from <= from && e->to >= to;
+}
+
 /*
  * Loads e (E_LOADING, one reference, its size counted in c->loading, and
- * in c->loading_ahead too if ahead) with the lock released, then
+ * in c->loading_ahead too if a->ahead) with the lock released, then
  * publishes it. Called and returns with the lock held; 0 or the load's
  * error (e then failed, the reference dropped).
  */
-static int load_entry(struct cache *c, struct cache_entry *e, size_t from,
-		      size_t need, cache_load_fn load, void *arg, int ahead)
+static int load_entry(struct cache *c, struct cache_entry *e,
+		      const struct ask *a)
 {
-	size_t lo = from, valid = need;
+	size_t from = a->from, to = a->to;
 	int rc;
 
 	pthread_mutex_unlock(&c->lock);
 	if (!e->data)
 		e->data = buf_alloc(e->size);
-	rc = e->data ? load(arg, e, e->data, e->size, &lo, &valid) : -ENOMEM;
-	if (!rc && (lo > from || valid < need || valid > e->size))
+	rc = e->data ? a->load(a->arg, e, e->data, e->size, &from, &to) :
+		-ENOMEM;
+	if (!rc && (from > a->from || to < a->to || to > e->size))
 		rc = -EIO;
 
 	pthread_mutex_lock(&c->lock);
 	c->st.decodes++;
 	c->loading -= e->size;
-	if (ahead)
+	if (a->ahead)
 		c->loading_ahead -= e->size;
 	if (rc) {
 		e->state = E_FAILED;
@@ -289,23 +326,23 @@ static int load_entry(struct cache *c, struct cache_entry *e, size_t from,
 		return rc;
 	}
 	e->state = E_READY;
-	e->lo = lo;
-	e->valid = valid;
+	e->from = from;
+	e->to = to;
 	c->st.bytes += e->size;
 	lru_push(c, e);
 	/* read-ahead trims when it puts the entry back: then the entry
 	 * itself, which no read has had, goes before GOPs readers are in */
-	if (!ahead)
+	if (!a->ahead)
 		shrink(c);
 	pthread_cond_broadcast(&c->loaded);
 	return 0;
 }
 
-void cache_loaded(struct cache *c, struct cache_entry *e, size_t valid)
+void cache_loaded(struct cache *c, struct cache_entry *e, size_t to)
 {
 	pthread_mutex_lock(&c->lock);
-	if (e->state == E_LOADING && valid > e->valid && valid <= e->size) {
-		e->valid = valid;
+	if (e->state == E_LOADING && to > e->to && to <= e->size) {
+		e->to = to;
 		pthread_cond_broadcast(&c->loaded);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -319,171 +356,233 @@ static uint64_t unread(const struct cache *c)
 	uint64_t n = 0;
 
 	for (const struct cache_entry *e = c->head; e; e = e->next)
-		if (e->state == E_READY && !e->consumed)
+		if (e->state == E_READY && e->evict < EV_DONE)
 			n += e->size;
 	return n;
 }
 
-/* A get returns e: a read's marks (it has had e; through to the end if
- * to_end), and e goes to the LRU's front (once loaded: the LRU holds
+/* A get returns e: a read marks it (it has had e, through to the end if
+ * a->to_end), and e goes to the LRU's front (once loaded: the LRU holds
  * only those). Caller holds lock. */
-static void served(struct cache *c, struct cache_entry *e, int ahead,
-		   int to_end)
+static void served(struct cache *c, struct cache_entry *e,
+		   const struct ask *a)
 {
-	e->consumed |= !ahead && to_end;
-	e->read |= !ahead;
+	if (!a->ahead)
+		mark(e, a->to_end ? EV_DONE : EV_READ);
 	if (e->state == E_READY) {
 		lru_unlink(c, e);
 		lru_push(c, e);
 	}
 }
 
-/* Whether bytes from to need of e are loaded (so far). */
-static int covers(const struct cache_entry *e, size_t from, size_t need)
+/* The entry of key (k1, k2) in the table, or NULL (caller holds lock). */
+static struct cache_entry *lookup(const struct cache *c, uint64_t k1,
+				  uint64_t k2)
 {
-	return e->lo <= from && e->valid >= need;
+	struct cache_entry *e = c->table[bucket(c, k1, k2)];
+
+	while (e && (e->k1 != k1 || e->k2 != k2))
+		e = e->hnext;
+	return e;
 }
 
-/* cache_get(); with ahead, an entry present whole (or being loaded, or
- * failed) is left alone and 1 returned at once, without a reference. */
-static int get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	       size_t from, size_t need, cache_load_fn load, void *arg,
-	       int ahead, struct cache_entry **out)
+/*
+ * Whether read-ahead leaves key a alone: e (the key's entry, or NULL) is
+ * present whole, being loaded or failed, or there is no room. It makes
+ * room only by evicting what readers are done with, never the GOP a
+ * reader is in the middle of, and it leaves a quarter of the cache to
+ * reads' own loads (unread()). An evicted buffer of a->size bytes may
+ * come back in *reuse. Caller holds lock.
+ */
+static int ahead_skips(struct cache *c, const struct cache_entry *e,
+		       const struct ask *a, void **reuse)
 {
-	struct cache_entry *e;
-	void *reuse = NULL;
-	size_t b, asked = need;
-	int rc;
+	if (e && (e->state != E_READY || covers(e, a->from, a->to)))
+		return 1;
+	return unread(c) + c->loading + a->size > c->st.budget / 4 * 3 ||
+		!evict(c, e ? 0 : a->size, 1, reuse);
+}
 
-	*out = NULL;
-	if (need > size)
-		need = size;
-	if (from > need)
-		from = need;
-	pthread_mutex_lock(&c->lock);
-	b = bucket(c, k1, k2);
-again:
-	for (e = c->table[b]; e; e = e->hnext)
-		if (e->k1 == k1 && e->k2 == k2)
-			break;
-	if (e && ahead && (e->state != E_READY || covers(e, from, need))) {
-		pthread_mutex_unlock(&c->lock);
-		return 1;
-	}
-	/* read-ahead evicts only what readers are done with: it never takes
-	 * the GOP a reader is in the middle of; and it leaves a quarter of
-	 * the cache to reads' own loads (unread() above) */
-	if (ahead && (unread(c) + c->loading + size > c->st.budget / 4 * 3 ||
-		      !evict(c, e ? 0 : size, 1, &reuse))) {
-		pthread_mutex_unlock(&c->lock);
-		buf_free(reuse, size);
-		return 1;
-	}
-	if (e && e->state == E_LOADING) {
-		c->st.misses++;
-		c->st.waits++;
-		e->refs++;
-		while (e->state == E_LOADING && !covers(e, from, need))
-			pthread_cond_wait(&c->loaded, &c->lock);
-		if (e->state != E_FAILED && e->size == size &&
-		    covers(e, from, need)) {
-			served(c, e, ahead, asked >= size);
-			pthread_mutex_unlock(&c->lock);
-			*out = e;
-			return 0;
-		}
-		if (e->retired && e->refs == 1) {
-			drop(c, e);
-			goto again;
-		}
-		unref(e);
-		if (e->state == E_READY && e->size == size)
-			goto again;	/* loaded in part: load more */
-	}
-	if (e && (e->state == E_FAILED || e->size != size)) {
-		rc = e->state == E_FAILED ? e->err : -EIO;
-		c->st.misses++;
-		pthread_mutex_unlock(&c->lock);
-		return rc;
-	}
-	if (e && covers(e, from, need)) {
-		c->st.hits++;
-		e->refs++;
-		served(c, e, ahead, asked >= size);
-		pthread_mutex_unlock(&c->lock);
-		*out = e;
-		return 0;
-	}
+enum { WAIT_SERVED, WAIT_AGAIN, WAIT_FAILED };
+
+/*
+ * Waits for another thread's load of e to cover a's bytes. Returns
+ * WAIT_SERVED (e is the caller's, with a reference), WAIT_AGAIN (look
+ * the key up again: e was loaded in part, or retired) or WAIT_FAILED (e
+ * failed or has another size; no reference kept). Caller holds lock.
+ */
+static int wait_load(struct cache *c, struct cache_entry *e,
+		     const struct ask *a)
+{
 	c->st.misses++;
-	if (e) {
-		/* loaded in part before and asked for more: a second partial
-		 * decode could be followed by a third, so this one is whole */
-		from = 0;
-		need = size;
-		lru_unlink(c, e);
-		if (!e->refs) {		/* in place: nobody reads it */
-			if (reuse) {
-				buf_free(reuse, size);
-				reuse = NULL;
-			}
-			c->st.bytes -= e->size;
-			e->consumed = 0;
-			e->passed = 0;
-			e->lo = 0;
-			e->valid = 0;
-			e->state = E_LOADING;
-			e->refs = 1;
-			c->loading += size;
-			goto load;
-		}
-		/* readers copy from it still: a new entry takes its key */
+	c->st.waits++;
+	e->refs++;
+	while (e->state == E_LOADING && !covers(e, a->from, a->to))
+		pthread_cond_wait(&c->loaded, &c->lock);
+	if (e->state != E_FAILED && e->size == a->size &&
+	    covers(e, a->from, a->to)) {
+		served(c, e, a);
+		return WAIT_SERVED;
+	}
+	if (e->retired && e->refs == 1) {
+		drop(c, e);
+		return WAIT_AGAIN;
+	}
+	unref(e);
+	return e->state == E_READY && e->size == a->size ? WAIT_AGAIN :
+		WAIT_FAILED;
+}
+
+/*
+ * A miss on e, loaded in part before: a second partial load could be
+ * followed by a third, so this one is whole (a's range becomes all of
+ * it). Returns e, ready to load again in place, if nobody holds it;
+ * else retires it (its holders copy from it still) and returns NULL: a
+ * new entry takes its key. Caller holds lock.
+ */
+static struct cache_entry *reload_whole(struct cache *c, struct cache_entry *e,
+					struct ask *a)
+{
+	a->from = 0;
+	a->to = a->size;
+	lru_unlink(c, e);
+	if (e->refs) {
 		hash_remove(c, e);
 		e->retired = 1;
+		return NULL;
 	}
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		pthread_mutex_unlock(&c->lock);
-		buf_free(reuse, size);
-		return -ENOMEM;
-	}
-	e->k1 = k1;
-	e->k2 = k2;
-	e->size = size;
+	c->st.bytes -= e->size;
+	if (e->evict > EV_READ)
+		e->evict = EV_READ;
+	e->from = 0;
+	e->to = 0;
+	e->state = E_LOADING;
+	e->refs = 1;
+	return e;
+}
+
+/*
+ * A new entry for key a, loading, with one reference, in the table, its
+ * buffer data if not NULL, else one an eviction or recycle() hands over
+ * (or none: the load allocates one). NULL out of memory. Caller holds
+ * lock.
+ */
+static struct cache_entry *add_entry(struct cache *c, const struct ask *a,
+				     void *data)
+{
+	struct cache_entry *e = calloc(1, sizeof(*e));
+	size_t b = bucket(c, a->k1, a->k2);
+
+	if (!e)
+		return NULL;
+	e->k1 = a->k1;
+	e->k2 = a->k2;
+	e->size = a->size;
 	e->state = E_LOADING;
 	e->refs = 1;
 	e->hnext = c->table[b];
 	c->table[b] = e;
 	c->st.entries++;
-	e->data = reuse;
+	e->data = data;
 	if (!e->data)
-		(void)evict(c, size, 0, &e->data);
+		(void)evict(c, a->size, 0, &e->data);
 	if (!e->data)
-		e->data = recycle(c, size);
-	c->loading += size;
-load:
-	if (ahead)
-		c->loading_ahead += size;
-	rc = load_entry(c, e, from, need, load, arg, ahead);
-	if (!rc)
-		served(c, e, ahead, asked >= size);
-	pthread_mutex_unlock(&c->lock);
-	if (!rc)
+		e->data = recycle(c, a->size);
+	return e;
+}
+
+/* cache_get(); with a->ahead, an entry present whole (or being loaded,
+ * or failed) is left alone and 1 returned at once, without a reference. */
+static int get(struct cache *c, struct ask *a, struct cache_entry **out)
+{
+	struct cache_entry *e;
+	void *reuse = NULL;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		e = lookup(c, a->k1, a->k2);
+		if (a->ahead && ahead_skips(c, e, a, &reuse)) {
+			rc = 1;
+			goto out;
+		}
+		if (!e || e->state != E_LOADING)
+			break;
+		rc = wait_load(c, e, a);
+		if (rc == WAIT_SERVED) {
+			*out = e;
+			rc = 0;
+			goto out;
+		}
+		if (rc == WAIT_FAILED)
+			break;
+	}
+	if (e && (e->state == E_FAILED || e->size != a->size)) {
+		rc = e->state == E_FAILED ? e->err : -EIO;
+		c->st.misses++;
+		goto out;
+	}
+	if (e && covers(e, a->from, a->to)) {
+		c->st.hits++;
+		e->refs++;
+		served(c, e, a);
 		*out = e;
+		rc = 0;
+		goto out;
+	}
+	c->st.misses++;
+	if (e)
+		e = reload_whole(c, e, a);
+	if (!e) {
+		e = add_entry(c, a, reuse);
+		if (!e) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		reuse = NULL;
+	}
+	c->loading += a->size;
+	if (a->ahead)
+		c->loading_ahead += a->size;
+	rc = load_entry(c, e, a);
+	if (!rc) {
+		served(c, e, a);
+		*out = e;
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	buf_free(reuse, a->size);
 	return rc;
 }
 
+/* An ask for (k1, k2), its range clamped to size. */
+static struct ask ask_of(uint64_t k1, uint64_t k2, size_t size, size_t from,
+			 size_t to, cache_load_fn load, void *arg, int ahead)
+{
+	struct ask a = { .k1 = k1, .k2 = k2, .size = size, .to_end = to >= size,
+			 .ahead = ahead, .load = load, .arg = arg };
+
+	a.to = to > size ? size : to;
+	a.from = from > a.to ? a.to : from;
+	return a;
+}
+
 int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	      size_t from, size_t need, cache_load_fn load, void *arg,
+	      size_t from, size_t to, cache_load_fn load, void *arg,
 	      struct cache_entry **out)
 {
-	return get(c, k1, k2, size, from, need, load, arg, 0, out);
+	struct ask a = ask_of(k1, k2, size, from, to, load, arg, 0);
+
+	return get(c, &a, out);
 }
 
 int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 		     cache_load_fn load, void *arg)
 {
+	struct ask a = ask_of(k1, k2, size, 0, size, load, arg, 1);
 	struct cache_entry *e;
-	int rc = get(c, k1, k2, size, 0, size, load, arg, 1, &e);
+	int rc = get(c, &a, &e);
 
 	if (rc == 0)
 		cache_put(c, e);
@@ -510,7 +609,8 @@ static void put(struct cache *c, struct cache_entry *e, int passed)
 	if (!e)
 		return;
 	pthread_mutex_lock(&c->lock);
-	e->passed |= passed;
+	if (passed)
+		mark(e, EV_PASSED);
 	if (e->refs == 1 && e->retired)
 		drop(c, e);
 	else if (!unref(e) && e->state == E_READY)

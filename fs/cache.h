@@ -23,14 +23,14 @@ struct cache_stats {
 
 /*
  * Loads entry e's bytes into dst (room for size bytes): at least bytes
- * *from to *valid (on entry, what the caller needs), and sets them to
- * the bytes it loaded (a decode may do part of an entry: *from 0, it
- * loaded a first part, and may hand it out on the way, cache_loaded()).
+ * *from to *to (on entry, what the caller needs), and sets them to the
+ * bytes it loaded (a decode may do part of an entry: *from 0, it loaded
+ * a first part, and may hand it out on the way, cache_loaded()).
  * Returns 0 or a negative errno; a failed load leaves the bytes it
  * handed out as they were.
  */
 typedef int (*cache_load_fn)(void *arg, struct cache_entry *e, void *dst,
-			     size_t size, size_t *from, size_t *valid);
+			     size_t size, size_t *from, size_t *to);
 
 /* A cache holding at most budget bytes of unreferenced entries. */
 int cache_new(size_t budget, struct cache **out);
@@ -39,7 +39,7 @@ int cache_new(size_t budget, struct cache **out);
 void cache_free(struct cache *c);
 
 /*
- * Finds entry (k1, k2) of `size` bytes whose bytes from `from` to `need`
+ * Finds entry (k1, k2) of `size` bytes whose bytes from `from` to `to`
  * are loaded, loading it with load(arg) on a miss. An entry loaded only in
  * part and asked for more is loaded again whole (in place if nobody holds
  * it, else into a new entry while the old one lives on for its holders).
@@ -50,7 +50,7 @@ void cache_free(struct cache *c);
  * with cache_entry_data() and release it with cache_put(). Thread-safe.
  */
 int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
-	      size_t from, size_t need, cache_load_fn load, void *arg,
+	      size_t from, size_t to, cache_load_fn load, void *arg,
 	      struct cache_entry **out);
 
 /*
@@ -67,12 +67,12 @@ int cache_load_ahead(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 		     cache_load_fn load, void *arg);
 
 /*
- * From a load of e: its first `valid` bytes are final (only a load of a
+ * From a load of e: its first `to` bytes are final (only a load of a
  * first part tells). Threads waiting for no more than those go on with e
  * while the load goes on (a reader waiting for the GOP read-ahead
  * decodes gets its first frames as they come). Thread-safe.
  */
-void cache_loaded(struct cache *c, struct cache_entry *e, size_t valid);
+void cache_loaded(struct cache *c, struct cache_entry *e, size_t to);
 
 /* The byte budget given to cache_new(). */
 size_t cache_budget(struct cache *c);

@@ -16,22 +16,7 @@
 #include "ingest/encode.h"
 #include "ingest/source.h"
 
-int commit_dataset_name(const char *file, char *name, size_t cap)
-{
-	size_t n = strlen(file);
-	size_t ext = n > 4 && !strcmp(file + n - 4, ".npy") ? 4 :
-		n > 3 && !strcmp(file + n - 3, ".nc") ? 3 : 0;
-
-	if (!ext)
-		return -EINVAL;
-	if (n - ext >= cap)
-		return -ENAMETOOLONG;
-	memcpy(name, file, n - ext);
-	name[n - ext] = 0;
-	return catalog_name_valid(name);
-}
-
-/* The view as it reads now: committed bytes with the staged ones over. */
+/* The view as it reads now: stored bytes with the staged ones over. */
 struct view_src {
 	struct reader *r;
 	const struct cat_dataset *ds;   /* the reader's, for reading */

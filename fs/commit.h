@@ -30,8 +30,4 @@ int commit_edit(struct catalog *c, struct reader *r,
 int commit_new(struct catalog *c, struct stage *st, const char *name,
 	       const struct import_opts *o);
 
-/* Splits "x.npy" / "x.nc" into the dataset name; -ENAMETOOLONG if that is
- * too long, -EINVAL for any other bad name. */
-int commit_dataset_name(const char *file, char *name, size_t cap);
-
 #endif

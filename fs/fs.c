@@ -15,17 +15,14 @@
 /* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
 #define QL_KEEP_MIN (4u << 20)
 
-/* Inodes: 1 the root, 2d+2 the directory of dataset d, 2v+3 view v,
- * 2^61+d the quick-look of dataset d. */
-static uint64_t dir_ino(int64_t ds_id)
-{
-	return 2 * (uint64_t)ds_id + 2;
-}
+#define RUN_SLOTS 64            /* sequential readers tracked at once */
 
-static uint64_t view_ino(int64_t view_id)
-{
-	return 2 * (uint64_t)view_id + 3;
-}
+/* Seconds the kernel keeps attributes and entries of stored nodes: they
+ * change only through this mount, which tells the kernel (fs_notify_fn).
+ * Files being created change under it: never kept. After a change the
+ * kernel asks again within CHANGED_TIMEOUT. */
+#define STORED_TIMEOUT 86400.0
+#define CHANGED_TIMEOUT 1.0
 
 static int by_ino(const void *a, const void *b)
 {
@@ -56,7 +53,7 @@ static int add_png(struct fs *fs, struct node *v, struct cat_dataset *ds)
 		free(name);
 		return 0;
 	}
-	v[fs->n++] = (struct node){ .ino = fs_png_ino(ds->id),
+	v[fs->n++] = (struct node){ .ino = inode_png(ds->id),
 		.parent = FS_ROOT_INO, .name = name, .own = name, .png = 1,
 		.ds = ds };
 	return 0;
@@ -86,13 +83,14 @@ static int build(struct fs *fs)
 			const struct cat_view *w = &ds->views[k];
 
 			has_dir |= w->in_dir;
-			v[fs->n++] = (struct node){ .ino = view_ino(w->id),
-				.parent = w->in_dir ? dir_ino(ds->id) :
-					FS_ROOT_INO, .name = w->name, .ds = ds,
-				.view = w };
+			v[fs->n++] = (struct node){ .ino = inode_view(w->id),
+				.parent = w->in_dir ?
+					inode_dataset_dir(ds->id) : FS_ROOT_INO,
+				.name = w->name, .ds = ds, .view = w };
 		}
 		if (has_dir) {
-			v[fs->n++] = (struct node){ .ino = dir_ino(ds->id),
+			v[fs->n++] = (struct node){
+				.ino = inode_dataset_dir(ds->id),
 				.parent = FS_ROOT_INO, .name = ds->name,
 				.is_dir = 1, .ds = ds };
 			v[0].nsubdirs++;
@@ -124,11 +122,10 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	}
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
-	if (prefetch_init(&fs->pf)) {
+	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
 		return -ENOMEM;
 	}
-	fs->next_new_ino = NEW_INO_BASE;
 	fs->notify = o->notify;
 	fs->notify_arg = o->notify_arg;
 	import_opts_init(&fs->iopts);
@@ -182,6 +179,7 @@ void fs_free(struct fs *fs)
 	if (!fs)
 		return;
 	prefetch_release(&fs->pf);
+	runs_free(fs->runs);
 	while (fs->open) {
 		struct ofile *o = fs->open;
 
@@ -258,6 +256,7 @@ static void attr_of(const struct fs *fs, const struct node *n,
 	a->size = n->view ? n->view->size : 0;
 	a->mtime = n->ds ? n->ds->mtime : fs->root_mtime;
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
+	a->timeout = STORED_TIMEOUT;
 }
 
 /*
@@ -282,6 +281,7 @@ static void ofile_attr(const struct ofile *o, struct fs_attr *a)
 		a->is_dir = 0;
 		a->readonly = 0;
 		a->nlink = 1;
+		a->timeout = 0;
 	}
 }
 
@@ -316,6 +316,18 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 	if (!rc)
 		rc = png_attr(fs, n, a);
 	pthread_rwlock_unlock(&fs->lock);
+	return rc;
+}
+
+int fs_setattr(struct fs *fs, uint64_t ino, const uint64_t *size,
+	       struct fs_attr *a)
+{
+	int rc = size ? fs_truncate(fs, ino, *size) : 0;
+
+	if (!rc)
+		rc = fs_getattr(fs, ino, a);
+	if (!rc && a->timeout > CHANGED_TIMEOUT)
+		a->timeout = CHANGED_TIMEOUT;
 	return rc;
 }
 
@@ -419,6 +431,7 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		off_t off)
 {
 	const struct node *n;
+	struct read_hint h;
 	struct ofile *o;
 	ssize_t got;
 	uint64_t size;
@@ -455,13 +468,12 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		got = quicklook_read(fs->ql, fs->r, n->ds, buf, len,
 				     (uint64_t)off);
 	} else {
-		if (ino < PNG_INO_BASE &&
-		    prefetch_note(&fs->pf, ino, (uint64_t)off, len))
-			got = reader_read_stream(fs->r, n->ds, n->view, buf,
-						 len, (uint64_t)off);
-		else
-			got = reader_read_view(fs->r, n->ds, n->view, buf, len,
-					       (uint64_t)off);
+		/* one hint for the reader and read-ahead: they agree on
+		 * whether this reader is sequential */
+		runs_hint(fs->runs, ino, (uint64_t)off, len, &h);
+		h.follow = prefetch_note(&fs->pf, ino, (uint64_t)off, len, &h);
+		got = reader_read_view_hint(fs->r, n->ds, n->view, buf, len,
+					    (uint64_t)off, &h);
 	}
 	pthread_rwlock_unlock(&fs->lock);
 	if (o)

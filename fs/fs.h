@@ -8,8 +8,9 @@
 #include <sys/types.h>
 
 #include "fs/cache.h"
+#include "fs/inode.h"
 
-#define FS_ROOT_INO 1
+#define FS_ROOT_INO INODE_ROOT
 
 struct fs;
 
@@ -39,6 +40,10 @@ struct fs_attr {
 	uint64_t size;
 	int64_t mtime;          /* ns since the epoch */
 	unsigned nlink;
+	double timeout;         /* seconds the kernel may keep these attributes
+				   and the entry's name: long for stored
+				   nodes (a change notifies the kernel), 0
+				   for files being created */
 };
 
 /*
@@ -98,6 +103,10 @@ int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted);
 ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 		 off_t off);
 int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size);
+/* Truncates ino to *size (unless size is NULL) and returns its
+ * attributes, to be kept no longer than a second. */
+int fs_setattr(struct fs *fs, uint64_t ino, const uint64_t *size,
+	       struct fs_attr *a);
 int fs_flush(struct fs *fs, uint64_t ino);
 int fs_fsync(struct fs *fs, uint64_t ino);
 int fs_release(struct fs *fs, uint64_t ino, int counted);

@@ -7,20 +7,13 @@
 
 #include "catalog/catalog.h"
 #include "fs/fs.h"
+#include "fs/inode.h"
 #include "fs/prefetch.h"
 #include "fs/quicklook.h"
 #include "fs/reader.h"
+#include "fs/runs.h"
 #include "fs/stage.h"
 #include "ingest/import.h"
-
-#define NEW_INO_BASE (1ull << 62)
-#define PNG_INO_BASE (1ull << 61)
-
-/* The inode of dataset ds_id's quick-look. */
-static inline uint64_t fs_png_ino(int64_t ds_id)
-{
-	return PNG_INO_BASE + (uint64_t)ds_id;
-}
 
 struct node {
 	uint64_t ino;
@@ -59,9 +52,10 @@ struct fs {
 	size_t n;
 	int64_t root_mtime;
 	struct ofile *open;             /* under wlock */
-	uint64_t next_new_ino;
+	uint64_t nnew;                  /* files created so far (inode_new()) */
 	fs_notify_fn notify;
 	void *notify_arg;
+	struct runs *runs;              /* sequential runs of each inode */
 	struct prefetch pf;
 };
 

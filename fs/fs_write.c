@@ -13,6 +13,23 @@
 #include "fs/fs_int.h"
 #include "ingest/source.h"
 
+/* The dataset name of root file "x.npy" or "x.nc": 0, -ENAMETOOLONG if
+ * it is too long, -EINVAL for any other bad name. */
+static int dataset_of_file(const char *file, char *name, size_t cap)
+{
+	size_t n = strlen(file);
+	size_t ext = n > 4 && !strcmp(file + n - 4, ".npy") ? 4 :
+		n > 3 && !strcmp(file + n - 3, ".nc") ? 3 : 0;
+
+	if (!ext)
+		return -EINVAL;
+	if (n - ext >= cap)
+		return -ENAMETOOLONG;
+	memcpy(name, file, n - ext);
+	name[n - ext] = 0;
+	return catalog_name_valid(name);
+}
+
 struct ofile *fs_ofile(struct fs *fs, uint64_t ino)
 {
 	for (struct ofile *o = fs->open; o; o = o->next)
@@ -49,9 +66,9 @@ static void notify_dataset(struct fs *fs, const char *name)
 	pthread_rwlock_rdlock(&fs->lock);
 	ds = reader_find(fs->r, name);
 	for (int i = 0; ds && i < ds->nviews; i++)
-		notify(fs, 2 * (uint64_t)ds->views[i].id + 3, 0, NULL);
+		notify(fs, inode_view(ds->views[i].id), 0, NULL);
 	if (ds)
-		notify(fs, fs_png_ino(ds->id), 0, NULL);
+		notify(fs, inode_png(ds->id), 0, NULL);
 	pthread_rwlock_unlock(&fs->lock);
 	snprintf(buf, sizeof(buf), "%s.npy", name);
 	notify(fs, 0, FS_ROOT_INO, buf);
@@ -73,7 +90,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 		return -EROFS;
 	if (parent != FS_ROOT_INO)
 		return -EACCES;
-	rc = commit_dataset_name(name, ds, sizeof(ds));
+	rc = dataset_of_file(name, ds, sizeof(ds));
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&fs->wlock);
@@ -90,7 +107,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 		rc = -ENOMEM;
 		goto out;
 	}
-	o->ino = fs->next_new_ino++;
+	o->ino = inode_new(fs->nnew++);
 	o->parent = parent;
 	o->is_new = 1;
 	o->opens = 1;
@@ -111,6 +128,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	a->size = 0;
 	a->mtime = o->mtime;
 	a->nlink = 1;
+	a->timeout = 0;
 out:
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
@@ -203,8 +221,10 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 	pthread_mutex_lock(&fs->wlock);
 	/* the kernel writes back mmap'd pages after the last release: such
 	 * writes open a journal of their own, committed at fsync or unmount */
-	rc = ino >= NEW_INO_BASE ? (fs_ofile(fs, ino) ? 0 : -EBADF) :
-		edit_ofile(fs, ino, &o);
+	if (inode_kind(ino, NULL) == INODE_NEW)
+		rc = fs_ofile(fs, ino) ? 0 : -EBADF;
+	else
+		rc = edit_ofile(fs, ino, &o);
 	o = fs_ofile(fs, ino);
 	if (!rc && !o->st)	/* its dataset was replaced: see restart() */
 		rc = -ESTALE;
@@ -218,7 +238,7 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 
 /*
  * 1 if dataset ds was imported from this very journal: a daemon killed
- * between the import's commit and the journal's removal leaves both.
+ * between the import's transaction and the journal's removal leaves both.
  */
 static int already_imported(struct fs *fs, const char *ds,
 			    const struct stage *st)
@@ -246,7 +266,7 @@ static int commit(struct fs *fs, struct ofile *o)
 	if (!o->st || !stage_dirty(o->st))
 		return 0;
 	if (o->is_new) {
-		rc = commit_dataset_name(o->name, ds, sizeof(ds));
+		rc = dataset_of_file(o->name, ds, sizeof(ds));
 		if (!rc && already_imported(fs, ds, o->st))
 			return 0;
 		if (!rc)
@@ -418,7 +438,7 @@ static struct cat_dataset *root_dataset(struct fs *fs, const char *name)
 	char ds[CATALOG_NAME_MAX + 1];
 	struct cat_dataset *d;
 
-	if (commit_dataset_name(name, ds, sizeof(ds)))
+	if (dataset_of_file(name, ds, sizeof(ds)))
 		return NULL;
 	d = reader_find(fs->r, ds);
 	for (int i = 0; d && i < d->nviews; i++)
@@ -487,7 +507,7 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		return -EXDEV;
 	if (is_png(fs, parent, name) || is_png(fs, newparent, newname))
 		return -EACCES;
-	rc = commit_dataset_name(newname, to, sizeof(to));
+	rc = dataset_of_file(newname, to, sizeof(to));
 	if (rc)
 		return rc;
 	if (!e1 || !e2 || strcmp(e1, e2))

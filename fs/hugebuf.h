@@ -10,10 +10,9 @@
 /*
  * A private anonymous mapping of size bytes (rounded up to huge pages),
  * aligned to a huge page and marked MADV_HUGEPAGE, or NULL. Filling a
- * fresh one faults in one page per 2 MiB instead of one per 4 KiB: on a
- * virtual machine a 4 KiB fault costs 10 to 20 us, so a GOP's 3.6 MB
- * payload cost 18 ms to read into malloc'd memory, 2 here. Its bytes
- * start as zeros. Thread-safe.
+ * fresh one faults in one page per 2 MiB instead of one per 4 KiB, which
+ * matters for buffers of a GOP's size filled once each. Its bytes start
+ * as zeros. Thread-safe.
  */
 void *hugebuf_map(size_t size);
 

@@ -17,8 +17,6 @@
 #include "fs/ll.h"
 #include "fs/ll_int.h"
 
-#define TIMEOUT 86400.0
-
 static struct fs *fs_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
@@ -68,8 +66,8 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	memset(&e, 0, sizeof(e));
 	e.ino = a.ino;
-	e.attr_timeout = a.ino >= (1ull << 62) ? 0 : TIMEOUT;
-	e.entry_timeout = e.attr_timeout;
+	e.attr_timeout = a.timeout;
+	e.entry_timeout = a.timeout;
 	to_stat(&a, &e.attr);
 	fuse_reply_entry(req, &e);
 }
@@ -87,7 +85,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	to_stat(&a, &st);
-	fuse_reply_attr(req, &st, a.ino >= (1ull << 62) ? 0 : TIMEOUT);
+	fuse_reply_attr(req, &st, a.timeout);
 }
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -120,8 +118,8 @@ static void reply_entry(fuse_req_t req, const struct fs_attr *a,
 
 	memset(&e, 0, sizeof(e));
 	e.ino = a->ino;
-	e.attr_timeout = a->ino >= (1ull << 62) ? 0 : TIMEOUT;
-	e.entry_timeout = e.attr_timeout;
+	e.attr_timeout = a->timeout;
+	e.entry_timeout = a->timeout;
 	to_stat(a, &e.attr);
 	if (fi)
 		fuse_reply_create(req, &e, fi);
@@ -159,6 +157,7 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
+	uint64_t size = (uint64_t)attr->st_size;
 	struct fs_attr a;
 	struct stat st;
 	int rc = 0;
@@ -167,17 +166,16 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 		      FUSE_SET_ATTR_GID))
 		rc = -EPERM;
-	if (!rc && (to_set & FUSE_SET_ATTR_SIZE))
-		rc = fs_truncate(fs_of(req), ino, (uint64_t)attr->st_size);
 	/* times: accepted and ignored, so that cp -p and touch work */
 	if (!rc)
-		rc = fs_getattr(fs_of(req), ino, &a);
+		rc = fs_setattr(fs_of(req), ino, to_set & FUSE_SET_ATTR_SIZE ?
+				&size : NULL, &a);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
 	to_stat(&a, &st);
-	fuse_reply_attr(req, &st, a.ino >= (1ull << 62) ? 0 : 1.0);
+	fuse_reply_attr(req, &st, a.timeout);
 }
 
 static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -242,9 +240,9 @@ static void make_read_key(void)
 }
 
 /* The calling thread's reply buffer, MAX_READ bytes, freed when the
- * thread ends: a buffer of a MiB made for each read is mapped, faulted
- * in page by page and unmapped again, a tenth of a cold read's time.
- * NULL if there is none (the caller makes its own). */
+ * thread ends: a buffer made for each read would be mapped, faulted in
+ * page by page and unmapped again every time. NULL if there is none
+ * (the caller makes its own). */
 static char *read_buf(void)
 {
 	char *b;

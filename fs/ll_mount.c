@@ -44,8 +44,8 @@ static void unescape(char *s)
  * The kernel reads ahead on a FUSE mount at most as far as on any
  * device, 128 KiB, whatever max_readahead asks (the smaller wins), and a
  * sequential reader's requests are that big. Root may raise it in
- * sysfs, for the mount's own device: requests of a MiB, an eighth as
- * many, measured 5% faster. Where that is not allowed, nothing changes.
+ * sysfs, for the mount's own device: requests of a MiB, fewer and so
+ * cheaper. Where that is not allowed, nothing changes.
  */
 static void set_readahead(const char *mnt, unsigned kb)
 {

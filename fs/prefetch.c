@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Read-ahead: the run table, the request queue and the low-priority worker pool. */
+/* Read-ahead: the request queue and the low-priority worker pool. */
 #include <errno.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -7,10 +7,9 @@
 #include "base/cpu.h"
 #include "codec/video.h"
 #include "fs/prefetch.h"
-#include "fs/runs.h"
 
 /* A worker's decodes (and the codec threads they start, which inherit
- * it) yield to the reads' own: nice 0 has 9.3 times the CPU share of 10. */
+ * it) yield to the reads' own: a nice value well above theirs. */
 #define PF_NICE 10
 
 int prefetch_init(struct prefetch *pf)
@@ -18,8 +17,7 @@ int prefetch_init(struct prefetch *pf)
 	*pf = (struct prefetch){ 0 };
 	pthread_mutex_init(&pf->lock, NULL);
 	pthread_cond_init(&pf->cond, NULL);
-	pf->runs = runs_new(PF_RUNS);
-	return pf->runs ? 0 : -ENOMEM;
+	return 0;
 }
 
 static void *worker(void *arg)
@@ -33,19 +31,18 @@ static void *worker(void *arg)
 #endif
 	pthread_mutex_lock(&pf->lock);
 	while (!pf->stop) {
-		uint64_t key, off, end, len = PF_RUN, ahead;
+		uint64_t key, off, len, ahead;
 
 		if (!pf->n) {
 			pthread_cond_wait(&pf->cond, &pf->lock);
 			continue;
 		}
+		/* from where the reader is now (its reads moved the request
+		 * on): the GOPs it left, and the cache let go, are not
+		 * decoded again */
 		key = pf->q[pf->head].key;
 		off = pf->q[pf->head].off;
-		/* the reader may have gone on since: from where it is now, or
-		 * the GOPs it left (and the cache let go) are decoded again */
-		if (!runs_get(pf->runs, pf->q[pf->head].run, &end, &len) &&
-		    end > off)
-			off = end;
+		len = pf->q[pf->head].len;
 		pf->head = (pf->head + 1) % PF_QUEUE;
 		pf->n--;
 		pthread_mutex_unlock(&pf->lock);
@@ -81,35 +78,37 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
 }
 
 int prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
-		  size_t got)
+		  size_t got, const struct read_hint *h)
 {
-	uint64_t run, len, from;
 	int i, at;
 
 	if (!pf->running || !got)
 		return 0;
-	/* the kernel's read-ahead requests arrive out of order: a read that
-	 * starts near where a run ended continues it */
-	run = runs_note(pf->runs, key, off, got, PF_NEAR, &len, &from);
-	/* the kernel also cuts one large read into requests of its
-	 * read-ahead window: only a run longer than any single read is a
-	 * sequential reader, or one from the start (within its first MiB:
-	 * the data after a header), as the kernel guesses */
-	if (len < PF_RUN && !(from < PF_FIRST && len >= PF_FIRST))
+	/* the kernel cuts one large read into requests of its read-ahead
+	 * window: only a run longer than any single read is a sequential
+	 * reader, or one from the start (within its first MiB: the data
+	 * after a header), as the kernel guesses */
+	if (h->len < PF_RUN && !(h->from < PF_FIRST && h->len >= PF_FIRST))
 		return 0;
 	pthread_mutex_lock(&pf->lock);
 	at = (pf->head + pf->n) % PF_QUEUE;
 	for (i = 0; i < pf->n; i++)
-		if (pf->q[(pf->head + i) % PF_QUEUE].run == run)
+		if (pf->q[(pf->head + i) % PF_QUEUE].run == h->run)
 			break;
-	if (i < pf->n || pf->n < PF_QUEUE) {
-		if (i < pf->n)
-			at = (pf->head + i) % PF_QUEUE;
-		else
-			pf->n++;
+	if (i < pf->n) {
+		/* the run's waiting request moves on with it (its reads
+		 * arrive a little out of order: never back) */
+		at = (pf->head + i) % PF_QUEUE;
+		if (off + got > pf->q[at].off)
+			pf->q[at].off = off + got;
+		pf->q[at].len = h->len;
+		pthread_cond_signal(&pf->cond);
+	} else if (pf->n < PF_QUEUE) {
+		pf->n++;
 		pf->q[at].key = key;
-		pf->q[at].run = run;
+		pf->q[at].run = h->run;
 		pf->q[at].off = off + got;
+		pf->q[at].len = h->len;
 		pthread_cond_signal(&pf->cond);
 	}
 	pthread_mutex_unlock(&pf->lock);
@@ -129,6 +128,4 @@ void prefetch_release(struct prefetch *pf)
 	}
 	pthread_mutex_destroy(&pf->lock);
 	pthread_cond_destroy(&pf->cond);
-	runs_free(pf->runs);
-	pf->runs = NULL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Read-ahead: sequential runs of each file noted, the bytes after them decoded by a pool of workers. */
+/* Read-ahead: bytes after long sequential runs, decoded by a worker pool. */
 #ifndef CUBEFS_FS_PREFETCH_H
 #define CUBEFS_FS_PREFETCH_H
 
@@ -7,8 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fs/runs.h"
+
 #define PF_QUEUE 16
-#define PF_RUNS 64              /* sequential readers tracked at once */
 #define PF_WORKERS 8            /* at most; one per core */
 #define PF_SPAN_MIN (4ull << 20)
 #define PF_SPAN_MAX (256ull << 20)
@@ -19,7 +20,6 @@
 				 * that make it sequential: more than numpy
 				 * reads of a header, or the kernel of a page
 				 * faulted in there */
-#define PF_NEAR (1ull << 20)    /* how far out of order a run's reads come */
 
 /* Decodes into the cache what byte off of file key needs and `ahead`
  * bytes after it, waiting for nothing another thread decodes
@@ -36,15 +36,14 @@ struct prefetch {
 	uint64_t span;                  /* bytes decoded ahead of a run */
 	prefetch_fn fn;
 	void *arg;
-	struct runs *runs;
-	/* one waiting request per run: a worker takes it up from where the
-	 * run ends then */
-	struct { uint64_t key, run, off; } q[PF_QUEUE];
+	/* one waiting request per run, moved on by the run's later reads:
+	 * a worker takes it up from where the run ends then */
+	struct { uint64_t key, run, off, len; } q[PF_QUEUE];
 	int head, n;
 };
 
 /* Sets pf up with no workers (prefetch_note() then does nothing).
- * Returns 0 or -ENOMEM. */
+ * Returns 0. */
 int prefetch_init(struct prefetch *pf);
 
 /*
@@ -59,17 +58,18 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
 
 /*
  * Notes that got bytes of file key are read at off (before they are:
- * the workers then decode ahead while the read decodes its own). Once a
- * reader has read PF_RUN bytes in a row, or PF_FIRST from the file's
- * first PF_FIRST bytes on (dd, cp, np.load, the data after a header), a
- * request is queued for the workers: from
- * where the reader is when one takes it up, four times as many bytes
- * ahead as the reader has read in a row, up to the span (as the
- * kernel's read-ahead window grows with a sequential run). Returns 1 if
- * the run is such a reader (read-ahead follows it), else 0. Thread-safe.
+ * the workers then decode ahead while the read decodes its own), h
+ * being where the read stands in its run (runs_hint()). Once a reader
+ * has read PF_RUN bytes in a row, or PF_FIRST from the file's first
+ * PF_FIRST bytes on (dd, cp, np.load, the data after a header), a
+ * request is queued for the workers: from where the reader is when one
+ * takes it up, four times as many bytes ahead as the reader has read in
+ * a row, up to the span (as the kernel's read-ahead window grows with a
+ * sequential run). Returns 1 if the run is such a reader (read-ahead
+ * follows it: the caller sets h->follow), else 0. Thread-safe.
  */
 int prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
-		  size_t got);
+		  size_t got, const struct read_hint *h);
 
 /* Stops and joins the workers (finishing the decodes they are in), and
  * frees what pf holds. */

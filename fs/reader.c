@@ -22,15 +22,14 @@
 
 #define RUN_SLOTS 64            /* readers in a run at once, all variables */
 #define WHOLE_RUN 4             /* GOPs read in a row: the reader goes on */
-#define RUN_NEAR (2u << 20)     /* bytes: how far out of order a run's reads
-				   come (the kernel's concurrent requests) */
 
 struct reader {
 	struct cat_dataset **ds;
 	int nds;
 	struct pack_reader *packs;
 	struct cache *cache;
-	struct runs *runs;      /* reads of each variable, in elements */
+	struct runs *runs;      /* reads of each variable that come without
+				   a hint (reader_read_elems(), ...) */
 	struct codec_pool *decoders;    /* idle ones: one a core, holding
 					   at most a quarter of the cache
 					   budget beside it */
@@ -176,8 +175,8 @@ static int read_payload(struct reader *r, int64_t pack, uint64_t off,
 	if (!buf)
 		return -ENOMEM;
 	rc = pack_pread(r->packs, pack, buf, (size_t)len, off);
-	/* an lz4 block that checks its own data is not checked twice: the
-	 * second pass cost as much as decompressing it */
+	/* an lz4 block that checks its own data is not checked twice: a
+	 * second pass over the bytes would cost about a decompression */
 	if (!rc && !(block && codec_block_checked(buf, (size_t)len)) &&
 	    (uint32_t)crc32_z(0, buf, (z_size_t)len) != crc)
 		rc = -EIO;
@@ -263,7 +262,7 @@ static void gop_frames_out(void *arg, size_t bytes)
 }
 
 /*
- * Which frames of GOP g a read of bytes *from to *valid decodes: all, or
+ * Which frames of GOP g a read of bytes [*from, *to) decodes: all, or
  * for a read that does not continue the one before (or runs on into the
  * GOP from a short run, read_elems()), the frames it needs and one more
  * (a read of one time step of a view whose header is not a multiple of
@@ -272,43 +271,43 @@ static void gop_frames_out(void *arg, size_t bytes)
  * costs the frames it refers to (codec_gop_decode()), not the whole GOP.
  * A read running on into the GOP needs its first frame, which refers to
  * none: it gets no frame more. A read of frames outside the part decodes
- * the whole later (cache_get()). Sets *from and *valid to the bytes the
+ * the whole later (cache_get()). Sets *from and *to to the bytes the
  * frames hold; the first frame in ref->first, the end in ref->upto (0:
  * the whole GOP).
  */
 static void plan_frames(const struct gop_load *l, size_t size, size_t *from,
-			size_t *valid, struct codec_gop_ref *ref)
+			size_t *to, struct codec_gop_ref *ref)
 {
 	const struct cat_gop *g = l->g;
 	size_t fb = g->nframes ? size / g->nframes : 0;
 	uint64_t first, end;
 
 	if (l->s->codec == CODEC_LZ4 || !fb || l->whole ||
-	    (*from == 0 && *valid >= size)) {
+	    (*from == 0 && *to >= size)) {
 		*from = 0;
-		*valid = size;
+		*to = size;
 		return;
 	}
 	/* a part from frame 0 only where the codec cannot start later
 	 * (corrections, or no picture order to read: frames before it
 	 * are decoded anyway) */
 	first = l->s->codec == CODEC_X265 && !g->corr_length ? *from / fb : 0;
-	end = (*valid + fb - 1) / fb + !l->entered;
+	end = (*to + fb - 1) / fb + !l->entered;
 	if (end > g->nframes)
 		end = g->nframes;
 	if ((end - first) * 4 >= (uint64_t)g->nframes * 3) {
 		*from = 0;
-		*valid = size;
+		*to = size;
 		return;
 	}
 	ref->first = (int)first;
 	ref->upto = (int)end;
 	*from = (size_t)first * fb;
-	*valid = (size_t)end * fb;
+	*to = (size_t)end * fb;
 }
 
 static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
-		    size_t *from, size_t *valid)
+		    size_t *from, size_t *to)
 {
 	struct gop_load *l = arg;
 	const struct cat_stream *s = l->s;
@@ -330,7 +329,7 @@ static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
-	plan_frames(l, size, from, valid, &ref);
+	plan_frames(l, size, from, to, &ref);
 	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
 		ref.avoid = l->v->fill;
 	/* masks go over the whole GOP once decoded */
@@ -435,36 +434,52 @@ int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
 	return 0;
 }
 
-/*
- * Whether a read of v from element e continues the latest read of v, or
- * starts at its first element: a sequential reader, whose GOPs are
- * decoded whole (it will read all of them). Notes where this one ends,
- * and sets *len to the elements read in a row up to there.
- */
-static int run_continues(struct reader *r, const struct cat_var *v,
-			 uint64_t e, uint64_t n, uint64_t *len)
+/* Where a read of a variable's elements stands in its sequential run. */
+struct elem_hint {
+	uint64_t before;        /* elements read in a row before it (0: it
+				   starts a run) */
+	int threads;            /* codec threads for a GOP it decodes itself
+				   (0: automatic) */
+};
+
+/* The hint of a read of n elements of variable vi from e that came
+ * without one: noted in the reader's own tracker, by variable id (a
+ * stable key: a reload makes new structs of the same variables). */
+static struct elem_hint own_hint(struct reader *r,
+				 const struct cat_dataset *ds, int vi,
+				 uint64_t e, uint64_t n)
 {
-	runs_note(r->runs, (uint64_t)(uintptr_t)v, e, n,
-		  RUN_NEAR / dtype_size(v->dtype), len, NULL);
-	/* so does a read from the start: dd, cp, np.load */
-	return e == 0 || *len > n;
+	size_t isz = dtype_size(ds->vars[vi].dtype);
+	struct read_hint h;
+
+	runs_hint(r->runs, (uint64_t)ds->vars[vi].id, e * isz, n * isz, &h);
+	return (struct elem_hint){ .before = h.before / isz };
 }
 
-/* reader_read_elems(), decoding with threads codec threads (0: auto). */
+/* reader_read_elems(); h NULL: the reader notes the read itself. */
 static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
-		      uint64_t e, uint64_t n, int big_endian, int threads,
-		      void *dst)
+		      uint64_t e, uint64_t n, int big_endian,
+		      const struct elem_hint *h, void *dst)
 {
 	const struct cat_var *v = &ds->vars[vi];
 	uint64_t hw = v->width * v->height, fe = hw * v->nplanes;
 	size_t isz = dtype_size(v->dtype);
 	char *out = dst;
+	struct elem_hint own;
 	uint64_t run;
 	int whole;
 
 	if (e + n > catalog_var_elems(v) || e + n < e)
 		return -EINVAL;
-	whole = run_continues(r, v, e, n, &run);
+	if (!h) {
+		own = own_hint(r, ds, vi, e, n);
+		h = &own;
+	}
+	/* a read that continues a run, or starts at the variable's first
+	 * element (dd, cp, np.load), is sequential: its GOPs are decoded
+	 * whole (it will read all of them) */
+	whole = e == 0 || h->before > 0;
+	run = h->before + n;
 	while (n) {
 		uint64_t f = e / fe, within = e % fe, plane = within / hw;
 		uint64_t pix = within % hw, at, cnt;
@@ -492,7 +507,7 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		if (cnt > n)
 			cnt = n;
 		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g,
-				       .threads = threads, .whole = whole,
+				       .threads = h->threads, .whole = whole,
 				       .entered = out != dst };
 		rc = cache_get(r->cache, (uint64_t)s->id, gi, size,
 			       (size_t)(at * isz), (size_t)((at + cnt) * isz),
@@ -528,13 +543,13 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 int reader_read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		      uint64_t e, uint64_t n, int big_endian, void *dst)
 {
-	return read_elems(r, ds, vi, e, n, big_endian, 0, dst);
+	return read_elems(r, ds, vi, e, n, big_endian, NULL, dst);
 }
 
 /* Reads n elements of extent x from e0, served as another type. */
 static int read_converted(struct reader *r, const struct cat_dataset *ds,
 			  const struct cat_extent *x, uint64_t e0, uint64_t n,
-			  int threads, void *dst)
+			  const struct elem_hint *h, void *dst)
 {
 	const struct cat_var *v = &ds->vars[x->var];
 	enum dtype to = (enum dtype)x->dtype;
@@ -547,8 +562,14 @@ static int read_converted(struct reader *r, const struct cat_dataset *ds,
 	for (uint64_t done = 0; !rc && done < n; done += chunk) {
 		uint64_t k = n - done < chunk ? n - done : chunk;
 		char *out = (char *)dst + done * osz;
+		struct elem_hint hk;
 
-		rc = read_elems(r, ds, x->var, e0 + done, k, 0, threads, tmp);
+		/* each chunk goes on from the one before */
+		if (h)
+			hk = (struct elem_hint){ .before = h->before + done,
+						 .threads = h->threads };
+		rc = read_elems(r, ds, x->var, e0 + done, k, 0, h ? &hk : NULL,
+				tmp);
 		if (rc)
 			break;
 		dtype_to_double(v->dtype, tmp, d, (size_t)k);
@@ -564,11 +585,11 @@ static int read_converted(struct reader *r, const struct cat_dataset *ds,
 /* Reads n whole elements of extent x from element e0 into dst. */
 static int read_extent_elems(struct reader *r, const struct cat_dataset *ds,
 			     const struct cat_extent *x, uint64_t e0,
-			     uint64_t n, int threads, void *dst)
+			     uint64_t n, const struct elem_hint *h, void *dst)
 {
 	if (x->dtype && x->dtype != (int)ds->vars[x->var].dtype)
-		return read_converted(r, ds, x, e0, n, threads, dst);
-	return read_elems(r, ds, x->var, e0, n, x->big_endian, threads, dst);
+		return read_converted(r, ds, x, e0, n, h, dst);
+	return read_elems(r, ds, x->var, e0, n, x->big_endian, h, dst);
 }
 
 /*
@@ -607,7 +628,7 @@ static int load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
  * inside one GOP (frame threads wait on references). A read that
  * needs a GOP nobody is decoding uses the codec's own threads instead:
  * one GOP, as fast as possible; unless read-ahead follows its reader
- * (reader_read_stream()), which then has one core and read-ahead the
+ * (reader_read_view_hint()), which then has one core and read-ahead the
  * others. A reader waiting for a GOP read-ahead decodes has its first
  * frames as they come (cache_loaded()).
  *
@@ -697,7 +718,7 @@ static int find_extent(const struct cat_view *w, uint64_t off)
 
 static ssize_t read_view(struct reader *r, const struct cat_dataset *ds,
 			 const struct cat_view *w, void *buf, size_t len,
-			 uint64_t off, int threads)
+			 uint64_t off, const struct read_hint *h)
 {
 	char *out = buf;
 	size_t done = 0;
@@ -724,15 +745,23 @@ static ssize_t read_view(struct reader *r, const struct cat_dataset *ds,
 				(enum dtype)x->dtype : v->dtype);
 			uint64_t e0 = x->elem + in / isz;
 			size_t skip = (size_t)(in % isz);
+			struct elem_hint eh;
 			int rc;
+
+			/* the run's bytes in this extent, before this part */
+			if (h)
+				eh = (struct elem_hint){
+					.before = (h->before + done < in ?
+						   h->before + done : in) / isz,
+					.threads = h->follow };
 
 			if (skip || cnt < isz) {
 				/* a partial element: through a bounce buffer */
 				char tmp[16];
 				size_t part = isz - skip < cnt ? isz - skip : cnt;
 
-				rc = read_extent_elems(r, ds, x, e0, 1, threads,
-						       tmp);
+				rc = read_extent_elems(r, ds, x, e0, 1,
+						       h ? &eh : NULL, tmp);
 				if (rc)
 					return rc;
 				memcpy(out + done, tmp + skip, part);
@@ -740,7 +769,8 @@ static ssize_t read_view(struct reader *r, const struct cat_dataset *ds,
 			} else {
 				cnt -= cnt % isz;
 				rc = read_extent_elems(r, ds, x, e0, cnt / isz,
-						       threads, out + done);
+						       h ? &eh : NULL,
+						       out + done);
 				if (rc)
 					return rc;
 			}
@@ -756,17 +786,17 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 			 const struct cat_view *w, void *buf, size_t len,
 			 uint64_t off)
 {
-	return read_view(r, ds, w, buf, len, off, 0);
+	return read_view(r, ds, w, buf, len, off, NULL);
 }
 
-/* A GOP the reader needs and nobody decodes yet is decoded on one core:
- * read-ahead's decodes of the GOPs after it have the others. Both are
- * done about when the reader gets to the next, where codec threads over
- * one GOP would leave read-ahead the crumbs and make the reader wait for
- * the next GOP after its own. */
-ssize_t reader_read_stream(struct reader *r, const struct cat_dataset *ds,
-			   const struct cat_view *w, void *buf, size_t len,
-			   uint64_t off)
+/* A GOP a followed reader needs and nobody decodes yet is decoded on
+ * one core: read-ahead's decodes of the GOPs after it have the others.
+ * Both are done about when the reader gets to the next, where codec
+ * threads over one GOP would leave read-ahead the crumbs and make the
+ * reader wait for the next GOP after its own. */
+ssize_t reader_read_view_hint(struct reader *r, const struct cat_dataset *ds,
+			      const struct cat_view *w, void *buf, size_t len,
+			      uint64_t off, const struct read_hint *h)
 {
-	return read_view(r, ds, w, buf, len, off, 1);
+	return read_view(r, ds, w, buf, len, off, h);
 }

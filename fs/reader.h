@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "codec/video.h"
 #include "fs/cache.h"
+#include "fs/runs.h"
 
 struct reader;
 
@@ -52,12 +53,18 @@ ssize_t reader_read_view(struct reader *r, const struct cat_dataset *ds,
 			 const struct cat_view *w, void *buf, size_t len,
 			 uint64_t off);
 
-/* reader_read_view() for a sequential reader that read-ahead follows:
- * a GOP it decodes itself gets one codec thread, leaving the other
- * cores to read-ahead (reader_prefetch()) of the GOPs after it. */
-ssize_t reader_read_stream(struct reader *r, const struct cat_dataset *ds,
-			   const struct cat_view *w, void *buf, size_t len,
-			   uint64_t off);
+/*
+ * reader_read_view() for a read whose caller tracks sequential runs
+ * (fs_read(), runs_hint()); reader_read_view() notes runs of each
+ * variable itself. A read that continues a run (h->before) or starts at
+ * a variable's first element decodes its GOPs whole; if read-ahead
+ * follows it (h->follow), a GOP it decodes itself gets one codec thread,
+ * leaving the other cores to read-ahead (reader_prefetch()) of the GOPs
+ * after it. Thread-safe.
+ */
+ssize_t reader_read_view_hint(struct reader *r, const struct cat_dataset *ds,
+			      const struct cat_view *w, void *buf, size_t len,
+			      uint64_t off, const struct read_hint *h);
 
 /*
  * Reads n elements of variable vi of ds from element e into dst, in the

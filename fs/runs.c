@@ -95,3 +95,11 @@ int runs_get(struct runs *t, uint64_t id, uint64_t *end, uint64_t *len)
 	pthread_mutex_unlock(&t->lock);
 	return rc;
 }
+
+void runs_hint(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
+	       struct read_hint *h)
+{
+	*h = (struct read_hint){ 0 };
+	h->run = runs_note(t, key, off, n, RUNS_NEAR, &h->len, &h->from);
+	h->before = h->len - n;
+}

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Sequential runs: which reads of a file continue an earlier one, however many readers it has. */
+/* The sequential-read tracker: which reads continue an earlier one. */
 #ifndef CUBEFS_FS_RUNS_H
 #define CUBEFS_FS_RUNS_H
 
 #include <stdint.h>
+
+/* Bytes: how far out of order a run's reads come (the kernel's concurrent
+ * requests of one reader). */
+#define RUNS_NEAR (2ull << 20)
 
 /*
  * A fixed table of runs, each a key (a file, a variable), where its
@@ -30,6 +34,30 @@ void runs_free(struct runs *t);
  */
 uint64_t runs_note(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
 		   uint64_t near, uint64_t *len, uint64_t *from);
+
+/*
+ * Where a read stands in its sequential run: computed once on the read
+ * path (runs_hint()) and passed down, so that the reader (whole GOPs for
+ * a run, reader_read_view_hint()) and read-ahead (prefetch_note()) agree.
+ */
+struct read_hint {
+	uint64_t run;           /* the run's id (runs_get()) */
+	uint64_t from;          /* where the run's first read started */
+	uint64_t before;        /* bytes the run read in a row before this
+				   read; 0: the read starts a run */
+	uint64_t len;           /* bytes read in a row, this read included */
+	int follow;             /* read-ahead follows the run: a GOP the
+				   reader decodes itself gets one codec thread,
+				   the other cores are read-ahead's */
+};
+
+/*
+ * Notes a read of bytes [off, off + n) of key (an inode, or a dataset's
+ * variable) with runs_note() within RUNS_NEAR, and describes it in *h
+ * (follow 0: read-ahead decides). Thread-safe.
+ */
+void runs_hint(struct runs *t, uint64_t key, uint64_t off, uint64_t n,
+	       struct read_hint *h);
 
 /*
  * Where run id ends now, in *end, and how long it is, in *len. Returns

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "fs/prefetch.h"
+#include "fs/runs.h"
 
 #define MIB (1ull << 20)
 #define MAX_CALLS 64
@@ -83,11 +84,26 @@ static void reset(void)
 	pthread_mutex_unlock(&seen.lock);
 }
 
+/* A read of got bytes of key at off, noted as fs_read() does: the
+ * tracker's hint, then read-ahead. */
+static void note(struct prefetch *pf, uint64_t key, uint64_t off,
+		 uint64_t got)
+{
+	static struct runs *runs;	/* the read path's tracker */
+	struct read_hint h;
+
+	if (!runs)
+		runs = runs_new(64);
+	assert_non_null(runs);
+	runs_hint(runs, key, off, got, &h);
+	prefetch_note(pf, key, off, got, &h);
+}
+
 /* Reads of 1 MiB from off, n of them, as the kernel sends a reader's. */
 static void read_run(struct prefetch *pf, uint64_t key, uint64_t off, int n)
 {
 	for (int i = 0; i < n; i++)
-		prefetch_note(pf, key, off + (uint64_t)i * MIB, MIB);
+		note(pf, key, off + (uint64_t)i * MIB, MIB);
 }
 
 static void prefetch_only_sequential_runs(void **state)
@@ -101,8 +117,7 @@ static void prefetch_only_sequential_runs(void **state)
 	assert_int_equal(prefetch_start(&pf, 256 * MIB, record, NULL), 0);
 	/* random reads, however many: nothing ahead */
 	for (int i = 1; i < 3 * runs; i++)
-		prefetch_note(&pf, 5, (uint64_t)((i * 37) % 101) * 4 * MIB,
-			      MIB);
+		note(&pf, 5, (uint64_t)((i * 37) % 101) * 4 * MIB, MIB);
 	/* a run one read short of PF_RUN: nothing either */
 	read_run(&pf, 5, 1000 * MIB, runs - 1);
 	usleep(100 * 1000);
@@ -136,17 +151,17 @@ static void prefetch_from_the_start(void **state)
 	reset();
 	assert_int_equal(prefetch_init(&pf), 0);
 	assert_int_equal(prefetch_start(&pf, 64 * MIB, record, NULL), 0);
-	prefetch_note(&pf, 7, 0, 4096);
-	prefetch_note(&pf, 6, 0, PF_FIRST / 2);
-	prefetch_note(&pf, 8, PF_FIRST, PF_FIRST);	/* not the start */
+	note(&pf, 7, 0, 4096);
+	note(&pf, 6, 0, PF_FIRST / 2);
+	note(&pf, 8, PF_FIRST, PF_FIRST);	/* not the start */
 	usleep(100 * 1000);
 	assert_int_equal(seen.n, 0);
 	/* the data after a header of a page */
-	prefetch_note(&pf, 9, 4096, PF_FIRST);
+	note(&pf, 9, 4096, PF_FIRST);
 	assert_int_equal(wait_calls(1), 1);
 	assert_int_equal(seen.call[0].key, 9);
 	reset();
-	prefetch_note(&pf, 4, 0, PF_FIRST);
+	note(&pf, 4, 0, PF_FIRST);
 	assert_int_equal(wait_calls(1), 1);
 	assert_int_equal(seen.call[0].key, 4);
 	assert_int_equal(seen.call[0].off, PF_FIRST);
