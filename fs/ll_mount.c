@@ -259,8 +259,9 @@ static int add_opts(struct mount_args *m, char *list)
 			char *g = strtok(NULL, ","), *b = g ? strtok(NULL, ",") :
 				NULL;
 
-			snprintf(m->rgb, sizeof(m->rgb), "%s,%s,%s", o + 4,
-				 g ? g : "", b ? b : "");
+			snprintf(m->rgb, sizeof(m->rgb), "%s%s%s%s%s", o + 4,
+				 g ? "," : "", g ? g : "", b ? "," : "",
+				 b ? b : "");
 			if (quicklook_rgb_valid(m->rgb)) {
 				fprintf(stderr, "mount.cubefs: invalid rgb '%s' "
 					"(three variable names or band indices "
