@@ -53,6 +53,7 @@ int cli_find_var(struct cat_dataset **all, int n, const char *name,
 	const char *slash = strchr(name, '/');
 	size_t dl = slash ? (size_t)(slash - name) : strlen(name);
 
+	*ds = NULL;
 	for (int i = 0; i < n; i++) {
 		if (strlen(all[i]->name) != dl || strncmp(all[i]->name, name, dl))
 			continue;
