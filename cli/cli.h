@@ -27,7 +27,11 @@ const char *cli_bytes(double n, char *buf, size_t cap);
 /* "(8, 11, 77, 76)" into buf. */
 const char *cli_shape(const struct cat_var *v, char *buf, size_t cap);
 
-/* Finds "ds" (one-variable dataset) or "ds/var": sets *vi. -ENOENT. */
+/*
+ * Finds "ds" (one-variable dataset) or "ds/var": sets *ds and *vi. -ENOENT
+ * if there is no such variable; *ds is then the dataset of that name, or
+ * NULL if there is none.
+ */
 int cli_find_var(struct cat_dataset **all, int n, const char *name,
 		 struct cat_dataset **ds, int *vi);
 

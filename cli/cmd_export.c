@@ -54,13 +54,20 @@ static int find(struct reader *r, const char *store, const char *name,
 
 	for (int i = 0; i < n; i++)
 		all[i] = reader_dataset(r, i);
-	if (cli_find_var(all, n, name, ds, vi)) {
-		fprintf(stderr, "cubefs: no dataset or variable '%s' in '%s' "
-			"(use DATASET/VARIABLE for datasets of several)\n", name,
-			store);
-		return -ENOENT;
-	}
-	return 0;
+	if (!cli_find_var(all, n, name, ds, vi))
+		return 0;
+	if (*ds && !strchr(name, '/'))
+		fprintf(stderr, "cubefs: dataset '%s' has %d variables; name "
+			"one as %s/VARIABLE:\n", name, (*ds)->nvars, name);
+	else if (*ds)
+		fprintf(stderr, "cubefs: dataset '%s' has no variable '%s'; it "
+			"has:\n", (*ds)->name, strchr(name, '/') + 1);
+	else
+		fprintf(stderr, "cubefs: no dataset '%.*s' in '%s'\n",
+			(int)strcspn(name, "/"), name, store);
+	for (int k = 0; *ds && k < (*ds)->nvars; k++)
+		fprintf(stderr, "  %s/%s\n", (*ds)->name, (*ds)->vars[k].name);
+	return -ENOENT;
 }
 
 static void export_usage(FILE *f)

@@ -13,6 +13,29 @@
 #include "codec/video.h"
 #include "ingest/import.h"
 
+/* "x265 8, 10, 12; x264 8, 10; ...": the depths of each video codec as the
+ * libavcodec present takes them, wrapped at 78 columns after `indent`. */
+static void print_depths(FILE *f, int indent, int col)
+{
+	for (int c = CODEC_X265; c < CODEC_LZ4; c++) {
+		char can[32], item[48];
+		int n;
+
+		if (!codec_video_depths(c, 0, can, sizeof(can)))
+			continue;
+		n = snprintf(item, sizeof(item), "%s %s", codec_name(c), can);
+		if (col + n + 2 > 78) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (c != CODEC_X265) {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%s%s", item, c + 1 < CODEC_LZ4 ? ";" : "");
+	}
+	fputc('\n', f);
+}
+
 static void import_usage(FILE *f)
 {
 	fprintf(f,
@@ -21,8 +44,11 @@ static void import_usage(FILE *f)
 "  it does not exist.\n"
 "options:\n"
 "  --name NAME     dataset name (default: FILE's base name)\n"
-"  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n"
-"  --bits N        sample depth: 8, 10, 12 (default) or 16\n"
+"  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n");
+	print_depths(f, 18, fprintf(f,
+"  --bits N        sample depth (default %d), per codec: ",
+		IMPORT_DEFAULT_BITS));
+	fprintf(f,
 "  --crf N         quality: lower is better and bigger (default %d; x265\n"
 "                  goes on from 0 to -6, its finest: every quantizer 0)\n"
 "  --gop N         frames per GOP, the unit of random access (default: 16\n"
@@ -103,6 +129,31 @@ static int conflicting(const struct import_opts *o)
 		return 0;
 	fprintf(stderr, "cubefs: %s and %s cannot go together\n", a, b);
 	return -EINVAL;
+}
+
+/* A depth the codec cannot encode, refused before the store is opened. */
+static int unsupported_bits(const struct import_opts *o)
+{
+	enum codec_id c = o->codec ? o->codec :
+		o->lossless ? CODEC_FFV1 : CODEC_X265;
+	char can[32], others[64] = "";
+	size_t at = 0;
+
+	if (!o->bits || c == CODEC_LZ4 ||
+	    codec_video_depths(c, o->group == 1, can, sizeof(can)) &
+	    CODEC_DEPTH(o->bits))
+		return 0;
+	for (int k = CODEC_X265; k < CODEC_LZ4; k++)
+		if (codec_video_depths(k, 0, NULL, 0) & CODEC_DEPTH(o->bits))
+			at += (size_t)snprintf(others + at, sizeof(others) - at,
+					       "%s%s", at ? ", " : "",
+					       codec_name(k));
+	fprintf(stderr, "cubefs: %s cannot encode %d bits (it takes %s",
+		codec_name(c), o->bits, can);
+	if (at)
+		fprintf(stderr, "; %d bits: --codec %s", o->bits, others);
+	fprintf(stderr, ")\n");
+	return -ENOTSUP;
 }
 
 /* The crf a search chose, and what it reached. */
@@ -204,7 +255,7 @@ int cmd_import(int argc, char **argv)
 		import_usage(stderr);
 		return 2;
 	}
-	if (conflicting(&o))
+	if (conflicting(&o) || unsupported_bits(&o))
 		return 2;
 	c = cli_open_store(argv[optind], CATALOG_CREATE);
 	if (!c)

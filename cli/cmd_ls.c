@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* cubefs ls and info: what a store holds, from one line per variable to every GOP. */
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "cli/cli.h"
 #include "cli/json.h"
@@ -53,6 +56,7 @@ int cli_find_var(struct cat_dataset **all, int n, const char *name,
 	const char *slash = strchr(name, '/');
 	size_t dl = slash ? (size_t)(slash - name) : strlen(name);
 
+	*ds = NULL;
 	for (int i = 0; i < n; i++) {
 		if (strlen(all[i]->name) != dl || strncmp(all[i]->name, name, dl))
 			continue;
@@ -71,7 +75,68 @@ int cli_find_var(struct cat_dataset **all, int n, const char *name,
 	return -ENOENT;
 }
 
-static void ls_var(const char *name, const struct cat_var *v)
+/* The columns `ls` prints a name and a shape in, at least the default
+ * widths, wide enough for the longest. */
+struct ls_widths {
+	int name, shape;
+};
+
+/*
+ * Terminal columns of s read as UTF-8, the encoding of NetCDF names (and
+ * so of the catalog's), whatever the user's locale: wcwidth() of each
+ * character in C.UTF-8, one column for an invalid byte or where C.UTF-8 is
+ * missing.
+ */
+static int text_width(const char *s)
+{
+	static locale_t utf8;
+	locale_t was = (locale_t)0;
+	mbstate_t st;
+	int w = 0;
+
+	if (!utf8)
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8)
+		was = uselocale(utf8);
+	memset(&st, 0, sizeof(st));
+	while (*s) {
+		wchar_t wc;
+		size_t n = utf8 ? mbrtowc(&wc, s, MB_CUR_MAX, &st) : 1;
+		int cw = utf8 && n <= MB_CUR_MAX ? wcwidth(wc) : 1;
+
+		if (n > MB_CUR_MAX) {	/* invalid or cut short */
+			memset(&st, 0, sizeof(st));
+			n = 1;
+		}
+		w += cw < 0 ? 1 : cw;
+		s += n;
+	}
+	if (utf8)
+		uselocale(was);
+	return w;
+}
+
+/* s, then spaces up to `width` columns. */
+static void print_col(const char *s, int width)
+{
+	int w = text_width(s);
+
+	printf("%s%*s", s, w < width ? width - w : 0, "");
+}
+
+/* The name of variable k of ds as `ls` shows it. */
+static const char *row_name(const struct cat_dataset *ds, int k, char *buf,
+			    size_t cap)
+{
+	if (ds->nvars == 1)
+		snprintf(buf, cap, "%s", ds->name);
+	else
+		snprintf(buf, cap, "%s/%s", ds->name, ds->vars[k].name);
+	return buf;
+}
+
+static void ls_var(const char *name, const struct cat_var *v,
+		   const struct ls_widths *w)
 {
 	uint64_t raw = catalog_var_elems(v) * dtype_size(v->dtype);
 	uint64_t stored = catalog_var_stored_bytes(v);
@@ -81,12 +146,39 @@ static void ls_var(const char *name, const struct cat_var *v)
 		snprintf(psnr, sizeof(psnr), "exact");
 	else
 		snprintf(psnr, sizeof(psnr), "%.2f dB", v->psnr);
-	printf("%-28s %-22s %-8s %-5s %10s %10s %7.1fx  %s\n", name,
+	print_col(name, w->name);
+	printf(" %-*s %-8s %-5s %10s %10s %7.1fx  %s\n", w->shape,
 	       cli_shape(v, shape, sizeof(shape)), dtype_name(v->dtype),
 	       v->nstreams ? codec_name(v->streams[0].codec) : "-",
 	       cli_bytes((double)raw, b1, sizeof(b1)),
 	       cli_bytes((double)stored, b2, sizeof(b2)),
 	       stored ? (double)raw / stored : 0.0, psnr);
+}
+
+/* Prints the table: a header, then one row per variable. */
+static void ls_table(struct cat_dataset **all, int n)
+{
+	struct ls_widths w = { .name = 28, .shape = 22 };
+	char name[512], shape[128];
+
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < all[i]->nvars; k++) {
+			int nw = text_width(row_name(all[i], k, name,
+						     sizeof(name)));
+			int sw = (int)strlen(cli_shape(&all[i]->vars[k], shape,
+						       sizeof(shape)));
+
+			w.name = nw > w.name ? nw : w.name;
+			w.shape = sw > w.shape ? sw : w.shape;
+		}
+	}
+	print_col("NAME", w.name);
+	printf(" %-*s %-8s %-5s %10s %10s %8s  %s\n", w.shape, "SHAPE",
+	       "DTYPE", "CODEC", "RAW", "STORED", "RATIO", "PSNR");
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < all[i]->nvars; k++)
+			ls_var(row_name(all[i], k, name, sizeof(name)),
+			       &all[i]->vars[k], &w);
 }
 
 static void ls_usage(FILE *f)
@@ -187,20 +279,7 @@ int cmd_ls(int argc, char **argv)
 				"%s\n", strerror(-rc));
 		return rc ? 1 : 0;
 	}
-	printf("%-28s %-22s %-8s %-5s %10s %10s %8s  %s\n", "NAME", "SHAPE",
-	       "DTYPE", "CODEC", "RAW", "STORED", "RATIO", "PSNR");
-	for (int i = 0; i < n; i++) {
-		for (int k = 0; k < all[i]->nvars; k++) {
-			char name[512];
-
-			if (all[i]->nvars == 1)
-				snprintf(name, sizeof(name), "%s", all[i]->name);
-			else
-				snprintf(name, sizeof(name), "%s/%s",
-					 all[i]->name, all[i]->vars[k].name);
-			ls_var(name, &all[i]->vars[k]);
-		}
-	}
+	ls_table(all, n);
 	catalog_dataset_free_all(all, n);
 	return 0;
 }

@@ -20,7 +20,7 @@ static const struct {
 	{ "mount", cmd_mount, "mount STORE DIR [-o cache_size=512M] [-f]  serve STORE's datasets as files" },
 	{ "stats", cmd_stats, "stats MOUNTPOINT             the decoded-frame cache's counters" },
 	{ "plot", cmd_plot, "plot STORE NAME [-v VAR] -o FILE.png  PSNR and max error per frame (or --csv)" },
-	{ "verify", cmd_verify, "verify STORE NAME ORIG.npy   compare with the original: PSNR, max error, bpv" },
+	{ "verify", cmd_verify, "verify STORE NAME ORIGINAL   compare with the original .npy or NetCDF: PSNR, max error, bpv" },
 	{ "gc", cmd_gc, "gc [--dry-run] STORE         remove unused packs, punch holes in dead ranges" },
 	{ "check", cmd_check, "check [--repair] STORE       verify rows and pack bytes (checksums), find orphans" },
 };

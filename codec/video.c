@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -227,6 +228,34 @@ int codec_video_check(const struct codec_params *p)
 	if (rc)
 		return rc;
 	return backend_present(v.be, v.fmt) ? 0 : -ENOTSUP;
+}
+
+unsigned codec_video_depths(enum codec_id c, int planes, char *buf,
+			    size_t cap)
+{
+	static const int depths[] = { 8, 10, 12, 16 };
+	unsigned mask = 0;
+	size_t at = 0;
+
+	if (buf && cap)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		struct codec_params p = {
+			.codec = c, .bits = depths[i],
+			.planes = planes ? planes : 1, .width = 64, .height = 64,
+		};
+
+		if (codec_video_check(&p))
+			continue;
+		p.planes = 3;
+		if (!planes && codec_video_check(&p))
+			continue;
+		mask |= CODEC_DEPTH(depths[i]);
+		if (buf && at < cap)
+			at += (size_t)snprintf(buf + at, cap - at, "%s%d",
+					       at ? ", " : "", depths[i]);
+	}
+	return mask;
 }
 
 int video_av_error(int err, const char *what, const char *codec)

@@ -66,6 +66,20 @@ enum codec_id codec_from_name(const char *name);
  */
 int codec_video_check(const struct codec_params *p);
 
+/* Bit of a depth in the mask codec_video_depths() returns. */
+#define CODEC_DEPTH(bits) (1u << (bits))
+
+/*
+ * The sample depths (8, 10, 12, 16) that codec c encodes for `planes`
+ * planes (1 or 3; 0: both) with the libavcodec present, as
+ * codec_video_check() finds them: returns a mask of CODEC_DEPTH(bits),
+ * and when buf is not NULL writes them as text ("8, 10, 12", "" for none)
+ * into buf (capacity cap >= 16). 0 for lz4, which keeps values as they
+ * are, and for an unknown codec. Thread-safe.
+ */
+unsigned codec_video_depths(enum codec_id c, int planes, char *buf,
+			    size_t cap);
+
 /*
  * Encodes nframes pictures as one closed GOP: the first is a keyframe and
  * nothing refers outside the GOP. samples holds nframes * planes * height

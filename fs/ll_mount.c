@@ -20,6 +20,7 @@
 #include "fs/ll.h"
 #include "fs/ll_int.h"
 #include "fs/quicklook.h"
+#include "ingest/import.h"
 
 #define DEFAULT_CACHE (512ull << 20)
 
@@ -78,6 +79,8 @@ static void set_readahead(const char *mnt, unsigned kb)
 
 static void usage(FILE *f)
 {
+	char can[32];
+
 	fprintf(f,
 "usage: mount.cubefs STORE MOUNTPOINT [-o OPTIONS] [-f] [-d] [-s]\n"
 "  Mounts a cubefs store: each dataset appears as .npy and .nc files,\n"
@@ -86,6 +89,17 @@ static void usage(FILE *f)
 "  -d            debug: foreground, every request logged\n"
 "  -s            one thread\n"
 "  -o cache_size=SIZE   decoded-frame cache (default 512M; K, M, G suffixes)\n"
+"  -o ro                read-only: writes, creations, renames and deletions\n"
+"                       fail (EROFS)\n"
+"  -o codec=C           the profile of the files created in the mount, as\n"
+"  -o bits=N            cubefs import's --codec, --bits and --crf: codec\n"
+"  -o crf=N             x265 (default), x264, vp9, av1, ffv1 or lz4; crf 0\n"
+"                       to 63 (default %d); bits (default %d) per codec:\n",
+		IMPORT_DEFAULT_CRF, IMPORT_DEFAULT_BITS);
+	for (int c = CODEC_X265; c < CODEC_LZ4; c++)
+		if (codec_video_depths(c, 0, can, sizeof(can)))
+			fprintf(f, "%23s%-5s %s\n", "", codec_name(c), can);
+	fprintf(f,
 "  -o rgb=R,G,B         bands of the quick-look <dataset>.png: three variable\n"
 "                       names (rgb=B4,B3,B2) or band indices from 0\n"
 "                       (rgb=3,2,1); default: a colour map of the first\n"
@@ -245,8 +259,9 @@ static int add_opts(struct mount_args *m, char *list)
 			char *g = strtok(NULL, ","), *b = g ? strtok(NULL, ",") :
 				NULL;
 
-			snprintf(m->rgb, sizeof(m->rgb), "%s,%s,%s", o + 4,
-				 g ? g : "", b ? b : "");
+			snprintf(m->rgb, sizeof(m->rgb), "%s%s%s%s%s", o + 4,
+				 g ? "," : "", g ? g : "", b ? "," : "",
+				 b ? b : "");
 			if (quicklook_rgb_valid(m->rgb)) {
 				fprintf(stderr, "mount.cubefs: invalid rgb '%s' "
 					"(three variable names or band indices "
@@ -268,6 +283,20 @@ static int add_opts(struct mount_args *m, char *list)
 		strcat(m->fuse_opts, o);
 	}
 	return 0;
+}
+
+/* A depth the profile's codec cannot encode: every import would fail. */
+static int unsupported_bits(const struct mount_args *m)
+{
+	enum codec_id c = m->codec ? m->codec : CODEC_X265;
+	char can[32];
+
+	if (!m->bits || c == CODEC_LZ4 ||
+	    codec_video_depths(c, 0, can, sizeof(can)) & CODEC_DEPTH(m->bits))
+		return 0;
+	fprintf(stderr, "mount.cubefs: %s cannot encode %d bits (it takes "
+		"%s)\n", codec_name(c), m->bits, can);
+	return -ENOTSUP;
 }
 
 static int parse_args(int argc, char **argv, struct mount_args *m)
@@ -322,7 +351,7 @@ static int parse_args(int argc, char **argv, struct mount_args *m)
 		usage(stderr);
 		return -EINVAL;
 	}
-	return 0;
+	return unsupported_bits(m);
 }
 
 int ll_mount_main(int argc, char **argv)

@@ -147,7 +147,8 @@ static int commit(struct catalog *c, struct pack_writer *pw,
 		  struct cat_dataset *ds, int replace)
 {
 	int64_t pack_id;
-	int rc = pack_writer_sync(pw);
+	int used = pack_writer_size(pw) > 0;
+	int rc = used ? pack_writer_sync(pw) : 0;
 
 	if (rc)
 		return rc;
@@ -162,11 +163,13 @@ static int commit(struct catalog *c, struct pack_writer *pw,
 			  catalog_dir(c));
 		rc = -EEXIST;
 	}
-	if (!rc)
+	/* a dataset of no values has nothing in the pack: no row for it */
+	if (!rc && used)
 		rc = catalog_pack_add(c, pack_writer_name(pw),
 				      pack_writer_size(pw), &pack_id);
 	if (!rc) {
-		set_pack(ds, pack_id);
+		if (used)
+			set_pack(ds, pack_id);
 		rc = catalog_dataset_insert(c, ds);
 	}
 	if (!rc)
@@ -261,7 +264,8 @@ int import_file(struct catalog *c, const char *path,
 	rc = commit(c, pw, ds, o->replace);
 	if (rc)
 		goto out;
-	kept = 1;
+	/* a pack of no bytes has no row and nothing uses it: removed */
+	kept = pack_writer_size(pw) > 0;
 	if (rep) {
 		snprintf(rep->name, sizeof(rep->name), "%s", ds->name);
 		rep->nvars = ds->nvars;

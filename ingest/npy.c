@@ -209,6 +209,18 @@ static const struct {
 	{ "f4", DTYPE_F32 }, { "f8", DTYPE_F64 },
 };
 
+/* Keeps the text of an unsupported descr in h->descr, printable and cut. */
+static void keep_descr(struct npy_header *h, const unsigned char *s, size_t n)
+{
+	size_t cap = sizeof(h->descr), k;
+
+	for (k = 0; k < n && k + 1 < cap; k++)
+		h->descr[k] = s[k] >= 0x20 && s[k] < 0x7f ? (char)s[k] : '?';
+	h->descr[k] = 0;
+	if (k < n)
+		memcpy(h->descr + cap - 4, "...", 4);
+}
+
 /*
  * The value of 'descr'. A string of a type cubefs stores fills h->dtype
  * and h->big_endian; any other string, list or tuple is well-formed but
@@ -224,12 +236,16 @@ static int parse_descr(struct lexer *lx, struct npy_header *h,
 	int rc;
 
 	if (c == '[' || c == '(') {
+		s = lx->p;
 		ps->descr_unsupported = 1;
-		return skip_literal(lx, 0);
+		rc = skip_literal(lx, 0);
+		keep_descr(h, s, (size_t)(lx->p - s));
+		return rc;
 	}
 	rc = lex_string(lx, &s, &n);
 	if (rc)
 		return rc;
+	keep_descr(h, s, n);
 	if (n > 0 && (s[0] == '<' || s[0] == '>' || s[0] == '|' ||
 		      s[0] == '=')) {
 		order = s[0];
@@ -242,6 +258,7 @@ static int parse_descr(struct lexer *lx, struct npy_header *h,
 		if (n != 2 || memcmp(s, npy_codes[i].code, 2))
 			continue;
 		h->dtype = npy_codes[i].t;
+		h->descr[0] = 0;
 		if (dtype_size(h->dtype) == 1) {
 			h->big_endian = 0;
 		} else {

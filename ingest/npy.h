@@ -20,6 +20,9 @@ struct npy_header {
 	uint64_t nelems;        /* product of shape (1 for a scalar) */
 	size_t data_offset;     /* bytes from the start of the file to the data */
 	int version;            /* 1, 2 or 3 */
+	char descr[24];         /* after -ENOTSUP for the dtype: its 'descr'
+				   as written ("<c8", "[('a', ..."), cut to
+				   fit, unprintable bytes as '?'; else "" */
 };
 
 /*
@@ -30,8 +33,9 @@ struct npy_header {
  * before the header does (the header length is then in h->data_offset if
  * the 10 or 12 byte preamble was complete, else 0), -EINVAL for a
  * malformed header (bad magic, bad dict, overflowing shape), -ENOTSUP for
- * a well-formed header of a dtype cubefs does not store. Thread-safe; h is
- * undefined on failure. Never reads past buf + len.
+ * a well-formed header of a dtype cubefs does not store (named in
+ * h->descr) or of more than NPY_MAX_DIMS dims (h->descr ""). Thread-safe;
+ * h is otherwise undefined on failure. Never reads past buf + len.
  */
 int npy_parse(const void *buf, size_t len, struct npy_header *h);
 

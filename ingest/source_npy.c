@@ -108,9 +108,19 @@ int source_npy_open(const char *path, struct source **out)
 		rc = got < 0 ? -errno : npy_parse(big, (size_t)got, &p->h);
 		free(big);
 	}
+	if (rc == -ENOTSUP && p->h.descr[0]) {
+		log_error("unsupported dtype '%s' in '%s' (cubefs takes int8 "
+			  "to int64, uint8 to uint64, float32 and float64)",
+			  p->h.descr, path);
+		goto out;
+	}
+	if (rc == -ENOTSUP) {
+		log_error("'%s' has more than %d dimensions", path,
+			  NPY_MAX_DIMS);
+		goto out;
+	}
 	if (rc) {
 		log_error("'%s' is not a valid .npy file: %s", path,
-			  rc == -ENOTSUP ? "unsupported dtype" :
 			  rc == -EAGAIN ? "truncated header" : "malformed header");
 		rc = rc == -EAGAIN ? -EINVAL : rc;
 		goto out;

@@ -90,7 +90,7 @@ fi
 
 # the rest in Python: JSON against the text output, the sources, netCDF4
 $PY - "$CUBEFS" "$S" "$DATA" "$T" "$QNAME" <<'EOF' >"$T/py" 2>&1
-import json, math, os, re, sqlite3, subprocess, sys, time, zlib
+import json, math, os, re, sqlite3, subprocess, sys, time, unicodedata, zlib
 
 cubefs, store, data, tmp, qname = sys.argv[1:6]
 passed = failed = 0
@@ -147,16 +147,30 @@ def shape(v):
         (',)' if len(v['shape']) == 1 else ')')
 
 
+def width(s):
+    """Terminal columns of s: 2 for a wide character, else 1."""
+    return sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+
+
+def col(s, w):
+    """s as UTF-8, then spaces up to w terminal columns."""
+    return s.encode() + b' ' * (w - width(s))
+
+
 def ls_lines(all_ds):
-    """The text `cubefs ls` prints, from the JSON, as bytes like C."""
-    out = [b'%-28s %-22s %-8s %-5s %10s %10s %8s  %s' % (
-        b'NAME', b'SHAPE', b'DTYPE', b'CODEC', b'RAW', b'STORED', b'RATIO',
-        b'PSNR')]
+    """The text `cubefs ls` prints, from the JSON, as bytes like C: the
+    name and shape columns as wide as their longest, at least 28 and 22."""
+    rows = [v for ds in all_ds for v in ds['variables']]
+    wn = max([28] + [width(v['path']) for v in rows])
+    ws = max([22] + [len(shape(v)) for v in rows])
+    out = [b'%s %-*s %-8s %-5s %10s %10s %8s  %s' % (
+        col('NAME', wn), ws, b'SHAPE', b'DTYPE', b'CODEC', b'RAW', b'STORED',
+        b'RATIO', b'PSNR')]
     for ds in all_ds:
         for v in ds['variables']:
             psnr = 'exact' if v['psnr'] is None else '%.2f dB' % v['psnr']
-            out.append(b'%-28s %-22s %-8s %-5s %10s %10s %7.1fx  %s' % (
-                v['path'].encode(), shape(v).encode(), v['dtype'].encode(),
+            out.append(b'%s %-*s %-8s %-5s %10s %10s %7.1fx  %s' % (
+                col(v['path'], wn), ws, shape(v).encode(), v['dtype'].encode(),
                 (v['codec'] or '-').encode(), cbytes(v['raw_bytes']).encode(),
                 cbytes(v['stored_bytes']).encode(), v['ratio'] or 0.0,
                 psnr.encode()))
