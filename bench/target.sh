@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Quality targets on the shared samples: --max-error (corrections, bits, vs whole-value corrections), --psnr and --bpv reached, and time.
 # usage: sh bench/target.sh [OLD_CUBEFS]   (OLD_CUBEFS: a cubefs with whole-value corrections, for the comparison;
-#        BENCH_ONLY=landsat: only the samples whose file name holds it)
+#        BENCH_ONLY=landsat: only the samples whose file name holds it; the table is appended to bench/RESULTS.md)
 set -u
 CUBEFS=${CUBEFS:-./cubefs}
 OLD=${1:-}
@@ -32,20 +32,28 @@ run() {
 	done
 }
 
-printf "%-30s %-8s %4s %9s %8s %8s %8s %10s %6s\n" "run" "var" "crf" "ncorr" "corrbpv" "bpv" "PSNR" "maxerr" "s"
-while read -r f vars range; do
-	case $f in *${BENCH_ONLY:-}*) ;; *) continue ;; esac
-	for pct in 1 0.1; do
-		e=$(echo "$range * $pct / 100" | bc -l | sed 's/^\./0./; s/0*$//')
-		[ -n "$OLD" ] && run "$OLD" "$f" "$vars" "old whole-value crf14 E=$e" --max-error "$e"
-		run "$CUBEFS" "$f" "$vars" "new crf14 E=$e" --max-error "$e" --crf 14
-		run "$CUBEFS" "$f" "$vars" "new searched E=$e" --max-error "$e"
-	done
-	for p in 40 50 60; do run "$CUBEFS" "$f" "$vars" "--psnr $p" --psnr $p; done
-	for b in 0.5 1 2; do run "$CUBEFS" "$f" "$vars" "--bpv $b" --bpv $b; done
-done <<'LIST'
+# every row, as the imports go
+table() {
+	printf "%-30s %-8s %4s %9s %8s %8s %8s %10s %6s\n" "run" "var" "crf" "ncorr" "corrbpv" "bpv" "PSNR" "maxerr" "s"
+	while read -r f vars range; do
+		case $f in *${BENCH_ONLY:-}*) ;; *) continue ;; esac
+		for pct in 1 0.1; do
+			e=$(echo "$range * $pct / 100" | bc -l | sed 's/^\./0./; s/0*$//')
+			[ -n "$OLD" ] && run "$OLD" "$f" "$vars" "old whole-value crf14 E=$e" --max-error "$e"
+			run "$CUBEFS" "$f" "$vars" "new crf14 E=$e" --max-error "$e" --crf 14
+			run "$CUBEFS" "$f" "$vars" "new searched E=$e" --max-error "$e"
+		done
+		for p in 40 50 60; do run "$CUBEFS" "$f" "$vars" "--psnr $p" --psnr $p; done
+		for b in 0.5 1 2; do run "$CUBEFS" "$f" "$vars" "--bpv $b" --bpv $b; done
+	done <<'LIST'
 era5_t2m_uk_2019-03.nc t2m 25.88
 ncl_fice_monthly.nc fice 1
 s2_eolearn_ndvi_clp_clm_2015-2017.nc NDVI,CLP,CLM 1
 landsat8_ny2018_p013r032_11band.npy - 40533
 LIST
+}
+
+table | tee "$T/table"
+title="sh bench/target.sh${OLD:+ OLD_CUBEFS}"
+[ -z "${BENCH_ONLY:-}" ] || title="BENCH_ONLY=$BENCH_ONLY $title"
+sh "$(dirname "$0")/results.sh" --pre "$title" "$T/table"

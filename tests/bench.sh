@@ -14,9 +14,15 @@ trap 'rm -rf "$T"' EXIT
 : "${CUBEFS_BENCH:=$(dirname "${CUBEFS:-./cubefs}")/bench/cubefs-bench}"
 export CUBEFS_BENCH
 
+# the results file is a temporary one: make check leaves bench/RESULTS.md alone
 check "bench/mount.sh --quick runs" \
-	env BENCH_JSON="$T/r.json" sh "$SRC/bench/mount.sh" --quick >"$T/out" 2>"$T/err"
+	env BENCH_JSON="$T/r.json" BENCH_RESULTS="$T/RESULTS.md" \
+	sh "$SRC/bench/mount.sh" --quick >"$T/out" 2>"$T/err"
 check "the table has every section" grep -q "### dataloader" "$T/out"
+check "the results section is appended with date, machine and commit" \
+	sh -c "grep -q '^## sh bench/mount.sh --quick\$' '$T/RESULTS.md' &&
+	grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{5} UTC, [0-9]+ cores, .+, commit .+' '$T/RESULTS.md' &&
+	grep -q '### dataloader' '$T/RESULTS.md'"
 check "the JSON has every figure" $PY - "$T/r.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
