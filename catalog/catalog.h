@@ -333,8 +333,9 @@ struct cat_range {
 };
 
 /*
- * The ranges of every gop and mask row in pack id, sorted by offset,
- * into a new array of *n entries (*out, the caller frees it). Returns 0,
+ * The byte ranges that gop (payload and corrections) and mask rows use in
+ * pack id, sorted by offset, into a new array of *n entries (*out, the
+ * caller frees it). Returns 0,
  * -EUCLEAN (not logged) if a row holds a negative or overflowing range,
  * or another negative errno (logged); *out is NULL on failure.
  */

@@ -148,9 +148,12 @@ int catalog_pack_ranges(struct catalog *c, int64_t id,
 	struct cat_range *v = NULL, *nv;
 	size_t len = 0, cap = 0;
 	sqlite3_stmt *st;
+	/* corrections lie in their GOP's pack, after its payload */
 	int rc = catalog_prepare(c, "SELECT offset, length FROM gop WHERE "
-				 "pack_id=?1 UNION ALL SELECT offset, length "
-				 "FROM mask WHERE pack_id=?1", &st);
+				 "pack_id=?1 UNION ALL SELECT corr_offset, "
+				 "corr_length FROM gop WHERE pack_id=?1 AND "
+				 "corr_length > 0 UNION ALL SELECT offset, "
+				 "length FROM mask WHERE pack_id=?1", &st);
 
 	*out = NULL;
 	*n = 0;
