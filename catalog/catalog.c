@@ -245,7 +245,7 @@ int catalog_open(const char *dir, int flags, struct catalog **out)
 		rc = -EROFS;
 		goto out;
 	}
-	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_busy_timeout(c->db, CATALOG_BUSY_MS);
 	sqlite3_extended_result_codes(c->db, 1);
 	if (!c->rdonly) {
 		rc = catalog_exec(c, "PRAGMA journal_mode=WAL");
@@ -285,6 +285,11 @@ void catalog_free(struct catalog *c)
 	sqlite3_close(c->db);
 	free(c->dir);
 	free(c);
+}
+
+void catalog_set_busy_timeout(struct catalog *c, int ms)
+{
+	sqlite3_busy_timeout(c->db, ms);
 }
 
 const char *catalog_dir(const struct catalog *c)

@@ -165,6 +165,11 @@ int catalog_open(const char *dir, int flags, struct catalog **out);
 /* Closes the catalog; NULL does nothing. */
 void catalog_free(struct catalog *c);
 
+/* How long a call waits for a lock another connection holds before it
+ * fails with -EBUSY: CATALOG_BUSY_MS unless set (tests set it short). */
+#define CATALOG_BUSY_MS 10000
+void catalog_set_busy_timeout(struct catalog *c, int ms);
+
 /* The store directory the catalog was opened in. */
 const char *catalog_dir(const struct catalog *c);
 

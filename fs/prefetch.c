@@ -2,6 +2,7 @@
 /* Read-ahead: the request queue and the low-priority worker pool. */
 #include <errno.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/cpu.h"
@@ -17,6 +18,7 @@ int prefetch_init(struct prefetch *pf)
 	*pf = (struct prefetch){ 0 };
 	pthread_mutex_init(&pf->lock, NULL);
 	pthread_cond_init(&pf->cond, NULL);
+	pthread_cond_init(&pf->idle, NULL);
 	return 0;
 }
 
@@ -45,6 +47,7 @@ static void *worker(void *arg)
 		len = pf->q[pf->head].len;
 		pf->head = (pf->head + 1) % PF_QUEUE;
 		pf->n--;
+		pf->busy++;
 		pthread_mutex_unlock(&pf->lock);
 		/* four times as far ahead as the reader has come (as the
 		 * kernel's first read-ahead window), up to the span: a short
@@ -52,6 +55,8 @@ static void *worker(void *arg)
 		ahead = len < pf->span / 4 ? 4 * len : pf->span;
 		pf->fn(pf->arg, key, off, ahead);
 		pthread_mutex_lock(&pf->lock);
+		if (!--pf->busy && !pf->n)
+			pthread_cond_broadcast(&pf->idle);
 	}
 	pthread_mutex_unlock(&pf->lock);
 	return NULL;
@@ -115,6 +120,26 @@ int prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
 	return 1;
 }
 
+int prefetch_wait_idle(struct prefetch *pf, int timeout_ms)
+{
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&pf->lock);
+	while (pf->running && (pf->n || pf->busy) && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&pf->idle, &pf->lock, &until);
+	rc = pf->running && (pf->n || pf->busy) ? -ETIMEDOUT : 0;
+	pthread_mutex_unlock(&pf->lock);
+	return rc;
+}
+
 void prefetch_release(struct prefetch *pf)
 {
 	if (pf->running) {
@@ -128,4 +153,5 @@ void prefetch_release(struct prefetch *pf)
 	}
 	pthread_mutex_destroy(&pf->lock);
 	pthread_cond_destroy(&pf->cond);
+	pthread_cond_destroy(&pf->idle);
 }

@@ -40,6 +40,8 @@ struct prefetch {
 	 * a worker takes it up from where the run ends then */
 	struct { uint64_t key, run, off, len; } q[PF_QUEUE];
 	int head, n;
+	int busy;                       /* workers in fn() */
+	pthread_cond_t idle;            /* signalled when n and busy are 0 */
 };
 
 /* Sets pf up with no workers (prefetch_note() then does nothing).
@@ -70,6 +72,14 @@ int prefetch_start(struct prefetch *pf, uint64_t span, prefetch_fn fn,
  */
 int prefetch_note(struct prefetch *pf, uint64_t key, uint64_t off,
 		  size_t got, const struct read_hint *h);
+
+/*
+ * Waits until no request is queued and no worker is in fn() (at once
+ * without workers), at most timeout_ms: what has been noted so far is then
+ * all done. For tests, which assert on what the workers did. Returns 0, or
+ * -ETIMEDOUT. Thread-safe.
+ */
+int prefetch_wait_idle(struct prefetch *pf, int timeout_ms);
 
 /* Stops and joins the workers (finishing the decodes they are in), and
  * frees what pf holds. */

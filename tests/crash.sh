@@ -8,17 +8,18 @@
 # to the page boundary where the kernel split it (never a third value), no
 # other value moved, nothing unexplained left in staging/. With strace, more
 # rounds kill it at exact points of the commit path (see INJECT below). At the
-# end: a clean unmount, `cubefs gc`, and all of it again. CUBEFS_CRASH_SEED
-# repeats a run (the kill moments are drawn from it); CUBEFS_CRASH_ROUNDS (20),
-# CUBEFS_CRASH_INJECT=0 (no strace rounds), CUBEFS_CRASH_KEEP=1 (keep the
-# store and the logs).
+# end: a clean unmount, `cubefs gc`, and all of it again. CUBEFS_TEST_SEED or
+# CUBEFS_CRASH_SEED repeats a run (the kill moments are drawn from it; the
+# seed is printed); CUBEFS_CRASH_ROUNDS (20), CUBEFS_CRASH_INJECT=0 (no
+# strace rounds), CUBEFS_CRASH_KEEP=1 (keep the store and the logs).
 set -u
+. "$(dirname "$0")/lib.sh"
 CUBEFS=${CUBEFS:-./cubefs}
 MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
 DATA=${CUBEFS_TEST_DATA:-data}
 PY=/usr/bin/python3
 ROUNDS=${CUBEFS_CRASH_ROUNDS:-20}
-SEED=${CUBEFS_CRASH_SEED:-$(date +%s)}
+test_seed CUBEFS_CRASH_SEED
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
 fi
@@ -45,8 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 t0=$(date +%s)
 
 # The writer and the checker (see the docstrings below).
@@ -457,12 +456,12 @@ start_daemon() {	# $1: its stderr; the rest: a command to run it under.
 	done
 }
 
-check() {	# $1: round (-1: none), $2: its only op, $3: writer log, $4: daemon stderr
+verify() {	# $1: round (-1: none), $2: its only op, $3: writer log, $4: daemon stderr
 	$PY "$T/crash.py" check "$S" "$M" "$T/state" "$CUBEFS" "$SEED" "$1" \
 		"$2" "$3" "$4" "$T/counts"
 }
 
-echo "crash: seed $SEED, $ROUNDS rounds (CUBEFS_CRASH_SEED=$SEED to repeat)"
+echo "crash: seed $SEED, $ROUNDS rounds (rerun with CUBEFS_TEST_SEED=$SEED)"
 $CUBEFS import -q "$S" "$DATA/landsat8_ny2018_p013r032_11band.npy" --lossless \
 	--name lsat || { echo "FAIL: import lsat"; exit 1; }
 $CUBEFS import -q "$S" "$DATA/era5_t2m_uk_2019-03.nc" --gop 16 ||
@@ -510,6 +509,7 @@ for spec in $SPECS; do
 		esac ;;
 	esac
 	if kill -0 "$DPID" 2>/dev/null; then
+		touch "$T/log/m$r"	# older than the journals the writer makes
 		$PY "$T/crash.py" writer "$M" "$SEED" "$r" "$w" "$only" 2>"$T/log/w$r.stderr" &
 		WPID=$!
 		i=0
@@ -524,7 +524,14 @@ for spec in $SPECS; do
 	elif [ -n "$WPID" ]; then
 		i=0
 		while kill -0 "$WPID" 2>/dev/null && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.02; done
-		sleep 0.3	# a release commits after the writer exits
+		# a release commits after the writer exits: wait (10 s at most)
+		# until the journals it wrote are gone, or the daemon is killed
+		i=0
+		while [ -n "$(pgrep -P "$DPID")" ] && [ $i -lt 500 ] && [ -n \
+		    "$(find "$S/staging" -type f -newer "$T/log/m$r" \
+		    ! -name '*.rejected')" ]; do
+			i=$((i + 1)); sleep 0.02
+		done
 		kid=$(pgrep -P "$DPID")
 		if [ -n "$kid" ]; then
 			how="$how: not reached, killed"
@@ -554,7 +561,7 @@ for spec in $SPECS; do
 	echo "round $r: $how; writer: ${last:-nothing}"
 	e=$T/log/d$((r + 1)).err
 	if ! start_daemon "$e"; then bad "round $r: remount"; cat "$e"; break; fi
-	if ! check "$r" "$only" "$w" "$e"; then
+	if ! verify "$r" "$only" "$w" "$e"; then
 		bad "round $r"
 		echo "--- writer:"; cat "$w" "$T/log/w$r.stderr" 2>/dev/null
 		echo "--- remount stderr:"; cat "$e"
@@ -573,7 +580,7 @@ $CUBEFS gc -v "$S" >"$T/gc.out" 2>&1 || { bad "cubefs gc"; cat "$T/gc.out"; }
 grep -i "error\|cannot\|refus" "$T/gc.out" && bad "gc complained"
 grep -v '^cubefs:' "$T/gc.out" | sed 's/^/gc: /'
 if start_daemon "$T/log/final.err"; then
-	check -1 "" /dev/null "$T/log/final.err" || bad "reads after gc"
+	verify -1 "" /dev/null "$T/log/final.err" || bad "reads after gc"
 	fusermount3 -u "$M"; wait "$DPID"; DPID=
 else
 	bad "mount after gc"

@@ -3,13 +3,13 @@
 # Faults: kill -9 of `cubefs import`, a full disk during a commit, a read-only store, SIGTERM with files open.
 #
 # (a) `cubefs import` killed with SIGKILL at CUBEFS_FAULT_ROUNDS (8) moments
-#     drawn from CUBEFS_FAULT_SEED (printed), and, with strace (unless
-#     CUBEFS_FAULT_INJECT=0), at 7 exact points (the pack's fsync, SQLite's
-#     syncs, the WAL's removal): after each kill `cubefs check` exits 0 (it
-#     lists the dead import's pack file without a row as a leftover, which
-#     `check --repair` removes once old enough), the dataset imported before
-#     exports byte for byte, the killed one is listed whole (verified) or not
-#     at all, and importing it again works.
+#     drawn from CUBEFS_FAULT_SEED or CUBEFS_TEST_SEED (printed), and, with
+#     strace (unless CUBEFS_FAULT_INJECT=0), at 7 exact points (the pack's
+#     fsync, SQLite's syncs, the WAL's removal): after each kill `cubefs
+#     check` exits 0 (it lists the dead import's pack file without a row as
+#     a leftover, which `check --repair` removes once old enough), the
+#     dataset imported before exports byte for byte, the killed one is
+#     listed whole (verified) or not at all, and importing it again works.
 # (b) a commit through the mount onto a full tmpfs: fsync says ENOSPC (and a
 #     cp of a new file fails with it, nothing listed), the daemon stays up,
 #     the store checks clean, nothing else moved, the file reads as written
@@ -23,7 +23,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 mount_test_init
 ROUNDS=${CUBEFS_FAULT_ROUNDS:-8}
-SEED=${CUBEFS_FAULT_SEED:-$(date +%s)}
+test_seed CUBEFS_FAULT_SEED
 $PY -c 'import numpy' 2>/dev/null || { echo "SKIP: no numpy for $PY"; exit 77; }
 T=$(mktemp -d /tmp/cubefs-faults-XXXXXX)
 M=$T/mnt
@@ -83,7 +83,7 @@ SPECS=$($PY -c "
 import random
 g = random.Random($SEED)
 print(' '.join(['kill:%d' % g.randint(0, $dur) for _ in range($ROUNDS)] + '$INJECT'.split()))")
-echo "faults: seed $SEED (CUBEFS_FAULT_SEED=$SEED to repeat), import takes $dur ms"
+echo "faults: seed $SEED (rerun with CUBEFS_TEST_SEED=$SEED), import takes $dur ms"
 r=0 kills=0 whole=0 absent=0 gone= listed=
 for spec in $SPECS; do
 	name=k$r

@@ -6,6 +6,13 @@ ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
 
+# test_seed VAR: sets SEED, the seed of a randomised test: $VAR (the
+# test's own variable) if set, else CUBEFS_TEST_SEED, else the time. The
+# test prints it; either variable set to it repeats the run.
+test_seed() {
+	eval "SEED=\${$1:-\${CUBEFS_TEST_SEED:-\$(date +%s)}}"
+}
+
 # A mount test's programs and samples (the Makefile exports them); exits
 # 77 (skip) where FUSE is missing.
 mount_test_init() {

@@ -3,21 +3,22 @@
 # Load: reader processes at random offsets checked against exports while a writer commits to another dataset; fio randread.
 #
 # CUBEFS_LOAD_SECONDS (10) bounds the readers' and the writer's run,
-# CUBEFS_LOAD_READERS (4) sets how many reader processes, CUBEFS_LOAD_SEED
-# repeats a run. Every read is compared with `cubefs export` of its view (the
+# CUBEFS_LOAD_READERS (4) sets how many reader processes, CUBEFS_TEST_SEED or
+# CUBEFS_LOAD_SEED repeats a run (the seed is printed). Every read is compared with `cubefs export` of its view (the
 # .nc view with a copy read once before the load); the writer edits a
 # lossless dataset through the mount, closes (a commit) and reads its own
 # data back each time, while one more reader reads that file and finds in
 # it only the source's values or written ones. fio then reads a view at random with several jobs
 # and must finish without an error; its IOPS and bandwidth are printed.
 set -u
+. "$(dirname "$0")/lib.sh"
 CUBEFS=${CUBEFS:-./cubefs}
 MOUNT=${MOUNT_CUBEFS:-$(dirname "$CUBEFS")/mount.cubefs}
 DATA=${CUBEFS_TEST_DATA:-data}
 PY=/usr/bin/python3
 SECS=${CUBEFS_LOAD_SECONDS:-10}
 READERS=${CUBEFS_LOAD_READERS:-4}
-SEED=${CUBEFS_LOAD_SEED:-$(date +%s)}
+test_seed CUBEFS_LOAD_SEED
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 	echo "SKIP: /dev/fuse or fusermount3 missing"; exit 77
 fi
@@ -28,7 +29,6 @@ S=$T/store
 mkdir -p "$M" "$T/ref"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-. "$(dirname "$0")/lib.sh"
 L=$DATA/landsat8_ny2018_p013r032_11band.npy
 
 check "import era5" $CUBEFS import -q "$S" "$DATA/era5_t2m_uk_2019-03.nc"
@@ -158,7 +158,7 @@ if __name__ == "__main__":
         writer(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]),
                sys.argv[6])
 PY
-echo "load: seed $SEED (CUBEFS_LOAD_SEED=$SEED to repeat), $READERS readers," \
+echo "load: seed $SEED (rerun with CUBEFS_TEST_SEED=$SEED), $READERS readers," \
 	"a writer and a reader of its file, $SECS s"
 i=0
 while [ $i -lt "$READERS" ]; do

@@ -16,114 +16,11 @@
 
 #include "catalog/catalog.h"
 #include "catalog/pack.h"
+#include "tests/catalog_fixture.h"
+#include "tests/fixture.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/cubefs-cat-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[160];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-/* A small dataset: one variable of 5 frames x 2 planes x 3 x 4, 2 GOPs. */
-static struct cat_dataset *make_ds(const char *name, int64_t pack)
-{
-	struct cat_dataset *ds = calloc(1, sizeof(*ds));
-	struct cat_var *v;
-	static const uint64_t shape[] = { 5, 2, 3, 4 };
-
-	ds->name = strdup(name);
-	ds->source = strdup("/nowhere/x.npy");
-	ds->created = ds->mtime = 1234567890123456789LL;
-	ds->ndims = 1;
-	ds->dims = calloc(1, sizeof(*ds->dims));
-	ds->dims[0].name = strdup("time");
-	ds->dims[0].len = 5;
-	ds->dims[0].unlimited = 1;
-	ds->nattrs = 1;
-	ds->attrs = calloc(1, sizeof(*ds->attrs));
-	ds->attrs[0].name = strdup("title");
-	ds->attrs[0].type = 2;
-	ds->attrs[0].len = 5;
-	ds->attrs[0].data = strdup("hello");
-	ds->nvars = 1;
-	ds->vars = v = calloc(1, sizeof(*v));
-	v->name = strdup("x");
-	v->dtype = DTYPE_F32;
-	v->ndim = 4;
-	v->shape = malloc(sizeof(shape));
-	memcpy(v->shape, shape, sizeof(shape));
-	v->dimids = calloc(4, sizeof(int));
-	v->dimids[1] = v->dimids[2] = v->dimids[3] = -1;
-	v->storage = VAR_STORE_VIDEO;
-	v->nframes = 5;
-	v->nplanes = 2;
-	v->height = 3;
-	v->width = 4;
-	v->psnr = 51.5;
-	v->max_err = 0.25;
-	v->has_fill = 1;
-	memcpy(v->fill, &(float){ 1e36f }, 4);
-	v->nstreams = 2;
-	v->streams = calloc(2, sizeof(*v->streams));
-	for (int s = 0; s < 2; s++) {
-		struct cat_stream *st = &v->streams[s];
-
-		st->first_plane = s;
-		st->nplanes = 1;
-		st->codec = 1;
-		st->bits = 12;
-		st->width = 4;
-		st->height = 3;
-		st->crf = 10;
-		st->gop_len = 3;
-		st->ngops = 2;
-		st->gops = calloc(2, sizeof(*st->gops));
-		for (int g = 0; g < 2; g++) {
-			struct cat_gop *gp = &st->gops[g];
-
-			gp->first_frame = (uint32_t)g * 3;
-			gp->nframes = g ? 2 : 3;
-			gp->pack_id = pack;
-			gp->offset = (uint64_t)(s * 2 + g) * 100;
-			gp->length = 100;
-			gp->npkt = 2;
-			gp->pkt_sizes = malloc(8);
-			gp->pkt_sizes[0] = 60;
-			gp->pkt_sizes[1] = 40;
-			gp->checksum = 0xdeadbeef;
-			gp->quant = calloc(1, sizeof(*gp->quant));
-			gp->quant[0] = (struct codec_quant){ 0.1, -3, -3, 406.5 };
-		}
-	}
-	v->nmasks = 1;
-	v->masks = calloc(1, sizeof(*v->masks));
-	v->masks[0] = (struct cat_mask){ 0, 3, pack, 400, 20 };
-	ds->nviews = 1;
-	ds->views = calloc(1, sizeof(*ds->views));
-	ds->views[0].name = strdup("x.npy");
-	ds->views[0].kind = VIEW_NPY;
-	ds->views[0].size = 64 + 5 * 2 * 3 * 4 * 4;
-	ds->views[0].nextents = 2;
-	ds->views[0].extents = calloc(2, sizeof(struct cat_extent));
-	ds->views[0].extents[0] = (struct cat_extent){ .offset = 0,
-		.length = 64, .kind = EXTENT_BYTES, .bytes = calloc(1, 64) };
-	ds->views[0].extents[1] = (struct cat_extent){ .offset = 64,
-		.length = 480, .kind = EXTENT_VAR, .var = 0 };
-	return ds;
-}
+/* bytes between the GOPs of make_ds() in its pack */
+#define STRIDE 100
 
 static void insert(struct catalog *c, struct cat_dataset *ds, int64_t *pack)
 {
@@ -136,7 +33,7 @@ static void insert(struct catalog *c, struct cat_dataset *ds, int64_t *pack)
 static void catalog_create_insert_load(void **state)
 {
 	struct catalog *c;
-	struct cat_dataset *ds = make_ds("cube", 1), *got;
+	struct cat_dataset *ds = make_ds("cube", 1, STRIDE), *got;
 	int64_t pack;
 	char name[64];
 
@@ -182,7 +79,7 @@ static void catalog_create_insert_load(void **state)
 static void catalog_rollback_leaves_nothing(void **state)
 {
 	struct catalog *c;
-	struct cat_dataset *ds = make_ds("rolled", 1);
+	struct cat_dataset *ds = make_ds("rolled", 1, STRIDE);
 	struct cat_dataset **all;
 	int64_t pack;
 	int n;
@@ -199,10 +96,10 @@ static void catalog_rollback_leaves_nothing(void **state)
 	catalog_dataset_free_all(all, n);
 	/* a taken name fails inside the transaction */
 	catalog_dataset_free(ds);
-	ds = make_ds("dup", 1);
+	ds = make_ds("dup", 1, STRIDE);
 	insert(c, ds, &pack);
 	catalog_dataset_free(ds);
-	ds = make_ds("dup", 1);
+	ds = make_ds("dup", 1, STRIDE);
 	assert_int_equal(catalog_begin(c), 0);
 	assert_int_equal(catalog_dataset_insert(c, ds), -EEXIST);
 	catalog_rollback(c);
@@ -257,7 +154,7 @@ static void catalog_refuses_foreign_dirs(void **state)
 static void catalog_detects_corrupt_rows(void **state)
 {
 	struct catalog *c;
-	struct cat_dataset *ds = make_ds("bad", 1), *got;
+	struct cat_dataset *ds = make_ds("bad", 1, STRIDE), *got;
 	char path[160];
 	int64_t pack;
 	sqlite3 *db;
@@ -302,7 +199,7 @@ static void add_frameq(struct cat_dataset *ds)
 static void catalog_frame_quality_rows(void **state)
 {
 	struct catalog *c;
-	struct cat_dataset *ds = make_ds("fq", 1), *got;
+	struct cat_dataset *ds = make_ds("fq", 1, STRIDE), *got;
 	struct cat_frameq *q, two[2] = { { 24, 0, 0 }, { 0, 0, 0 } };
 	int64_t pack;
 
@@ -382,7 +279,7 @@ static void assert_schema(int version, int has_table)
 static void catalog_upgrades_version_1(void **state)
 {
 	struct catalog *c;
-	struct cat_dataset *ds = make_ds("old", 1), *got;
+	struct cat_dataset *ds = make_ds("old", 1, STRIDE), *got;
 	struct cat_frameq *q;
 	int64_t pack;
 
@@ -416,7 +313,7 @@ static void catalog_upgrades_version_1(void **state)
 	assert_int_equal(catalog_commit(c), 0);
 	assert_true(got->vars[0].psnr == 51.5);
 	catalog_dataset_free(got);
-	ds = make_ds("new", pack);
+	ds = make_ds("new", pack, STRIDE);
 	add_frameq(ds);
 	assert_int_equal(catalog_begin(c), 0);
 	assert_int_equal(catalog_dataset_insert(c, ds), 0);

@@ -18,91 +18,11 @@
 #include "catalog/catalog.h"
 #include "catalog/pack.h"
 #include "store/gc.h"
+#include "tests/catalog_fixture.h"
+#include "tests/fixture.h"
 
 #define STRIDE 16384            /* bytes between the live ranges of a pack */
 #define PACK_LEN (6 * STRIDE)
-
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/cubefs-gc-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[160];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
-}
-
-/*
- * A dataset of one variable, 2 streams x 2 GOPs of 100 bytes at 0, 1, 2
- * and 3 x STRIDE of the pack, and a mask of 20 bytes at 4 x STRIDE.
- */
-static struct cat_dataset *make_ds(const char *name, int64_t pack)
-{
-	struct cat_dataset *ds = calloc(1, sizeof(*ds));
-	struct cat_var *v;
-	static const uint64_t shape[] = { 5, 2, 3, 4 };
-
-	ds->name = strdup(name);
-	ds->created = ds->mtime = 1234567890123456789LL;
-	ds->nvars = 1;
-	ds->vars = v = calloc(1, sizeof(*v));
-	v->name = strdup("x");
-	v->dtype = DTYPE_F32;
-	v->ndim = 4;
-	v->shape = malloc(sizeof(shape));
-	memcpy(v->shape, shape, sizeof(shape));
-	v->dimids = malloc(4 * sizeof(int));
-	for (int i = 0; i < 4; i++)
-		v->dimids[i] = -1;
-	v->storage = VAR_STORE_VIDEO;
-	v->nframes = 5;
-	v->nplanes = 2;
-	v->height = 3;
-	v->width = 4;
-	v->psnr = 51.5;
-	v->nstreams = 2;
-	v->streams = calloc(2, sizeof(*v->streams));
-	for (int s = 0; s < 2; s++) {
-		struct cat_stream *st = &v->streams[s];
-
-		st->first_plane = s;
-		st->nplanes = 1;
-		st->codec = 1;
-		st->bits = 12;
-		st->width = 4;
-		st->height = 3;
-		st->crf = 10;
-		st->gop_len = 3;
-		st->ngops = 2;
-		st->gops = calloc(2, sizeof(*st->gops));
-		for (int g = 0; g < 2; g++) {
-			struct cat_gop *gp = &st->gops[g];
-
-			gp->first_frame = (uint32_t)g * 3;
-			gp->nframes = g ? 2 : 3;
-			gp->pack_id = pack;
-			gp->offset = (uint64_t)(s * 2 + g) * STRIDE;
-			gp->length = 100;
-			gp->npkt = 1;
-			gp->pkt_sizes = malloc(4);
-			gp->pkt_sizes[0] = 100;
-			gp->quant = calloc(1, sizeof(*gp->quant));
-			gp->quant[0] = (struct codec_quant){ 0.1, -3, -3, 406.5 };
-		}
-	}
-	v->nmasks = 1;
-	v->masks = calloc(1, sizeof(*v->masks));
-	v->masks[0] = (struct cat_mask){ 0, 3, pack, 4 * STRIDE, 20 };
-	return ds;
-}
 
 /* The live [offset, offset + length) ranges of make_ds(). */
 static const uint64_t live_off[] = { 0, STRIDE, 2 * STRIDE, 3 * STRIDE,
@@ -188,7 +108,7 @@ static int64_t add(struct catalog *c, const char *pack, uint64_t size,
 	assert_int_equal(catalog_begin(c), 0);
 	assert_int_equal(catalog_pack_add(c, pack, size, &id), 0);
 	if (ds_name) {
-		ds = make_ds(ds_name, id);
+		ds = make_ds(ds_name, id, STRIDE);
 		assert_int_equal(catalog_dataset_insert(c, ds), 0);
 		catalog_dataset_free(ds);
 	}
@@ -557,7 +477,8 @@ static void gc_reports_busy_catalog(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_OK);
-	/* waits out the busy timeout (10 s), then gives up */
+	/* waits out the busy timeout (short here), then gives up */
+	catalog_set_busy_timeout(c, 100);
 	assert_int_equal(store_gc(c, 0, &r), -EBUSY);
 	/* a dry run only reads: a writer does not stop it */
 	assert_int_equal(store_gc(c, 1, &r), 0);

@@ -120,7 +120,7 @@ static void prefetch_only_sequential_runs(void **state)
 		note(&pf, 5, (uint64_t)((i * 37) % 101) * 4 * MIB, MIB);
 	/* a run one read short of PF_RUN: nothing either */
 	read_run(&pf, 5, 1000 * MIB, runs - 1);
-	usleep(100 * 1000);
+	assert_int_equal(prefetch_wait_idle(&pf, 10000), 0);
 	assert_int_equal(seen.n, 0);
 	/* the read that makes the run PF_RUN long: four times that ahead */
 	read_run(&pf, 5, (1000 + (uint64_t)runs - 1) * MIB, 1);
@@ -154,7 +154,7 @@ static void prefetch_from_the_start(void **state)
 	note(&pf, 7, 0, 4096);
 	note(&pf, 6, 0, PF_FIRST / 2);
 	note(&pf, 8, PF_FIRST, PF_FIRST);	/* not the start */
-	usleep(100 * 1000);
+	assert_int_equal(prefetch_wait_idle(&pf, 10000), 0);
 	assert_int_equal(seen.n, 0);
 	/* the data after a header of a page */
 	note(&pf, 9, 4096, PF_FIRST);
@@ -186,7 +186,8 @@ static void prefetch_interleaved_readers_both_ahead(void **state)
 		read_run(&pf, 9, (512 + (uint64_t)i) * MIB, 1);
 	}
 	got = wait_calls(2);
-	usleep(100 * 1000);	/* and no more */
+	/* and no more: all that was noted is done */
+	assert_int_equal(prefetch_wait_idle(&pf, 10000), 0);
 	assert_int_equal(seen.n, 2);
 	for (int i = 0; i < got && i < MAX_CALLS; i++) {
 		assert_int_equal(seen.call[i].key, 9);
