@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "codec/dtype.h"
+#include "base/dtype.h"
 #include "ingest/npy.h"
 #include "tests/npy_fixture.h"
 
