@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Encoding one variable of a source into GOPs and masks appended to a pack (internal to ingest/). */
+/* Encoding one variable of a source into GOPs and masks appended to a pack; encode_regop re-encodes one GOP for a commit. */
 #ifndef CUBEFS_INGEST_ENCODE_H
 #define CUBEFS_INGEST_ENCODE_H
 
