@@ -61,6 +61,10 @@ a = np.load('$T/bounded.npy').astype(float); b = np.load('$L').astype(float)
 assert np.abs(a - b).max() <= 40, np.abs(a - b).max()
 "
 fi
+# gc frees what no row uses: the corrections after each GOP are used
+check "gc with --max-error corrections" $CUBEFS gc "$S"
+check "max error holds after gc" sh -c "$CUBEFS verify '$S' bounded '$L' | grep -Eq 'max abs error (40|[0-3]?[0-9](\\.[0-9]+)?),'"
+check "check is clean after gc" $CUBEFS check "$S"
 # (NaN holes, the samples and the mount: tests/target.sh)
 
 # NetCDF: --variables picks variables and keeps their coordinates
