@@ -282,10 +282,6 @@ int catalog_name_valid(const char *name);
 /* Bytes stored for a variable: GOP payloads, corrections and masks. */
 uint64_t catalog_var_stored_bytes(const struct cat_var *v);
 
-/* Bytes of one element of a NetCDF external type (NCT_BYTE ...
- * NCT_UINT64); 0 for others. */
-size_t catalog_nc_type_size(int type);
-
 /* Elements of a variable (product of its shape). */
 uint64_t catalog_var_elems(const struct cat_var *v);
 

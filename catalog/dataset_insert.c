@@ -44,17 +44,6 @@ static char *join_int(const int *v, int n)
 	return s;
 }
 
-size_t catalog_nc_type_size(int type)
-{
-	switch (type) {
-	case NCT_BYTE: case NCT_CHAR: case NCT_UBYTE: return 1;
-	case NCT_SHORT: case NCT_USHORT: return 2;
-	case NCT_INT: case NCT_FLOAT: case NCT_UINT: return 4;
-	case NCT_DOUBLE: case NCT_INT64: case NCT_UINT64: return 8;
-	default: return 0;
-	}
-}
-
 static int insert_attrs(struct catalog *c, sqlite3_stmt *st, int64_t ds,
 			int var_idx, const struct cat_attr *a, int n)
 {
@@ -68,7 +57,7 @@ static int insert_attrs(struct catalog *c, sqlite3_stmt *st, int64_t ds,
 		sqlite3_bind_int(st, 5, a[i].type);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)a[i].len);
 		sqlite3_bind_blob64(st, 7, a[i].data ? a[i].data : "",
-				    a[i].len * catalog_nc_type_size(a[i].type),
+				    a[i].len * nct_size(a[i].type),
 				    SQLITE_STATIC);
 		rc = step(c, st, "insert attribute");
 	}

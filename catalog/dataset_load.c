@@ -94,8 +94,8 @@ static int load_attrs(struct catalog *c, int64_t ds, int var_idx,
 			rc = -ENOMEM;
 			goto out;
 		}
-		if (!catalog_nc_type_size(a[cnt - 1].type) || blen !=
-		    a[cnt - 1].len * catalog_nc_type_size(a[cnt - 1].type)) {
+		if (!nct_size(a[cnt - 1].type) || blen !=
+		    a[cnt - 1].len * nct_size(a[cnt - 1].type)) {
 			rc = corrupt(c, "attribute", a[cnt - 1].name);
 			goto out;
 		}
