@@ -274,6 +274,12 @@ void catalog_dataset_free_all(struct cat_dataset **v, int n);
 /* Frees the contents of one variable (for building rows by hand). */
 void catalog_var_release(struct cat_var *v);
 
+/* Frees what view w owns (name, extents and their bytes) and zeroes it. */
+void catalog_view_release(struct cat_view *w);
+
+/* Frees the views of ds and leaves it with none. */
+void catalog_views_clear(struct cat_dataset *ds);
+
 /* Checks a dataset or variable name: 1..CATALOG_NAME_MAX bytes, no '/',
  * not "." or "..", no control characters. 0, -ENAMETOOLONG (too long) or
  * -EINVAL. */
