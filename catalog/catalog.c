@@ -345,6 +345,15 @@ void catalog_rollback(struct catalog *c)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int catalog_end(struct catalog *c, int rc)
+{
+	if (!rc)
+		rc = catalog_commit(c);
+	if (rc)
+		catalog_rollback(c);
+	return rc;
+}
+
 int catalog_dataset_exists(struct catalog *c, const char *name)
 {
 	sqlite3_stmt *st;

@@ -181,6 +181,11 @@ int catalog_begin(struct catalog *c);
 int catalog_commit(struct catalog *c);
 void catalog_rollback(struct catalog *c);
 
+/* Ends a transaction begun with catalog_begin(): commits it when rc is 0,
+ * else, or when the commit fails, rolls it back. Returns rc, or the
+ * commit's negative errno. */
+int catalog_end(struct catalog *c, int rc);
+
 /* A read transaction: every row read until catalog_rollback() comes from
  * one snapshot of the catalog. Takes no write lock. */
 int catalog_begin_read(struct catalog *c);
