@@ -93,7 +93,8 @@ static int load_attrs(struct catalog *c, int64_t ds, int var_idx,
 			rc = -ENOMEM;
 			goto out;
 		}
-		if (!nct_size(at->type) || blen != at->len * nct_size(at->type)) {
+		if (!nct_size(at->type) ||
+		    blen != at->len * nct_size(at->type)) {
 			rc = corrupt(c, "attribute", at->name);
 			goto out;
 		}
@@ -421,10 +422,9 @@ static int load_views(struct catalog *c, struct cat_dataset *ds)
 		}
 		sqlite3_bind_int64(es, 1, w->id);
 		while ((rc = sqlite3_step(es)) == SQLITE_ROW) {
-			struct cat_extent *x = catalog_append(&w->extents,
-							      (size_t)w->nextents,
+			size_t blen = 0, n = (size_t)w->nextents;
+			struct cat_extent *x = catalog_append(&w->extents, n,
 							      sizeof(*x));
-			size_t blen = 0;
 
 			if (!x) {
 				rc = -ENOMEM;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Loading one GOP for the cache: its payload read from a pack and checked, decoded, masked. */
+/* Loading a GOP for the cache: payload read and checked, decoded, masked. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -90,8 +90,8 @@ static int apply_masks(struct gop_load *l, void *dst)
 					l->s->nplanes + k) * hw * isz;
 
 				codec_mask_apply(cls + (f - m0) * fe + pl * hw,
-						 hw, v->dtype,
-						 v->has_fill ? v->fill : NULL, d);
+						 hw, v->dtype, v->has_fill ?
+						 v->fill : NULL, d);
 			}
 		}
 		free(blk);
@@ -218,13 +218,13 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 		}
 		ref.corr = &corr;
 	}
-	rc = read_payload(l->packs, g->pack_id, g->offset, g->length, g->checksum,
-			  s->codec == CODEC_LZ4, &payload);
+	rc = read_payload(l->packs, g->pack_id, g->offset, g->length,
+			  g->checksum, s->codec == CODEC_LZ4, &payload);
 	if (rc) {
 		memset(dst, 0, size);
 		codec_corr_release(&corr);
-		log_error("variable '%s': GOP at frame %u is missing or corrupt "
-			  "in its pack", l->v->name, g->first_frame);
+		log_error("variable '%s': GOP at frame %u is missing or "
+			  "corrupt in its pack", l->v->name, g->first_frame);
 		return -EIO;
 	}
 	ref.data = payload;

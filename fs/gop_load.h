@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Loading one GOP for the cache: its payload read from a pack and checked, decoded, masked. */
+/* Loading a GOP for the cache: payload read and checked, decoded, masked. */
 #ifndef CUBEFS_FS_GOP_LOAD_H
 #define CUBEFS_FS_GOP_LOAD_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The read path: binary search of extents and GOPs in memory, cached decodes, byte order. */
+/* The read path: extents and GOPs found in memory, cached decodes, byte order. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
