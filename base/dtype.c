@@ -44,6 +44,17 @@ size_t dtype_size(enum dtype t)
 	return d ? d->size : 0;
 }
 
+size_t nct_size(uint64_t t)
+{
+	switch (t) {
+	case NCT_BYTE: case NCT_CHAR: case NCT_UBYTE: return 1;
+	case NCT_SHORT: case NCT_USHORT: return 2;
+	case NCT_INT: case NCT_FLOAT: case NCT_UINT: return 4;
+	case NCT_DOUBLE: case NCT_INT64: case NCT_UINT64: return 8;
+	default: return 0;
+	}
+}
+
 const char *dtype_name(enum dtype t)
 {
 	const struct dtype_info *d = info(t);

@@ -39,6 +39,13 @@ void dtype_to_double(enum dtype t, const void *src, double *dst, size_t n);
  */
 void dtype_from_double(enum dtype t, const double *src, void *dst, size_t n);
 
+/*
+ * Bytes of one element of NetCDF external type t (NCT_BYTE ... NCT_UINT64,
+ * the classic and CDF-5 types); 0 for NCT_STRING and any other value, so
+ * that an untrusted type code can be checked with it.
+ */
+size_t nct_size(uint64_t t);
+
 /* Reverses the byte order of n elements of size `size` in place. */
 void dtype_bswap(void *buf, size_t size, size_t n);
 

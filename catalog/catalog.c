@@ -39,6 +39,28 @@ int catalog_exec(struct catalog *c, const char *sql)
 }
 
 /* 1 if the directory has no entries, 0 if it has, negative errno. */
+int catalog_run(struct catalog *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, what);
+}
+
+void *catalog_append(void *arr, size_t n, size_t size)
+{
+	void *v, *nv;
+
+	memcpy(&v, arr, sizeof(v));
+	nv = realloc(v, (n + 1) * size);
+	if (!nv)
+		return NULL;
+	memcpy(arr, &nv, sizeof(nv));
+	memset((char *)nv + n * size, 0, size);
+	return (char *)nv + n * size;
+}
+
 static int dir_empty(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -328,6 +350,15 @@ void catalog_rollback(struct catalog *c)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int catalog_end(struct catalog *c, int rc)
+{
+	if (!rc)
+		rc = catalog_commit(c);
+	if (rc)
+		catalog_rollback(c);
+	return rc;
+}
+
 int catalog_dataset_exists(struct catalog *c, const char *name)
 {
 	sqlite3_stmt *st;
@@ -348,7 +379,7 @@ void catalog_names_free(char **v, size_t n)
 
 int catalog_dataset_names(struct catalog *c, char ***out, size_t *n)
 {
-	char **v = NULL, **nv;
+	char **v = NULL;
 	size_t len = 0;
 	sqlite3_stmt *st;
 	int rc = catalog_prepare(c, "SELECT name FROM dataset ORDER BY name",
@@ -361,13 +392,12 @@ int catalog_dataset_names(struct catalog *c, char ***out, size_t *n)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(st, 0);
 
-		nv = realloc(v, (len + 1) * sizeof(*v));
-		if (!nv || !(nv[len] = strdup(s ? s : ""))) {
-			v = nv ? nv : v;
+		char **e = catalog_append(&v, len, sizeof(*e));
+
+		if (!e || !(*e = strdup(s ? s : ""))) {
 			rc = -ENOMEM;
 			break;
 		}
-		v = nv;
 		len++;
 	}
 	sqlite3_finalize(st);

@@ -186,6 +186,11 @@ int catalog_begin(struct catalog *c);
 int catalog_commit(struct catalog *c);
 void catalog_rollback(struct catalog *c);
 
+/* Ends a transaction begun with catalog_begin(): commits it when rc is 0,
+ * else, or when the commit fails, rolls it back. Returns rc, or the
+ * commit's negative errno. */
+int catalog_end(struct catalog *c, int rc);
+
 /* A read transaction: every row read until catalog_rollback() comes from
  * one snapshot of the catalog. Takes no write lock. */
 int catalog_begin_read(struct catalog *c);
@@ -279,6 +284,12 @@ void catalog_dataset_free_all(struct cat_dataset **v, int n);
 /* Frees the contents of one variable (for building rows by hand). */
 void catalog_var_release(struct cat_var *v);
 
+/* Frees what view w owns (name, extents and their bytes) and zeroes it. */
+void catalog_view_release(struct cat_view *w);
+
+/* Frees the views of ds and leaves it with none. */
+void catalog_views_clear(struct cat_dataset *ds);
+
 /* Checks a dataset or variable name: 1..CATALOG_NAME_MAX bytes, no '/',
  * not "." or "..", no control characters. 0, -ENAMETOOLONG (too long) or
  * -EINVAL. */
@@ -286,10 +297,6 @@ int catalog_name_valid(const char *name);
 
 /* Bytes stored for a variable: GOP payloads, corrections and masks. */
 uint64_t catalog_var_stored_bytes(const struct cat_var *v);
-
-/* Bytes of one element of a NetCDF external type (NCT_BYTE ...
- * NCT_UINT64); 0 for others. */
-size_t catalog_nc_type_size(int type);
 
 /* Elements of a variable (product of its shape). */
 uint64_t catalog_var_elems(const struct cat_var *v);

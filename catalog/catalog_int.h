@@ -26,4 +26,26 @@ int catalog_step_exists(struct catalog *c, sqlite3_stmt *st,
 /* Runs sql that returns no rows. */
 int catalog_exec(struct catalog *c, const char *sql);
 
+/* Steps st (bound, a statement that returns no rows) once, then resets it
+ * and clears its bindings for the next use: 0 or the mapped error of
+ * `what`. */
+int catalog_run(struct catalog *c, sqlite3_stmt *st, const char *what);
+
+/*
+ * Appends a zeroed element of size bytes to the array at *(void **)arr,
+ * which holds n: returns the new element (the caller counts it), or NULL
+ * with the array unchanged when out of memory.
+ */
+void *catalog_append(void *arr, size_t n, size_t size);
+
+/* Binds where GOP g's bytes lie (pack_id, offset, length, extra_size,
+ * packets, checksum, corr_offset, corr_length, ncorr) to the parameters
+ * col ... col + 8 of st; st uses g's packet table until it is reset. */
+void catalog_gop_bind(sqlite3_stmt *st, int col, const struct cat_gop *g);
+
+/* Inserts the quant rows of g's nplanes planes with ins, a prepared
+ * "INSERT INTO quant VALUES(?,?,?,?,?,?)". 0 or a negative errno. */
+int catalog_quant_insert(struct catalog *c, sqlite3_stmt *ins,
+			 const struct cat_gop *g, int nplanes);
+
 #endif

@@ -9,16 +9,6 @@
 #include "base/dtype.h"
 #include "catalog/catalog_int.h"
 
-/* Steps a prepared statement once and resets it; 0 or negative errno. */
-static int step(struct catalog *c, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, what);
-}
-
 /* Formats n integers as "a,b,c" into a new string. */
 static char *join_u64(const uint64_t *v, int n)
 {
@@ -44,15 +34,35 @@ static char *join_int(const int *v, int n)
 	return s;
 }
 
-size_t catalog_nc_type_size(int type)
+void catalog_gop_bind(sqlite3_stmt *st, int col, const struct cat_gop *g)
 {
-	switch (type) {
-	case NCT_BYTE: case NCT_CHAR: case NCT_UBYTE: return 1;
-	case NCT_SHORT: case NCT_USHORT: return 2;
-	case NCT_INT: case NCT_FLOAT: case NCT_UINT: return 4;
-	case NCT_DOUBLE: case NCT_INT64: case NCT_UINT64: return 8;
-	default: return 0;
+	sqlite3_bind_int64(st, col, g->pack_id);
+	sqlite3_bind_int64(st, col + 1, (sqlite3_int64)g->offset);
+	sqlite3_bind_int64(st, col + 2, (sqlite3_int64)g->length);
+	sqlite3_bind_int64(st, col + 3, g->extra_size);
+	sqlite3_bind_blob64(st, col + 4, g->pkt_sizes ? (void *)g->pkt_sizes :
+			    (void *)"", (uint64_t)g->npkt * 4, SQLITE_STATIC);
+	sqlite3_bind_int64(st, col + 5, g->checksum);
+	sqlite3_bind_int64(st, col + 6, (sqlite3_int64)g->corr_offset);
+	sqlite3_bind_int64(st, col + 7, (sqlite3_int64)g->corr_length);
+	sqlite3_bind_int64(st, col + 8, g->ncorr);
+}
+
+int catalog_quant_insert(struct catalog *c, sqlite3_stmt *ins,
+			 const struct cat_gop *g, int nplanes)
+{
+	int rc = 0;
+
+	for (int p = 0; p < nplanes && !rc; p++) {
+		sqlite3_bind_int64(ins, 1, g->id);
+		sqlite3_bind_int(ins, 2, p);
+		sqlite3_bind_double(ins, 3, g->quant[p].scale);
+		sqlite3_bind_double(ins, 4, g->quant[p].offset);
+		sqlite3_bind_double(ins, 5, g->quant[p].min);
+		sqlite3_bind_double(ins, 6, g->quant[p].max);
+		rc = catalog_run(c, ins, "insert quant");
 	}
+	return rc;
 }
 
 static int insert_attrs(struct catalog *c, sqlite3_stmt *st, int64_t ds,
@@ -68,9 +78,9 @@ static int insert_attrs(struct catalog *c, sqlite3_stmt *st, int64_t ds,
 		sqlite3_bind_int(st, 5, a[i].type);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)a[i].len);
 		sqlite3_bind_blob64(st, 7, a[i].data ? a[i].data : "",
-				    a[i].len * catalog_nc_type_size(a[i].type),
+				    a[i].len * nct_size(a[i].type),
 				    SQLITE_STATIC);
-		rc = step(c, st, "insert attribute");
+		rc = catalog_run(c, st, "insert attribute");
 	}
 	return rc;
 }
@@ -119,7 +129,7 @@ static int insert_stream(struct catalog *c, sqlite3_stmt **st, int64_t var_id,
 		sqlite3_bind_text(st[S_STREAM], 11, s->params, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st[S_STREAM], 12, s->gop_len);
 	sqlite3_bind_double(st[S_STREAM], 13, s->max_error);
-	rc = step(c, st[S_STREAM], "insert stream");
+	rc = catalog_run(c, st[S_STREAM], "insert stream");
 	if (rc)
 		return rc;
 	s->id = sqlite3_last_insert_rowid(c->db);
@@ -130,31 +140,14 @@ static int insert_stream(struct catalog *c, sqlite3_stmt **st, int64_t var_id,
 		sqlite3_bind_int64(q, 1, s->id);
 		sqlite3_bind_int64(q, 2, gp->first_frame);
 		sqlite3_bind_int64(q, 3, gp->nframes);
-		sqlite3_bind_int64(q, 4, gp->pack_id);
-		sqlite3_bind_int64(q, 5, (sqlite3_int64)gp->offset);
-		sqlite3_bind_int64(q, 6, (sqlite3_int64)gp->length);
-		sqlite3_bind_int64(q, 7, gp->extra_size);
-		sqlite3_bind_blob64(q, 8, gp->pkt_sizes ? (void *)gp->pkt_sizes :
-				    (void *)"", (uint64_t)gp->npkt * 4,
-				    SQLITE_STATIC);
-		sqlite3_bind_int64(q, 9, gp->checksum);
-		sqlite3_bind_int64(q, 10, (sqlite3_int64)gp->corr_offset);
-		sqlite3_bind_int64(q, 11, (sqlite3_int64)gp->corr_length);
-		sqlite3_bind_int64(q, 12, gp->ncorr);
-		rc = step(c, q, "insert gop");
+		catalog_gop_bind(q, 4, gp);
+		rc = catalog_run(c, q, "insert gop");
 		if (rc)
 			break;
 		gp->id = sqlite3_last_insert_rowid(c->db);
-		for (int p = 0; gp->quant && p < s->nplanes && !rc; p++) {
-			q = st[S_QUANT];
-			sqlite3_bind_int64(q, 1, gp->id);
-			sqlite3_bind_int(q, 2, p);
-			sqlite3_bind_double(q, 3, gp->quant[p].scale);
-			sqlite3_bind_double(q, 4, gp->quant[p].offset);
-			sqlite3_bind_double(q, 5, gp->quant[p].min);
-			sqlite3_bind_double(q, 6, gp->quant[p].max);
-			rc = step(c, q, "insert quant");
-		}
+		if (gp->quant)
+			rc = catalog_quant_insert(c, st[S_QUANT], gp,
+						  s->nplanes);
 	}
 	return rc;
 }
@@ -188,7 +181,7 @@ static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 	sqlite3_bind_int(q, 15, v->nctype);
 	sqlite3_bind_double(q, 16, v->vmin);
 	sqlite3_bind_double(q, 17, v->vmax);
-	rc = step(c, q, "insert variable");
+	rc = catalog_run(c, q, "insert variable");
 	if (rc)
 		goto out;
 	v->id = sqlite3_last_insert_rowid(c->db);
@@ -203,7 +196,7 @@ static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 		sqlite3_bind_int64(q, 4, v->masks[m].pack_id);
 		sqlite3_bind_int64(q, 5, (sqlite3_int64)v->masks[m].offset);
 		sqlite3_bind_int64(q, 6, (sqlite3_int64)v->masks[m].length);
-		rc = step(c, q, "insert mask");
+		rc = catalog_run(c, q, "insert mask");
 	}
 	if (!rc && v->frameq)
 		rc = catalog_frameq_put(c, v->id, 0, (uint32_t)v->nframes,
@@ -225,7 +218,7 @@ static int insert_view(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 	sqlite3_bind_int(q, 3, w->in_dir);
 	sqlite3_bind_int(q, 4, w->kind);
 	sqlite3_bind_int64(q, 5, (sqlite3_int64)w->size);
-	rc = step(c, q, "insert view");
+	rc = catalog_run(c, q, "insert view");
 	if (rc)
 		return rc;
 	w->id = sqlite3_last_insert_rowid(c->db);
@@ -244,7 +237,7 @@ static int insert_view(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 		if (x->kind == EXTENT_BYTES)
 			sqlite3_bind_blob64(q, 9, x->bytes, x->length,
 					    SQLITE_STATIC);
-		rc = step(c, q, "insert extent");
+		rc = catalog_run(c, q, "insert extent");
 	}
 	return rc;
 }
@@ -267,7 +260,7 @@ int catalog_dataset_insert(struct catalog *c, struct cat_dataset *ds)
 	sqlite3_bind_int64(st[S_DS], 5, ds->mtime);
 	if (ds->skipped)
 		sqlite3_bind_text(st[S_DS], 6, ds->skipped, -1, SQLITE_STATIC);
-	rc = step(c, st[S_DS], "insert dataset");
+	rc = catalog_run(c, st[S_DS], "insert dataset");
 	if (rc)
 		goto out;
 	ds->id = sqlite3_last_insert_rowid(c->db);
@@ -278,7 +271,7 @@ int catalog_dataset_insert(struct catalog *c, struct cat_dataset *ds)
 				  SQLITE_STATIC);
 		sqlite3_bind_int64(st[S_DIM], 4, (sqlite3_int64)ds->dims[i].len);
 		sqlite3_bind_int(st[S_DIM], 5, ds->dims[i].unlimited);
-		rc = step(c, st[S_DIM], "insert dim");
+		rc = catalog_run(c, st[S_DIM], "insert dim");
 	}
 	if (!rc)
 		rc = insert_attrs(c, st[S_ATTR], ds->id, -1, ds->attrs,

@@ -76,27 +76,26 @@ static int load_attrs(struct catalog *c, int64_t ds, int var_idx,
 	sqlite3_bind_int64(st, 1, ds);
 	sqlite3_bind_int(st, 2, var_idx);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cat_attr *na = realloc(a, sizeof(*a) * (cnt + 1));
+		struct cat_attr *at = catalog_append(&a, (size_t)cnt,
+						     sizeof(*at));
 		size_t blen;
 
-		if (!na) {
+		if (!at) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		a = na;
-		memset(&a[cnt], 0, sizeof(a[cnt]));
-		a[cnt].name = col_strdup(st, 0);
-		a[cnt].type = sqlite3_column_int(st, 1);
-		a[cnt].len = (size_t)sqlite3_column_int64(st, 2);
-		a[cnt].data = col_blobdup(st, 3, &blen);
 		cnt++;
-		if (!a[cnt - 1].name || !a[cnt - 1].data) {
+		at->name = col_strdup(st, 0);
+		at->type = sqlite3_column_int(st, 1);
+		at->len = (size_t)sqlite3_column_int64(st, 2);
+		at->data = col_blobdup(st, 3, &blen);
+		if (!at->name || !at->data) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		if (!catalog_nc_type_size(a[cnt - 1].type) || blen !=
-		    a[cnt - 1].len * catalog_nc_type_size(a[cnt - 1].type)) {
-			rc = corrupt(c, "attribute", a[cnt - 1].name);
+		if (!nct_size(at->type) ||
+		    blen != at->len * nct_size(at->type)) {
+			rc = corrupt(c, "attribute", at->name);
 			goto out;
 		}
 	}
@@ -128,18 +127,16 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 		goto out;
 	sqlite3_bind_int64(st, 1, s->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cat_gop *g, *ng;
+		struct cat_gop *g = catalog_append(&s->gops, s->ngops,
+						   sizeof(*g));
 		size_t plen;
 		int np = 0;
 
-		ng = realloc(s->gops, sizeof(*ng) * (s->ngops + 1));
-		if (!ng) {
+		if (!g) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		s->gops = ng;
-		g = &s->gops[s->ngops++];
-		memset(g, 0, sizeof(*g));
+		s->ngops++;
 		g->id = sqlite3_column_int64(st, 0);
 		g->first_frame = (uint32_t)sqlite3_column_int64(st, 1);
 		g->nframes = (uint32_t)sqlite3_column_int64(st, 2);
@@ -212,16 +209,15 @@ static int load_streams(struct catalog *c, struct cat_var *v)
 		return rc;
 	sqlite3_bind_int64(st, 1, v->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cat_stream *s, *ns;
+		struct cat_stream *s = catalog_append(&v->streams,
+						      (size_t)v->nstreams,
+						      sizeof(*s));
 
-		ns = realloc(v->streams, sizeof(*ns) * (v->nstreams + 1));
-		if (!ns) {
+		if (!s) {
 			rc = -ENOMEM;
 			break;
 		}
-		v->streams = ns;
-		s = &v->streams[v->nstreams++];
-		memset(s, 0, sizeof(*s));
+		v->nstreams++;
 		s->id = sqlite3_column_int64(st, 0);
 		s->first_plane = sqlite3_column_int(st, 1);
 		s->nplanes = sqlite3_column_int(st, 2);
@@ -265,15 +261,15 @@ static int load_masks(struct catalog *c, struct cat_var *v)
 		return rc;
 	sqlite3_bind_int64(st, 1, v->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cat_mask *m, *nm;
+		struct cat_mask *m = catalog_append(&v->masks,
+						    (size_t)v->nmasks,
+						    sizeof(*m));
 
-		nm = realloc(v->masks, sizeof(*nm) * (v->nmasks + 1));
-		if (!nm) {
+		if (!m) {
 			rc = -ENOMEM;
 			break;
 		}
-		v->masks = nm;
-		m = &v->masks[v->nmasks++];
+		v->nmasks++;
 		m->first_frame = (uint32_t)sqlite3_column_int64(st, 0);
 		m->nframes = (uint32_t)sqlite3_column_int64(st, 1);
 		m->pack_id = sqlite3_column_int64(st, 2);
@@ -401,17 +397,16 @@ static int load_views(struct catalog *c, struct cat_dataset *ds)
 		goto out;
 	sqlite3_bind_int64(st, 1, ds->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cat_view *w, *nw;
+		struct cat_view *w = catalog_append(&ds->views,
+						    (size_t)ds->nviews,
+						    sizeof(*w));
 		uint64_t pos = 0;
 
-		nw = realloc(ds->views, sizeof(*nw) * (ds->nviews + 1));
-		if (!nw) {
+		if (!w) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		ds->views = nw;
-		w = &ds->views[ds->nviews++];
-		memset(w, 0, sizeof(*w));
+		ds->nviews++;
 		w->id = sqlite3_column_int64(st, 0);
 		w->name = col_strdup(st, 1);
 		w->in_dir = sqlite3_column_int(st, 2);
@@ -427,17 +422,15 @@ static int load_views(struct catalog *c, struct cat_dataset *ds)
 		}
 		sqlite3_bind_int64(es, 1, w->id);
 		while ((rc = sqlite3_step(es)) == SQLITE_ROW) {
-			struct cat_extent *x, *nx;
-			size_t blen = 0;
+			size_t blen = 0, n = (size_t)w->nextents;
+			struct cat_extent *x = catalog_append(&w->extents, n,
+							      sizeof(*x));
 
-			nx = realloc(w->extents, sizeof(*nx) * (w->nextents + 1));
-			if (!nx) {
+			if (!x) {
 				rc = -ENOMEM;
 				goto out;
 			}
-			w->extents = nx;
-			x = &w->extents[w->nextents++];
-			memset(x, 0, sizeof(*x));
+			w->nextents++;
 			x->offset = (uint64_t)sqlite3_column_int64(es, 0);
 			x->length = (uint64_t)sqlite3_column_int64(es, 1);
 			x->kind = sqlite3_column_int(es, 2);
@@ -502,16 +495,16 @@ static int load_one(struct catalog *c, sqlite3_stmt *st,
 		goto out;
 	sqlite3_bind_int64(q, 1, ds->id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct cat_dim *nd = realloc(ds->dims, sizeof(*nd) *
-					     (ds->ndims + 1));
-		if (!nd) {
+		struct cat_dim *d = catalog_append(&ds->dims, (size_t)ds->ndims,
+						   sizeof(*d));
+
+		if (!d) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		ds->dims = nd;
-		nd[ds->ndims].name = col_strdup(q, 0);
-		nd[ds->ndims].len = (uint64_t)sqlite3_column_int64(q, 1);
-		nd[ds->ndims].unlimited = sqlite3_column_int(q, 2);
+		d->name = col_strdup(q, 0);
+		d->len = (uint64_t)sqlite3_column_int64(q, 1);
+		d->unlimited = sqlite3_column_int(q, 2);
 		ds->ndims++;
 	}
 	sqlite3_finalize(q);
@@ -527,16 +520,15 @@ static int load_one(struct catalog *c, sqlite3_stmt *st,
 		goto out;
 	sqlite3_bind_int64(q, 1, ds->id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct cat_var *nv = realloc(ds->vars, sizeof(*nv) *
-					     (ds->nvars + 1));
-		if (!nv) {
+		struct cat_var *v = catalog_append(&ds->vars, (size_t)ds->nvars,
+						   sizeof(*v));
+
+		if (!v) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		ds->vars = nv;
-		memset(&nv[ds->nvars], 0, sizeof(*nv));
 		ds->nvars++;
-		rc = load_var(c, ds, q, &nv[ds->nvars - 1], ds->nvars - 1);
+		rc = load_var(c, ds, q, v, ds->nvars - 1);
 		if (rc)
 			goto out;
 	}
@@ -589,14 +581,14 @@ int catalog_dataset_load_all(struct catalog *c, struct cat_dataset ***out,
 	if (rc)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cat_dataset **nv = realloc(v, sizeof(*v) * (cnt + 1));
+		struct cat_dataset **d = catalog_append(&v, (size_t)cnt,
+							sizeof(*d));
 
-		if (!nv) {
+		if (!d) {
 			rc = -ENOMEM;
 			break;
 		}
-		v = nv;
-		rc = load_one(c, st, &v[cnt]);
+		rc = load_one(c, st, d);
 		if (rc)
 			break;
 		cnt++;
@@ -644,6 +636,24 @@ void catalog_var_release(struct cat_var *v)
 	memset(v, 0, sizeof(*v));
 }
 
+void catalog_view_release(struct cat_view *w)
+{
+	for (int e = 0; e < w->nextents; e++)
+		free(w->extents[e].bytes);
+	free(w->extents);
+	free(w->name);
+	memset(w, 0, sizeof(*w));
+}
+
+void catalog_views_clear(struct cat_dataset *ds)
+{
+	for (int i = 0; i < ds->nviews; i++)
+		catalog_view_release(&ds->views[i]);
+	free(ds->views);
+	ds->views = NULL;
+	ds->nviews = 0;
+}
+
 void catalog_dataset_free(struct cat_dataset *ds)
 {
 	if (!ds)
@@ -655,13 +665,7 @@ void catalog_dataset_free(struct cat_dataset *ds)
 	for (int i = 0; i < ds->nvars; i++)
 		catalog_var_release(&ds->vars[i]);
 	free(ds->vars);
-	for (int i = 0; i < ds->nviews; i++) {
-		for (int e = 0; e < ds->views[i].nextents; e++)
-			free(ds->views[i].extents[e].bytes);
-		free(ds->views[i].extents);
-		free(ds->views[i].name);
-	}
-	free(ds->views);
+	catalog_views_clear(ds);
 	free(ds->name);
 	free(ds->source);
 	free(ds->profile);

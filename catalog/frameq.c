@@ -27,10 +27,7 @@ int catalog_frameq_put(struct catalog *c, int64_t var_id, uint32_t first,
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)q[f].count);
 		sqlite3_bind_double(st, 4, q[f].sse);
 		sqlite3_bind_double(st, 5, q[f].max_err);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		rc = rc == SQLITE_DONE ? 0 :
-			catalog_sqlite_err(c->db, rc, "write frame quality");
+		rc = catalog_run(c, st, "write frame quality");
 	}
 	sqlite3_finalize(st);
 	return rc;

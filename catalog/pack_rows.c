@@ -7,6 +7,25 @@
 
 #include "catalog/catalog_int.h"
 
+/* Makes room for element len of the array at *(void **)arr, which has
+ * room for *cap elements of size bytes, doubling it: 0 or -ENOMEM (the
+ * array as it was). Lists of packs and ranges can be long. */
+static int grow(void *arr, size_t len, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *v, *nv;
+
+	if (len < *cap)
+		return 0;
+	memcpy(&v, arr, sizeof(v));
+	nv = realloc(v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(arr, &nv, sizeof(nv));
+	*cap = ncap;
+	return 0;
+}
+
 int catalog_pack_add(struct catalog *c, const char *name, uint64_t size,
 		     int64_t *id)
 {
@@ -82,7 +101,7 @@ void catalog_pack_list_free(struct cat_pack *v, size_t n)
 
 int catalog_pack_list(struct catalog *c, struct cat_pack **out, size_t *n)
 {
-	struct cat_pack *v = NULL, *nv;
+	struct cat_pack *v = NULL;
 	size_t len = 0, cap = 0;
 	sqlite3_stmt *st;
 	int rc = catalog_prepare(c, "SELECT id, name, size, EXISTS(SELECT 1"
@@ -98,15 +117,9 @@ int catalog_pack_list(struct catalog *c, struct cat_pack **out, size_t *n)
 		const char *name = (const char *)sqlite3_column_text(st, 1);
 		struct cat_pack *p;
 
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			v = nv;
-		}
+		rc = grow(&v, len, &cap, sizeof(*v));
+		if (rc)
+			goto out;
 		p = &v[len];
 		memset(p, 0, sizeof(*p));
 		p->id = sqlite3_column_int64(st, 0);
@@ -145,7 +158,7 @@ static int range_cmp(const void *a, const void *b)
 int catalog_pack_ranges(struct catalog *c, int64_t id,
 			struct cat_range **out, size_t *n)
 {
-	struct cat_range *v = NULL, *nv;
+	struct cat_range *v = NULL;
 	size_t len = 0, cap = 0;
 	sqlite3_stmt *st;
 	/* corrections lie in their GOP's pack, after its payload */
@@ -168,15 +181,9 @@ int catalog_pack_ranges(struct catalog *c, int64_t id,
 			rc = -EUCLEAN;
 			goto out;
 		}
-		if (len == cap) {
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			v = nv;
-		}
+		rc = grow(&v, len, &cap, sizeof(*v));
+		if (rc)
+			goto out;
 		v[len].offset = off;
 		v[len].length = length;
 		len++;

@@ -6,14 +6,6 @@
 
 #include "catalog/catalog_int.h"
 
-static int run(struct catalog *c, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, what);
-}
-
 int catalog_gop_update(struct catalog *c, const struct cat_gop *g,
 		       int nplanes)
 {
@@ -31,33 +23,17 @@ int catalog_gop_update(struct catalog *c, const struct cat_gop *g,
 				     &ins);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(st, 1, g->pack_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)g->offset);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)g->length);
-	sqlite3_bind_int64(st, 4, g->extra_size);
-	sqlite3_bind_blob64(st, 5, g->pkt_sizes ? (void *)g->pkt_sizes :
-			    (void *)"", (uint64_t)g->npkt * 4, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, g->checksum);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)g->corr_offset);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)g->corr_length);
-	sqlite3_bind_int64(st, 9, g->ncorr);
+	catalog_gop_bind(st, 1, g);
 	sqlite3_bind_int64(st, 10, g->id);
-	rc = run(c, st, "update gop");
+	rc = catalog_run(c, st, "update gop");
 	if (!rc && !sqlite3_changes(c->db))
 		rc = -ENOENT;
 	if (rc || !g->quant)
 		goto out;
 	sqlite3_bind_int64(del, 1, g->id);
-	rc = run(c, del, "replace quant");
-	for (int p = 0; p < nplanes && !rc; p++) {
-		sqlite3_bind_int64(ins, 1, g->id);
-		sqlite3_bind_int(ins, 2, p);
-		sqlite3_bind_double(ins, 3, g->quant[p].scale);
-		sqlite3_bind_double(ins, 4, g->quant[p].offset);
-		sqlite3_bind_double(ins, 5, g->quant[p].min);
-		sqlite3_bind_double(ins, 6, g->quant[p].max);
-		rc = run(c, ins, "replace quant");
-	}
+	rc = catalog_run(c, del, "replace quant");
+	if (!rc)
+		rc = catalog_quant_insert(c, ins, g, nplanes);
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(del);
@@ -77,7 +53,7 @@ int catalog_mask_replace(struct catalog *c, int64_t var_id, uint32_t first,
 	sqlite3_bind_int64(st, 1, var_id);
 	sqlite3_bind_int64(st, 2, first);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)first + n);
-	rc = run(c, st, "replace mask");
+	rc = catalog_run(c, st, "replace mask");
 	sqlite3_finalize(st);
 	if (rc || !m)
 		return rc;
@@ -90,7 +66,7 @@ int catalog_mask_replace(struct catalog *c, int64_t var_id, uint32_t first,
 	sqlite3_bind_int64(st, 4, m->pack_id);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)m->offset);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)m->length);
-	rc = run(c, st, "insert mask");
+	rc = catalog_run(c, st, "insert mask");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -104,7 +80,7 @@ int catalog_dataset_touch(struct catalog *c, int64_t id, int64_t mtime)
 		return rc;
 	sqlite3_bind_int64(st, 1, mtime);
 	sqlite3_bind_int64(st, 2, id);
-	rc = run(c, st, "touch dataset");
+	rc = catalog_run(c, st, "touch dataset");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -127,7 +103,7 @@ int catalog_dataset_rename(struct catalog *c, const char *from,
 		return rc;
 	sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-	rc = run(c, st, "rename dataset");
+	rc = catalog_run(c, st, "rename dataset");
 	if (!rc && !sqlite3_changes(c->db))
 		rc = -ENOENT;
 	sqlite3_finalize(st);
@@ -147,7 +123,7 @@ int catalog_dataset_rename(struct catalog *c, const char *from,
 		sqlite3_bind_text(st, 1, newn, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, oldn, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-		rc = run(c, st, "rename views");
+		rc = catalog_run(c, st, "rename views");
 	}
 	sqlite3_finalize(st);
 	return rc;

@@ -156,7 +156,7 @@ out:
 			unlink(argv[3]);
 	}
 	free(buf);
-	view_release(&own);
+	catalog_view_release(&own);
 	reader_free(r);
 	return rc ? 1 : 0;
 }

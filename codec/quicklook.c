@@ -229,16 +229,9 @@ int codec_png_encode(const uint8_t *rgb, int w, int h, uint8_t **out,
 			  "encoder");
 		return -ENOTSUP;
 	}
-	c = avcodec_alloc_context3(enc);
-	f = av_frame_alloc();
-	pkt = av_packet_alloc();
-	if (!c || !f || !pkt) {
-		rc = -ENOMEM;
+	rc = video_enc_alloc(enc, w, h, AV_PIX_FMT_RGB24, &c, &f, &pkt);
+	if (rc)
 		goto out;
-	}
-	c->width = w;
-	c->height = h;
-	c->pix_fmt = AV_PIX_FMT_RGB24;
 	c->time_base = (AVRational){ 1, 1 };
 	c->thread_count = 1;
 	r = avcodec_open2(c, enc, NULL);
@@ -246,14 +239,9 @@ int codec_png_encode(const uint8_t *rgb, int w, int h, uint8_t **out,
 		rc = video_av_error(r, "cannot open encoder", "png");
 		goto out;
 	}
-	f->format = AV_PIX_FMT_RGB24;
-	f->width = w;
-	f->height = h;
-	r = av_frame_get_buffer(f, 0);
-	if (r < 0) {
-		rc = video_av_error(r, "cannot get a frame buffer", "png");
+	rc = video_frame_buffer(c, f, "png");
+	if (rc)
 		goto out;
-	}
 	for (int y = 0; y < h; y++)
 		memcpy(f->data[0] + (size_t)y * f->linesize[0],
 		       rgb + (size_t)y * w * 3, (size_t)w * 3);

@@ -270,6 +270,34 @@ int video_av_error(int err, const char *what, const char *codec)
 	return -EIO;
 }
 
+int video_enc_alloc(const AVCodec *enc, int w, int h, enum AVPixelFormat fmt,
+		    AVCodecContext **c, AVFrame **f, AVPacket **pkt)
+{
+	*c = avcodec_alloc_context3(enc);
+	*f = av_frame_alloc();
+	*pkt = av_packet_alloc();
+	if (!*c || !*f || !*pkt)
+		return -ENOMEM;
+	(*c)->width = w;
+	(*c)->height = h;
+	(*c)->pix_fmt = fmt;
+	return 0;
+}
+
+int video_frame_buffer(const AVCodecContext *c, AVFrame *f,
+		       const char *codec)
+{
+	int r;
+
+	f->format = c->pix_fmt;
+	f->width = c->width;
+	f->height = c->height;
+	f->color_range = c->color_range;
+	r = av_frame_get_buffer(f, 0);
+	return r < 0 ? video_av_error(r, "cannot get a frame buffer", codec) :
+		0;
+}
+
 /*
  * libav's messages are detail for a failure we log ourselves: info level.
  * An error from a decoder whose opaque is set marks its GOP as damaged,

@@ -337,16 +337,9 @@ int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
 	}
 	video_log_init();
 	enc = avcodec_find_encoder_by_name(v.be->encoder);
-	c = avcodec_alloc_context3(enc);
-	f = av_frame_alloc();
-	pkt = av_packet_alloc();
-	if (!c || !f || !pkt) {
-		rc = -ENOMEM;
+	rc = video_enc_alloc(enc, v.pw, v.ph, v.fmt, &c, &f, &pkt);
+	if (rc)
 		goto out;
-	}
-	c->width = v.pw;
-	c->height = v.ph;
-	c->pix_fmt = v.fmt;
 	c->color_range = AVCOL_RANGE_JPEG;
 	c->time_base = (AVRational){ 1, 25 };
 	c->framerate = (AVRational){ 25, 1 };
@@ -366,15 +359,9 @@ int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
 			goto out;
 	}
 	extra = g.size;
-	f->format = v.fmt;
-	f->width = v.pw;
-	f->height = v.ph;
-	f->color_range = AVCOL_RANGE_JPEG;
-	r = av_frame_get_buffer(f, 0);
-	if (r < 0) {
-		rc = video_av_error(r, "cannot get a frame buffer", v.be->name);
+	rc = video_frame_buffer(c, f, v.be->name);
+	if (rc)
 		goto out;
-	}
 	for (i = 0; i < nframes; i++) {
 		rc = fill_frame(f, p, &v, samples + i * v.frame_samples);
 		if (rc)

@@ -79,6 +79,23 @@ int video_layout_init(const struct codec_params *p, int nframes,
 int video_av_error(int err, const char *what, const char *codec);
 
 /*
+ * Allocates what one encode with enc needs: a context for pictures of
+ * w x h pixels of fmt, a frame and a packet. 0 or -ENOMEM; the caller
+ * frees all three (NULL or not) with avcodec_free_context(),
+ * av_frame_free() and av_packet_free(), also after a failure.
+ */
+int video_enc_alloc(const AVCodec *enc, int w, int h, enum AVPixelFormat fmt,
+		    AVCodecContext **c, AVFrame **f, AVPacket **pkt);
+
+/*
+ * Gives f a buffer for one picture of c's size, pixel format and colour
+ * range. 0, or the libav error as video_av_error() maps it, logged
+ * naming codec.
+ */
+int video_frame_buffer(const AVCodecContext *c, AVFrame *f,
+		       const char *codec);
+
+/*
  * Routes libav's own log to codec/log.h; safe to call from any thread.
  * A codec context whose opaque points to an atomic_int gets it set to 1
  * when libav logs an error for it (decoders conceal damage and only log

@@ -274,11 +274,7 @@ static int swap_rows(struct catalog *c, struct pack_writer *pw,
 	}
 	if (!rc)
 		rc = catalog_dataset_touch(c, meta->id, clock_wall_ns());
-	if (!rc)
-		rc = catalog_commit(c);
-	if (rc)
-		catalog_rollback(c);
-	return rc;
+	return catalog_end(c, rc);
 }
 
 int commit_edit(struct catalog *c, struct reader *r,

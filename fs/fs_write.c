@@ -478,13 +478,8 @@ int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 	rc = d ? 0 : is_png(fs, parent, name) ? -EACCES : -ENOENT;
 	if (!rc)
 		rc = catalog_begin(fs->wc);
-	if (!rc) {
-		rc = catalog_dataset_delete(fs->wc, ds);
-		if (!rc)
-			rc = catalog_commit(fs->wc);
-		if (rc)
-			catalog_rollback(fs->wc);
-	}
+	if (!rc)
+		rc = catalog_end(fs->wc, catalog_dataset_delete(fs->wc, ds));
 	if (!rc) {
 		notify_dataset(fs, ds);
 		rc = fs_reload(fs);
@@ -530,10 +525,7 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 			rc = catalog_dataset_delete(fs->wc, to);
 		if (!rc)
 			rc = catalog_dataset_rename(fs->wc, from, to);
-		if (!rc)
-			rc = catalog_commit(fs->wc);
-		if (rc)
-			catalog_rollback(fs->wc);
+		rc = catalog_end(fs->wc, rc);
 	}
 	if (!rc) {
 		notify_dataset(fs, from);

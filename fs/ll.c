@@ -39,6 +39,36 @@ static void to_stat(const struct fs_attr *a, struct stat *st)
 	st->st_atim = st->st_ctim = st->st_mtim;
 }
 
+/* Replies to a lookup (fi NULL) or a create (fi) with a's entry. */
+static void reply_entry(fuse_req_t req, const struct fs_attr *a,
+			struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = a->ino;
+	e.attr_timeout = a->timeout;
+	e.entry_timeout = a->timeout;
+	to_stat(a, &e.attr);
+	if (fi)
+		fuse_reply_create(req, &e, fi);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+/* Replies to getattr or setattr: a's attributes, or the error rc. */
+static void reply_attr(fuse_req_t req, int rc, const struct fs_attr *a)
+{
+	struct stat st;
+
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	to_stat(a, &st);
+	fuse_reply_attr(req, &st, a->timeout);
+}
+
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
@@ -56,36 +86,23 @@ static void ll_destroy(void *userdata)
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fuse_entry_param e;
 	struct fs_attr a;
 	int rc = fs_lookup(fs_of(req), parent, name, &a);
 
-	if (rc) {
+	if (rc)
 		fuse_reply_err(req, -rc);
-		return;
-	}
-	memset(&e, 0, sizeof(e));
-	e.ino = a.ino;
-	e.attr_timeout = a.timeout;
-	e.entry_timeout = a.timeout;
-	to_stat(&a, &e.attr);
-	fuse_reply_entry(req, &e);
+	else
+		reply_entry(req, &a, NULL);
 }
 
 static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct fs_attr a;
-	struct stat st;
 	int rc = fs_getattr(fs_of(req), ino, &a);
 
 	(void)fi;
-	if (rc) {
-		fuse_reply_err(req, -rc);
-		return;
-	}
-	to_stat(&a, &st);
-	fuse_reply_attr(req, &st, a.timeout);
+	reply_attr(req, rc, &a);
 }
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -109,22 +126,6 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY;
 	fi->fh = (uint64_t)counted;	/* whether release must count it */
 	fuse_reply_open(req, fi);
-}
-
-static void reply_entry(fuse_req_t req, const struct fs_attr *a,
-			struct fuse_file_info *fi)
-{
-	struct fuse_entry_param e;
-
-	memset(&e, 0, sizeof(e));
-	e.ino = a->ino;
-	e.attr_timeout = a->timeout;
-	e.entry_timeout = a->timeout;
-	to_stat(a, &e.attr);
-	if (fi)
-		fuse_reply_create(req, &e, fi);
-	else
-		fuse_reply_entry(req, &e);
 }
 
 static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -159,7 +160,6 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 {
 	uint64_t size = (uint64_t)attr->st_size;
 	struct fs_attr a;
-	struct stat st;
 	int rc = 0;
 
 	(void)fi;
@@ -170,12 +170,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (!rc)
 		rc = fs_setattr(fs_of(req), ino, to_set & FUSE_SET_ATTR_SIZE ?
 				&size : NULL, &a);
-	if (rc) {
-		fuse_reply_err(req, -rc);
-		return;
-	}
-	to_stat(&a, &st);
-	fuse_reply_attr(req, &st, a.timeout);
+	reply_attr(req, rc, &a);
 }
 
 static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

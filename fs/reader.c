@@ -1,22 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The read path: binary search of extents and GOPs in memory, cached decodes, masks, byte order. */
+/* The read path: extents and GOPs found in memory, cached decodes, byte order. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "base/cpu.h"
 #include "base/log.h"
 #include "catalog/pack.h"
-#include "codec/block.h"
-#include "codec/correct.h"
-#include "codec/gop.h"
-#include "codec/mask.h"
 #include "codec/video.h"
-#include "fs/hugebuf.h"
+#include "fs/gop_load.h"
 #include "fs/reader.h"
 #include "fs/runs.h"
 
@@ -134,268 +128,36 @@ void reader_decoder_stats(struct reader *r, struct codec_pool_stats *s)
 	codec_pool_get_stats(r->decoders, s);
 }
 
-/* What a GOP load needs. */
-struct gop_load {
-	struct reader *r;
-	const struct cat_var *v;
-	const struct cat_stream *s;
-	const struct cat_gop *g;
-	int threads;            /* codec threads; 0: automatic */
-	int counted;            /* its threads are in r->busy already */
-	struct cache_entry *e;  /* being loaded */
-	int whole;              /* decode the whole GOP, even if a part would
-				   do: the reader is sequential */
-	int entered;            /* the read runs on into this GOP from the
-				   one before */
-};
-
-/* Frees what read_payload() read: len as it was asked for. */
-static void payload_free(uint8_t *p, uint64_t len)
+/* A load of GOP g of stream s of v through r's packs, cache and decoders. */
+static struct gop_load load_of(struct reader *r, const struct cat_var *v,
+			       const struct cat_stream *s,
+			       const struct cat_gop *g)
 {
-	if (len >= HUGEBUF_PAGE)
-		hugebuf_unmap(p, (size_t)len);
-	else
-		free(p);
+	return (struct gop_load){ .packs = r->packs, .cache = r->cache,
+				  .decoders = r->decoders, .busy = &r->busy,
+				  .v = v, .s = s, .g = g };
 }
 
-/* Reads a payload from its pack and checks its checksum, or, for an lz4
- * block (block) with a checksum of its own, leaves that to the unpack. */
-static int read_payload(struct reader *r, int64_t pack, uint64_t off,
-			uint64_t len, uint32_t crc, int block, uint8_t **out)
+/* bsearch() order of a frame (key) against the frames of a GOP. */
+static int gop_cmp(const void *key, const void *elem)
 {
-	uint8_t *buf;
-	int rc;
+	uint64_t f = *(const uint64_t *)key;
+	const struct cat_gop *g = elem;
 
-	*out = NULL;
-	if (len > (1ull << 32))
-		return -EIO;
-	/* a payload of MiBs, read for each GOP decoded: in huge pages */
-	buf = len >= HUGEBUF_PAGE ? hugebuf_map((size_t)len) :
-		malloc(len ? len : 1);
-	if (!buf)
-		return -ENOMEM;
-	rc = pack_pread(r->packs, pack, buf, (size_t)len, off);
-	/* an lz4 block that checks its own data is not checked twice: a
-	 * second pass over the bytes would cost about a decompression */
-	if (!rc && !(block && codec_block_checked(buf, (size_t)len)) &&
-	    (uint32_t)crc32_z(0, buf, (z_size_t)len) != crc)
-		rc = -EIO;
-	if (rc) {
-		payload_free(buf, len);
-		return rc;
-	}
-	*out = buf;
-	return 0;
+	return f < g->first_frame ? -1 :
+		f >= (uint64_t)g->first_frame + g->nframes;
 }
 
-/* Applies the masks that cover the GOP's frames to the decoded planes. */
-static int apply_masks(struct gop_load *l, void *dst)
-{
-	const struct cat_var *v = l->v;
-	size_t hw = v->width * v->height, fe = hw * v->nplanes;
-	size_t isz = dtype_size(v->dtype);
-	uint32_t g0 = l->g->first_frame, g1 = g0 + l->g->nframes;
-	int rc = 0;
-
-	for (int m = 0; m < v->nmasks && !rc; m++) {
-		const struct cat_mask *mk = &v->masks[m];
-		uint32_t m0 = mk->first_frame, m1 = m0 + mk->nframes;
-		uint8_t *blk = NULL, *cls = NULL;
-
-		if (m1 <= g0 || m0 >= g1)
-			continue;
-		blk = malloc(mk->length + 1);
-		rc = blk ? pack_pread(l->r->packs, mk->pack_id, blk,
-				      (size_t)mk->length, mk->offset) : -ENOMEM;
-		cls = malloc(fe * mk->nframes + 1);
-		if (!rc && (!cls || !blk))
-			rc = -ENOMEM;
-		if (!rc)
-			rc = codec_mask_unpack(blk, mk->length, cls,
-					       fe * mk->nframes);
-		for (uint32_t f = m0 > g0 ? m0 : g0; !rc && f < m1 && f < g1;
-		     f++) {
-			for (int k = 0; k < l->s->nplanes; k++) {
-				size_t pl = (size_t)l->s->first_plane + k;
-				char *d = (char *)dst + ((size_t)(f - g0) *
-					l->s->nplanes + k) * hw * isz;
-
-				codec_mask_apply(cls + (f - m0) * fe + pl * hw,
-						 hw, v->dtype,
-						 v->has_fill ? v->fill : NULL, d);
-			}
-		}
-		free(blk);
-		free(cls);
-	}
-	return rc;
-}
-
-/* Reads and parses the corrections stored for --max-error with GOP l->g. */
-static int load_corrections(struct gop_load *l, size_t nvals,
-			    struct codec_corr *c)
-{
-	const struct cat_gop *g = l->g;
-	uint8_t *blk;
-	int rc;
-
-	if (g->corr_length > (1ull << 32))
-		return -EIO;
-	blk = malloc(g->corr_length);
-	if (!blk)
-		return -ENOMEM;
-	rc = pack_pread(l->r->packs, g->pack_id, blk, (size_t)g->corr_length,
-			g->corr_offset);
-	if (!rc)
-		rc = codec_corr_parse(blk, (size_t)g->corr_length, l->v->dtype,
-				      nvals, g->ncorr, c);
-	free(blk);
-	return rc;
-}
-
-/* A decode's frames, handed to the readers waiting for them. */
-static void gop_frames_out(void *arg, size_t bytes)
-{
-	struct gop_load *l = arg;
-
-	cache_loaded(l->r->cache, l->e, bytes);
-}
-
-/*
- * Which frames of GOP g a read of bytes [*from, *to) decodes: all, or
- * for a read that does not continue the one before (or runs on into the
- * GOP from a short run, read_elems()), the frames it needs and one more
- * (a read of one time step of a view whose header is not a multiple of
- * the frame size ends in it; the kernel reads ahead into it), when they
- * are under three quarters of the GOP. One time step of a long GOP then
- * costs the frames it refers to (codec_gop_decode()), not the whole GOP.
- * A read running on into the GOP needs its first frame, which refers to
- * none: it gets no frame more. A read of frames outside the part decodes
- * the whole later (cache_get()). Sets *from and *to to the bytes the
- * frames hold; the first frame in ref->first, the end in ref->upto (0:
- * the whole GOP).
- */
-static void plan_frames(const struct gop_load *l, size_t size, size_t *from,
-			size_t *to, struct codec_gop_ref *ref)
-{
-	const struct cat_gop *g = l->g;
-	size_t fb = g->nframes ? size / g->nframes : 0;
-	uint64_t first, end;
-
-	if (l->s->codec == CODEC_LZ4 || !fb || l->whole ||
-	    (*from == 0 && *to >= size)) {
-		*from = 0;
-		*to = size;
-		return;
-	}
-	/* a part from frame 0 only where the codec cannot start later
-	 * (corrections, or no picture order to read: frames before it
-	 * are decoded anyway) */
-	first = l->s->codec == CODEC_X265 && !g->corr_length ? *from / fb : 0;
-	end = (*to + fb - 1) / fb + !l->entered;
-	if (end > g->nframes)
-		end = g->nframes;
-	if ((end - first) * 4 >= (uint64_t)g->nframes * 3) {
-		*from = 0;
-		*to = size;
-		return;
-	}
-	ref->first = (int)first;
-	ref->upto = (int)end;
-	*from = (size_t)first * fb;
-	*to = (size_t)end * fb;
-}
-
-static int load_gop(void *arg, struct cache_entry *e, void *dst, size_t size,
-		    size_t *from, size_t *to)
-{
-	struct gop_load *l = arg;
-	const struct cat_stream *s = l->s;
-	const struct cat_gop *g = l->g;
-	struct codec_params cp = {
-		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
-		.width = (int)l->v->width, .height = (int)l->v->height,
-		.crf = s->crf, .lossless = s->lossless, .threads = l->threads,
-		.pool = l->r->decoders,
-	};
-	struct codec_gop_ref ref = {
-		.size = g->length, .extra_size = g->extra_size,
-		.pkt_sizes = g->pkt_sizes, .npkt = (int)g->npkt,
-		.nframes = (int)g->nframes, .quant = g->quant,
-	};
-	struct codec_corr corr = { 0 };
-	uint8_t *payload;
-	int rc, busy;
-
-	if (s->codec == CODEC_LZ4)
-		cp.planes = (int)l->v->nplanes;
-	plan_frames(l, size, from, to, &ref);
-	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
-		ref.avoid = l->v->fill;
-	/* masks go over the whole GOP once decoded */
-	if (!l->v->nmasks) {
-		l->e = e;
-		ref.frames = gop_frames_out;
-		ref.arg = l;
-	}
-	if (g->corr_length) {
-		rc = load_corrections(l, size / dtype_size(l->v->dtype), &corr);
-		if (rc) {
-			memset(dst, 0, size);
-			log_error("variable '%s': corrections of the GOP at "
-				  "frame %u are missing or corrupt", l->v->name,
-				  g->first_frame);
-			return -EIO;
-		}
-		ref.corr = &corr;
-	}
-	rc = read_payload(l->r, g->pack_id, g->offset, g->length, g->checksum,
-			  s->codec == CODEC_LZ4, &payload);
-	if (rc) {
-		memset(dst, 0, size);
-		codec_corr_release(&corr);
-		log_error("variable '%s': GOP at frame %u is missing or corrupt "
-			  "in its pack", l->v->name, g->first_frame);
-		return -EIO;
-	}
-	ref.data = payload;
-	busy = l->counted ? 0 : s->codec == CODEC_LZ4 ? 1 :
-		codec_dec_threads(l->threads);
-	atomic_fetch_add(&l->r->busy, busy);
-	rc = codec_gop_decode(&cp, l->v->dtype, &ref, dst);
-	atomic_fetch_sub(&l->r->busy, busy);
-	payload_free(payload, g->length);
-	codec_corr_release(&corr);
-	if (!rc && l->v->nmasks)
-		rc = apply_masks(l, dst);
-	if (rc) {
-		log_error("variable '%s': GOP at frame %u does not decode",
-			  l->v->name, g->first_frame);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* The GOP of stream s holding frame f (binary search). */
+/* The GOP of stream s holding frame f, its index in *index. */
 static const struct cat_gop *find_gop(const struct cat_stream *s, uint64_t f,
 				      uint32_t *index)
 {
-	uint32_t lo = 0, hi = s->ngops;
+	const struct cat_gop *g = !s->ngops ? NULL :
+		bsearch(&f, s->gops, s->ngops, sizeof(*g), gop_cmp);
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct cat_gop *g = &s->gops[mid];
-
-		if (f < g->first_frame)
-			hi = mid;
-		else if (f >= (uint64_t)g->first_frame + g->nframes)
-			lo = mid + 1;
-		else {
-			*index = mid;
-			return g;
-		}
-	}
-	return NULL;
+	if (g)
+		*index = (uint32_t)(g - s->gops);
+	return g;
 }
 
 /* The bytes of GOP g of stream s of v, decoded: a cache entry's size. */
@@ -506,12 +268,13 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		}
 		if (cnt > n)
 			cnt = n;
-		l = (struct gop_load){ .r = r, .v = v, .s = s, .g = g,
-				       .threads = h->threads, .whole = whole,
-				       .entered = out != dst };
+		l = load_of(r, v, s, g);
+		l.threads = h->threads;
+		l.whole = whole;
+		l.entered = out != dst;
 		rc = cache_get(r->cache, (uint64_t)s->id, gi, size,
 			       (size_t)(at * isz), (size_t)((at + cnt) * isz),
-			       load_gop, &l, &ce);
+			       gop_load, &l, &ce);
 		/* a read that goes on into the next GOP (the kernel's read-ahead
 		 * window, which starts where a page of the header left it, runs
 		 * past the GOP a reader stops at): its first frames only, as
@@ -613,10 +376,11 @@ static int load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
 			atomic_fetch_sub(&r->busy, 1);
 			return -EBUSY;
 		}
-		l = (struct gop_load){ .r = r, .v = v, .s = st, .g = g,
-				       .threads = 1, .counted = 1 };
+		l = load_of(r, v, st, g);
+		l.threads = 1;
+		l.counted = 1;
 		(void)cache_load_ahead(r->cache, (uint64_t)st->id, gi,
-				       gop_bytes(v, st, g), load_gop, &l);
+				       gop_bytes(v, st, g), gop_load, &l);
 		atomic_fetch_sub(&r->busy, 1);
 	}
 	return 0;
@@ -697,23 +461,23 @@ size_t reader_cache_budget(struct reader *r)
 	return cache_budget(r->cache);
 }
 
-/* The extent of w holding byte off (binary search). */
+/* bsearch() order of a byte offset (key) against an extent's bytes. */
+static int extent_cmp(const void *key, const void *elem)
+{
+	uint64_t off = *(const uint64_t *)key;
+	const struct cat_extent *x = elem;
+
+	return off < x->offset ? -1 : off >= x->offset + x->length;
+}
+
+/* The index of the extent of w holding byte off, or -1. */
 static int find_extent(const struct cat_view *w, uint64_t off)
 {
-	int lo = 0, hi = w->nextents;
+	const struct cat_extent *x = w->nextents <= 0 ? NULL :
+		bsearch(&off, w->extents, (size_t)w->nextents, sizeof(*x),
+			extent_cmp);
 
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-		const struct cat_extent *x = &w->extents[mid];
-
-		if (off < x->offset)
-			hi = mid;
-		else if (off >= x->offset + x->length)
-			lo = mid + 1;
-		else
-			return mid;
-	}
-	return -1;
+	return x ? (int)(x - w->extents) : -1;
 }
 
 static ssize_t read_view(struct reader *r, const struct cat_dataset *ds,

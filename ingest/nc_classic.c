@@ -9,24 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/dtype.h"
 #include "base/log.h"
 #include "ingest/nc_classic.h"
 
 /* List tags of the classic header. */
 enum { HDR_DIMENSION = 0x0a, HDR_VARIABLE = 0x0b, HDR_ATTRIBUTE = 0x0c };
-
-/* Bytes of an element of classic (CDF-5 included) type t; 0 if unknown. */
-static size_t type_size(uint64_t t)
-{
-	static const size_t size[NC_UINT64 + 1] = {
-		[NC_BYTE] = 1, [NC_CHAR] = 1, [NC_SHORT] = 2, [NC_INT] = 4,
-		[NC_FLOAT] = 4, [NC_DOUBLE] = 8, [NC_UBYTE] = 1,
-		[NC_USHORT] = 2, [NC_UINT] = 4, [NC_INT64] = 8,
-		[NC_UINT64] = 8,
-	};
-
-	return t >= NC_BYTE && t <= NC_UINT64 ? size[t] : 0;
-}
 
 /* A cursor over the header of a classic file, read in windows. */
 struct hdr {
@@ -89,9 +77,9 @@ static int hdr_attrs(struct hdr *h, size_t isz)
 		rc = rc ? rc : hdr_skip(h, len, 1);
 		rc = rc ? rc : hdr_uint(h, 4, &type);
 		rc = rc ? rc : hdr_uint(h, isz, &len);
-		if (!rc && !type_size(type))
+		if (!rc && !nct_size(type))
 			rc = -EINVAL;
-		rc = rc ? rc : hdr_skip(h, len, type_size(type));
+		rc = rc ? rc : hdr_skip(h, len, nct_size(type));
 	}
 	return rc;
 }
@@ -165,8 +153,8 @@ int nc_classic_data_end(int fd, uint64_t fsize, uint64_t *end)
 		rc = rc ? rc : hdr_uint(h, isz, &vsize);
 		rc = rc ? rc : hdr_uint(h, isz == 8 || (magic & 0xff) == 2 ?
 					8 : 4, &v[i].begin);
-		if (!rc && (!type_size(type) ||
-			    __builtin_mul_overflow(n, type_size(type),
+		if (!rc && (!nct_size(type) ||
+			    __builtin_mul_overflow(n, nct_size(type),
 						   &v[i].bytes)))
 			rc = -EINVAL;
 		if (!rc && v[i].rec) {

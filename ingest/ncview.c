@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dtype.h"
 #include "base/log.h"
 #include "ingest/ncview.h"
 
@@ -90,22 +91,11 @@ static void put_name(struct hdr *h, const char *s)
 	put_pad(h, n);
 }
 
-static size_t nc_size(int t)
-{
-	switch (t) {
-	case NC_BYTE: case NC_CHAR: case NC_UBYTE: return 1;
-	case NC_SHORT: case NC_USHORT: return 2;
-	case NC_INT: case NC_FLOAT: case NC_UINT: return 4;
-	case NC_DOUBLE: case NC_INT64: case NC_UINT64: return 8;
-	default: return 0;
-	}
-}
-
 /* An attribute's values as the format can carry them. */
 static void put_attr(struct hdr *h, const struct cat_attr *a)
 {
 	int t = a->type;
-	size_t sz = nc_size(t);
+	size_t sz = nct_size(t);
 	const uint8_t *p = a->data;
 
 	if (!h->cdf5 && (t == NC_INT64 || t == NC_UINT64)) {
@@ -149,7 +139,7 @@ static void put_attr(struct hdr *h, const struct cat_attr *a)
 
 static int attr_ok(const struct cat_attr *a)
 {
-	return nc_size(a->type) != 0;
+	return nct_size(a->type) != 0;
 }
 
 static void put_attrs(struct hdr *h, const struct cat_attr *a, int n,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dtype.h"
 #include "base/format.h"
 #include "base/log.h"
 #include "ingest/nc_classic.h"
@@ -44,33 +45,24 @@ struct nc_source {
 	struct nc_var *vars;    /* parallel to meta->vars */
 };
 
-/* Element sizes and dtypes of the atomic external types we serve. */
-static const struct {
-	size_t size;
-	enum dtype dtype;
-} xtypes[NC_UINT64 + 1] = {
-	[NC_BYTE] = { 1, DTYPE_I8 },    [NC_CHAR] = { 1, DTYPE_U8 },
-	[NC_SHORT] = { 2, DTYPE_I16 },  [NC_INT] = { 4, DTYPE_I32 },
-	[NC_FLOAT] = { 4, DTYPE_F32 },  [NC_DOUBLE] = { 8, DTYPE_F64 },
-	[NC_UBYTE] = { 1, DTYPE_U8 },   [NC_USHORT] = { 2, DTYPE_U16 },
-	[NC_UINT] = { 4, DTYPE_U32 },   [NC_INT64] = { 8, DTYPE_I64 },
-	[NC_UINT64] = { 8, DTYPE_U64 },
+/* The dtypes in which the atomic external types we serve are held. */
+static const enum dtype xdtypes[NC_UINT64 + 1] = {
+	[NC_BYTE] = DTYPE_I8,    [NC_CHAR] = DTYPE_U8,
+	[NC_SHORT] = DTYPE_I16,  [NC_INT] = DTYPE_I32,
+	[NC_FLOAT] = DTYPE_F32,  [NC_DOUBLE] = DTYPE_F64,
+	[NC_UBYTE] = DTYPE_U8,   [NC_USHORT] = DTYPE_U16,
+	[NC_UINT] = DTYPE_U32,   [NC_INT64] = DTYPE_I64,
+	[NC_UINT64] = DTYPE_U64,
 };
-
-/* Size of an element of type t; 0 for NC_STRING and user-defined types. */
-static size_t xsize(int t)
-{
-	return t >= NC_BYTE && t <= NC_UINT64 ? xtypes[t].size : 0;
-}
 
 static int is_int(int t)
 {
-	return xsize(t) && t != NC_CHAR && t != NC_FLOAT && t != NC_DOUBLE;
+	return nct_size(t) && t != NC_CHAR && t != NC_FLOAT && t != NC_DOUBLE;
 }
 
 static int is_num(int t)
 {
-	return xsize(t) && t != NC_CHAR;
+	return nct_size(t) && t != NC_CHAR;
 }
 
 /* Element i of an array of external type t (numeric or char) as a double. */
@@ -78,7 +70,7 @@ static double xload(int t, const void *p, size_t i)
 {
 	double d = 0;
 
-	dtype_to_double(xtypes[t].dtype, (const char *)p + i * xsize(t), &d, 1);
+	dtype_to_double(xdtypes[t], (const char *)p + i * nct_size(t), &d, 1);
 	return d;
 }
 
@@ -194,7 +186,7 @@ static int read_attrs(struct nc_source *p, int varid, const char *vname,
 			st = nc_inq_att(p->ncid, varid, name, &type, &len);
 		if (st)
 			return nc_fail(st, p->path, vname);
-		if (type != NC_STRING && !xsize(type)) {
+		if (type != NC_STRING && !nct_size(type)) {
 			log_warn("'%s': attribute '%s%s%s' of unsupported type "
 				 "skipped", p->path, vname ? vname : "",
 				 vname ? ":" : "", name);
@@ -210,7 +202,7 @@ static int read_attrs(struct nc_source *p, int varid, const char *vname,
 			rc = read_string_attr(p, varid, name, a);
 			continue;
 		}
-		if (!(a->data = malloc(len * xsize(type) + 1)))
+		if (!(a->data = malloc(len * nct_size(type) + 1)))
 			return -ENOMEM;
 		st = nc_get_att(p->ncid, varid, name, a->data);
 		if (st)
@@ -298,7 +290,7 @@ static void attr_served(const struct nc_var *nv, const struct cat_var *v,
 static int attr_stored(const struct nc_var *nv, const struct cat_attr *a,
 		       size_t i, uint8_t *out)
 {
-	enum dtype t = xtypes[nv->xtype].dtype;
+	enum dtype t = xdtypes[nv->xtype];
 	double d;
 
 	if (a->type == nv->xtype) {
@@ -367,7 +359,7 @@ static void setup_fill(struct nc_source *p, struct cat_var *v,
 	for (size_t i = 0; m && i < m->len; i++) {
 		if (attr_stored(nv, m, i, raw))
 			continue;
-		dtype_to_double(xtypes[nv->xtype].dtype, raw, &d, 1);
+		dtype_to_double(xdtypes[nv->xtype], raw, &d, 1);
 		if (isnan(d) || (have_fraw && !memcmp(raw, fraw, nv->xsize)))
 			continue;
 		differs = 1;
@@ -477,9 +469,9 @@ static int read_var(struct nc_source *p, struct cat_dataset *ds,
 
 	nv->varid = varid;
 	nv->xtype = xtype;
-	nv->xsize = xsize(xtype);
+	nv->xsize = nct_size(xtype);
 	v->nctype = xtype;
-	v->dtype = xtypes[xtype].dtype;
+	v->dtype = xdtypes[xtype];
 	v->ndim = ndim;
 	v->name = strdup(name);
 	v->shape = calloc((size_t)ndim + 1, sizeof(*v->shape));
@@ -553,7 +545,7 @@ static int read_vars(struct nc_source *p, struct cat_dataset *ds,
 			st = nc_inq_vardimid(p->ncid, ids[i], dims);
 		if (st)
 			break;
-		if (!xsize(xtype)) {
+		if (!nct_size(xtype)) {
 			log_warn("'%s': variable '%s' of unsupported type "
 				 "skipped", p->path, name);
 			p->nskipped++;
@@ -590,7 +582,7 @@ static void unpack(const struct nc_var *nv, enum dtype t, const void *src,
 
 		memcpy(raw, (const uint8_t *)src + first * nv->xsize,
 		       cnt * nv->xsize);
-		dtype_to_double(xtypes[nv->xtype].dtype, raw, d, cnt);
+		dtype_to_double(xdtypes[nv->xtype], raw, d, cnt);
 		for (size_t i = 0; i < cnt; i++)
 			d[i] = physical(nv, d[i]);
 		dtype_from_double(t, d, cooked, cnt);

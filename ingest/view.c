@@ -9,19 +9,6 @@
 #include "ingest/npy.h"
 #include "ingest/view.h"
 
-void view_clear(struct cat_dataset *ds)
-{
-	for (int i = 0; i < ds->nviews; i++) {
-		for (int e = 0; e < ds->views[i].nextents; e++)
-			free(ds->views[i].extents[e].bytes);
-		free(ds->views[i].extents);
-		free(ds->views[i].name);
-	}
-	free(ds->views);
-	ds->views = NULL;
-	ds->nviews = 0;
-}
-
 /*
  * Arrays of a MiB or more get a header of 4096 bytes (numpy reads any
  * length): their data then starts on a page, so that a read of one time
@@ -71,15 +58,6 @@ int view_npy(const struct cat_dataset *ds, int var, const char *name,
 	return 0;
 }
 
-void view_release(struct cat_view *w)
-{
-	for (int e = 0; e < w->nextents; e++)
-		free(w->extents[e].bytes);
-	free(w->extents);
-	free(w->name);
-	memset(w, 0, sizeof(*w));
-}
-
 static int add_npy(struct cat_dataset *ds, int var, const char *name,
 		   int in_dir)
 {
@@ -117,7 +95,7 @@ int view_build(struct cat_dataset *ds)
 	char name[CATALOG_NAME_MAX + 8];
 	int rc = 0;
 
-	view_clear(ds);
+	catalog_views_clear(ds);
 	ds->views = calloc((size_t)ds->nvars + 2, sizeof(*ds->views));
 	if (!ds->views)
 		return -ENOMEM;

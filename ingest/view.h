@@ -18,13 +18,9 @@ int view_build(struct cat_dataset *ds);
 /*
  * Describes variable var of ds as a .npy file named name in w (header
  * extent and data extent), whether or not the dataset shows one. Release
- * with view_release(). Returns 0 or a negative errno.
+ * with catalog_view_release(). Returns 0 or a negative errno.
  */
 int view_npy(const struct cat_dataset *ds, int var, const char *name,
 	     struct cat_view *w);
-void view_release(struct cat_view *w);
-
-/* Frees the views of ds. */
-void view_clear(struct cat_dataset *ds);
 
 #endif

@@ -177,21 +177,20 @@ static int check_packs(struct check *k)
 	return 0;
 }
 
+/* bsearch() order of a pack row id (key) against a pack. */
+static int pk_cmp(const void *key, const void *elem)
+{
+	int64_t id = *(const int64_t *)key;
+	const struct pk *p = elem;
+
+	return id < p->id ? -1 : id > p->id;
+}
+
+/* The pack of row id (k->packs is in id order), or NULL. */
 static struct pk *find_pack(struct check *k, int64_t id)
 {
-	size_t lo = 0, hi = k->npacks;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->packs[mid].id == id)
-			return &k->packs[mid];
-		if (k->packs[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return k->npacks ? bsearch(&id, k->packs, k->npacks, sizeof(*k->packs),
+				   pk_cmp) : NULL;
 }
 
 /* A descriptor of pack p's file (one kept open), or a negative errno. */
@@ -206,28 +205,49 @@ static int pack_fd(struct check *k, const struct pk *p)
 	return k->fd >= 0 ? k->fd : -errno;
 }
 
-/*
- * Where a payload lies: NULL if [off, off + len) is in the usable file
- * of pack id, else why not (into why).
- */
-static const char *locate(struct check *k, int64_t id, uint64_t off,
-			  uint64_t len, struct pk **out, char *why,
-			  size_t cap)
+/* A payload a check reads (a GOP, its corrections or a mask), as its
+ * problems are reported: "<what> (pack '<name>' @ <off>, <len> bytes)". */
+struct payload {
+	enum store_check_kind kind;
+	const char *ds;
+	char what[700];
+	struct pk *p;           /* its pack, once located; NULL: no row */
+	uint64_t off, len;
+};
+
+/* Reports problem `why` of payload pl. */
+static void payload_say(struct check *k, const struct payload *pl,
+			const char *why)
 {
+	check_say(k, pl->kind, 0, pl->ds, pl->p ? pl->p->name : NULL,
+		  "%s (pack '%s' @ %llu, %llu bytes): %s", pl->what,
+		  pl->p ? pl->p->name : "?", (unsigned long long)pl->off,
+		  (unsigned long long)pl->len, why);
+}
+
+/*
+ * Finds the pack of row id for pl (pl->p) and whether the payload lies
+ * in its usable file: 0 if so, else -ENOENT once reported why not.
+ */
+static int payload_locate(struct check *k, struct payload *pl, int64_t id)
+{
+	char why[128];
 	struct pk *p = find_pack(k, id);
 
-	*out = p;
+	pl->p = p;
 	if (!p)
-		snprintf(why, cap, "its pack (id %lld) has no row",
+		snprintf(why, sizeof(why), "its pack (id %lld) has no row",
 			 (long long)id);
 	else if (!p->usable)
-		snprintf(why, cap, "its pack is missing or unusable");
-	else if (off > INT64_MAX - len || off + len > p->file_size)
-		snprintf(why, cap, "past the end of its pack (%llu bytes)",
-			 (unsigned long long)p->file_size);
+		snprintf(why, sizeof(why), "its pack is missing or unusable");
+	else if (pl->off > INT64_MAX - pl->len ||
+		 pl->off + pl->len > p->file_size)
+		snprintf(why, sizeof(why), "past the end of its pack (%llu "
+			 "bytes)", (unsigned long long)p->file_size);
 	else
-		return NULL;
-	return why;
+		return 0;
+	payload_say(k, pl, why);
+	return -ENOENT;
 }
 
 /* Reads len bytes at off of p into buf; 0, -EIO (short) or -errno. */
@@ -260,45 +280,37 @@ static int check_corr(struct check *k, const struct cat_dataset *ds,
 {
 	size_t nvals = (size_t)g->nframes * (size_t)s->nplanes * v->height *
 		v->width;
+	struct payload pl = { .kind = CHECK_GOP, .ds = ds->name,
+			      .off = g->corr_offset, .len = g->corr_length };
 	struct codec_corr c = { 0 };
 	char why[128];
-	const char *bad;
 	uint8_t *blk;
-	struct pk *p;
 	int rc;
 
-#define CORR_SAY(what) check_say(k, CHECK_GOP, 0, ds->name, p ? p->name : NULL, \
-	"%s: corrections of the GOP at frame %u (pack '%s' @ %llu, %llu " \
-	"bytes): %s", label, g->first_frame, p ? p->name : "?", \
-	(unsigned long long)g->corr_offset, \
-	(unsigned long long)g->corr_length, what)
-	bad = locate(k, g->pack_id, g->corr_offset, g->corr_length, &p, why,
-		     sizeof(why));
-	if (bad) {
-		CORR_SAY(bad);
+	snprintf(pl.what, sizeof(pl.what), "%s: corrections of the GOP at "
+		 "frame %u", label, g->first_frame);
+	if (payload_locate(k, &pl, g->pack_id))
 		return 0;
-	}
 	if (g->corr_length > (1ull << 32)) {
-		CORR_SAY("longer than any block cubefs writes");
+		payload_say(k, &pl, "longer than any block cubefs writes");
 		return 0;
 	}
 	blk = malloc((size_t)g->corr_length + 1);
 	if (!blk)
 		return -ENOMEM;
-	rc = read_at(k, p, blk, (size_t)g->corr_length, g->corr_offset);
+	rc = read_at(k, pl.p, blk, (size_t)g->corr_length, g->corr_offset);
 	if (rc) {
-		CORR_SAY(strerror(-rc));
+		payload_say(k, &pl, strerror(-rc));
 	} else {
 		rc = codec_corr_parse(blk, (size_t)g->corr_length, v->dtype,
 				      nvals, g->ncorr, &c);
 		if (rc == -EIO) {
 			snprintf(why, sizeof(why), "do not parse to %u "
 				 "corrections of %zu values", g->ncorr, nvals);
-			CORR_SAY(why);
+			payload_say(k, &pl, why);
 		}
 		codec_corr_release(&c);
 	}
-#undef CORR_SAY
 	free(blk);
 	return rc == -ENOMEM ? rc : 0;
 }
@@ -308,32 +320,26 @@ static int check_gop(struct check *k, const struct cat_dataset *ds,
 		     const struct cat_var *v, const struct cat_stream *s,
 		     const struct cat_gop *g)
 {
-	char label[600], why[128];
+	struct payload pl = { .kind = CHECK_GOP, .ds = ds->name,
+			      .off = g->offset, .len = g->length };
 	uint8_t head[CODEC_BLOCK_HEADER];
-	const char *bad;
-	struct pk *p;
 	uLong crc = crc32(0, NULL, 0);
+	char label[600];
 	int rc = 0;
 
 	k->r->gops++;
 	var_label(ds, v, s, label, sizeof(label));
-#define GOP_SAY(what) check_say(k, CHECK_GOP, 0, ds->name, p ? p->name : NULL, \
-	"%s: GOP at frame %u (pack '%s' @ %llu, %llu bytes): %s", label, \
-	g->first_frame, p ? p->name : "?", (unsigned long long)g->offset, \
-	(unsigned long long)g->length, what)
-	bad = locate(k, g->pack_id, g->offset, g->length, &p, why,
-		     sizeof(why));
-	if (bad) {
-		GOP_SAY(bad);
+	snprintf(pl.what, sizeof(pl.what), "%s: GOP at frame %u", label,
+		 g->first_frame);
+	if (payload_locate(k, &pl, g->pack_id))
 		return 0;
-	}
-	if (g->offset + g->length > p->size)
-		GOP_SAY("past its pack's recorded size");
+	if (g->offset + g->length > pl.p->size)
+		payload_say(k, &pl, "past its pack's recorded size");
 	for (uint64_t done = 0; done < g->length && !rc; ) {
 		size_t n = g->length - done < CHUNK ? (size_t)(g->length - done)
 			: CHUNK;
 
-		rc = read_at(k, p, k->buf, n, g->offset + done);
+		rc = read_at(k, pl.p, k->buf, n, g->offset + done);
 		if (!rc && done == 0)
 			memcpy(head, k->buf, n < sizeof(head) ? n :
 			       sizeof(head));
@@ -342,12 +348,12 @@ static int check_gop(struct check *k, const struct cat_dataset *ds,
 		done += n;
 	}
 	if (rc) {
-		GOP_SAY(strerror(-rc));
+		payload_say(k, &pl, strerror(-rc));
 		return 0;
 	}
 	k->r->gop_bytes += g->length;
 	if ((uint32_t)crc != g->checksum) {
-		GOP_SAY("checksum mismatch");
+		payload_say(k, &pl, "checksum mismatch");
 	} else if (s->codec == CODEC_LZ4) {
 		uint64_t want = (uint64_t)g->nframes * v->nplanes * v->height *
 			v->width * dtype_size(v->dtype);
@@ -355,17 +361,17 @@ static int check_gop(struct check *k, const struct cat_dataset *ds,
 		/* raw_size reads the first sizeof(head) bytes only */
 		if (g->length < sizeof(head) || codec_block_raw_size(head,
 		    (size_t)g->length) != (ssize_t)want)
-			GOP_SAY("not an lz4 block of the GOP's size");
+			payload_say(k, &pl, "not an lz4 block of the GOP's "
+				    "size");
 	} else {
 		uint64_t sum = g->extra_size;
 
 		for (uint32_t i = 0; i < g->npkt; i++)
 			sum += g->pkt_sizes[i];
 		if (!g->npkt || sum != g->length)
-			GOP_SAY("its packet table does not add up to its "
-				"length");
+			payload_say(k, &pl, "its packet table does not add "
+				    "up to its length");
 	}
-#undef GOP_SAY
 	return g->corr_length ? check_corr(k, ds, v, s, g, label) : 0;
 }
 
@@ -374,25 +380,18 @@ static int check_mask(struct check *k, const struct cat_dataset *ds,
 		      const struct cat_var *v, const struct cat_mask *m)
 {
 	uint64_t n = (uint64_t)m->nframes * v->nplanes * v->height * v->width;
-	char label[600], why[128];
+	struct payload pl = { .kind = CHECK_MASK, .ds = ds->name,
+			      .off = m->offset, .len = m->length };
 	uint8_t *blk = NULL, *cls = NULL;
-	const char *bad;
-	struct pk *p;
+	char label[600], why[128];
 	int rc;
 
 	k->r->masks++;
 	var_label(ds, v, NULL, label, sizeof(label));
-#define MASK_SAY(what) check_say(k, CHECK_MASK, 0, ds->name, p ? p->name : NULL, \
-	"%s: mask of frames %u-%u (pack '%s' @ %llu, %llu bytes): %s", \
-	label, m->first_frame, m->first_frame + m->nframes - !!m->nframes, \
-	p ? p->name : "?", (unsigned long long)m->offset, \
-	(unsigned long long)m->length, what)
-	bad = locate(k, m->pack_id, m->offset, m->length, &p, why,
-		     sizeof(why));
-	if (bad) {
-		MASK_SAY(bad);
+	snprintf(pl.what, sizeof(pl.what), "%s: mask of frames %u-%u", label,
+		 m->first_frame, m->first_frame + m->nframes - !!m->nframes);
+	if (payload_locate(k, &pl, m->pack_id))
 		return 0;
-	}
 	if (m->length > SIZE_MAX - 1 || n > SIZE_MAX - 1)
 		return -ENOMEM;
 	blk = malloc((size_t)m->length + 1);
@@ -401,9 +400,9 @@ static int check_mask(struct check *k, const struct cat_dataset *ds,
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = read_at(k, p, blk, (size_t)m->length, m->offset);
+	rc = read_at(k, pl.p, blk, (size_t)m->length, m->offset);
 	if (rc) {
-		MASK_SAY(strerror(-rc));
+		payload_say(k, &pl, strerror(-rc));
 		rc = 0;
 		goto out;
 	}
@@ -411,9 +410,8 @@ static int check_mask(struct check *k, const struct cat_dataset *ds,
 	if (codec_mask_unpack(blk, (size_t)m->length, cls, (size_t)n)) {
 		snprintf(why, sizeof(why), "does not unpack to %llu positions",
 			 (unsigned long long)n);
-		MASK_SAY(why);
+		payload_say(k, &pl, why);
 	}
-#undef MASK_SAY
 out:
 	free(blk);
 	free(cls);

@@ -96,9 +96,6 @@ int check_repair(struct check *k)
 		rc = repair_unreferenced(k);
 	if (!rc)
 		rc = repair_orphans(k);
-	if (!rc)
-		rc = catalog_commit(k->c);
-	catalog_rollback(k->c);
-	return rc;
+	return catalog_end(k->c, rc);
 }
 
