@@ -172,11 +172,7 @@ static int commit(struct catalog *c, struct pack_writer *pw,
 			set_pack(ds, pack_id);
 		rc = catalog_dataset_insert(c, ds);
 	}
-	if (!rc)
-		rc = catalog_commit(c);
-	if (rc)
-		catalog_rollback(c);
-	return rc;
+	return catalog_end(c, rc);
 }
 
 int import_file(struct catalog *c, const char *path,
