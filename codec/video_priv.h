@@ -96,7 +96,7 @@ int video_frame_buffer(const AVCodecContext *c, AVFrame *f,
 		       const char *codec);
 
 /*
- * Routes libav's own log to codec/log.h; safe to call from any thread.
+ * Routes libav's own log to base/log.h; safe to call from any thread.
  * A codec context whose opaque points to an atomic_int gets it set to 1
  * when libav logs an error for it (decoders conceal damage and only log
  * it). Relies on nobody else calling av_log_set_callback().

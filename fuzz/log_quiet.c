@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* codec/log.h for the fuzz targets: messages formatted (so bad formats still show) but not printed. */
+/* base/log.h for the fuzz targets: messages formatted (so bad formats still show) but not printed. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
