@@ -331,7 +331,11 @@ int catalog_version(const struct catalog *c)
 
 int catalog_begin(struct catalog *c)
 {
-	return catalog_exec(c, "BEGIN IMMEDIATE");
+	int rc = catalog_exec(c, "BEGIN IMMEDIATE");
+
+	if (!rc)
+		c->changes = sqlite3_total_changes64(c->db);
+	return rc;
 }
 
 int catalog_begin_read(struct catalog *c)
@@ -341,7 +345,42 @@ int catalog_begin_read(struct catalog *c)
 
 int catalog_commit(struct catalog *c)
 {
+	/* a transaction that changed rows makes a new generation, so that
+	 * other processes reading the store see that they must reload */
+	if (!sqlite3_get_autocommit(c->db) && !c->rdonly &&
+	    sqlite3_total_changes64(c->db) != c->changes) {
+		int rc = catalog_exec(c, "INSERT INTO meta VALUES('generation',"
+				      "'1') ON CONFLICT(key) DO UPDATE SET "
+				      "value=CAST(value AS INTEGER)+1");
+
+		if (rc)
+			return rc;
+	}
 	return catalog_exec(c, "COMMIT");
+}
+
+int catalog_generation(struct catalog *c, uint64_t *gen)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "SELECT CAST(value AS INTEGER) FROM meta"
+				 " WHERE key='generation'", &st);
+
+	*gen = 0;
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sqlite3_int64 v = sqlite3_column_int64(st, 0);
+
+		*gen = v > 0 ? (uint64_t)v : 0;
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = catalog_sqlite_err(c->db, rc, "read generation");
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 void catalog_rollback(struct catalog *c)

@@ -186,6 +186,15 @@ int catalog_begin(struct catalog *c);
 int catalog_commit(struct catalog *c);
 void catalog_rollback(struct catalog *c);
 
+/*
+ * The store's generation: 0 for a store never changed since this counter
+ * came, then one more for each committed transaction that changed rows
+ * (catalog_commit() counts it inside the transaction). Another process's
+ * generation that differs from the one it loaded means it must reload.
+ * Returns 0 or a negative errno (*gen is 0 then).
+ */
+int catalog_generation(struct catalog *c, uint64_t *gen);
+
 /* Ends a transaction begun with catalog_begin(): commits it when rc is 0,
  * else, or when the commit fails, rolls it back. Returns rc, or the
  * commit's negative errno. */

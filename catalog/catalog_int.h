@@ -13,6 +13,7 @@ struct catalog {
 	char *dir;
 	int rdonly;
 	int version;            /* schema version of the open catalog */
+	int64_t changes;        /* sqlite3_total_changes64 at catalog_begin */
 };
 
 /* Prepares sql; logs and maps errors. */

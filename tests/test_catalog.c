@@ -386,6 +386,44 @@ static void pack_append_sync_read(void **state)
 	assert_int_not_equal(access(name, F_OK), 0);
 }
 
+/* Each transaction that changes rows makes a new generation, which another
+ * connection sees; one that changes nothing, or rolls back, does not. */
+static void catalog_generation_counts_changes(void **state)
+{
+	struct catalog *c, *r;
+	struct cat_dataset *ds = make_ds("cube", 1, STRIDE);
+	uint64_t gen, seen;
+	int64_t pack;
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	assert_int_equal(catalog_open(dir, CATALOG_RDONLY, &r), 0);
+	assert_int_equal(catalog_generation(c, &gen), 0);
+	assert_true(gen == 0);
+	insert(c, ds, &pack);
+	assert_int_equal(catalog_generation(c, &gen), 0);
+	assert_true(gen == 1);
+	assert_int_equal(catalog_generation(r, &seen), 0);
+	assert_true(seen == 1);
+	/* nothing changed: the same generation */
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	/* rolled back: the same generation */
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_dataset_rename(c, "cube", "cube2"), 0);
+	catalog_rollback(c);
+	assert_int_equal(catalog_generation(r, &seen), 0);
+	assert_true(seen == 1);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_dataset_rename(c, "cube", "cube2"), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	assert_int_equal(catalog_generation(r, &seen), 0);
+	assert_true(seen == 2);
+	catalog_free(r);
+	catalog_free(c);
+	catalog_dataset_free(ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +438,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(catalog_frame_quality_rows,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(catalog_upgrades_version_1,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(catalog_generation_counts_changes,
 						setup, teardown),
 		cmocka_unit_test(catalog_names_validated),
 		cmocka_unit_test_setup_teardown(pack_append_sync_read, setup,
