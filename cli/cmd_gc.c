@@ -81,6 +81,13 @@ int cmd_gc(int argc, char **argv)
 		       "in the last %d minutes or open, an import may be "
 		       "writing them\n", (unsigned long long)r.orphans_kept,
 		       STORE_GC_ORPHAN_AGE / 60);
+	if (r.readers_behind)
+		printf("kept unreferenced packs and dead ranges: %llu mounted "
+		       "reader(s) still serve an older version of the store "
+		       "(the oldest: %s pid %ld, generation %llu); run gc "
+		       "again once they have reloaded or unmounted\n",
+		       (unsigned long long)r.readers_behind, r.oldest.host,
+		       r.oldest.pid, (unsigned long long)r.oldest.gen);
 	if (r.punch_unsupported)
 		printf("%llu packs keep their dead ranges: the filesystem "
 		       "cannot punch holes\n",

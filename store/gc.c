@@ -309,6 +309,7 @@ int store_gc(struct catalog *c, int dry_run, struct store_gc_report *r)
 	struct gc g = { .c = c, .dir = catalog_dir(c), .dry_run = dry_run,
 			.dfd = -1, .r = r };
 	char path[PATH_MAX];
+	uint64_t gen;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -328,14 +329,21 @@ int store_gc(struct catalog *c, int dry_run, struct store_gc_report *r)
 	if (rc)
 		goto out;
 	g.now = time(NULL);
-	rc = catalog_pack_list(c, &g.packs, &g.npacks);
+	rc = catalog_generation(c, &gen);
+	if (!rc)
+		rc = store_leases_behind(g.dir, gen, g.now, STORE_LEASE_TTL,
+					 !dry_run, &r->readers_behind,
+					 &r->oldest);
+	if (!rc)
+		rc = catalog_pack_list(c, &g.packs, &g.npacks);
 	if (!rc)
 		rc = check_names(&g);
-	if (!rc)
+	/* a reader of an older generation may read what its rows reached */
+	if (!rc && !r->readers_behind)
 		rc = remove_unreferenced(&g);
 	if (!rc)
 		rc = remove_orphans(&g);
-	if (!rc)
+	if (!rc && !r->readers_behind)
 		rc = punch_all(&g);
 	if (!rc && !dry_run)
 		rc = catalog_commit(c);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "catalog/catalog.h"
+#include "store/lease.h"
 
 /*
  * A pack file without a catalog row is removed only once it has not been
@@ -26,12 +27,20 @@ struct store_gc_report {
 	uint64_t holes_bytes;
 	uint64_t bytes_reclaimed;       /* the three byte counts added up */
 	uint64_t punch_unsupported;     /* packs whose filesystem refused */
+	uint64_t readers_behind;        /* live leases of an older generation:
+					   packs and ranges kept for them */
+	struct store_reader oldest;     /* the oldest of those readers */
 };
 
 /*
  * Collects the garbage of the store c was opened on, in one write
  * transaction (BEGIN IMMEDIATE: no import commits meanwhile; -EBUSY if
- * the catalog stays locked beyond SQLite's busy timeout):
+ * the catalog stays locked beyond SQLite's busy timeout). While a live
+ * reader (store/lease.h) serves an older generation than the catalog's,
+ * the bytes that generation's rows reached may still be read: steps 1 and
+ * 3 are then skipped (counted in readers_behind, the oldest such reader
+ * in oldest), and only step 2 runs. Lease files of dead readers are
+ * removed (not in a dry run).
  *
  * 1. pack rows that no gop or mask row references: their files under
  *    packs/ are removed, then the rows deleted;

@@ -18,6 +18,7 @@
 #include "catalog/catalog.h"
 #include "catalog/pack.h"
 #include "store/gc.h"
+#include "store/lease.h"
 #include "tests/catalog_fixture.h"
 #include "tests/fixture.h"
 
@@ -488,6 +489,96 @@ static void gc_reports_busy_catalog(void **state)
 	catalog_free(c);
 }
 
+static uint64_t lease_gen;
+
+static uint64_t get_lease_gen(void *arg)
+{
+	(void)arg;
+	return lease_gen;
+}
+
+/* A mount serving an older generation keeps what its rows reached: the
+ * pack of a dataset deleted since stays until the reader reloads (or its
+ * lease goes stale), and gc says which reader held it back. */
+static void gc_keeps_what_live_readers_reach(void **state)
+{
+	struct store_gc_report r;
+	struct store_lease *l;
+	struct catalog *c;
+	char dead[64], path[160];
+	uint64_t gen;
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	write_pack(PACK_LEN, dead, sizeof(dead));
+	add(c, dead, PACK_LEN, "old");
+	assert_int_equal(catalog_generation(c, &gen), 0);
+	lease_gen = gen;        /* a mount that loaded "old" */
+	assert_int_equal(store_lease_start(dir, get_lease_gen, NULL, &l), 0);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_dataset_delete(c, "old"), 0);
+	assert_int_equal(catalog_commit(c), 0);
+
+	assert_int_equal(store_gc(c, 1, &r), 0);        /* dry run says so */
+	assert_int_equal(r.readers_behind, 1);
+	assert_int_equal(r.packs_removed, 0);
+	assert_true(r.oldest.gen == gen);
+	assert_int_equal(r.oldest.pid, (long)getpid());
+	assert_int_equal(store_gc(c, 0, &r), 0);
+	assert_int_equal(r.readers_behind, 1);
+	assert_int_equal(r.packs_removed, 0);
+	pack_path(dead, path, sizeof(path));
+	assert_true(exists(path));
+	/* the reader reloads: the pack goes */
+	assert_int_equal(catalog_generation(c, &lease_gen), 0);
+	store_lease_renew(l);
+	assert_int_equal(store_gc(c, 0, &r), 0);
+	assert_int_equal(r.readers_behind, 0);
+	assert_int_equal(r.packs_removed, 1);
+	assert_false(exists(path));
+	store_lease_stop(l);
+	catalog_free(c);
+}
+
+/* A lease not renewed for STORE_LEASE_TTL is a dead reader's: it holds
+ * nothing back, and gc removes its file. */
+static void gc_ignores_stale_leases(void **state)
+{
+	struct store_gc_report r;
+	struct store_reader old;
+	struct catalog *c;
+	char dead[64], path[160];
+	uint64_t behind;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	write_pack(PACK_LEN, dead, sizeof(dead));
+	add(c, dead, PACK_LEN, "old");
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_dataset_delete(c, "old"), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	snprintf(path, sizeof(path), "%s/readers", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/readers/gone.1.1", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("gone 1 0\n", f);
+	fclose(f);
+	/* fresh, it counts */
+	assert_int_equal(store_leases_behind(dir, 5, time(NULL),
+					     STORE_LEASE_TTL, 0, &behind,
+					     &old), 0);
+	assert_true(behind == 1);
+	assert_string_equal(old.host, "gone");
+	age(path, STORE_LEASE_TTL + 5);
+	assert_int_equal(store_gc(c, 0, &r), 0);
+	assert_int_equal(r.readers_behind, 0);
+	assert_int_equal(r.packs_removed, 1);
+	assert_false(exists(path));
+	catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +592,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(gc_refuses_names_outside_packs,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(gc_keeps_what_live_readers_reach,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(gc_ignores_stale_leases, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(gc_reports_busy_catalog, setup,
 						teardown),
 	};
