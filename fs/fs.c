@@ -108,6 +108,27 @@ static int build(struct fs *fs)
 	return 0;
 }
 
+/* Notes the catalog's generation before the rows are read, so that the
+ * lease never claims a newer one than the tree holds. */
+static void note_generation(struct fs *fs)
+{
+	struct catalog *c = fs->wc;
+	uint64_t gen = 0;
+
+	if (c || !catalog_open(fs->dir, CATALOG_RDONLY, &c))
+		catalog_generation(c, &gen);
+	if (c != fs->wc)
+		catalog_free(c);
+	atomic_store(&fs->gen, gen);
+}
+
+static uint64_t lease_gen(void *arg)
+{
+	struct fs *fs = arg;
+
+	return atomic_load(&fs->gen);
+}
+
 int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 {
 	struct catalog *c = NULL;
@@ -158,6 +179,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 		fs_free(fs);
 		return rc;
 	}
+	note_generation(fs);
 	rc = catalog_open(dir, CATALOG_RDONLY, &c);
 	if (!rc)
 		rc = reader_new(ro ? c : fs->wc, o->cache_size, &fs->r);
@@ -178,6 +200,7 @@ void fs_free(struct fs *fs)
 {
 	if (!fs)
 		return;
+	store_lease_stop(fs->lease);
 	prefetch_release(&fs->pf);
 	runs_free(fs->runs);
 	while (fs->open) {
@@ -214,6 +237,11 @@ static void prefetch_view(void *arg, uint64_t ino, uint64_t off,
 int fs_start(struct fs *fs)
 {
 	uint64_t span = reader_cache_budget(fs->r) / 2;
+	int rc = store_lease_start(fs->dir, lease_gen, fs, &fs->lease);
+
+	/* on a read-only share gc cannot run here, nor see this reader */
+	if (rc == -EROFS)
+		log_info("store '%s' is read-only: no reader lease", fs->dir);
 
 	/* half the cache: the GOPs ahead never evict the one being read */
 	span = span < PF_SPAN_MIN ? PF_SPAN_MIN :
@@ -231,10 +259,12 @@ int fs_reload(struct fs *fs)
 	int rc;
 
 	pthread_rwlock_wrlock(&fs->lock);
+	note_generation(fs);
 	rc = reader_reload(fs->r, fs->wc);
 	if (!rc)
 		rc = build(fs);
 	pthread_rwlock_unlock(&fs->lock);
+	store_lease_renew(fs->lease);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 #define CUBEFS_FS_FS_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "catalog/catalog.h"
 #include "fs/fs.h"
@@ -14,6 +15,7 @@
 #include "fs/runs.h"
 #include "fs/stage.h"
 #include "ingest/import.h"
+#include "store/lease.h"
 
 struct node {
 	uint64_t ino;
@@ -57,6 +59,8 @@ struct fs {
 	void *notify_arg;
 	struct runs *runs;              /* sequential runs of each inode */
 	struct prefetch pf;
+	struct store_lease *lease;      /* this mount's reader lease, or NULL */
+	_Atomic uint64_t gen;           /* catalog generation of the tree */
 };
 
 /* The node of ino, or NULL (caller holds lock). */
