@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "catalog/catalog.h"
 #include "fs/fs_int.h"
+#include "fs/refresh.h"
 
 /* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
 #define QL_KEEP_MIN (4u << 20)
@@ -59,7 +60,7 @@ static int add_png(struct fs *fs, struct node *v, struct cat_dataset *ds)
 	return 0;
 }
 
-static int build(struct fs *fs)
+int fs_rebuild(struct fs *fs)
 {
 	size_t cap = 1;
 	struct node *v;
@@ -143,6 +144,9 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	}
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
+	pthread_mutex_init(&fs->refresh_lock, NULL);
+	pthread_cond_init(&fs->refresh_cond, NULL);
+	fs->refresh_s = o->refresh;
 	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
 		return -ENOMEM;
@@ -187,7 +191,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	if (!rc && fs->wc)
 		fs_recover(fs);
 	if (!rc)
-		rc = build(fs);
+		rc = fs_rebuild(fs);
 	if (rc) {
 		fs_free(fs);
 		return rc;
@@ -200,6 +204,7 @@ void fs_free(struct fs *fs)
 {
 	if (!fs)
 		return;
+	refresh_stop(fs);
 	store_lease_stop(fs->lease);
 	prefetch_release(&fs->pf);
 	runs_free(fs->runs);
@@ -216,6 +221,8 @@ void fs_free(struct fs *fs)
 	catalog_free(fs->wc);
 	pthread_rwlock_destroy(&fs->lock);
 	pthread_mutex_destroy(&fs->wlock);
+	pthread_mutex_destroy(&fs->refresh_lock);
+	pthread_cond_destroy(&fs->refresh_cond);
 	free(fs->dir);
 	free(fs);
 }
@@ -242,6 +249,7 @@ int fs_start(struct fs *fs)
 	/* on a read-only share gc cannot run here, nor see this reader */
 	if (rc == -EROFS)
 		log_info("store '%s' is read-only: no reader lease", fs->dir);
+	refresh_start(fs);
 
 	/* half the cache: the GOPs ahead never evict the one being read */
 	span = span < PF_SPAN_MIN ? PF_SPAN_MIN :
@@ -262,7 +270,7 @@ int fs_reload(struct fs *fs)
 	note_generation(fs);
 	rc = reader_reload(fs->r, fs->wc);
 	if (!rc)
-		rc = build(fs);
+		rc = fs_rebuild(fs);
 	pthread_rwlock_unlock(&fs->lock);
 	store_lease_renew(fs->lease);
 	return rc;

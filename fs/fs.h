@@ -31,7 +31,12 @@ struct fs_opts {
 				   NULL: colour maps (see quicklook_new) */
 	fs_notify_fn notify;
 	void *notify_arg;
+	int refresh;            /* seconds between checks for other writers'
+				   changes (fs/refresh.h), 0: never */
 };
+
+/* How often a mount looks for other writers' changes unless told. */
+#define FS_REFRESH_DEFAULT 5
 
 struct fs_attr {
 	uint64_t ino;

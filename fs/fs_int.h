@@ -61,6 +61,11 @@ struct fs {
 	struct prefetch pf;
 	struct store_lease *lease;      /* this mount's reader lease, or NULL */
 	_Atomic uint64_t gen;           /* catalog generation of the tree */
+	int refresh_s;                  /* seconds between checks, 0: none */
+	pthread_mutex_t refresh_lock;   /* refresh_stop and the cond */
+	pthread_cond_t refresh_cond;
+	int refresh_stop, refresh_running;
+	pthread_t refresh_thread;
 };
 
 /* The node of ino, or NULL (caller holds lock). */
@@ -72,6 +77,10 @@ const struct node *fs_child(const struct fs *fs, uint64_t parent,
 
 /* The open-for-write file of ino, or NULL (caller holds wlock). */
 struct ofile *fs_ofile(struct fs *fs, uint64_t ino);
+
+/* Rebuilds the tree from the reader's datasets (caller holds lock for
+ * writing). */
+int fs_rebuild(struct fs *fs);
 
 /* Reloads the datasets and rebuilds the tree (caller holds wlock). */
 int fs_reload(struct fs *fs);

@@ -104,9 +104,11 @@ static void usage(FILE *f)
 "                       names (rgb=B4,B3,B2) or band indices from 0\n"
 "                       (rgb=3,2,1); default: a colour map of the first\n"
 "                       variable\n"
+"  -o refresh=SECONDS   how often to look for changes other processes or\n"
+"                       machines made to the store (default %d; 0: never)\n"
 "  -o allow_other       let other users read (needs user_allow_other)\n"
 "  other -o options are passed to FUSE; fstab's defaults, noauto, user,\n"
-"  _netdev and nofail are accepted and ignored.\n");
+"  _netdev and nofail are accepted and ignored.\n", FS_REFRESH_DEFAULT);
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -147,7 +149,7 @@ static int ignored(const char *o)
 struct mount_args {
 	const char *source, *mountpoint;
 	int foreground, debug, single, readonly;
-	int codec, bits, crf;
+	int codec, bits, crf, refresh;
 	char rgb[640];          /* "" or three names, see quicklook.h */
 	size_t cache_size;
 	char fuse_opts[2048];
@@ -254,6 +256,18 @@ static int add_opts(struct mount_args *m, char *list)
 			*dst = (int)v;
 			continue;
 		}
+		if (!strncmp(o, "refresh=", 8)) {
+			char *end;
+			long v = strtol(o + 8, &end, 10);
+
+			if (end == o + 8 || *end || v < 0 || v > 86400) {
+				fprintf(stderr, "mount.cubefs: invalid refresh "
+					"'%s' (seconds, 0 to 86400)\n", o + 8);
+				return -EINVAL;
+			}
+			m->refresh = (int)v;
+			continue;
+		}
 		if (!strncmp(o, "rgb=", 4)) {
 			/* the option list's commas split it: take 3 */
 			char *g = strtok(NULL, ","), *b = g ? strtok(NULL, ",") :
@@ -306,6 +320,7 @@ static int parse_args(int argc, char **argv, struct mount_args *m)
 	memset(m, 0, sizeof(*m));
 	m->cache_size = DEFAULT_CACHE;
 	m->crf = -1;
+	m->refresh = FS_REFRESH_DEFAULT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -391,6 +406,7 @@ int ll_mount_main(int argc, char **argv)
 	fo.codec = m.codec;
 	fo.bits = m.bits;
 	fo.crf = m.crf;
+	fo.refresh = m.refresh;
 	fo.rgb = m.rgb[0] ? m.rgb : NULL;
 	fo.notify = queue_note;
 	if (fs_new(source, &fo, &fs)) {

@@ -72,6 +72,11 @@ void reader_invalidate(struct reader *r, const struct cat_dataset *ds)
 					 (uint64_t)ds->vars[i].streams[s].id);
 }
 
+void reader_invalidate_stream(struct reader *r, int64_t stream_id)
+{
+	cache_invalidate(r->cache, (uint64_t)stream_id);
+}
+
 int reader_reload(struct reader *r, struct catalog *c)
 {
 	struct cat_dataset **ds;

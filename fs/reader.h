@@ -36,6 +36,9 @@ int reader_reload(struct reader *r, struct catalog *c);
 /* Drops cached GOPs of every stream of ds. */
 void reader_invalidate(struct reader *r, const struct cat_dataset *ds);
 
+/* Drops cached GOPs of the stream of that catalog id. */
+void reader_invalidate_stream(struct reader *r, int64_t stream_id);
+
 /* The datasets, ordered by name; owned by the reader. */
 int reader_ndatasets(const struct reader *r);
 struct cat_dataset *reader_dataset(const struct reader *r, int i);

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* Following other writers: a thread that notices a new catalog generation, reloads, and drops what changed from every cache. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "fs/fs_int.h"
+#include "fs/refresh.h"
+
+/* What a dataset was before a reload: enough to tell whether it changed,
+ * and to drop its decoded GOPs and the kernel's pages of its files. */
+struct mark {
+	int64_t id, mtime;
+	char name[CATALOG_NAME_MAX + 1];
+	int64_t *streams, *views;
+	int nstreams, nviews;
+	int changed;            /* gone, renamed or rewritten */
+};
+
+static void marks_free(struct mark *m, int n)
+{
+	for (int i = 0; m && i < n; i++) {
+		free(m[i].streams);
+		free(m[i].views);
+	}
+	free(m);
+}
+
+static int mark_of(const struct cat_dataset *ds, struct mark *m)
+{
+	m->id = ds->id;
+	m->mtime = ds->mtime;
+	snprintf(m->name, sizeof(m->name), "%s", ds->name);
+	for (int i = 0; i < ds->nvars; i++)
+		m->nstreams += ds->vars[i].nstreams;
+	m->streams = calloc((size_t)m->nstreams + 1, sizeof(*m->streams));
+	m->views = calloc((size_t)ds->nviews + 1, sizeof(*m->views));
+	if (!m->streams || !m->views)
+		return -ENOMEM;
+	m->nstreams = 0;
+	for (int i = 0; i < ds->nvars; i++)
+		for (int s = 0; s < ds->vars[i].nstreams; s++)
+			m->streams[m->nstreams++] = ds->vars[i].streams[s].id;
+	for (int i = 0; i < ds->nviews; i++)
+		m->views[m->nviews++] = ds->views[i].id;
+	return 0;
+}
+
+/* The marks of every dataset the reader holds (caller holds fs->lock). */
+static int snapshot(struct fs *fs, struct mark **out, int *n)
+{
+	int nds = reader_ndatasets(fs->r), rc = 0;
+	struct mark *m = calloc((size_t)nds + 1, sizeof(*m));
+
+	*out = NULL;
+	*n = 0;
+	if (!m)
+		return -ENOMEM;
+	for (int i = 0; i < nds && !rc; i++)
+		rc = mark_of(reader_dataset(fs->r, i), &m[i]);
+	if (rc) {
+		marks_free(m, nds);
+		return rc;
+	}
+	*out = m;
+	*n = nds;
+	return 0;
+}
+
+static const struct cat_dataset *by_id(struct fs *fs, int64_t id)
+{
+	for (int i = 0; i < reader_ndatasets(fs->r); i++)
+		if (reader_dataset(fs->r, i)->id == id)
+			return reader_dataset(fs->r, i);
+	return NULL;
+}
+
+static int known(const struct mark *m, int n, int64_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (m[i].id == id)
+			return 1;
+	return 0;
+}
+
+static void notify(struct fs *fs, uint64_t ino, uint64_t parent,
+		   const char *name)
+{
+	if (fs->notify)
+		fs->notify(fs->notify_arg, ino, parent, name);
+}
+
+/* The root's names of dataset `name`, which may have come or gone. */
+static void notify_names(struct fs *fs, const char *name)
+{
+	static const char *const ext[] = { ".npy", ".nc", ".png", "" };
+	char buf[CATALOG_NAME_MAX + 8];
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", name, ext[i]);
+		notify(fs, 0, FS_ROOT_INO, buf);
+	}
+}
+
+int refresh_once(struct fs *fs)
+{
+	struct catalog *c = NULL;
+	struct mark *m = NULL;
+	char **added = NULL;
+	int n = 0, nadded = 0, rc;
+	uint64_t gen;
+
+	rc = catalog_open(fs->dir, CATALOG_RDONLY, &c);
+	if (!rc)
+		rc = catalog_generation(c, &gen);
+	if (rc || gen == atomic_load(&fs->gen)) {
+		catalog_free(c);
+		return rc < 0 ? rc : 0;
+	}
+	/* no commit of this mount meanwhile, and no read during the swap */
+	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_wrlock(&fs->lock);
+	rc = snapshot(fs, &m, &n);
+	if (!rc)
+		rc = reader_reload(fs->r, fs->wc ? fs->wc : c);
+	if (!rc) {
+		atomic_store(&fs->gen, gen);
+		for (int i = 0; i < n; i++) {
+			const struct cat_dataset *d = by_id(fs, m[i].id);
+
+			m[i].changed = !d || d->mtime != m[i].mtime ||
+				strcmp(d->name, m[i].name);
+			/* the same stream ids may now hold other GOPs */
+			for (int s = 0; m[i].changed && s < m[i].nstreams; s++)
+				reader_invalidate_stream(fs->r,
+							 m[i].streams[s]);
+		}
+		added = calloc((size_t)reader_ndatasets(fs->r) + 1,
+			       sizeof(*added));
+		for (int i = 0; added && i < reader_ndatasets(fs->r); i++) {
+			const struct cat_dataset *d = reader_dataset(fs->r, i);
+
+			if (!known(m, n, d->id))
+				added[nadded++] = strdup(d->name);
+		}
+		rc = fs_rebuild(fs);
+	}
+	pthread_rwlock_unlock(&fs->lock);
+	/* before anyone can have read the new tree and run gc on it */
+	if (!rc)
+		store_lease_renew(fs->lease);
+	pthread_mutex_unlock(&fs->wlock);
+	catalog_free(c);
+	if (rc) {
+		log_warn("cannot reload '%s' at generation %llu: %s", fs->dir,
+			 (unsigned long long)gen, strerror(-rc));
+	} else {
+		for (int i = 0; i < n; i++) {
+			if (!m[i].changed)
+				continue;
+			for (int v = 0; v < m[i].nviews; v++)
+				notify(fs, inode_view(m[i].views[v]), 0, NULL);
+			notify(fs, inode_png(m[i].id), 0, NULL);
+			notify(fs, inode_dataset_dir(m[i].id), 0, NULL);
+			notify_names(fs, m[i].name);
+		}
+		for (int i = 0; i < nadded; i++)
+			if (added[i])
+				notify_names(fs, added[i]);
+		notify(fs, FS_ROOT_INO, 0, NULL);
+		log_info("'%s' reloaded at generation %llu", fs->dir,
+			 (unsigned long long)gen);
+	}
+	for (int i = 0; i < nadded; i++)
+		free(added[i]);
+	free(added);
+	marks_free(m, n);
+	return rc;
+}
+
+static void *refresher(void *arg)
+{
+	struct fs *fs = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&fs->refresh_lock);
+	while (!fs->refresh_stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += fs->refresh_s;
+		pthread_cond_timedwait(&fs->refresh_cond, &fs->refresh_lock,
+				       &until);
+		if (fs->refresh_stop)
+			break;
+		pthread_mutex_unlock(&fs->refresh_lock);
+		refresh_once(fs);
+		pthread_mutex_lock(&fs->refresh_lock);
+	}
+	pthread_mutex_unlock(&fs->refresh_lock);
+	return NULL;
+}
+
+int refresh_start(struct fs *fs)
+{
+	int rc;
+
+	if (fs->refresh_s <= 0 || fs->refresh_running)
+		return 0;
+	rc = pthread_create(&fs->refresh_thread, NULL, refresher, fs);
+	if (rc) {
+		log_warn("cannot start the refresh thread: %s", strerror(rc));
+		return -rc;
+	}
+	fs->refresh_running = 1;
+	return 0;
+}
+
+void refresh_stop(struct fs *fs)
+{
+	if (!fs->refresh_running)
+		return;
+	pthread_mutex_lock(&fs->refresh_lock);
+	fs->refresh_stop = 1;
+	pthread_cond_signal(&fs->refresh_cond);
+	pthread_mutex_unlock(&fs->refresh_lock);
+	pthread_join(fs->refresh_thread, NULL);
+	fs->refresh_running = 0;
+}
