@@ -136,9 +136,7 @@ int store_lock_after_fork(struct store_lock *l)
 	struct timespec step = { 0, AFTER_FORK_STEP_NS };
 	int rc = 0;
 
-	if (l->ofd)
-		return 0;
-	for (int i = 0; i < AFTER_FORK_TRIES; i++) {
+	for (int i = 0; !l->ofd && i < AFTER_FORK_TRIES; i++) {
 		rc = lock_fd(l->fd, F_SETLK);
 		if (rc != -EAGAIN)
 			break;

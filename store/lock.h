@@ -40,8 +40,9 @@ int store_lock_take(const char *store_dir, struct store_lock **out);
  * Keeps the lock across fork() in the child that goes on (a daemon):
  * an open file description lock is the child's already, a POSIX lock
  * (the fallback of old kernels) is not inherited and is taken again,
- * retried for a few seconds while the parent exits. Returns 0, or
- * -EAGAIN (logged) if another writer took the lock meanwhile.
+ * retried for a few seconds while the parent exits. The text then names
+ * the child. Returns 0, or a negative errno (logged): -EAGAIN if another
+ * writer took the lock meanwhile.
  */
 int store_lock_after_fork(struct store_lock *l);
 

@@ -149,6 +149,44 @@ static void lock_child_exit(void **state)
 	store_lock_release(l);
 }
 
+/* A daemon's lock: inherited at fork, the text names the child, and the
+ * lock lasts while either process keeps the descriptor. */
+static void lock_after_fork(void **state)
+{
+	struct store_lock *l, *m;
+	char who[512], want[300], c;
+	int up[2], status;
+	pid_t pid;
+
+	(void)state;
+	make_store();
+	assert_int_equal(store_lock_take(store, &l), 0);
+	assert_int_equal(pipe(up), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(up[0]);
+		if (store_lock_after_fork(l) || write(up[1], "y", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(up[1]);
+	assert_int_equal(read(up[0], &c, 1), 1);
+	close(up[0]);
+	store_lock_holder(store, who, sizeof(who));
+	holder_of((long)pid, want, sizeof(want));
+	assert_memory_equal(who, want, strlen(want));
+	assert_int_equal(store_lock_take(store, &m), -EAGAIN);
+
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(store_lock_take(store, &m), -EAGAIN);
+	store_lock_release(l);
+	assert_int_equal(store_lock_take(store, &m), 0);
+	store_lock_release(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +197,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lock_garbage_text, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(lock_child_exit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(lock_after_fork, setup,
 						teardown),
 	};
 
