@@ -115,22 +115,25 @@ static void lock_garbage_text(void **state)
 	}
 }
 
-/* A holder that dies (SIGKILL, no release) leaves the store unlocked. */
-static void lock_child_exit(void **state)
+/*
+ * Forks a holder that takes the lock (inherited NULL) or keeps the one it
+ * inherited (store_lock_after_fork), then sleeps until killed; returns
+ * once it holds it, and checks that the lock file names it.
+ */
+static pid_t spawn_holder(struct store_lock *inherited)
 {
 	struct store_lock *l;
 	char who[512], want[300], c;
-	int up[2], status;
+	int up[2];
 	pid_t pid;
 
-	(void)state;
-	make_store();
 	assert_int_equal(pipe(up), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(up[0]);
-		if (store_lock_take(store, &l) || write(up[1], "y", 1) != 1)
+		if ((inherited ? store_lock_after_fork(inherited) :
+		     store_lock_take(store, &l)) || write(up[1], "y", 1) != 1)
 			_exit(1);
 		for (;;)
 			pause();
@@ -138,13 +141,31 @@ static void lock_child_exit(void **state)
 	close(up[1]);
 	assert_int_equal(read(up[0], &c, 1), 1);
 	close(up[0]);
-	assert_int_equal(store_lock_take(store, &l), -EAGAIN);
 	store_lock_holder(store, who, sizeof(who));
 	holder_of((long)pid, want, sizeof(want));
 	assert_memory_equal(who, want, strlen(want));
+	return pid;
+}
+
+static void kill_holder(pid_t pid)
+{
+	int status;
 
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+/* A holder that dies (SIGKILL, no release) leaves the store unlocked. */
+static void lock_child_exit(void **state)
+{
+	struct store_lock *l;
+	pid_t pid;
+
+	(void)state;
+	make_store();
+	pid = spawn_holder(NULL);
+	assert_int_equal(store_lock_take(store, &l), -EAGAIN);
+	kill_holder(pid);
 	assert_int_equal(store_lock_take(store, &l), 0);   /* stale text */
 	store_lock_release(l);
 }
@@ -154,33 +175,14 @@ static void lock_child_exit(void **state)
 static void lock_after_fork(void **state)
 {
 	struct store_lock *l, *m;
-	char who[512], want[300], c;
-	int up[2], status;
 	pid_t pid;
 
 	(void)state;
 	make_store();
 	assert_int_equal(store_lock_take(store, &l), 0);
-	assert_int_equal(pipe(up), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(up[0]);
-		if (store_lock_after_fork(l) || write(up[1], "y", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(up[1]);
-	assert_int_equal(read(up[0], &c, 1), 1);
-	close(up[0]);
-	store_lock_holder(store, who, sizeof(who));
-	holder_of((long)pid, want, sizeof(want));
-	assert_memory_equal(who, want, strlen(want));
+	pid = spawn_holder(l);
 	assert_int_equal(store_lock_take(store, &m), -EAGAIN);
-
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	kill_holder(pid);
 	assert_int_equal(store_lock_take(store, &m), -EAGAIN);
 	store_lock_release(l);
 	assert_int_equal(store_lock_take(store, &m), 0);
