@@ -117,8 +117,9 @@ static int bad_mount_point(const char *source, const char *mnt)
 			"itself\n", source);
 		return 1;
 	}
-	if (!strncmp(source, mnt, n) && (mnt[n] == '/' || !strcmp(source,
-								  "/"))) {
+	/* below it: source is a prefix ending at a '/' ("/" is realpath's
+	 * only result that ends with one) */
+	if (!strncmp(source, mnt, n) && (mnt[n] == '/' || n == 1)) {
 		fprintf(stderr, "mount.cubefs: cannot mount store '%s' inside "
 			"itself ('%s')\n", source, mnt);
 		return 1;

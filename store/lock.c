@@ -116,10 +116,11 @@ int store_lock_take(const char *store_dir, struct store_lock **out)
 out:
 	if (rc == -EAGAIN) {
 		store_lock_holder(store_dir, who, sizeof(who));
-		log_error("store '%s' is locked for writing %s", store_dir, who);
+		log_error("store '%s' is locked for writing %s", store_dir,
+			  who);
 	} else if (rc) {
-		log_error("cannot take the write lock of store '%s' (%s): %s",
-			  store_dir, path, strerror(-rc));
+		log_error("cannot take the write lock of store '%s' "
+			  "(%s): %s", store_dir, path, strerror(-rc));
 	}
 	if (rc) {
 		if (l->fd >= 0)
