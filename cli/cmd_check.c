@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "store/check.h"
 #include "store/gc.h"
+#include "store/lock.h"
 
 /*
  * Exit status:
@@ -55,6 +56,7 @@ static void print_problem(void *arg, const struct store_check_problem *p)
 int cmd_check(int argc, char **argv)
 {
 	struct store_check_report r = { .fn = print_problem };
+	struct store_lock *lock = NULL;
 	const char *store = NULL;
 	struct catalog *c;
 	char b[32];
@@ -86,8 +88,13 @@ int cmd_check(int argc, char **argv)
 	c = cli_open_store(store, repair ? 0 : CATALOG_RDONLY);
 	if (!c)
 		return EXIT_FAILED;
+	if (repair && store_lock_take(store, &lock)) {
+		catalog_free(c);
+		return EXIT_FAILED;
+	}
 	rc = store_check(c, repair, &r);
 	catalog_free(c);
+	store_lock_release(lock);
 	if (rc == -EBUSY)
 		fprintf(stderr, "cubefs: catalog of '%s' is busy (an import "
 			"is committing?): nothing repaired, try again later\n",

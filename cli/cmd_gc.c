@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "store/gc.h"
+#include "store/lock.h"
 
 static void usage(FILE *f)
 {
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 int cmd_gc(int argc, char **argv)
 {
 	struct store_gc_report r;
+	struct store_lock *lock = NULL;
 	const char *store = NULL;
 	struct catalog *c;
 	char b1[32], b2[32], b3[32];
@@ -54,8 +56,13 @@ int cmd_gc(int argc, char **argv)
 	c = cli_open_store(store, dry_run ? CATALOG_RDONLY : 0);
 	if (!c)
 		return 1;
+	if (!dry_run && store_lock_take(store, &lock)) {
+		catalog_free(c);
+		return 1;
+	}
 	rc = store_gc(c, dry_run, &r);
 	catalog_free(c);
+	store_lock_release(lock);
 	if (rc == -EBUSY)
 		fprintf(stderr, "cubefs: catalog of '%s' is busy (an import "
 			"is committing?): try again later\n", store);

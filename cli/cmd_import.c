@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "codec/video.h"
 #include "ingest/import.h"
+#include "store/lock.h"
 
 /* "x265 8, 10, 12; x264 8, 10; ...": the depths of each video codec as the
  * libavcodec present takes them, wrapped at 78 columns after `indent`. */
@@ -197,6 +198,7 @@ int cmd_import(int argc, char **argv)
 	};
 	struct import_opts o;
 	struct import_report rep;
+	struct store_lock *lock = NULL;
 	struct catalog *c;
 	int ch, rc, quiet = 0;
 
@@ -257,11 +259,15 @@ int cmd_import(int argc, char **argv)
 	}
 	if (conflicting(&o) || unsupported_bits(&o))
 		return 2;
+	/* opened first: a new store has no lock file before its catalog */
 	c = cli_open_store(argv[optind], CATALOG_CREATE);
 	if (!c)
 		return 1;
-	rc = import_file(c, argv[optind + 1], &o, &rep);
+	rc = store_lock_take(argv[optind], &lock);
+	if (!rc)
+		rc = import_file(c, argv[optind + 1], &o, &rep);
 	catalog_free(c);
+	store_lock_release(lock);
 	if (rc)
 		return 1;
 	if (!quiet) {

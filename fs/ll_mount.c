@@ -21,6 +21,7 @@
 #include "fs/ll_int.h"
 #include "fs/quicklook.h"
 #include "ingest/import.h"
+#include "store/lock.h"
 
 #define DEFAULT_CACHE (512ull << 20)
 
@@ -75,6 +76,89 @@ static void set_readahead(const char *mnt, unsigned kb)
 			  strerror(errno));
 	if (f)
 		fclose(f);
+}
+
+/* 1 if a cubefs mount sits on mnt (fstype fuse.cubefs in mountinfo). */
+static int holds_cubefs(const char *mnt)
+{
+	char line[2 * PATH_MAX + 512];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char at[PATH_MAX + 1], type[64];
+		const char *sep = strstr(line, " - ");
+
+		/* id parent major:minor root mountpoint ... - fstype ... */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4096s", at) != 1 ||
+		    sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		unescape(at);
+		found = !strcmp(at, mnt) && !strcmp(type, "fuse.cubefs");
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Refuses a mount point that would hide or loop the store: the store's
+ * own directory or one inside it (the daemon would serve its own files
+ * back to itself), and a point where a cubefs mount already is (mounts
+ * would stack, and the one below could no longer be unmounted by name).
+ */
+static int bad_mount_point(const char *source, const char *mnt)
+{
+	size_t n = strlen(source);
+
+	if (!strcmp(source, mnt)) {
+		fprintf(stderr, "mount.cubefs: cannot mount store '%s' on "
+			"itself\n", source);
+		return 1;
+	}
+	/* below it: source is a prefix ending at a '/' ("/" is realpath's
+	 * only result that ends with one) */
+	if (!strncmp(source, mnt, n) && (mnt[n] == '/' || n == 1)) {
+		fprintf(stderr, "mount.cubefs: cannot mount store '%s' inside "
+			"itself ('%s')\n", source, mnt);
+		return 1;
+	}
+	if (holds_cubefs(mnt)) {
+		fprintf(stderr, "mount.cubefs: '%s' already holds a cubefs "
+			"mount: unmount it first\n", mnt);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A read-write mount holds the store's write lock for its whole life,
+ * taken before anything is written (journals are recovered at start) and
+ * before daemonizing, so that a refusal reaches the terminal. A store
+ * that cannot be written at all mounts read-only, as fs_new() does.
+ */
+static int take_lock(const char *source, int *readonly,
+		     struct store_lock **lock)
+{
+	int rc;
+
+	*lock = NULL;
+	if (*readonly || access(source, W_OK))
+		return 0;
+	rc = store_lock_take(source, lock);
+	if (rc == -EROFS || rc == -EACCES || rc == -EPERM) {
+		fprintf(stderr, "mount.cubefs: store '%s' is not writable: "
+			"mounting read-only\n", source);
+		*readonly = 1;
+		return 0;
+	}
+	if (rc && rc != -ENOENT) {      /* -ENOENT: fs_new says why */
+		fprintf(stderr, "mount.cubefs: cannot mount '%s' read-write "
+			"(-o ro mounts it read-only)\n", source);
+		return 1;
+	}
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -376,6 +460,7 @@ int ll_mount_main(int argc, char **argv)
 	struct fuse_loop_config *cfg = NULL;
 	struct mount_args m;
 	struct fs *fs = NULL;
+	struct store_lock *lock = NULL;
 	struct fs_opts fo;
 	char source[PATH_MAX], mnt[PATH_MAX], *opts = NULL;
 	int rc = 1, mounted = 0, have_notifier = 0;
@@ -398,8 +483,12 @@ int ll_mount_main(int argc, char **argv)
 			m.mountpoint, strerror(errno));
 		return 1;
 	}
+	if (bad_mount_point(source, mnt))
+		return 1;
 	if (m.debug)
 		log_set_level(LOG_LVL_DEBUG);
+	if (take_lock(source, &m.readonly, &lock))
+		return 1;
 	memset(&fo, 0, sizeof(fo));
 	fo.cache_size = m.cache_size;
 	fo.readonly = m.readonly;
@@ -412,7 +501,15 @@ int ll_mount_main(int argc, char **argv)
 	if (fs_new(source, &fo, &fs)) {
 		fprintf(stderr, "mount.cubefs: cannot mount '%s': see the error "
 			"above\n", m.source);
-		return 1;
+		goto out;
+	}
+	if (!fs_writable(fs)) {         /* fs_new found it read-only */
+		store_lock_release(lock);
+		lock = NULL;
+	} else if (!lock) {
+		fprintf(stderr, "mount.cubefs: cannot lock '%s' for writing\n",
+			m.source);
+		goto out;
 	}
 	if (asprintf(&opts, "fsname=%s,subtype=cubefs,%s,default_permissions,"
 		     "max_read=%u%s", source, fs_writable(fs) ? "rw" : "ro",
@@ -433,7 +530,8 @@ int ll_mount_main(int argc, char **argv)
 	}
 	mounted = 1;
 	set_readahead(mnt, MAX_READ / 1024);
-	if (fuse_daemonize(m.foreground))
+	if (fuse_daemonize(m.foreground) ||
+	    (lock && store_lock_after_fork(lock)))
 		goto out;
 	if (!m.foreground)
 		log_use_syslog(1);
@@ -474,5 +572,6 @@ out:
 	fuse_opt_free_args(&args);
 	free(opts);
 	fs_free(fs);
+	store_lock_release(lock);       /* after the last commit */
 	return rc;
 }

@@ -39,3 +39,17 @@ print(*c.execute(\"SELECT p.name, g.offset FROM gop g JOIN pack p ON p.id = g.pa
 	printf '\377\377\377\377\377\377\377\377' |
 		dd of="$1/packs/$2" bs=1 seek=$(($3 + at)) conv=notrunc 2>/dev/null
 }
+
+# unmount_wait MNT STORE: unmounts MNT, then waits (up to 30 s) until the
+# daemon named in STORE's lock file has let go of the write lock: a
+# daemon still commits after fusermount3 returns, and a writer started
+# meanwhile would find the store locked. Fails if the daemon stays.
+unmount_wait() {
+	fusermount3 -u "$1" || return 1
+	_pid=$(cut -d' ' -f2 "$2/lock" 2>/dev/null) _i=0
+	while [ -n "$_pid" ] && [ -s "$2/lock" ] && kill -0 "$_pid" 2>/dev/null
+	do
+		[ $_i -lt 600 ] || return 1
+		_i=$((_i + 1)); sleep 0.05
+	done
+}

@@ -113,7 +113,7 @@ if [ -n "$dev" ] && [ -w "/sys/class/bdi/$dev/read_ahead_kb" ]; then
 	check "read-ahead of a MiB" test "$(cat "/sys/class/bdi/$dev/read_ahead_kb")" = 1024
 fi
 check "inode numbers stable" sh -c "ls -i '$M' > '$T/ino1'"
-check "clean unmount" fusermount3 -u "$M"
+check "clean unmount" unmount_wait "$M" "$S"
 check "remount" $MOUNT "$S" "$M"
 ls -i "$M" >"$T/ino2"
 check "same inodes after remount" cmp -s "$T/ino1" "$T/ino2"

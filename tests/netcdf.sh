@@ -318,7 +318,7 @@ PY
 rc=$?
 tally "$T/out"
 check "view checker ran to its end" test "$rc" = 0
-check "clean unmount" fusermount3 -u "$M"
+check "clean unmount" unmount_wait "$M" "$S"
 
 # Bad input: refused with a clear error, the store unchanged.
 state() { $CUBEFS ls "$S" && ls -a "$S/packs" "$S/staging"; }

@@ -99,7 +99,7 @@ check "rm of a png refused" sh -c "! rm -f '$M/s2.png' 2>/dev/null"
 check "mv of a png refused" sh -c "! mv '$M/s2.png' '$M/s3.png' 2>/dev/null"
 check "mv over a png refused" sh -c "! mv '$M/landsat8.npy' '$M/s2.png' 2>/dev/null"
 check "png intact after refusals" cmp -s "$M/s2.png" "$T/s2.0.png"
-fusermount3 -u "$M"
+unmount_wait "$M" "$S"
 
 # the same bytes at every mount, to readers that come at once
 check "remount" $MOUNT "$S" "$M"
@@ -115,7 +115,7 @@ done
 for n in $NAMES; do
 	check "$n.png: same bytes after remount" cmp -s "$M/$n.png" "$T/$n.0.png"
 done
-fusermount3 -u "$M"
+unmount_wait "$M" "$S"
 
 # rgb= by band index: Landsat true colour; s2 has no band 3: its map stays
 check "mount rgb=3,2,1" $MOUNT "$S" "$M" -o rgb=3,2,1
@@ -133,7 +133,7 @@ fusermount3 -u "$M"
 check "mount rgb=CLP,nope,10" $MOUNT "$S" "$M" -o rgb=CLP,nope,10
 check "rgb= with a missing name: s2.png the map of NDVI" cmp -s "$M/s2.png" "$T/s2.0.png"
 check "rgb= with a missing band: landsat8.png the map of band 0" cmp -s "$M/landsat8.png" "$T/landsat8.0.png"
-fusermount3 -u "$M"
+unmount_wait "$M" "$S"
 
 # a bad rgb=: one clear line, no mount
 for bad in "rgb=B4,B3" "rgb=" "rgb=a/b,c,d" "rgb=B4,B3,cache_size=8M"; do

@@ -86,7 +86,7 @@ PY
 rm -f "$M/new.npy"
 check "nothing in the store world-writable" sh -c "test -z \"\$(find '$S' -perm -o+w)\""
 check "packs and staging not readable by others" sh -c "test -z \"\$(find '$S/packs' '$S/staging' -perm -o+r)\""
-fusermount3 -u "$M"
+unmount_wait "$M" "$S"
 umask 022
 
 check "mount -o allow_other" $MOUNT "$S" "$M" -o allow_other

@@ -11,7 +11,7 @@ S=$T/store
 mkdir -p "$M"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-remount() { fusermount3 -u "$M" && $MOUNT "$S" "$M"; }
+remount() { unmount_wait "$M" "$S" && $MOUNT "$S" "$M"; }
 
 L=$DATA/landsat8_ny2018_p013r032_11band.npy
 $PY -c "
@@ -153,6 +153,9 @@ assert "z.npy" not in names and "x.npy" not in names
 assert np.array_equal(np.load(f"{m}/t2m.npy"), np.load(f"{t}/t2m.after.npy"))
 PY
 check "mtime moved for the edited dataset" test "$(stat -c %Y "$M/t2m.npy")" -gt "$mtime0"
+# gc is a writer: it runs beside a read-only mount, not the writer's
+check "unmount the writer" unmount_wait "$M" "$S"
+check "mount read-only" $MOUNT "$S" "$M" -o ro
 check "gc after writes" $CUBEFS gc "$S"
 check "reads after gc" cmp -s "$M/t2m.npy" "$T/e1.npy"
 fusermount3 -u "$M"
