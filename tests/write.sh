@@ -28,13 +28,18 @@ check "mount rw" $MOUNT "$S" "$M"
 mtime0=$(stat -c %Y "$M/t2m.npy")
 sleep 1
 check "mmap r+ edit" $PY - "$M" "$T" <<'PY'
-import sys, numpy as np
+import os, sys, numpy as np
 m, t = sys.argv[1:3]
 before = np.load(f"{m}/t2m.npy")
 a = np.load(f"{m}/t2m.npy", mmap_mode="r+")
 a[10:20] += 1.0
 a.flush()
 del a
+# the commit runs at the release, which close(2) does not wait for: an
+# fsync waits for it, so that `after` is the committed version
+fd = os.open(f"{m}/t2m.npy", os.O_RDONLY)
+os.fsync(fd)
+os.close(fd)
 after = np.load(f"{m}/t2m.npy")
 d = after[10:20].astype("f8") - before[10:20]
 assert abs(d.mean() - 1.0) < 0.02, d.mean()

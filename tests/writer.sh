@@ -34,9 +34,15 @@ check "import" $CUBEFS import -q "$S" "$E" --name era5 --crf 30
 
 # a read-write mount holds the lock, named after its daemon
 check "read-write mount" $MOUNT "$S" "$M"
-pid=$(cut -d' ' -f2 "$S/lock")
-check "the lock names the mount's daemon" test "$(ps -o comm= -p "$pid")" = \
-	mount.cubefs
+# the daemon names itself after its fork, which mount.cubefs's parent does
+# not wait for: wait (10 s at most) for its name
+daemon_named() {
+	pid=$(cut -d' ' -f2 "$S/lock" 2>/dev/null)
+	[ -n "$pid" ] && [ "$(ps -o comm= -p "$pid")" = mount.cubefs ]
+}
+i=0
+until daemon_named || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "the lock names the mount's daemon" daemon_named
 HOLDER="is locked for writing by $HOST:$pid since "
 refused "a second read-write mount" "$HOLDER" $MOUNT "$S" "$M2"
 check "the second mount is not there" sh -c "! grep -q ' $M2 ' /proc/mounts"
