@@ -13,6 +13,9 @@
 #include "base/log.h"
 #include "catalog/catalog_int.h"
 
+/* How long a writer's close waits for readers to let the WAL go. */
+#define CLOSE_BUSY_MS 1000
+
 int catalog_prepare(struct catalog *c, const char *sql, sqlite3_stmt **st)
 {
 	int rc = sqlite3_prepare_v2(c->db, sql, -1, st, NULL);
@@ -95,16 +98,23 @@ static int make_dirs(const char *dir)
 /* Reads meta: 1 if the catalog says it is cubefs's, and its version. */
 static int read_meta(struct catalog *c, int *version)
 {
+	char what[PATH_MAX + 32];
 	sqlite3_stmt *st = NULL;
 	int rc, found = 0;
 
 	*version = -1;
 	rc = sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta", -1, &st,
 				NULL);
-	if (rc != SQLITE_OK) {
+	/* SQLITE_ERROR: no such table; anything else: catalog.db (or its
+	 * -wal and -shm) could not be read, which says nothing of meta */
+	if ((rc & 0xff) == SQLITE_ERROR) {
 		log_error("'%s' is not a cubefs store (catalog has no meta table)",
 			  c->dir);
 		return -EINVAL;
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(what, sizeof(what), "cannot read store '%s'", c->dir);
+		return catalog_sqlite_err(c->db, rc, what);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(st, 0);
@@ -208,12 +218,76 @@ static int create_schema(struct catalog *c)
 	return rc;
 }
 
+/*
+ * Writes the URI of an immutable open of path into uri: '%', '?' and '#'
+ * escaped, "file://" before an absolute path (so that one starting with
+ * "//" is no host name). -ENAMETOOLONG if it does not fit in cap.
+ */
+static int immutable_uri(const char *path, char *uri, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *tail = "?immutable=1";
+	size_t n = (size_t)snprintf(uri, cap, "file:%s",
+				    path[0] == '/' ? "//" : "");
+
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (n + 4 >= cap)
+			return -ENAMETOOLONG;
+		if (*p == '%' || *p == '?' || *p == '#') {
+			uri[n++] = '%';
+			uri[n++] = hex[*p >> 4];
+			uri[n++] = hex[*p & 15];
+		} else {
+			uri[n++] = (char)*p;
+		}
+	}
+	if (n + strlen(tail) >= cap)
+		return -ENAMETOOLONG;
+	strcpy(uri + n, tail);
+	return 0;
+}
+
+/*
+ * How a read-only open reaches catalog.db (path) in dir. SQLite reads a
+ * WAL catalog through catalog.db-wal and catalog.db-shm, and makes them
+ * if they are missing; where this process cannot create files (a
+ * read-only mount or share, someone else's directory) that fails. Since
+ * SQLite 3.22 a read-only connection reads an existing pair there (the
+ * -shm read-only); without the pair, the catalog is opened immutable
+ * (no lock, no -wal, no -shm), which is exact only if catalog.db holds
+ * every commit: no -wal, or an empty one (a writer's clean close leaves
+ * that, catalog_free()). A -wal with content and no -shm beside it holds
+ * commits that cannot be read there: -EAGAIN, logged. Sets *immutable.
+ */
+static int rdonly_mode(const char *dir, const char *path, int *immutable)
+{
+	char wal[PATH_MAX + 8], shm[PATH_MAX + 8];
+	struct stat sb;
+
+	*immutable = 0;
+	if (access(dir, W_OK) == 0)
+		return 0;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	if (stat(wal, &sb) ? errno == ENOENT : sb.st_size == 0) {
+		*immutable = 1;
+		return 0;
+	}
+	if (access(shm, R_OK) == 0)
+		return 0;
+	log_error("cannot read store '%s' here: catalog.db-wal holds commits "
+		  "that a read-only place cannot read without catalog.db-shm; "
+		  "open the store once where it is writable", dir);
+	return -EAGAIN;
+}
+
 int catalog_open(const char *dir, int flags, struct catalog **out)
 {
 	struct catalog *c = NULL;
 	char path[PATH_MAX];
+	char uri[3 * PATH_MAX + 32];
 	struct stat sb;
-	int rc, fresh = 0, oflags;
+	int rc, fresh = 0, oflags, immutable = 0;
 
 	*out = NULL;
 	if (stat(dir, &sb)) {
@@ -252,9 +326,19 @@ int catalog_open(const char *dir, int flags, struct catalog **out)
 		goto out;
 	}
 	c->rdonly = !!(flags & CATALOG_RDONLY);
+	if (c->rdonly && !fresh) {
+		rc = rdonly_mode(dir, path, &immutable);
+		if (!rc && immutable)
+			rc = immutable_uri(path, uri, sizeof(uri));
+		if (rc)
+			goto out;
+	}
 	oflags = c->rdonly ? SQLITE_OPEN_READONLY :
 		SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0);
-	rc = sqlite3_open_v2(path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (immutable)
+		oflags |= SQLITE_OPEN_URI;
+	rc = sqlite3_open_v2(immutable ? uri : path, &c->db,
+			     oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		log_error("cannot open catalog '%s': %s", path,
 			  c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
@@ -302,8 +386,22 @@ out:
 
 void catalog_free(struct catalog *c)
 {
+	int rc;
+
 	if (!c)
 		return;
+	/* a writer folds the WAL into catalog.db and empties it, waiting a
+	 * moment for readers of older snapshots: a store it leaves is one
+	 * file, which a read-only place serves as it is (rdonly_mode()) */
+	if (c->db && !c->rdonly && sqlite3_db_readonly(c->db, "main") == 0) {
+		sqlite3_busy_timeout(c->db, CLOSE_BUSY_MS);
+		rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
+					       SQLITE_CHECKPOINT_TRUNCATE,
+					       NULL, NULL);
+		if (rc != SQLITE_OK)
+			log_debug("catalog of '%s' not checkpointed at close: "
+				  "%s", c->dir, sqlite3_errmsg(c->db));
+	}
 	sqlite3_close(c->db);
 	free(c->dir);
 	free(c);

@@ -159,10 +159,20 @@ struct cat_dataset {
  * logged: opened for writing, but SQLite could only open catalog.db
  * read-only), or the errno of SQLite's failure. The handle is for one
  * thread at a time.
+ *
+ * CATALOG_RDONLY creates nothing in a directory this process cannot
+ * write (a read-only mount or share, someone else's store): it reads
+ * catalog.db alone (immutable: the handle never sees later commits;
+ * open again to read them) when there is no catalog.db-wal or an empty
+ * one, else through the -wal and -shm there. A -wal with content and no
+ * -shm cannot be read there: -EAGAIN, logged.
  */
 int catalog_open(const char *dir, int flags, struct catalog **out);
 
-/* Closes the catalog; NULL does nothing. */
+/* Closes the catalog; NULL does nothing. A read-write handle first
+ * checkpoints the WAL into catalog.db and truncates it (waiting up to a
+ * second for readers of older snapshots), so that a store whose writer
+ * closed is catalog.db alone. */
 void catalog_free(struct catalog *c);
 
 /* How long a call waits for a lock another connection holds before it

@@ -248,7 +248,13 @@ static int reader_fd(struct pack_reader *r, int64_t id)
 			continue;
 		if (e->fd < 0 && !e->failed) {
 			snprintf(path, sizeof(path), "%s/%s", r->dir, e->name);
-			e->fd = open_regular(path);
+			fd = open_regular(path);
+			/* out of descriptors or memory, or interrupted: not
+			 * the pack's fault, tried again at the next read */
+			if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM ||
+			    fd == -EINTR || fd == -EAGAIN)
+				break;
+			e->fd = fd;
 			if (e->fd < 0) {
 				e->failed = 1;
 				log_error("cannot open pack '%s': %s", path,

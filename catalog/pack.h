@@ -53,9 +53,12 @@ int pack_reader_add(struct pack_reader *r, int64_t id, const char *name);
 /*
  * Reads exactly len bytes at offset of pack id into buf. Returns 0, -EIO
  * for a missing file, an unknown id or a short read (the region is not
- * there), or another negative errno. Only a regular file in packs/ is
- * read: a symbolic link or anything but a regular file there is refused
- * (logged, then -EIO), so no row reaches outside the store. Thread-safe.
+ * there), or another negative errno: a failure to open the file for want
+ * of descriptors or memory (-EMFILE, -ENFILE, -ENOMEM, -EINTR, -EAGAIN)
+ * is returned as itself and the open tried again by the next call. Only
+ * a regular file in packs/ is read: a symbolic link or anything but a
+ * regular file there is refused (logged, then -EIO), so no row reaches
+ * outside the store. Thread-safe.
  */
 int pack_pread(struct pack_reader *r, int64_t id, void *buf, size_t len,
 	       uint64_t offset);

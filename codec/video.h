@@ -183,7 +183,8 @@ struct codec_sink {
  * to a different frame count or size, fails with -EIO (logged once),
  * never an access outside g->data. Returns 0, -ENOTSUP (no decoder for
  * p), -EINVAL (no sink, or both; nframes < 1; a frame range empty or
- * outside the GOP), -ENOMEM or -EIO. On failure out->samples is all
+ * outside the GOP), -ENOMEM, -EIO, or libav's errno when a decoder
+ * cannot be opened (-ENOSYS, -EAGAIN ...). On failure out->samples is all
  * zeros; the pictures handed to put before are right, and none decoded
  * after damage the codec concealed is handed out. Thread-safe: each
  * call has a decoder of its own; put is called on the calling thread,

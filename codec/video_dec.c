@@ -225,8 +225,12 @@ static int dec_open(const struct video_layout *v, struct codec_pool *pool,
 		memcpy(c->extradata, data, extra_size);
 		c->extradata_size = (int)extra_size;
 	}
+	/* libav's own errno (ENOMEM, ENOSYS, EAGAIN from its threads) is
+	 * this machine's failure, kept for the caller; its codes for bad
+	 * data (the stored extradata) become -EIO */
 	r = avcodec_open2(c, codec, NULL);
-	return r < 0 ? dec_error(r, "cannot open decoder", v->be->name) : 0;
+	return r < 0 ? video_av_error(r, "cannot open decoder", v->be->name) :
+		0;
 }
 
 /* Done with decoder *c (NULL does nothing): back to the pool after a

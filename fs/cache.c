@@ -313,15 +313,18 @@ static int load_entry(struct cache *c, struct cache_entry *e,
 	if (rc) {
 		e->state = E_FAILED;
 		e->err = rc;
-		unref(e);
 		c->st.errors++;
-		if (rc == -ENOMEM) {	/* not remembered: may work later */
-			if (!e->refs) {
-				hash_remove(c, e);
-				c->st.entries--;
-				free(e);
-			}
+		/* only damage (-EIO) stays in the table; any other failure
+		 * is this moment's: retired, so the next get loads again,
+		 * and those waiting for it look again (wait_load()) */
+		if (rc != -EIO) {
+			hash_remove(c, e);
+			e->retired = 1;
 		}
+		if (e->retired && e->refs == 1)
+			drop(c, e);
+		else
+			unref(e);
 		pthread_cond_broadcast(&c->loaded);
 		return rc;
 	}
@@ -408,8 +411,9 @@ enum { WAIT_SERVED, WAIT_AGAIN, WAIT_FAILED };
 /*
  * Waits for another thread's load of e to cover a's bytes. Returns
  * WAIT_SERVED (e is the caller's, with a reference), WAIT_AGAIN (look
- * the key up again: e was loaded in part, or retired) or WAIT_FAILED (e
- * failed or has another size; no reference kept). Caller holds lock.
+ * the key up again: e was loaded in part, or retired: replaced, or
+ * failed for the moment) or WAIT_FAILED (e is damaged or has another
+ * size; no reference kept). Caller holds lock.
  */
 static int wait_load(struct cache *c, struct cache_entry *e,
 		     const struct ask *a)
@@ -424,8 +428,11 @@ static int wait_load(struct cache *c, struct cache_entry *e,
 		served(c, e, a);
 		return WAIT_SERVED;
 	}
-	if (e->retired && e->refs == 1) {
-		drop(c, e);
+	if (e->retired) {
+		if (e->refs == 1)
+			drop(c, e);
+		else
+			unref(e);
 		return WAIT_AGAIN;
 	}
 	unref(e);

@@ -26,8 +26,10 @@ struct cache_stats {
  * *from to *to (on entry, what the caller needs), and sets them to the
  * bytes it loaded (a decode may do part of an entry: *from 0, it loaded
  * a first part, and may hand it out on the way, cache_loaded()).
- * Returns 0 or a negative errno; a failed load leaves the bytes it
- * handed out as they were.
+ * Returns 0 or a negative errno: -EIO only when the stored bytes are
+ * damaged (the cache remembers it), any other for a failure that a later
+ * load may not meet (out of memory, of descriptors ...). A failed load
+ * leaves the bytes it handed out as they were.
  */
 typedef int (*cache_load_fn)(void *arg, struct cache_entry *e, void *dst,
 			     size_t size, size_t *from, size_t *to);
@@ -44,9 +46,12 @@ void cache_free(struct cache *c);
  * part and asked for more is loaded again whole (in place if nobody holds
  * it, else into a new entry while the old one lives on for its holders).
  * While one thread loads, others asking for the same key wait for
- * it rather than loading again. A failed load is remembered: later gets
- * of that key return the same error without loading (the first failure
- * is the one logged). On success *out holds a reference: read its data
+ * it rather than loading again. A load that fails with -EIO (damage) is
+ * remembered: later gets of that key return -EIO without loading (the
+ * first failure is the one logged), until cache_invalidate(). Any other
+ * failure is returned to the get that loaded and forgotten: the next get
+ * of the key loads again, and gets waiting for that load look again
+ * (one of them loads). On success *out holds a reference: read its data
  * with cache_entry_data() and release it with cache_put(). Thread-safe.
  */
 int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,

@@ -27,8 +27,36 @@ static void payload_free(uint8_t *p, uint64_t len)
 		free(p);
 }
 
-/* Reads a payload from its pack and checks its checksum, or, for an lz4
- * block (block) with a checksum of its own, leaves that to the unpack. */
+/*
+ * The one place a load's error is judged. Damage, a statement about the
+ * stored bytes: a checksum that does not match (-EBADMSG here), bytes
+ * missing from their pack (pack_pread()'s -EIO), bytes that passed their
+ * checksum and still do not decode or parse (the codec's -EIO, -EINVAL,
+ * -EFBIG ...). It becomes -EIO, logged as corruption; the cache keeps it
+ * (fs/cache.h), so a damaged GOP costs one decode, not one per read. Any
+ * other error is this process's or this moment's (out of memory or of
+ * descriptors, an interrupted call, a decoder that cannot be opened
+ * here): logged as what it is and returned as itself, and the next read
+ * tries again. damage says what is wrong with the GOP in the first case.
+ */
+static int load_failed(const struct gop_load *l, int rc, const char *damage)
+{
+	switch (-rc) {
+	case EIO: case EBADMSG: case EINVAL: case EFBIG: case ERANGE:
+	case EOVERFLOW: case EUCLEAN: case EILSEQ: case EPROTO: case ENODATA:
+		log_error("variable '%s': GOP at frame %u is corrupt: %s",
+			  l->v->name, l->g->first_frame, damage);
+		return -EIO;
+	default:
+		log_warn("variable '%s': GOP at frame %u not loaded this time: "
+			 "%s", l->v->name, l->g->first_frame, strerror(-rc));
+		return rc;
+	}
+}
+
+/* Reads a payload from its pack and checks its checksum (-EBADMSG if it
+ * does not match), or, for an lz4 block (block) with a checksum of its
+ * own, leaves that to the unpack. */
 static int read_payload(struct pack_reader *packs, int64_t pack, uint64_t off,
 			uint64_t len, uint32_t crc, int block, uint8_t **out)
 {
@@ -48,7 +76,7 @@ static int read_payload(struct pack_reader *packs, int64_t pack, uint64_t off,
 	 * second pass over the bytes would cost about a decompression */
 	if (!rc && !(block && codec_block_checked(buf, (size_t)len)) &&
 	    (uint32_t)crc32_z(0, buf, (z_size_t)len) != crc)
-		rc = -EIO;
+		rc = -EBADMSG;
 	if (rc) {
 		payload_free(buf, len);
 		return rc;
@@ -211,10 +239,8 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 		rc = load_corrections(l, size / dtype_size(l->v->dtype), &corr);
 		if (rc) {
 			memset(dst, 0, size);
-			log_error("variable '%s': corrections of the GOP at "
-				  "frame %u are missing or corrupt", l->v->name,
-				  g->first_frame);
-			return -EIO;
+			return load_failed(l, rc, "its corrections are missing "
+					   "from its pack or do not parse");
 		}
 		ref.corr = &corr;
 	}
@@ -223,9 +249,9 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 	if (rc) {
 		memset(dst, 0, size);
 		codec_corr_release(&corr);
-		log_error("variable '%s': GOP at frame %u is missing or "
-			  "corrupt in its pack", l->v->name, g->first_frame);
-		return -EIO;
+		return load_failed(l, rc, rc == -EBADMSG ?
+				   "its checksum does not match" :
+				   "it is missing from its pack");
 	}
 	ref.data = payload;
 	busy = l->counted ? 0 : s->codec == CODEC_LZ4 ? 1 :
@@ -235,12 +261,10 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 	atomic_fetch_sub(l->busy, busy);
 	payload_free(payload, g->length);
 	codec_corr_release(&corr);
-	if (!rc && l->v->nmasks)
-		rc = apply_masks(l, dst);
-	if (rc) {
-		log_error("variable '%s': GOP at frame %u does not decode",
-			  l->v->name, g->first_frame);
-		return -EIO;
-	}
+	if (rc)
+		return load_failed(l, rc, "it does not decode");
+	if (l->v->nmasks && (rc = apply_masks(l, dst)))
+		return load_failed(l, rc, "a mask over it is missing from "
+				   "its pack or does not unpack");
 	return 0;
 }

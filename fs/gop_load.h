@@ -38,8 +38,12 @@ struct gop_load {
  * GOP's payload (and corrections) from its pack, checks its checksum,
  * decodes the frames [*from, *to) needs (or all; *from and *to say which
  * it decoded) into dst of size bytes and applies the variable's masks.
- * Returns 0, or -EIO (logged, naming the variable and GOP) when the GOP
- * is missing, corrupt or does not decode. Thread-safe for distinct dst.
+ * Returns 0; -EIO (logged as corruption, naming the variable and GOP)
+ * when the stored bytes are damaged: missing from their pack, not
+ * matching their checksum, or not decoding; or, for any other failure
+ * (out of memory or descriptors, a decoder that cannot be opened ...),
+ * its own negative errno (logged as what it is): a later load may work.
+ * Thread-safe for distinct dst.
  */
 int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 	     size_t *from, size_t *to);

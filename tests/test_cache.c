@@ -340,6 +340,140 @@ static void cache_load_ahead_skips_what_others_load(void **state)
 	cache_free(c);
 }
 
+/* Fails with the error *arg holds, which it then clears; else fills the
+ * entry with 7s. */
+static int load_flaky(void *arg, struct cache_entry *e, void *dst,
+		      size_t size, size_t *from, size_t *valid)
+{
+	int *err = arg, rc = __atomic_exchange_n(err, 0, __ATOMIC_SEQ_CST);
+
+	(void)e;
+	(void)from;
+	(void)valid;
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	if (rc)
+		return rc;
+	memset(dst, 7, size);
+	return 0;
+}
+
+/*
+ * A load that fails for the moment (out of memory or descriptors,
+ * interrupted) is not remembered, as damage (-EIO) is: the get that
+ * loaded has the error as it was, and the next get loads again.
+ */
+static void cache_transient_failure_is_retried(void **state)
+{
+	static const int errs[] = { -ENOMEM, -EMFILE, -ENFILE, -EAGAIN,
+				    -EINTR, -ENOSYS };
+	struct cache *c;
+	struct cache_entry *e;
+	struct cache_stats st;
+	int err;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(1000, &c), 0);
+	for (int i = 0; i < 6; i++) {
+		err = errs[i];
+		assert_int_equal(cache_get(c, 4, (uint64_t)i, 10, 0, 10,
+					   load_flaky, &err, &e), errs[i]);
+		assert_null(e);
+		assert_int_equal(cache_get(c, 4, (uint64_t)i, 10, 0, 10,
+					   load_flaky, &err, &e), 0);
+		assert_int_equal(((const uint8_t *)cache_entry_data(e))[9], 7);
+		cache_put(c, e);
+		assert_int_equal(loads, 2 * (i + 1));
+	}
+	/* read-ahead's failures too */
+	err = -ENOMEM;
+	assert_int_equal(cache_load_ahead(c, 4, 9, 10, load_flaky, &err),
+			 -ENOMEM);
+	assert_int_equal(cache_load_ahead(c, 4, 9, 10, load_flaky, &err), 0);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.errors, 7);
+	assert_int_equal(st.entries, 7);
+	assert_int_equal(st.bytes, 70);
+	cache_free(c);
+}
+
+static struct cache *flaky_cache;
+static int flaky_released;
+
+/* Waits at the gate (5 s at most), then fails with -ENOMEM. */
+static int load_gated_nomem(void *arg, struct cache_entry *e, void *dst,
+			    size_t size, size_t *from, size_t *valid)
+{
+	(void)arg;
+	(void)e;
+	(void)dst;
+	(void)size;
+	(void)from;
+	(void)valid;
+	__atomic_fetch_add(&loads, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 5000 &&
+	     !__atomic_load_n(&flaky_released, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	return -ENOMEM;
+}
+
+static void *nomem_loader(void *arg)
+{
+	struct cache_entry *e;
+
+	(void)arg;
+	return (void *)(intptr_t)cache_get(flaky_cache, 5, 0, 100, 0, 100,
+					   load_gated_nomem, NULL, &e);
+}
+
+/* Waits for the key nomem_loader() loads; 0 if it then has it, all 7s. */
+static void *flaky_waiter(void *arg)
+{
+	struct cache_entry *e;
+	int rc = cache_get(flaky_cache, 5, 0, 100, 0, 100, load_flaky, arg,
+			   &e);
+
+	if (!rc && ((const uint8_t *)cache_entry_data(e))[99] != 7)
+		rc = -EBADMSG;
+	if (!rc)
+		cache_put(flaky_cache, e);
+	return (void *)(intptr_t)rc;
+}
+
+/*
+ * A get waiting for another's load that fails for the moment does not
+ * take that error: it looks again and loads the entry itself.
+ */
+static void cache_waiter_loads_after_a_transient_failure(void **state)
+{
+	struct cache_stats st;
+	pthread_t a, b;
+	void *ra, *rb;
+	int err = 0;
+
+	(void)state;
+	loads = 0;
+	flaky_released = 0;
+	assert_int_equal(cache_new(1000, &flaky_cache), 0);
+	pthread_create(&a, NULL, nomem_loader, NULL);
+	await_loads(1);
+	pthread_create(&b, NULL, flaky_waiter, &err);
+	do {
+		usleep(1000);
+		cache_get_stats(flaky_cache, &st);
+	} while (st.waits < 1);
+	__atomic_store_n(&flaky_released, 1, __ATOMIC_SEQ_CST);
+	pthread_join(a, &ra);
+	pthread_join(b, &rb);
+	assert_int_equal((intptr_t)ra, -ENOMEM);
+	assert_int_equal((intptr_t)rb, 0);
+	assert_int_equal(loads, 2);
+	cache_get_stats(flaky_cache, &st);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.bytes, 100);
+	cache_free(flaky_cache);
+}
+
 static struct cache *half_cache;
 static int half_done;
 
@@ -727,6 +861,8 @@ int main(void)
 		cmocka_unit_test(cache_evicts_lru_within_budget),
 		cmocka_unit_test(cache_one_decode_for_concurrent_readers),
 		cmocka_unit_test(cache_failure_is_remembered),
+		cmocka_unit_test(cache_transient_failure_is_retried),
+		cmocka_unit_test(cache_waiter_loads_after_a_transient_failure),
 		cmocka_unit_test(cache_load_ahead_skips_what_others_load),
 		cmocka_unit_test(cache_hands_out_first_bytes_while_loading),
 		cmocka_unit_test(cache_makes_room_before_a_load),

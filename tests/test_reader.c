@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of what the reader decodes for a read: whole GOPs for runs, parts for random steps, read-ahead, interleaved readers. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "catalog/catalog.h"
@@ -16,6 +20,48 @@
 #include "tests/fixture.h"
 
 enum { CW = 128, CH = 128, CT = 128 };	/* 8 GOPs of 16 frames, 8 MiB */
+
+/*
+ * libc's pread and open (-Wl,--wrap, Makefile.am), as the pack reader
+ * calls them: the next call fails with the errno set here (0: none),
+ * and preads are counted.
+ */
+static int pread_fails, open_fails, preads;
+
+ssize_t __real_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off);
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+
+ssize_t __wrap_pread(int fd, void *buf, size_t n, off_t off)
+{
+	int e = __atomic_exchange_n(&pread_fails, 0, __ATOMIC_SEQ_CST);
+
+	__atomic_fetch_add(&preads, 1, __ATOMIC_SEQ_CST);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return __real_pread(fd, buf, n, off);
+}
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	int e = __atomic_exchange_n(&open_fails, 0, __ATOMIC_SEQ_CST);
+	mode_t mode = 0;
+	va_list ap;
+
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return __real_open(path, flags, mode);
+}
 
 /* Imports a float32 cube of CT x CH x CW as "two", in GOPs of 16, and
  * opens a reader on the store. Returns the cube's values. */
@@ -278,6 +324,109 @@ static void reader_read_ahead_decodes_the_next_gops(void **state)
 	free(buf);
 }
 
+/*
+ * A failure of the moment while a GOP loads (out of memory in a read,
+ * out of descriptors when its pack is opened) is returned as itself,
+ * not as damage, and the next read loads the GOP and succeeds.
+ */
+static void reader_transient_errors_are_retried(void **state)
+{
+	const uint64_t fe = (uint64_t)CW * CH;
+	float *d, *buf = malloc(fe * 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+
+	(void)state;
+	assert_non_null(buf);
+	d = two(&r, &ds);
+	reader_free(r);
+	/* the pack is opened at the first read of a fresh reader */
+	ds = reopen_two(&r);
+	open_fails = EMFILE;
+	assert_int_equal(reader_read_elems(r, ds, 0, 3 * fe, fe, 0, buf),
+			 -EMFILE);
+	assert_int_equal(reader_read_elems(r, ds, 0, 3 * fe, fe, 0, buf), 0);
+	assert_true(fabsf(buf[5] - d[3 * fe + 5]) < 0.5f);
+	/* GOP 1: its payload's read fails */
+	pread_fails = ENOMEM;
+	assert_int_equal(reader_read_elems(r, ds, 0, 20 * fe, fe, 0, buf),
+			 -ENOMEM);
+	pread_fails = EAGAIN;
+	assert_int_equal(reader_read_elems(r, ds, 0, 20 * fe, fe, 0, buf),
+			 -EAGAIN);
+	assert_int_equal(reader_read_elems(r, ds, 0, 20 * fe, fe, 0, buf), 0);
+	assert_true(fabsf(buf[9] - d[20 * fe + 9]) < 0.5f);
+	reader_stats(r, &st);
+	assert_int_equal(st.errors, 3);
+	assert_int_equal(st.decodes, 5);
+	assert_int_equal(st.entries, 2);
+	reader_free(r);
+	free(d);
+	free(buf);
+}
+
+/* Overwrites 8 bytes in the middle of the payload of GOP gi of "two". */
+static void damage_gop(const struct cat_dataset *ds, uint32_t gi)
+{
+	const struct cat_gop *g = &ds->vars[0].streams[0].gops[gi];
+	static const uint8_t junk[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					 0xff, 0xff };
+	struct catalog *c;
+	char name[80], path[256];
+	int fd;
+
+	assert_int_equal(catalog_open(store, CATALOG_RDONLY, &c), 0);
+	assert_int_equal(catalog_pack_name(c, g->pack_id, name, sizeof(name)),
+			 0);
+	catalog_free(c);
+	snprintf(path, sizeof(path), "%s/packs/%s", store, name);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk),
+				(off_t)(g->offset + g->length / 2)),
+			 (ssize_t)sizeof(junk));
+	close(fd);
+}
+
+/*
+ * A GOP whose payload no longer matches its checksum is damage: EIO,
+ * remembered, so that reading it again neither reads its pack nor
+ * decodes it; the other GOPs are served.
+ */
+static void reader_damage_is_eio_once(void **state)
+{
+	const uint64_t fe = (uint64_t)CW * CH;
+	float *d, *buf = malloc(fe * 4);
+	struct reader *r;
+	struct cat_dataset *ds;
+	struct cache_stats st;
+	int n;
+
+	(void)state;
+	assert_non_null(buf);
+	d = two(&r, &ds);
+	damage_gop(ds, 2);
+	reader_free(r);
+	ds = reopen_two(&r);
+	assert_int_equal(reader_read_elems(r, ds, 0, 40 * fe, fe, 0, buf),
+			 -EIO);
+	n = __atomic_load_n(&preads, __ATOMIC_SEQ_CST);
+	assert_int_equal(reader_read_elems(r, ds, 0, 40 * fe, fe, 0, buf),
+			 -EIO);
+	assert_int_equal(reader_read_elems(r, ds, 0, 33 * fe, fe, 0, buf),
+			 -EIO);
+	assert_int_equal(__atomic_load_n(&preads, __ATOMIC_SEQ_CST), n);
+	reader_stats(r, &st);
+	assert_int_equal(st.decodes, 1);
+	assert_int_equal(st.errors, 1);
+	assert_int_equal(reader_read_elems(r, ds, 0, 50 * fe, fe, 0, buf), 0);
+	assert_true(fabsf(buf[3] - d[50 * fe + 3]) < 0.5f);
+	reader_free(r);
+	free(d);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +445,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			reader_read_ahead_decodes_the_next_gops, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			reader_transient_errors_are_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			reader_damage_is_eio_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
