@@ -241,10 +241,35 @@ static void prefetch_view(void *arg, uint64_t ino, uint64_t off,
 	pthread_rwlock_unlock(&fs->lock);
 }
 
+/*
+ * SQLite connections must not cross a fork: the daemon's child holds none
+ * of the parent's file locks, so other processes would think the WAL
+ * unused, checkpoint it and delete it under the daemon. The connection
+ * opened before the fork is closed and opened again in the process that
+ * will use it.
+ */
+static void reopen_catalog(struct fs *fs)
+{
+	int rc;
+
+	if (!fs->wc)
+		return;
+	catalog_free(fs->wc);
+	fs->wc = NULL;
+	rc = catalog_open(fs->dir, 0, &fs->wc);
+	if (rc)
+		log_error("cannot open the catalog of '%s' again after the "
+			  "fork: %s; the mount is read-only", fs->dir,
+			  strerror(-rc));
+}
+
 int fs_start(struct fs *fs)
 {
 	uint64_t span = reader_cache_budget(fs->r) / 2;
-	int rc = store_lease_start(fs->dir, lease_gen, fs, &fs->lease);
+	int rc;
+
+	reopen_catalog(fs);
+	rc = store_lease_start(fs->dir, lease_gen, fs, &fs->lease);
 
 	/* on a read-only share gc cannot run here, nor see this reader */
 	if (rc == -EROFS)

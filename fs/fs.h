@@ -86,9 +86,11 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		off_t off);
 
 /*
- * Starts the read-ahead threads and the reader lease's renewal (after the
- * daemon has forked: threads do not survive fork). Without it reads work,
- * only without read-ahead, and gc cannot see this reader.
+ * Starts the read-ahead threads and the reader lease's renewal, and opens
+ * the catalog's read-write connection again, in the process that serves
+ * the mount (after the daemon has forked: threads and SQLite connections
+ * do not survive fork). Without it reads work, only without read-ahead,
+ * and gc cannot see this reader.
  */
 int fs_start(struct fs *fs);
 

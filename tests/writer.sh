@@ -60,6 +60,23 @@ check "readers go on: gc --dry-run" quiet $CUBEFS gc --dry-run "$S"
 check "a read-only mount beside the writer" $MOUNT "$S" "$M2" -o ro
 check "it reads" cmp -s "$M/era5.nc" "$M2/era5.nc"
 fusermount3 -u "$M2"
+# the refused writers closed their catalog connections: the daemon's own
+# (opened again after its fork) still keeps the WAL alive, so what it
+# commits now reaches other processes before it unmounts
+check "the daemon's WAL survives the refused writers" sh -c \
+	"! ls -l /proc/$pid/fd 2>/dev/null | grep -q 'catalog.db-wal (deleted)'"
+check "an edit after them" $PY -c "
+import os, numpy as np
+a = np.load('$M/era5/t2m.npy', mmap_mode='r+')
+a[0:4] += 1.0
+a.flush()
+del a
+fd = os.open('$M/era5/t2m.npy', os.O_RDONLY)
+os.fsync(fd)
+os.close(fd)
+"
+$CUBEFS export "$S" era5/t2m "$T/t2m.npy" 2>/dev/null
+check "reaches a reader while the writer lives" cmp -s "$T/t2m.npy" "$M/era5/t2m.npy"
 
 # mount points that loop or stack (read-only: the lock is not the reason)
 mkdir "$S/sub"
