@@ -134,7 +134,8 @@ static void swap_tree(struct fs *fs, struct tree *t)
 	*t = old;
 }
 
-/* The tree of the reader's datasets, at mount. */
+/* The tree of the reader's datasets, at mount (after any reload that
+ * recovered journals made one). */
 static int build_first(struct fs *fs)
 {
 	int nds = reader_ndatasets(fs->r);
@@ -148,8 +149,10 @@ static int build_first(struct fs *fs)
 		ds[i] = reader_dataset(fs->r, i);
 	rc = build(&t, ds, nds);
 	free(ds);
-	if (!rc)
+	if (!rc) {
 		swap_tree(fs, &t);
+		free_tree(&t);
+	}
 	return rc;
 }
 
