@@ -81,11 +81,12 @@ def commit():
     span["end"] = time.monotonic()
 w = threading.Thread(target=commit)
 w.start()
+# every read that started while the commit ran, however late it ended
 during = []
 while "end" not in span:
     t0 = time.monotonic()
     d = read_once()
-    if "end" not in span and t0 >= span.get("start", t0 + 1):
+    if t0 >= span.get("start", t0 + 1) and t0 < span.get("end", t0 + 1):
         during.append(d)
 w.join()
 os.close(wfd)
