@@ -32,17 +32,34 @@ static int by_ino(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
-static void free_nodes(struct fs *fs)
+/* A tree: the nodes sorted by ino, and the root's mtime. */
+struct tree {
+	struct node *nodes;
+	size_t n;
+	int64_t root_mtime;
+};
+
+static void free_tree(struct tree *t)
 {
-	for (size_t i = 0; i < fs->n; i++)
-		free(fs->nodes[i].own);
-	free(fs->nodes);
-	fs->nodes = NULL;
-	fs->n = 0;
+	for (size_t i = 0; t->nodes && i < t->n; i++)
+		free(t->nodes[i].own);
+	free(t->nodes);
+	*t = (struct tree){ 0 };
+}
+
+/* The dataset called name in ds[0..nds), or NULL. */
+static const struct cat_dataset *named(struct cat_dataset *const *ds,
+				       int nds, const char *name)
+{
+	for (int i = 0; i < nds; i++)
+		if (!strcmp(ds[i]->name, name))
+			return ds[i];
+	return NULL;
 }
 
 /* Adds the quick-look of ds unless a dataset takes its name. */
-static int add_png(struct fs *fs, struct node *v, struct cat_dataset *ds)
+static int add_png(struct tree *t, struct cat_dataset *ds,
+		   struct cat_dataset *const *all, int nds)
 {
 	char *name;
 
@@ -50,62 +67,60 @@ static int add_png(struct fs *fs, struct node *v, struct cat_dataset *ds)
 		return 0;
 	if (asprintf(&name, "%s.png", ds->name) < 0)
 		return -ENOMEM;
-	if (reader_find(fs->r, name)) {
+	if (named(all, nds, name)) {
 		free(name);
 		return 0;
 	}
-	v[fs->n++] = (struct node){ .ino = inode_png(ds->id),
+	t->nodes[t->n++] = (struct node){ .ino = inode_png(ds->id),
 		.parent = FS_ROOT_INO, .name = name, .own = name, .png = 1,
 		.ds = ds };
 	return 0;
 }
 
-int fs_rebuild(struct fs *fs)
+/* Builds the tree of datasets ds[0..nds) into t (no lock: t is new). */
+static int build(struct tree *t, struct cat_dataset *const *ds, int nds)
 {
 	size_t cap = 1;
 	struct node *v;
 
-	free_nodes(fs);
-	fs->root_mtime = 0;
-
-	for (int i = 0; i < reader_ndatasets(fs->r); i++)
-		cap += 2 + (size_t)reader_dataset(fs->r, i)->nviews;
+	*t = (struct tree){ 0 };
+	for (int i = 0; i < nds; i++)
+		cap += 2 + (size_t)ds[i]->nviews;
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	t->nodes = v;
 	v[0] = (struct node){ .ino = FS_ROOT_INO, .parent = FS_ROOT_INO,
 			      .name = "", .is_dir = 1 };
-	fs->n = 1;
-	for (int i = 0; i < reader_ndatasets(fs->r); i++) {
-		struct cat_dataset *ds = reader_dataset(fs->r, i);
+	t->n = 1;
+	for (int i = 0; i < nds; i++) {
+		struct cat_dataset *d = ds[i];
 		int has_dir = 0;
 
-		for (int k = 0; k < ds->nviews; k++) {
-			const struct cat_view *w = &ds->views[k];
+		for (int k = 0; k < d->nviews; k++) {
+			const struct cat_view *w = &d->views[k];
 
 			has_dir |= w->in_dir;
-			v[fs->n++] = (struct node){ .ino = inode_view(w->id),
+			v[t->n++] = (struct node){ .ino = inode_view(w->id),
 				.parent = w->in_dir ?
-					inode_dataset_dir(ds->id) : FS_ROOT_INO,
-				.name = w->name, .ds = ds, .view = w };
+					inode_dataset_dir(d->id) : FS_ROOT_INO,
+				.name = w->name, .ds = d, .view = w };
 		}
 		if (has_dir) {
-			v[fs->n++] = (struct node){
-				.ino = inode_dataset_dir(ds->id),
-				.parent = FS_ROOT_INO, .name = ds->name,
-				.is_dir = 1, .ds = ds };
+			v[t->n++] = (struct node){
+				.ino = inode_dataset_dir(d->id),
+				.parent = FS_ROOT_INO, .name = d->name,
+				.is_dir = 1, .ds = d };
 			v[0].nsubdirs++;
 		}
-		if (add_png(fs, v, ds)) {
-			fs->nodes = v;
-			free_nodes(fs);
+		if (add_png(t, d, ds, nds)) {
+			free_tree(t);
 			return -ENOMEM;
 		}
-		if (ds->mtime > fs->root_mtime)
-			fs->root_mtime = ds->mtime;
+		if (d->mtime > t->root_mtime)
+			t->root_mtime = d->mtime;
 	}
-	qsort(v, fs->n, sizeof(*v), by_ino);
-	fs->nodes = v;
+	qsort(v, t->n, sizeof(*v), by_ino);
 	return 0;
 }
 
@@ -130,6 +145,39 @@ static uint64_t lease_gen(void *arg)
 	return atomic_load(&fs->gen);
 }
 
+/* Installs t as the tree and hands the one it replaces back in t. */
+static void swap_tree(struct fs *fs, struct tree *t)
+{
+	struct tree old = { fs->nodes, fs->n, fs->root_mtime };
+
+	fs->nodes = t->nodes;
+	fs->n = t->n;
+	fs->root_mtime = t->root_mtime;
+	*t = old;
+}
+
+/* The tree of the reader's datasets, at mount (after any reload that
+ * recovered journals made one). */
+static int build_first(struct fs *fs)
+{
+	int nds = reader_ndatasets(fs->r);
+	struct cat_dataset **ds = calloc((size_t)nds + 1, sizeof(*ds));
+	struct tree t;
+	int rc;
+
+	if (!ds)
+		return -ENOMEM;
+	for (int i = 0; i < nds; i++)
+		ds[i] = reader_dataset(fs->r, i);
+	rc = build(&t, ds, nds);
+	free(ds);
+	if (!rc) {
+		swap_tree(fs, &t);
+		free_tree(&t);
+	}
+	return rc;
+}
+
 int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 {
 	struct catalog *c = NULL;
@@ -143,6 +191,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 		return -ENOMEM;
 	}
 	pthread_rwlock_init(&fs->lock, NULL);
+	pthread_rwlock_init(&fs->olock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
 	pthread_mutex_init(&fs->refresh_lock, NULL);
 	pthread_cond_init(&fs->refresh_cond, NULL);
@@ -191,7 +240,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	if (!rc && fs->wc)
 		fs_recover(fs);
 	if (!rc)
-		rc = fs_rebuild(fs);
+		rc = build_first(fs);
 	if (rc) {
 		fs_free(fs);
 		return rc;
@@ -202,6 +251,8 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 
 void fs_free(struct fs *fs)
 {
+	struct tree t = { 0 };
+
 	if (!fs)
 		return;
 	refresh_stop(fs);
@@ -215,11 +266,13 @@ void fs_free(struct fs *fs)
 		stage_free(o->st, 0);	/* kept in staging for the next mount */
 		free(o);
 	}
-	free_nodes(fs);
+	swap_tree(fs, &t);
+	free_tree(&t);
 	reader_free(fs->r);
 	quicklook_free(fs->ql);
 	catalog_free(fs->wc);
 	pthread_rwlock_destroy(&fs->lock);
+	pthread_rwlock_destroy(&fs->olock);
 	pthread_mutex_destroy(&fs->wlock);
 	pthread_mutex_destroy(&fs->refresh_lock);
 	pthread_cond_destroy(&fs->refresh_cond);
@@ -287,18 +340,48 @@ int fs_writable(const struct fs *fs)
 	return fs->wc != NULL;
 }
 
-int fs_reload(struct fs *fs)
+int fs_reload(struct fs *fs, struct stage **committed)
 {
-	int rc;
+	return fs_reload_from(fs, fs->wc, committed);
+}
 
+int fs_reload_from(struct fs *fs, struct catalog *c,
+		   struct stage **committed)
+{
+	struct cat_dataset **ds;
+	uint64_t gen = 0;
+	struct tree t;
+	int n, rc;
+
+	/* the generation before the rows: the lease never claims a newer
+	 * one than the tree holds */
+	catalog_generation(c, &gen);
+	/* the slow part (SQLite, the new tree) while reads go on: only this
+	 * thread (wlock) loads, commits or swaps */
+	rc = reader_load(fs->r, c, &ds, &n);
+	if (rc)
+		return rc;
+	rc = build(&t, ds, n);
+	if (rc) {
+		catalog_dataset_free_all(ds, n);
+		return rc;
+	}
+	pthread_rwlock_wrlock(&fs->olock);
 	pthread_rwlock_wrlock(&fs->lock);
-	note_generation(fs);
-	rc = reader_reload(fs->r, fs->wc);
-	if (!rc)
-		rc = fs_rebuild(fs);
+	reader_swap(fs->r, &ds, &n);
+	swap_tree(fs, &t);
+	atomic_store(&fs->gen, gen);
+	if (committed)
+		*committed = NULL;
 	pthread_rwlock_unlock(&fs->lock);
+	pthread_rwlock_unlock(&fs->olock);
+	/* before anyone can have read the new tree and run gc on it */
 	store_lease_renew(fs->lease);
-	return rc;
+	/* no read can reach the old rows now: each took its pointers under
+	 * the tree lock, and gave them up with it */
+	free_tree(&t);
+	catalog_dataset_free_all(ds, n);
+	return 0;
 }
 
 const struct node *fs_find(const struct fs *fs, uint64_t ino)
@@ -324,8 +407,8 @@ static void attr_of(const struct fs *fs, const struct node *n,
 
 /*
  * The exact size of quick-look n (NULL or another node: nothing to do),
- * drawn if need be. The caller holds the tree lock but not wlock: a
- * first drawing decodes a GOP, and must not hold up lookups and writers.
+ * drawn if need be. The caller holds the tree lock but not olock: a
+ * first drawing decodes a GOP, and must not hold up writers.
  */
 static int png_attr(const struct fs *fs, const struct node *n,
 		    struct fs_attr *a)
@@ -363,7 +446,7 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 	struct ofile *o;
 	int rc = 0;
 
-	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->olock);
 	pthread_rwlock_rdlock(&fs->lock);
 	n = find(fs, ino);
 	o = fs_ofile(fs, ino);
@@ -375,7 +458,7 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 		ofile_attr(o, a);
 	else if (!rc && o && o->is_new)
 		ofile_attr(o, a);
-	pthread_mutex_unlock(&fs->wlock);
+	pthread_rwlock_unlock(&fs->olock);
 	if (!rc)
 		rc = png_attr(fs, n, a);
 	pthread_rwlock_unlock(&fs->lock);
@@ -414,7 +497,7 @@ int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 	struct ofile *o;
 	int rc = -ENOENT;
 
-	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->olock);
 	pthread_rwlock_rdlock(&fs->lock);
 	p = find(fs, parent);
 	if (!p) {
@@ -431,7 +514,7 @@ int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 			ofile_attr(o, a);
 		rc = 0;
 	}
-	pthread_mutex_unlock(&fs->wlock);
+	pthread_rwlock_unlock(&fs->olock);
 	if (!rc)
 		rc = png_attr(fs, n, a);
 	pthread_rwlock_unlock(&fs->lock);
@@ -447,7 +530,7 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 	off_t pos = 0;
 	int rc = 0;
 
-	pthread_mutex_lock(&fs->wlock);
+	pthread_rwlock_rdlock(&fs->olock);
 	pthread_rwlock_rdlock(&fs->lock);
 	d = find(fs, ino);
 	if (!d || !d->is_dir) {
@@ -486,7 +569,7 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 	}
 out:
 	pthread_rwlock_unlock(&fs->lock);
-	pthread_mutex_unlock(&fs->wlock);
+	pthread_rwlock_unlock(&fs->olock);
 	return rc;
 }
 
@@ -501,10 +584,14 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 
 	if (off < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&fs->wlock);
+	/* a staged file is read under olock, which keeps its journal as it
+	 * is; a commit's swap (fs_reload) takes olock and the tree lock
+	 * together, so a read sees the journal over the old rows, or the new
+	 * rows alone */
+	pthread_rwlock_rdlock(&fs->olock);
 	o = fs_ofile(fs, ino);
 	if (!o || !o->st || (!o->is_new && !stage_dirty(o->st))) {
-		pthread_mutex_unlock(&fs->wlock);
+		pthread_rwlock_unlock(&fs->olock);
 		o = NULL;
 	}
 	pthread_rwlock_rdlock(&fs->lock);
@@ -540,7 +627,7 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 	}
 	pthread_rwlock_unlock(&fs->lock);
 	if (o)
-		pthread_mutex_unlock(&fs->wlock);
+		pthread_rwlock_unlock(&fs->olock);
 	return got;
 }
 

@@ -29,7 +29,12 @@ struct node {
 	unsigned nsubdirs;
 };
 
-/* A file open for writing: a staged new file, or edits of a view. */
+/*
+ * A file open for writing: a staged new file, or edits of a view. Its
+ * list link, st, mtime and the journal's contents change only under
+ * wlock and olock (written); readers see them under olock (read).
+ * opens and view_id belong to wlock alone.
+ */
 struct ofile {
 	uint64_t ino;
 	uint64_t parent;
@@ -46,8 +51,14 @@ struct fs {
 	char *dir;
 	struct catalog *wc;             /* read-write catalog; NULL: read-only */
 	struct import_opts iopts;       /* profile of files created in the mount */
-	pthread_rwlock_t lock;          /* the tree: reads vs. swaps */
-	pthread_mutex_t wlock;          /* writers: journals, commits, names */
+	pthread_rwlock_t lock;          /* the tree and the reader's rows:
+					   reads vs. swaps (fs_reload) */
+	pthread_rwlock_t olock;         /* the open-file list and journals:
+					   reads vs. writes to them */
+	pthread_mutex_t wlock;          /* writers among themselves: wc,
+					   commits, names; never taken by
+					   lookups, getattr, readdir, reads.
+					   Order: wlock, olock, lock */
 	struct reader *r;
 	struct quicklook *ql;
 	struct node *nodes;             /* sorted by ino */
@@ -75,15 +86,23 @@ const struct node *fs_find(const struct fs *fs, uint64_t ino);
 const struct node *fs_child(const struct fs *fs, uint64_t parent,
 			    const char *name);
 
-/* The open-for-write file of ino, or NULL (caller holds wlock). */
+/* The open-for-write file of ino, or NULL (caller holds wlock or olock). */
 struct ofile *fs_ofile(struct fs *fs, uint64_t ino);
 
-/* Rebuilds the tree from the reader's datasets (caller holds lock for
- * writing). */
-int fs_rebuild(struct fs *fs);
+/*
+ * Reloads the datasets and rebuilds the tree (caller holds wlock, not
+ * olock nor lock). The rows are loaded and the tree built with no lock
+ * readers need; only the swap excludes them, and at that same instant
+ * *committed (if not NULL: the journal a commit has just applied) is set
+ * to NULL, so that a read sees the journal over the old rows or the new
+ * rows, never one over the other. The caller frees the stage it held.
+ * On failure nothing is swapped and *committed is left.
+ */
+int fs_reload(struct fs *fs, struct stage **committed);
 
-/* Reloads the datasets and rebuilds the tree (caller holds wlock). */
-int fs_reload(struct fs *fs);
+/* fs_reload() from catalog c (a read-only mount's own, for refresh). */
+int fs_reload_from(struct fs *fs, struct catalog *c,
+		   struct stage **committed);
 
 /* Replays or reports journals left in staging/ (at mount). */
 void fs_recover(struct fs *fs);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The write path of the core: journals per open file, commits at release and fsync, names. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,14 +39,26 @@ struct ofile *fs_ofile(struct fs *fs, uint64_t ino)
 	return NULL;
 }
 
+/* Adds o to the open-file list (caller holds wlock). */
+static void ofile_add(struct fs *fs, struct ofile *o)
+{
+	pthread_rwlock_wrlock(&fs->olock);
+	o->next = fs->open;
+	fs->open = o;
+	pthread_rwlock_unlock(&fs->olock);
+}
+
+/* Takes o off the list and frees it (caller holds wlock). */
 static void ofile_drop(struct fs *fs, struct ofile *o, int discard)
 {
 	struct ofile **pp = &fs->open;
 
+	pthread_rwlock_wrlock(&fs->olock);
 	while (*pp && *pp != o)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = o->next;
+	pthread_rwlock_unlock(&fs->olock);
 	stage_free(o->st, discard);
 	free(o);
 }
@@ -120,8 +133,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 		free(o);
 		goto out;
 	}
-	o->next = fs->open;
-	fs->open = o;
+	ofile_add(fs, o);
 	a->ino = o->ino;
 	a->is_dir = 0;
 	a->readonly = 0;
@@ -169,10 +181,20 @@ static int edit_ofile(struct fs *fs, uint64_t ino, struct ofile **out)
 		free(o);
 		return rc;
 	}
-	o->next = fs->open;
-	fs->open = o;
+	ofile_add(fs, o);
 	*out = o;
 	return 0;
+}
+
+/* stage_truncate() of o's journal, as readers see it (caller holds wlock). */
+static int truncate_locked(struct fs *fs, struct ofile *o, uint64_t size)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&fs->olock);
+	rc = stage_truncate(o->st, size);
+	pthread_rwlock_unlock(&fs->olock);
+	return rc;
 }
 
 int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted)
@@ -182,15 +204,25 @@ int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted)
 
 	*counted = 0;
 	if ((flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC)) {
-		/* a reader of a file being written keeps its journal open */
+		/* a reader of a file being written keeps its journal open;
+		 * one of any other file never waits for a commit */
+		pthread_rwlock_rdlock(&fs->olock);
+		o = fs_ofile(fs, ino);
+		pthread_rwlock_unlock(&fs->olock);
+		if (!o)
+			return 0;
 		pthread_mutex_lock(&fs->wlock);
 		o = fs_ofile(fs, ino);
 		if (o) {
 			o->opens++;
 			*counted = 1;
+		} else if (inode_kind(ino, NULL) == INODE_NEW) {
+			/* imported meanwhile, under another inode: the kernel
+			 * looks the name up again */
+			rc = -ESTALE;
 		}
 		pthread_mutex_unlock(&fs->wlock);
-		return 0;
+		return rc;
 	}
 	if (!fs->wc)
 		return -EROFS;
@@ -202,7 +234,7 @@ int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted)
 		if ((flags & O_TRUNC) && !o->st)
 			rc = -ESTALE;
 		else if (flags & O_TRUNC)
-			rc = stage_truncate(o->st, 0);
+			rc = truncate_locked(fs, o, 0);
 	}
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
@@ -228,10 +260,13 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 	o = fs_ofile(fs, ino);
 	if (!rc && !o->st)	/* its dataset was replaced: see restart() */
 		rc = -ESTALE;
-	if (!rc)
+	if (!rc) {
+		pthread_rwlock_wrlock(&fs->olock);
 		rc = stage_write(o->st, buf, len, (uint64_t)off);
-	if (o && rc >= 0)
-		o->mtime = clock_wall_ns();
+		if (rc >= 0)
+			o->mtime = clock_wall_ns();
+		pthread_rwlock_unlock(&fs->olock);
+	}
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
 }
@@ -255,24 +290,46 @@ static int already_imported(struct fs *fs, const char *ds,
 	return done;
 }
 
-/* Commits o's journal (caller holds wlock). */
+/*
+ * The swap after edit o's journal st was committed: the new rows in, the
+ * journal out of reads at the same instant, then removed (the log first).
+ */
+static int swap_in(struct fs *fs, struct ofile *o, struct stage *st)
+{
+	int rc = fs_reload(fs, &o->st);
+
+	if (!rc)
+		stage_free(st, 1);
+	return rc;
+}
+
+/*
+ * Commits o's journal (caller holds wlock, nothing else). The encode
+ * runs with no lock readers take: the rows it reads cannot change, as
+ * only wlock's holder swaps them. On success an edit's o->st is NULL,
+ * its journal removed; a new file's stays for the caller to drop.
+ */
 static int commit(struct fs *fs, struct ofile *o)
 {
 	char ds[CATALOG_NAME_MAX + 1];
 	const struct cat_dataset *d = NULL;
 	const struct cat_view *w = NULL;
+	struct stage *st = o->st;
 	int rc;
 
-	if (!o->st || !stage_dirty(o->st))
+	if (!st || !stage_dirty(st))
 		return 0;
 	if (o->is_new) {
 		rc = dataset_of_file(o->name, ds, sizeof(ds));
-		if (!rc && already_imported(fs, ds, o->st))
+		if (!rc && already_imported(fs, ds, st))
 			return 0;
 		if (!rc)
-			rc = commit_new(fs->wc, o->st, ds, &fs->iopts);
+			rc = commit_new(fs->wc, st, ds, &fs->iopts);
 		if (!rc) {
-			fs_reload(fs);
+			/* imported: a failed reload shows it at the next. The
+			 * journal (the whole file) serves its own inode until
+			 * the caller drops it */
+			(void)fs_reload(fs, NULL);
 			notify(fs, 0, o->parent, o->name);
 			notify_dataset(fs, ds);
 		}
@@ -292,26 +349,28 @@ static int commit(struct fs *fs, struct ofile *o)
 	if (!w)
 		return -ESTALE;
 	snprintf(ds, sizeof(ds), "%s", d->name);
-	/* no swap can happen while we hold wlock: d stays valid */
-	rc = commit_edit(fs->wc, fs->r, d, w, o->st, &fs->iopts);
+	/* no swap can happen while we hold wlock: d stays valid; reads go
+	 * on, of st over d's rows for this file */
+	rc = commit_edit(fs->wc, fs->r, d, w, st, &fs->iopts);
 	if (rc)
 		return rc;
-	reader_invalidate(fs->r, d);
-	rc = fs_reload(fs);
+	/* the cache of d's old GOPs goes at the swap (reader_swap) */
+	rc = swap_in(fs, o, st);
 	notify_dataset(fs, ds);
 	return rc;
 }
 
-/* After a successful commit the journal starts again, empty. */
+/* After a successful commit (which took the journal away: o->st is
+ * NULL) the journal starts again, empty. */
 static int restart(struct fs *fs, struct ofile *o)
 {
 	char key[64];
 	uint64_t size;
 	const struct node *n;
+	struct stage *st;
 	int rc;
 
-	stage_free(o->st, 1);
-	o->st = NULL;
+	assert(!o->st);
 	pthread_rwlock_rdlock(&fs->lock);
 	n = fs_find(fs, o->ino);
 	size = n && n->view ? n->view->size : 0;
@@ -323,7 +382,12 @@ static int restart(struct fs *fs, struct ofile *o)
 			 * file get ESTALE (o->st stays NULL) */
 		return 0;
 	snprintf(key, sizeof(key), "v%lld", (long long)o->view_id);
-	rc = stage_open(fs->dir, key, STAGE_EDIT, o->name, size, &o->st);
+	rc = stage_open(fs->dir, key, STAGE_EDIT, o->name, size, &st);
+	if (!rc) {
+		pthread_rwlock_wrlock(&fs->olock);
+		o->st = st;
+		pthread_rwlock_unlock(&fs->olock);
+	}
 	return rc;
 }
 
@@ -340,7 +404,7 @@ int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size)
 	if (!rc && !o->st)
 		rc = -ESTALE;
 	if (!rc)
-		rc = stage_truncate(o->st, size);
+		rc = truncate_locked(fs, o, size);
 	if (!rc && !opened) {	/* truncate(2) of a closed file */
 		rc = commit(fs, o);
 		ofile_drop(fs, o, !rc);
@@ -482,7 +546,7 @@ int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 		rc = catalog_end(fs->wc, catalog_dataset_delete(fs->wc, ds));
 	if (!rc) {
 		notify_dataset(fs, ds);
-		rc = fs_reload(fs);
+		rc = fs_reload(fs, NULL);
 	}
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
@@ -530,7 +594,7 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 	if (!rc) {
 		notify_dataset(fs, from);
 		notify_dataset(fs, to);
-		rc = fs_reload(fs);
+		rc = fs_reload(fs, NULL);
 	}
 out:
 	pthread_mutex_unlock(&fs->wlock);

@@ -64,7 +64,8 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 	return 0;
 }
 
-void reader_invalidate(struct reader *r, const struct cat_dataset *ds)
+/* Drops cached GOPs of every stream of ds. */
+static void invalidate(struct reader *r, const struct cat_dataset *ds)
 {
 	for (int i = 0; i < ds->nvars; i++)
 		for (int s = 0; s < ds->vars[i].nstreams; s++)
@@ -72,25 +73,43 @@ void reader_invalidate(struct reader *r, const struct cat_dataset *ds)
 					 (uint64_t)ds->vars[i].streams[s].id);
 }
 
-void reader_invalidate_stream(struct reader *r, int64_t stream_id)
+/* The dataset of id in ds[0..n), or NULL. */
+static const struct cat_dataset *by_id(struct cat_dataset *const *ds, int n,
+				       int64_t id)
 {
-	cache_invalidate(r->cache, (uint64_t)stream_id);
+	for (int i = 0; i < n; i++)
+		if (ds[i]->id == id)
+			return ds[i];
+	return NULL;
 }
 
-int reader_reload(struct reader *r, struct catalog *c)
+int reader_load(struct reader *r, struct catalog *c,
+		struct cat_dataset ***ds, int *n)
 {
-	struct cat_dataset **ds;
-	int n, rc;
+	int rc = catalog_pack_each(c, add_pack, r->packs);
 
-	rc = catalog_pack_each(c, add_pack, r->packs);
-	if (!rc)
-		rc = catalog_dataset_load_all(c, &ds, &n);
-	if (rc)
-		return rc;
-	catalog_dataset_free_all(r->ds, r->nds);
-	r->ds = ds;
-	r->nds = n;
-	return 0;
+	*ds = NULL;
+	*n = 0;
+	return rc ? rc : catalog_dataset_load_all(c, ds, n);
+}
+
+void reader_swap(struct reader *r, struct cat_dataset ***ds, int *n)
+{
+	struct cat_dataset **old = r->ds;
+	int nold = r->nds;
+
+	/* a commit touches the dataset's mtime; a replaced or deleted one
+	 * goes (its stream ids may come back with another dataset) */
+	for (int i = 0; i < nold; i++) {
+		const struct cat_dataset *now = by_id(*ds, *n, old[i]->id);
+
+		if (!now || now->mtime != old[i]->mtime)
+			invalidate(r, old[i]);
+	}
+	r->ds = *ds;
+	r->nds = *n;
+	*ds = old;
+	*n = nold;
 }
 
 void reader_free(struct reader *r)

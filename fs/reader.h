@@ -26,18 +26,24 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out);
 void reader_free(struct reader *r);
 
 /*
- * Reloads the datasets from the catalog after a commit, keeping the
- * cache and adding new packs (the caller drops the cache entries of what
- * changed with reader_invalidate). Not thread-safe against reads: the
- * caller excludes readers. On failure the reader keeps its datasets.
+ * Loads every dataset's rows from the catalog into *ds and *n (freed
+ * with catalog_dataset_free_all()) and opens the packs they may name,
+ * for reader_swap(): the slow half of a reload, done while reads go on.
+ * The caller serializes loads (c is its catalog). Returns 0 or a
+ * negative errno; the reader is unchanged either way.
  */
-int reader_reload(struct reader *r, struct catalog *c);
+int reader_load(struct reader *r, struct catalog *c,
+		struct cat_dataset ***ds, int *n);
 
-/* Drops cached GOPs of every stream of ds. */
-void reader_invalidate(struct reader *r, const struct cat_dataset *ds);
-
-/* Drops cached GOPs of the stream of that catalog id. */
-void reader_invalidate_stream(struct reader *r, int64_t stream_id);
+/*
+ * Installs the datasets *ds, *n from reader_load() and hands back the
+ * ones they replace in *ds, *n (the caller frees them once no read can
+ * use them). Drops the cached GOPs of every dataset that went or whose
+ * mtime changed, so that no read of the new rows finds a decode of the
+ * old ones. Not thread-safe against reads: the caller excludes readers
+ * (no read may hold or be loading a cache entry of a changed dataset).
+ */
+void reader_swap(struct reader *r, struct cat_dataset ***ds, int *n);
 
 /* The datasets, ordered by name; owned by the reader. */
 int reader_ndatasets(const struct reader *r);

@@ -11,59 +11,45 @@
 #include "fs/refresh.h"
 
 /* What a dataset was before a reload: enough to tell whether it changed,
- * and to drop its decoded GOPs and the kernel's pages of its files. */
+ * and to tell the kernel which of its files are stale. */
 struct mark {
 	int64_t id, mtime;
 	char name[CATALOG_NAME_MAX + 1];
-	int64_t *streams, *views;
-	int nstreams, nviews;
+	int64_t *views;
+	int nviews;
 	int changed;            /* gone, renamed or rewritten */
 };
 
 static void marks_free(struct mark *m, int n)
 {
-	for (int i = 0; m && i < n; i++) {
-		free(m[i].streams);
+	for (int i = 0; m && i < n; i++)
 		free(m[i].views);
-	}
 	free(m);
-}
-
-static int mark_of(const struct cat_dataset *ds, struct mark *m)
-{
-	m->id = ds->id;
-	m->mtime = ds->mtime;
-	snprintf(m->name, sizeof(m->name), "%s", ds->name);
-	for (int i = 0; i < ds->nvars; i++)
-		m->nstreams += ds->vars[i].nstreams;
-	m->streams = calloc((size_t)m->nstreams + 1, sizeof(*m->streams));
-	m->views = calloc((size_t)ds->nviews + 1, sizeof(*m->views));
-	if (!m->streams || !m->views)
-		return -ENOMEM;
-	m->nstreams = 0;
-	for (int i = 0; i < ds->nvars; i++)
-		for (int s = 0; s < ds->vars[i].nstreams; s++)
-			m->streams[m->nstreams++] = ds->vars[i].streams[s].id;
-	for (int i = 0; i < ds->nviews; i++)
-		m->views[m->nviews++] = ds->views[i].id;
-	return 0;
 }
 
 /* The marks of every dataset the reader holds (caller holds fs->lock). */
 static int snapshot(struct fs *fs, struct mark **out, int *n)
 {
-	int nds = reader_ndatasets(fs->r), rc = 0;
+	int nds = reader_ndatasets(fs->r);
 	struct mark *m = calloc((size_t)nds + 1, sizeof(*m));
 
 	*out = NULL;
 	*n = 0;
 	if (!m)
 		return -ENOMEM;
-	for (int i = 0; i < nds && !rc; i++)
-		rc = mark_of(reader_dataset(fs->r, i), &m[i]);
-	if (rc) {
-		marks_free(m, nds);
-		return rc;
+	for (int i = 0; i < nds; i++) {
+		const struct cat_dataset *ds = reader_dataset(fs->r, i);
+
+		m[i].id = ds->id;
+		m[i].mtime = ds->mtime;
+		snprintf(m[i].name, sizeof(m[i].name), "%s", ds->name);
+		m[i].views = calloc((size_t)ds->nviews + 1, sizeof(*m[i].views));
+		if (!m[i].views) {
+			marks_free(m, nds);
+			return -ENOMEM;
+		}
+		for (int k = 0; k < ds->nviews; k++)
+			m[i].views[m[i].nviews++] = ds->views[k].id;
 	}
 	*out = m;
 	*n = nds;
@@ -120,23 +106,22 @@ int refresh_once(struct fs *fs)
 		catalog_free(c);
 		return rc < 0 ? rc : 0;
 	}
-	/* no commit of this mount meanwhile, and no read during the swap */
+	/* no commit of this mount meanwhile: the tree changes only here */
 	pthread_mutex_lock(&fs->wlock);
-	pthread_rwlock_wrlock(&fs->lock);
+	pthread_rwlock_rdlock(&fs->lock);
 	rc = snapshot(fs, &m, &n);
+	pthread_rwlock_unlock(&fs->lock);
+	/* the swap drops the decoded GOPs of changed datasets and renews
+	 * the lease (fs_reload) */
 	if (!rc)
-		rc = reader_reload(fs->r, fs->wc ? fs->wc : c);
+		rc = fs_reload_from(fs, fs->wc ? fs->wc : c, NULL);
 	if (!rc) {
-		atomic_store(&fs->gen, gen);
+		pthread_rwlock_rdlock(&fs->lock);
 		for (int i = 0; i < n; i++) {
 			const struct cat_dataset *d = by_id(fs, m[i].id);
 
 			m[i].changed = !d || d->mtime != m[i].mtime ||
 				strcmp(d->name, m[i].name);
-			/* the same stream ids may now hold other GOPs */
-			for (int s = 0; m[i].changed && s < m[i].nstreams; s++)
-				reader_invalidate_stream(fs->r,
-							 m[i].streams[s]);
 		}
 		added = calloc((size_t)reader_ndatasets(fs->r) + 1,
 			       sizeof(*added));
@@ -146,12 +131,8 @@ int refresh_once(struct fs *fs)
 			if (!known(m, n, d->id))
 				added[nadded++] = strdup(d->name);
 		}
-		rc = fs_rebuild(fs);
+		pthread_rwlock_unlock(&fs->lock);
 	}
-	pthread_rwlock_unlock(&fs->lock);
-	/* before anyone can have read the new tree and run gc on it */
-	if (!rc)
-		store_lease_renew(fs->lease);
 	pthread_mutex_unlock(&fs->wlock);
 	catalog_free(c);
 	if (rc) {

@@ -7,10 +7,10 @@ struct fs;
 
 /*
  * Checks the store's generation once; if another process changed the
- * store since the tree was loaded, reloads it (holding the writers' lock
- * and the tree's write lock, so that no read sees half of it), drops the
- * decoded GOPs of the datasets that changed, renews the reader lease,
- * and tells the kernel which files and names are stale. Returns 0 (also
+ * store since the tree was loaded, reloads it with fs_reload_from()
+ * (holding the writers' lock; reads wait only for the swap, which drops
+ * the decoded GOPs of the datasets that changed and renews the reader
+ * lease), then tells the kernel which files and names are stale. Returns 0 (also
  * when nothing changed) or a negative errno (logged; the old tree stays).
  */
 int refresh_once(struct fs *fs);
