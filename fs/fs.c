@@ -193,8 +193,6 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_rwlock_init(&fs->olock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
-	pthread_mutex_init(&fs->refresh_lock, NULL);
-	pthread_cond_init(&fs->refresh_cond, NULL);
 	fs->refresh_s = o->refresh;
 	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
@@ -274,8 +272,6 @@ void fs_free(struct fs *fs)
 	pthread_rwlock_destroy(&fs->lock);
 	pthread_rwlock_destroy(&fs->olock);
 	pthread_mutex_destroy(&fs->wlock);
-	pthread_mutex_destroy(&fs->refresh_lock);
-	pthread_cond_destroy(&fs->refresh_cond);
 	free(fs->dir);
 	free(fs);
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "base/ticker.h"
 #include "catalog/catalog.h"
 #include "fs/fs.h"
 #include "fs/inode.h"
@@ -73,10 +74,7 @@ struct fs {
 	struct store_lease *lease;      /* this mount's reader lease, or NULL */
 	_Atomic uint64_t gen;           /* catalog generation of the tree */
 	int refresh_s;                  /* seconds between checks, 0: none */
-	pthread_mutex_t refresh_lock;   /* refresh_stop and the cond */
-	pthread_cond_t refresh_cond;
-	int refresh_stop, refresh_running;
-	pthread_t refresh_thread;
+	struct ticker refresh;          /* fs/refresh.c's thread */
 };
 
 /* The node of ino, or NULL (caller holds lock). */

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/log.h"
+#include "base/ticker.h"
 #include "fs/fs_int.h"
 #include "fs/refresh.h"
 
@@ -162,50 +162,24 @@ int refresh_once(struct fs *fs)
 	return rc;
 }
 
-static void *refresher(void *arg)
+static void tick(void *arg)
 {
-	struct fs *fs = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&fs->refresh_lock);
-	while (!fs->refresh_stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += fs->refresh_s;
-		pthread_cond_timedwait(&fs->refresh_cond, &fs->refresh_lock,
-				       &until);
-		if (fs->refresh_stop)
-			break;
-		pthread_mutex_unlock(&fs->refresh_lock);
-		refresh_once(fs);
-		pthread_mutex_lock(&fs->refresh_lock);
-	}
-	pthread_mutex_unlock(&fs->refresh_lock);
-	return NULL;
+	refresh_once(arg);
 }
 
 int refresh_start(struct fs *fs)
 {
 	int rc;
 
-	if (fs->refresh_s <= 0 || fs->refresh_running)
+	if (fs->refresh_s <= 0 || fs->refresh.running)
 		return 0;
-	rc = pthread_create(&fs->refresh_thread, NULL, refresher, fs);
-	if (rc) {
-		log_warn("cannot start the refresh thread: %s", strerror(rc));
-		return -rc;
-	}
-	fs->refresh_running = 1;
-	return 0;
+	rc = ticker_start(&fs->refresh, fs->refresh_s, tick, fs);
+	if (rc)
+		log_warn("cannot start the refresh thread: %s", strerror(-rc));
+	return rc;
 }
 
 void refresh_stop(struct fs *fs)
 {
-	if (!fs->refresh_running)
-		return;
-	pthread_mutex_lock(&fs->refresh_lock);
-	fs->refresh_stop = 1;
-	pthread_cond_signal(&fs->refresh_cond);
-	pthread_mutex_unlock(&fs->refresh_lock);
-	pthread_join(fs->refresh_thread, NULL);
-	fs->refresh_running = 0;
+	ticker_stop(&fs->refresh);
 }

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/io.h"
 #include "base/log.h"
+#include "base/ticker.h"
 #include "store/lease.h"
 
 struct store_lease {
@@ -22,10 +23,8 @@ struct store_lease {
 	char host[64];
 	store_lease_gen_fn gen_fn;
 	void *arg;
-	pthread_mutex_t lock;   /* write(), and stop */
-	pthread_cond_t cond;
-	int stop, started;
-	pthread_t thread;
+	pthread_mutex_t lock;   /* write_lease() */
+	struct ticker renewer;
 };
 
 /* Writes the lease file anew (a new file renamed over the old one, so
@@ -67,24 +66,9 @@ void store_lease_renew(struct store_lease *l)
 			 strerror(-rc));
 }
 
-static void *renewer(void *arg)
+static void renew(void *arg)
 {
-	struct store_lease *l = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&l->lock);
-	while (!l->stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += STORE_LEASE_RENEW;
-		pthread_cond_timedwait(&l->cond, &l->lock, &until);
-		if (l->stop)
-			break;
-		pthread_mutex_unlock(&l->lock);
-		store_lease_renew(l);
-		pthread_mutex_lock(&l->lock);
-	}
-	pthread_mutex_unlock(&l->lock);
-	return NULL;
+	store_lease_renew(arg);
 }
 
 int store_lease_start(const char *dir, store_lease_gen_fn gen_fn, void *arg,
@@ -105,7 +89,6 @@ int store_lease_start(const char *dir, store_lease_gen_fn gen_fn, void *arg,
 	l->gen_fn = gen_fn;
 	l->arg = arg;
 	pthread_mutex_init(&l->lock, NULL);
-	pthread_cond_init(&l->cond, NULL);
 	if (gethostname(l->host, sizeof(l->host) - 1))
 		strcpy(l->host, "localhost");
 	for (char *p = l->host; *p; p++)
@@ -121,8 +104,7 @@ int store_lease_start(const char *dir, store_lease_gen_fn gen_fn, void *arg,
 		log_error("cannot write reader lease in '%s': %s", path,
 			  strerror(-rc));
 	if (!rc) {
-		rc = -pthread_create(&l->thread, NULL, renewer, l);
-		l->started = !rc;
+		rc = ticker_start(&l->renewer, STORE_LEASE_RENEW, renew, l);
 		if (rc)
 			log_error("cannot start the lease thread: %s",
 				  strerror(-rc));
@@ -139,18 +121,11 @@ void store_lease_stop(struct store_lease *l)
 {
 	if (!l)
 		return;
-	if (l->started) {
-		pthread_mutex_lock(&l->lock);
-		l->stop = 1;
-		pthread_cond_signal(&l->cond);
-		pthread_mutex_unlock(&l->lock);
-		pthread_join(l->thread, NULL);
-	}
+	ticker_stop(&l->renewer);
 	if (l->dfd >= 0) {
 		unlinkat(l->dfd, l->name, 0);
 		close(l->dfd);
 	}
-	pthread_cond_destroy(&l->cond);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
