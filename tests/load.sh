@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Load: reader processes at random offsets checked against exports while a writer commits to another dataset; fio randread.
+# Load: reader processes at random offsets checked against exports (their latency printed) while a writer commits to another dataset; fio randread.
 #
 # CUBEFS_LOAD_SECONDS (10) bounds the readers' and the writer's run,
 # CUBEFS_LOAD_READERS (4) sets how many reader processes, CUBEFS_TEST_SEED or
@@ -61,18 +61,21 @@ def reader(mnt, ref, views, secs, seed, out):
     refs = {v: open(f"{ref}/{v.replace('/', '_')}", "rb").read() for v in views}
     fds = {v: os.open(f"{mnt}/{v}", os.O_RDONLY) for v in views}
     n = bad = err = nbytes = 0
+    lat = []
     end = time.monotonic() + secs
     while time.monotonic() < end:
         v = g.choice(views)
         size = len(refs[v])
         off = g.randrange(size + 100)
         ln = g.choice((1, 7, 4096, 65536, 1 << 20, g.randrange(1, 300000)))
+        t0 = time.monotonic()
         try:
             b = os.pread(fds[v], ln, off)
         except OSError as e:
             err += 1
             print(f"reader {seed}: {v} @{off}+{ln}: {e}", file=sys.stderr)
             continue
+        lat.append((time.monotonic() - t0) * 1e3)
         n += 1
         nbytes += len(b)
         if b != refs[v][off:off + ln]:
@@ -81,6 +84,7 @@ def reader(mnt, ref, views, secs, seed, out):
         if g.random() < 0.02:        # now and then a fresh descriptor
             os.close(fds[v])
             fds[v] = os.open(f"{mnt}/{v}", os.O_RDONLY)
+    open(f"{out}.lat", "w").write("".join(f"{x:.3f}\n" for x in lat))
     open(out, "w").write(f"{n} {bad} {err} {nbytes}\n")
 
 def wreader(mnt, src, secs, seed, out):
@@ -184,6 +188,15 @@ set -- $(cat "$T/wr" 2>/dev/null || echo 0 1 1)
 echo "load: $reads reads checked (${wreads:-0} of them of the file being written," \
 	"$((bytes / 1048576)) MiB), $mism mismatches, $errs errors;" \
 	"writer: $1 commits, $2 mismatches, $3 errors"
+# while the writer committed: information, not an assertion
+cat "$T"/r*.lat 2>/dev/null | $PY -c "
+import sys, numpy as np
+v = np.array([float(x) for x in sys.stdin], dtype=float)
+if v.size:
+    print(f'load: read latency over {v.size} reads of other datasets: '
+          f'p50 {np.percentile(v, 50):.2f} ms, p99 {np.percentile(v, 99):.2f} ms, '
+          f'max {v.max():.1f} ms')
+"
 check "readers: reads done" test "$reads" -gt 0
 check "readers: no mismatch" test "$mism" = 0
 check "readers: no error" test "$errs" = 0
