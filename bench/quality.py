@@ -25,7 +25,8 @@ SAMPLES = [
     ("landsat8", "landsat8_ny2018_p013r032_11band.npy", "-"),
 ]
 
-# SZ3 3.3 from ../shared/ANCHORS.md (PSNR at 0.25 / 0.5 / 1 / 2 bpv)
+# SZ3 3.3, PSNR at 0.25 / 0.5 / 1 / 2 bpv, measured outside this repository
+# on the same samples
 SZ3 = {
     "era5_t2m": {0.25: 37.1, 0.5: 41.4, 1.0: 45.6, 2.0: 54.0},
     "fice": {0.5: 25.2, 1.0: 35.9, 2.0: 51.3},
@@ -249,7 +250,7 @@ def plot(label, res, png):
     if label in SZ3:
         s = sorted(SZ3[label].items())
         ax.plot([x for x, _ in s], [y for _, y in s], "k--",
-                label="SZ3 (ANCHORS.md)")
+                label="SZ3 3.3")
     ax.set_xscale("log", base=2)
     ax.set_xlim(0.1, 8)
     ax.set_ylim(20, 75)

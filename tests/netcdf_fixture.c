@@ -13,15 +13,13 @@
 
 #include <cmocka.h>
 
+#include "tests/samples.h"
 #include "tests/netcdf_fixture.h"
 
 const char *data_path(const char *name)
 {
 	static char path[4096];
-	const char *dir = getenv("CUBEFS_TEST_DATA");
-
-	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir :
-		 "/work/main/data", name);
+	snprintf(path, sizeof(path), "%s/%s", fixture_data_dir(), name);
 	return path;
 }
 

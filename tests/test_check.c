@@ -25,6 +25,7 @@
 #include "ingest/npy.h"
 #include "store/check.h"
 #include "store/gc.h"
+#include "tests/samples.h"
 
 #define LANDSAT "landsat8_ny2018_p013r032_11band.npy"
 
@@ -53,13 +54,6 @@ static void collect(void *arg, const struct store_check_problem *p)
 	snprintf(s->dataset[s->n], sizeof(s->dataset[0]), "%s",
 		 p->dataset ? p->dataset : "");
 	s->n++;
-}
-
-static const char *data_dir(void)
-{
-	const char *d = getenv("CUBEFS_TEST_DATA");
-
-	return d ? d : "data";
 }
 
 static int run(const char *cmd)
@@ -143,7 +137,7 @@ static int group_setup(void **state)
 	snprintf(store, sizeof(store), "%s/store", dir);
 	if (catalog_open(master, CATALOG_CREATE, &c))
 		return -1;
-	snprintf(path, sizeof(path), "%s/" LANDSAT, data_dir());
+	snprintf(path, sizeof(path), "%s/" LANDSAT, fixture_data_dir());
 	import_opts_init(&o);
 	o.progress = 0;
 	o.name = "landsat";
@@ -164,7 +158,7 @@ static int group_setup(void **state)
 	catalog_free(c);
 	if (rc)
 		fprintf(stderr, "cannot import the samples from '%s': %s\n",
-			data_dir(), strerror(-rc));
+			fixture_data_dir(), strerror(-rc));
 	return rc ? -1 : 0;
 }
 

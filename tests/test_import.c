@@ -22,13 +22,7 @@
 #include "ingest/import.h"
 #include "ingest/npy.h"
 #include "tests/fixture.h"
-
-static const char *data_dir(void)
-{
-	const char *d = getenv("CUBEFS_TEST_DATA");
-
-	return d ? d : "data";
-}
+#include "tests/samples.h"
 
 /* Reads back all of variable 0 of dataset name. */
 static void *read_back(const char *name, struct cat_var *out_var)
@@ -104,7 +98,7 @@ static void import_landsat_lossless_exact(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/landsat8_ny2018_p013r032_11band.npy",
-		 data_dir());
+		 fixture_data_dir());
 	src = load_npy_data(path, &h);
 	assert_int_equal(import(path, "landsat", 0, 1), 0);
 	got = read_back("landsat", &v);
@@ -203,7 +197,7 @@ static void import_landsat_lossy_within_reported_error(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/landsat8_ny2018_p013r032_11band.npy",
-		 data_dir());
+		 fixture_data_dir());
 	src = load_npy_data(path, &h);
 	assert_int_equal(import(path, "landsat", 0, 0), 0);
 	got = read_back("landsat", &v);

@@ -4,20 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/samples.h"
 #include "tests/video_fixture.h"
 
 uint16_t *cube;
 
 int load_cube(void **state)
 {
-	const char *dir = getenv("CUBEFS_TEST_DATA");
 	size_t want = (size_t)NT * NB * NY * NX * 2, n;
 	char path[4096], *buf = NULL, *nl;
 	FILE *f;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/landsat8_ny2018_p013r032_11band.npy",
-		 dir ? dir : "../shared/data");
+		 fixture_data_dir());
 	f = fopen(path, "rb");
 	if (!f)
 		return 0;

@@ -17,8 +17,8 @@
 /* NT * NB * NY * NX, NULL if the file is missing */
 extern uint16_t *cube;
 
-/* cmocka group setup and teardown: loads the cube from $CUBEFS_TEST_DATA
- * (default ../shared/data), frees it. */
+/* cmocka group setup and teardown: loads the cube from the samples
+ * (fixture_data_dir()), frees it. */
 int load_cube(void **state);
 int free_cube(void **state);
 
