@@ -41,7 +41,6 @@ int catalog_exec(struct catalog *c, const char *sql)
 	return rc == SQLITE_OK ? 0 : catalog_sqlite_err(c->db, rc, sql);
 }
 
-/* 1 if the directory has no entries, 0 if it has, negative errno. */
 int catalog_run(struct catalog *c, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
@@ -64,6 +63,7 @@ void *catalog_append(void *arr, size_t n, size_t size)
 	return (char *)nv + n * size;
 }
 
+/* 1 if the directory has no entries, 0 if it has, negative errno. */
 static int dir_empty(const char *dir)
 {
 	DIR *d = opendir(dir);

@@ -124,20 +124,6 @@ static int build(struct tree *t, struct cat_dataset *const *ds, int nds)
 	return 0;
 }
 
-/* Notes the catalog's generation before the rows are read, so that the
- * lease never claims a newer one than the tree holds. */
-static void note_generation(struct fs *fs)
-{
-	struct catalog *c = fs->wc;
-	uint64_t gen = 0;
-
-	if (c || !catalog_open(fs->dir, CATALOG_RDONLY, &c))
-		catalog_generation(c, &gen);
-	if (c != fs->wc)
-		catalog_free(c);
-	atomic_store(&fs->gen, gen);
-}
-
 static uint64_t lease_gen(void *arg)
 {
 	struct fs *fs = arg;
@@ -230,10 +216,15 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 		fs_free(fs);
 		return rc;
 	}
-	note_generation(fs);
 	rc = catalog_open(dir, CATALOG_RDONLY, &c);
-	if (!rc)
+	if (!rc) {
+		uint64_t gen = 0;
+
+		/* before the rows: the lease never claims a newer one */
+		catalog_generation(ro ? c : fs->wc, &gen);
+		atomic_store(&fs->gen, gen);
 		rc = reader_new(ro ? c : fs->wc, o->cache_size, &fs->r);
+	}
 	catalog_free(c);
 	if (!rc && fs->wc)
 		fs_recover(fs);
