@@ -102,6 +102,15 @@ int fs_reload(struct fs *fs, struct stage **committed);
 int fs_reload_from(struct fs *fs, struct catalog *c,
 		   struct stage **committed);
 
+/* Tells the adapter that the kernel's cache of inode ino (if non-zero)
+ * or of the entry name in parent (if name) is stale (fs_opts.notify). */
+void fs_notify(struct fs *fs, uint64_t ino, uint64_t parent,
+	       const char *name);
+
+/* fs_notify() for every root name dataset `name` has or may have had:
+ * name.npy, name.nc, name.png and the directory name. */
+void fs_notify_names(struct fs *fs, const char *name);
+
 /* Replays or reports journals left in staging/ (at mount). */
 void fs_recover(struct fs *fs);
 

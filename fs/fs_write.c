@@ -63,33 +63,37 @@ static void ofile_drop(struct fs *fs, struct ofile *o, int discard)
 	free(o);
 }
 
-static void notify(struct fs *fs, uint64_t ino, uint64_t parent,
-		   const char *name)
+void fs_notify(struct fs *fs, uint64_t ino, uint64_t parent,
+	       const char *name)
 {
 	if (fs->notify)
 		fs->notify(fs->notify_arg, ino, parent, name);
 }
 
+void fs_notify_names(struct fs *fs, const char *name)
+{
+	static const char *const ext[] = { ".npy", ".nc", ".png", "" };
+	char buf[CATALOG_NAME_MAX + 8];
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", name, ext[i]);
+		fs_notify(fs, 0, FS_ROOT_INO, buf);
+	}
+}
+
 /* Tells the kernel that every file of dataset `name` changed. */
 static void notify_dataset(struct fs *fs, const char *name)
 {
-	char buf[CATALOG_NAME_MAX + 8];
 	struct cat_dataset *ds;
 
 	pthread_rwlock_rdlock(&fs->lock);
 	ds = reader_find(fs->r, name);
 	for (int i = 0; ds && i < ds->nviews; i++)
-		notify(fs, inode_view(ds->views[i].id), 0, NULL);
+		fs_notify(fs, inode_view(ds->views[i].id), 0, NULL);
 	if (ds)
-		notify(fs, inode_png(ds->id), 0, NULL);
+		fs_notify(fs, inode_png(ds->id), 0, NULL);
 	pthread_rwlock_unlock(&fs->lock);
-	snprintf(buf, sizeof(buf), "%s.npy", name);
-	notify(fs, 0, FS_ROOT_INO, buf);
-	snprintf(buf, sizeof(buf), "%s.nc", name);
-	notify(fs, 0, FS_ROOT_INO, buf);
-	snprintf(buf, sizeof(buf), "%s.png", name);
-	notify(fs, 0, FS_ROOT_INO, buf);
-	notify(fs, 0, FS_ROOT_INO, name);
+	fs_notify_names(fs, name);
 }
 
 int fs_create(struct fs *fs, uint64_t parent, const char *name,
@@ -330,7 +334,7 @@ static int commit(struct fs *fs, struct ofile *o)
 			 * journal (the whole file) serves its own inode until
 			 * the caller drops it */
 			(void)fs_reload(fs, NULL);
-			notify(fs, 0, o->parent, o->name);
+			fs_notify(fs, 0, o->parent, o->name);
 			notify_dataset(fs, ds);
 		}
 		return rc;
@@ -478,7 +482,7 @@ int fs_release(struct fs *fs, uint64_t ino, int counted)
 			/* the file reads as the store has it: the kernel's
 			 * cached pages of the writes must go too */
 			if (!o->is_new)
-				notify(fs, o->ino, 0, NULL);
+				fs_notify(fs, o->ino, 0, NULL);
 		} else if (rc) {
 			/* (ENOSPC, EIO) the journal stays open: reads keep
 			 * seeing the bytes written, as the kernel's page

@@ -72,25 +72,6 @@ static int known(const struct mark *m, int n, int64_t id)
 	return 0;
 }
 
-static void notify(struct fs *fs, uint64_t ino, uint64_t parent,
-		   const char *name)
-{
-	if (fs->notify)
-		fs->notify(fs->notify_arg, ino, parent, name);
-}
-
-/* The root's names of dataset `name`, which may have come or gone. */
-static void notify_names(struct fs *fs, const char *name)
-{
-	static const char *const ext[] = { ".npy", ".nc", ".png", "" };
-	char buf[CATALOG_NAME_MAX + 8];
-
-	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		snprintf(buf, sizeof(buf), "%s%s", name, ext[i]);
-		notify(fs, 0, FS_ROOT_INO, buf);
-	}
-}
-
 int refresh_once(struct fs *fs)
 {
 	struct catalog *c = NULL;
@@ -143,15 +124,16 @@ int refresh_once(struct fs *fs)
 			if (!m[i].changed)
 				continue;
 			for (int v = 0; v < m[i].nviews; v++)
-				notify(fs, inode_view(m[i].views[v]), 0, NULL);
-			notify(fs, inode_png(m[i].id), 0, NULL);
-			notify(fs, inode_dataset_dir(m[i].id), 0, NULL);
-			notify_names(fs, m[i].name);
+				fs_notify(fs, inode_view(m[i].views[v]), 0,
+					  NULL);
+			fs_notify(fs, inode_png(m[i].id), 0, NULL);
+			fs_notify(fs, inode_dataset_dir(m[i].id), 0, NULL);
+			fs_notify_names(fs, m[i].name);
 		}
 		for (int i = 0; i < nadded; i++)
 			if (added[i])
-				notify_names(fs, added[i]);
-		notify(fs, FS_ROOT_INO, 0, NULL);
+				fs_notify_names(fs, added[i]);
+		fs_notify(fs, FS_ROOT_INO, 0, NULL);
 		log_info("'%s' reloaded at generation %llu", fs->dir,
 			 (unsigned long long)gen);
 	}
