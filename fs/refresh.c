@@ -43,7 +43,8 @@ static int snapshot(struct fs *fs, struct mark **out, int *n)
 		m[i].id = ds->id;
 		m[i].mtime = ds->mtime;
 		snprintf(m[i].name, sizeof(m[i].name), "%s", ds->name);
-		m[i].views = calloc((size_t)ds->nviews + 1, sizeof(*m[i].views));
+		m[i].views = calloc((size_t)ds->nviews + 1,
+				    sizeof(*m[i].views));
 		if (!m[i].views) {
 			marks_free(m, nds);
 			return -ENOMEM;

@@ -27,8 +27,8 @@ void read_part(struct cache *c, uint64_t k1, uint64_t k2, size_t need)
 {
 	struct cache_entry *e;
 
-	assert_int_equal(cache_get(c, k1, k2, 100, 0, need, load_fill, (void *)1,
-				   &e), 0);
+	assert_int_equal(cache_get(c, k1, k2, 100, 0, need, load_fill,
+				   (void *)1, &e), 0);
 	cache_put(c, e);
 }
 
