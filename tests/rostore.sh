@@ -35,7 +35,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-L=$DATA/landsat8_ny2018_p013r032_11band.npy
+# a copy of the source beside the stores: nobody (below) must read it, and
+# the tree the test runs from may be closed to other users
+L=$T/landsat8.npy
+cp "$DATA/landsat8_ny2018_p013r032_11band.npy" "$L" && chmod 644 "$L" ||
+	{ echo "FAIL: copy of the sample"; exit 1; }
 mkdir -p "$R" "$M"
 
 $CUBEFS import -q "$S" "$L" --name base --lossless || { echo "FAIL: import"; exit 1; }
