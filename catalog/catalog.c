@@ -132,12 +132,32 @@ static int read_meta(struct catalog *c, int *version)
 }
 
 /*
- * Brings a version-1 catalog to version 2 (the frame_quality table) in one
- * transaction; a second process that upgraded first leaves nothing to do.
+ * Runs every schema step after version from, then records the new version;
+ * the caller holds the write transaction.
+ */
+static int apply_upgrades(struct catalog *c, int from)
+{
+	const struct catalog_upgrade *u;
+	char sql[128];
+	int rc = 0;
+
+	for (u = catalog_upgrades; u->sql && !rc; u++)
+		if (u->version > from)
+			rc = catalog_exec(c, u->sql);
+	snprintf(sql, sizeof(sql), "UPDATE meta SET value='%d' WHERE"
+		 " key='schema_version'; PRAGMA user_version=%d;",
+		 CATALOG_SCHEMA_VERSION, CATALOG_SCHEMA_VERSION);
+	if (!rc)
+		rc = catalog_exec(c, sql);
+	return rc;
+}
+
+/*
+ * Brings an older catalog to this version in one transaction; a second
+ * process that upgraded first leaves nothing to do.
  */
 static int upgrade(struct catalog *c)
 {
-	char sql[128];
 	int rc, version;
 
 	rc = catalog_exec(c, "BEGIN IMMEDIATE");
@@ -145,13 +165,9 @@ static int upgrade(struct catalog *c)
 		return rc;
 	rc = read_meta(c, &version);
 	rc = rc > 0 ? 0 : rc < 0 ? rc : -EINVAL;
-	if (!rc && version == 1) {
-		rc = catalog_exec(c, catalog_upgrade_v2_sql);
-		snprintf(sql, sizeof(sql), "UPDATE meta SET value='2' WHERE"
-			 " key='schema_version'; PRAGMA user_version=2;");
-		if (!rc)
-			rc = catalog_exec(c, sql);
-		version = 2;
+	if (!rc && version < CATALOG_SCHEMA_VERSION) {
+		rc = apply_upgrades(c, version);
+		version = CATALOG_SCHEMA_VERSION;
 	}
 	if (!rc)
 		rc = catalog_exec(c, "COMMIT");
@@ -196,19 +212,17 @@ static int check_version(struct catalog *c)
 
 static int create_schema(struct catalog *c)
 {
-	char sql[256];
 	int rc;
 
 	rc = catalog_exec(c, "BEGIN IMMEDIATE");
 	if (rc)
 		return rc;
 	rc = catalog_exec(c, catalog_schema_sql);
-	snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES('format','cubefs');"
-		 "INSERT INTO meta VALUES('schema_version','%d');"
-		 "PRAGMA user_version=%d;", CATALOG_SCHEMA_VERSION,
-		 CATALOG_SCHEMA_VERSION);
 	if (!rc)
-		rc = catalog_exec(c, sql);
+		rc = catalog_exec(c, "INSERT INTO meta VALUES('format','cubefs');"
+				  "INSERT INTO meta VALUES('schema_version','1');");
+	if (!rc)
+		rc = apply_upgrades(c, 1);
 	if (!rc)
 		rc = catalog_exec(c, "COMMIT");
 	if (rc)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The catalog's tables, and the one place SQLite errors become errno values. */
 #include <errno.h>
+#include <stddef.h>
 
 #include "base/log.h"
 #include "catalog/schema.h"
@@ -12,6 +13,7 @@
 	" count INTEGER NOT NULL, sse REAL NOT NULL, max_err REAL NOT NULL," \
 	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
 
+/* Version 1: what the first stores hold. */
 const char catalog_schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
 	"CREATE TABLE pack(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
@@ -74,10 +76,17 @@ const char catalog_schema_sql[] =
 	" big_endian INTEGER NOT NULL, dtype INTEGER NOT NULL, bytes BLOB,"
 	" PRIMARY KEY(view_id, offset)) WITHOUT ROWID;\n"
 	"CREATE INDEX gop_pack ON gop(pack_id);\n"
-	"CREATE INDEX mask_pack ON mask(pack_id);\n"
-	FRAME_QUALITY_SQL;
+	"CREATE INDEX mask_pack ON mask(pack_id);\n";
 
-const char catalog_upgrade_v2_sql[] = FRAME_QUALITY_SQL;
+/*
+ * Each later version as the SQL that brings the one before it there, in
+ * order. A new version adds one entry here and bumps CATALOG_SCHEMA_VERSION;
+ * a new store runs the version-1 schema and then every entry.
+ */
+const struct catalog_upgrade catalog_upgrades[] = {
+	{ 2, FRAME_QUALITY_SQL },
+	{ 0, NULL }
+};
 
 int catalog_sqlite_err(sqlite3 *db, int rc, const char *what)
 {

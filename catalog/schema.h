@@ -5,11 +5,17 @@
 
 #include <sqlite3.h>
 
-/* The whole schema of the current version. */
+/* The schema of version 1. */
 extern const char catalog_schema_sql[];
 
-/* What turns a version-1 catalog into version 2 (frame_quality). */
-extern const char catalog_upgrade_v2_sql[];
+/* One step of the schema: the SQL that turns version - 1 into version. */
+struct catalog_upgrade {
+	int version;
+	const char *sql;
+};
+
+/* The steps after version 1 in increasing order, ended by { 0, NULL }. */
+extern const struct catalog_upgrade catalog_upgrades[];
 
 /* Maps an SQLite result code to a negative errno, logging msg once. */
 int catalog_sqlite_err(sqlite3 *db, int rc, const char *what);

@@ -302,8 +302,8 @@ static void catalog_upgrades_version_1(void **state)
 	assert_schema(1, 0);
 	/* read-write: upgraded in place, the old dataset kept */
 	assert_int_equal(catalog_open(dir, 0, &c), 0);
-	assert_int_equal(catalog_version(c), 2);
-	assert_schema(2, 1);
+	assert_int_equal(catalog_version(c), CATALOG_SCHEMA_VERSION);
+	assert_schema(CATALOG_SCHEMA_VERSION, 1);
 	assert_int_equal(catalog_dataset_load(c, "old", &got), 0);
 	assert_int_equal(catalog_frameq_load(c, &got->vars[0], &q), 0);
 	free(q);
@@ -322,7 +322,7 @@ static void catalog_upgrades_version_1(void **state)
 	catalog_free(c);
 	/* and opened again, it is simply version 2 */
 	assert_int_equal(catalog_open(dir, CATALOG_RDONLY, &c), 0);
-	assert_int_equal(catalog_version(c), 2);
+	assert_int_equal(catalog_version(c), CATALOG_SCHEMA_VERSION);
 	assert_int_equal(catalog_dataset_load(c, "new", &got), 0);
 	assert_int_equal(catalog_frameq_load(c, &got->vars[0], &q), 5);
 	free(q);
