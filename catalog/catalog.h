@@ -9,7 +9,7 @@
 #include "base/dtype.h"
 #include "base/format.h"
 
-#define CATALOG_SCHEMA_VERSION 2
+#define CATALOG_SCHEMA_VERSION 7
 #define CATALOG_NAME_MAX 200
 
 struct catalog;
@@ -141,6 +141,7 @@ struct cat_dataset {
 	char *skipped;          /* source variables not stored, "a,b", or NULL */
 	int64_t created;        /* ns since the epoch */
 	int64_t mtime;
+	int64_t version;        /* of the content: +1 at each change */
 	int ndims;
 	struct cat_dim *dims;
 	int nattrs;
@@ -286,7 +287,8 @@ int catalog_frameq_load(struct catalog *c, const struct cat_var *v,
  */
 int catalog_var_quality_refresh(struct catalog *c, struct cat_var *v);
 
-/* Sets a dataset's modification time (ns). */
+/* Sets a dataset's modification time (ns) and counts its version up:
+ * every change of a dataset's content calls it. */
 int catalog_dataset_touch(struct catalog *c, int64_t id, int64_t mtime);
 
 /* Renames a dataset and its views: -EEXIST if `to` is taken. Inside a

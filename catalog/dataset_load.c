@@ -485,6 +485,7 @@ static int load_one(struct catalog *c, sqlite3_stmt *st,
 	ds->created = sqlite3_column_int64(st, 4);
 	ds->mtime = sqlite3_column_int64(st, 5);
 	ds->skipped = col_strdup(st, 6);
+	ds->version = sqlite3_column_int64(st, 7);
 	if (!ds->name) {
 		rc = -ENOMEM;
 		goto out;
@@ -546,14 +547,23 @@ out:
 	return rc;
 }
 
-#define DS_COLUMNS "SELECT id, name, source, profile, created, mtime, skipped" \
-	" FROM dataset"
+/* Prepares the query of the dataset columns load_one() reads, followed
+ * by tail; before version 7 every dataset is at content version 0. */
+static int prepare_ds(struct catalog *c, const char *tail, sqlite3_stmt **st)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SELECT id, name, source, profile, created,"
+		 " mtime, skipped, %s FROM dataset %s",
+		 c->version >= 7 ? "version" : "0", tail);
+	return catalog_prepare(c, sql, st);
+}
 
 int catalog_dataset_load(struct catalog *c, const char *name,
 			 struct cat_dataset **out)
 {
 	sqlite3_stmt *st;
-	int rc = catalog_prepare(c, DS_COLUMNS " WHERE name=?", &st);
+	int rc = prepare_ds(c, "WHERE name=?", &st);
 
 	*out = NULL;
 	if (rc)
@@ -574,7 +584,7 @@ int catalog_dataset_load_all(struct catalog *c, struct cat_dataset ***out,
 {
 	struct cat_dataset **v = NULL;
 	sqlite3_stmt *st;
-	int rc = catalog_prepare(c, DS_COLUMNS " ORDER BY name", &st), cnt = 0;
+	int rc = prepare_ds(c, "ORDER BY name", &st), cnt = 0;
 
 	*out = NULL;
 	*n = 0;

@@ -85,6 +85,10 @@ const char catalog_schema_sql[] =
  */
 const struct catalog_upgrade catalog_upgrades[] = {
 	{ 2, FRAME_QUALITY_SQL },
+	/* version 7: what a dataset's rows hold, counted up by every change
+	 * of its content, so that readers can tell versions apart */
+	{ 7, "ALTER TABLE dataset ADD COLUMN version INTEGER NOT NULL"
+	     " DEFAULT 0;\n" },
 	{ 0, NULL }
 };
 

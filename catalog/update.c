@@ -74,7 +74,8 @@ int catalog_mask_replace(struct catalog *c, int64_t var_id, uint32_t first,
 int catalog_dataset_touch(struct catalog *c, int64_t id, int64_t mtime)
 {
 	sqlite3_stmt *st;
-	int rc = catalog_prepare(c, "UPDATE dataset SET mtime=? WHERE id=?", &st);
+	int rc = catalog_prepare(c, "UPDATE dataset SET mtime=?,"
+				 " version=version+1 WHERE id=?", &st);
 
 	if (rc)
 		return rc;

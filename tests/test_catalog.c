@@ -245,6 +245,7 @@ static void make_v1(void)
 	snprintf(path, sizeof(path), "%s/catalog.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE frame_quality;"
+				      "ALTER TABLE dataset DROP COLUMN version;"
 				      "UPDATE meta SET value='1' WHERE "
 				      "key='schema_version';"
 				      "PRAGMA user_version=1;", NULL, NULL, NULL),
@@ -391,7 +392,7 @@ static void pack_append_sync_read(void **state)
 static void catalog_generation_counts_changes(void **state)
 {
 	struct catalog *c, *r;
-	struct cat_dataset *ds = make_ds("cube", 1, STRIDE);
+	struct cat_dataset *ds = make_ds("cube", 1, STRIDE), *got;
 	uint64_t gen, seen;
 	int64_t pack;
 
@@ -419,6 +420,17 @@ static void catalog_generation_counts_changes(void **state)
 	assert_int_equal(catalog_commit(c), 0);
 	assert_int_equal(catalog_generation(r, &seen), 0);
 	assert_true(seen == 2);
+	/* a rename keeps the content's version; a touch counts it up */
+	assert_int_equal(catalog_dataset_load(c, "cube2", &got), 0);
+	assert_true(got->version == 0);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_dataset_touch(c, got->id, 5), 0);
+	assert_int_equal(catalog_dataset_touch(c, got->id, 6), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	catalog_dataset_free(got);
+	assert_int_equal(catalog_dataset_load(r, "cube2", &got), 0);
+	assert_true(got->version == 2 && got->mtime == 6);
+	catalog_dataset_free(got);
 	catalog_free(r);
 	catalog_free(c);
 	catalog_dataset_free(ds);
