@@ -39,6 +39,13 @@ struct tree {
 	int64_t root_mtime;
 };
 
+static const struct node *find_exact(const struct fs *fs, uint64_t ino)
+{
+	struct node key = { .ino = ino };
+
+	return bsearch(&key, fs->nodes, fs->n, sizeof(key), by_ino);
+}
+
 static void free_tree(struct tree *t)
 {
 	for (size_t i = 0; t->nodes && i < t->n; i++)
@@ -101,7 +108,8 @@ static int build(struct tree *t, struct cat_dataset *const *ds, int nds)
 			const struct cat_view *w = &d->views[k];
 
 			has_dir |= w->in_dir;
-			v[t->n++] = (struct node){ .ino = inode_view(w->id),
+			v[t->n++] = (struct node){
+				.ino = inode_view(w->id, d->version),
 				.parent = w->in_dir ?
 					inode_dataset_dir(d->id) : FS_ROOT_INO,
 				.name = w->name, .ds = d, .view = w };
@@ -128,7 +136,9 @@ static uint64_t lease_gen(void *arg)
 {
 	struct fs *fs = arg;
 
-	return atomic_load(&fs->gen);
+	/* a handle reading the version it opened holds gc back like a
+	 * reader that has not reloaded yet */
+	return pins_oldest(&fs->pins, atomic_load(&fs->gen));
 }
 
 /* Installs t as the tree and hands the one it replaces back in t. */
@@ -179,6 +189,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	pthread_rwlock_init(&fs->lock, NULL);
 	pthread_rwlock_init(&fs->olock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
+	pins_init(&fs->pins);
 	fs->refresh_s = o->refresh;
 	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
@@ -263,6 +274,7 @@ void fs_free(struct fs *fs)
 	pthread_rwlock_destroy(&fs->lock);
 	pthread_rwlock_destroy(&fs->olock);
 	pthread_mutex_destroy(&fs->wlock);
+	pins_destroy(&fs->pins);
 	free(fs->dir);
 	free(fs);
 }
@@ -274,8 +286,9 @@ static void prefetch_view(void *arg, uint64_t ino, uint64_t off,
 	struct fs *fs = arg;
 	const struct node *n;
 
+	/* a handle reading an older version than the tree's has none */
 	pthread_rwlock_rdlock(&fs->lock);
-	n = fs_find(fs, ino);
+	n = find_exact(fs, ino);
 	if (n && n->view)
 		reader_prefetch(fs->r, n->ds, n->view, off, ahead);
 	pthread_rwlock_unlock(&fs->lock);
@@ -327,15 +340,12 @@ int fs_writable(const struct fs *fs)
 	return fs->wc != NULL;
 }
 
-int fs_reload(struct fs *fs, struct stage **committed)
+/* fs_reload_from(); carry: the change is this mount's own (pin.h). */
+static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
+		  int carry)
 {
-	return fs_reload_from(fs, fs->wc, committed);
-}
-
-int fs_reload_from(struct fs *fs, struct catalog *c,
-		   struct stage **committed)
-{
-	struct cat_dataset **ds;
+	struct cat_dataset **ds, **now;
+	int nnow;
 	uint64_t gen = 0;
 	struct tree t;
 	int n, rc;
@@ -355,7 +365,10 @@ int fs_reload_from(struct fs *fs, struct catalog *c,
 	}
 	pthread_rwlock_wrlock(&fs->olock);
 	pthread_rwlock_wrlock(&fs->lock);
+	now = ds;
+	nnow = n;
 	reader_swap(fs->r, &ds, &n);
+	pins_swap(&fs->pins, ds, n, now, nnow, gen, carry);
 	swap_tree(fs, &t);
 	atomic_store(&fs->gen, gen);
 	if (committed)
@@ -365,17 +378,46 @@ int fs_reload_from(struct fs *fs, struct catalog *c,
 	/* before anyone can have read the new tree and run gc on it */
 	store_lease_renew(fs->lease);
 	/* no read can reach the old rows now: each took its pointers under
-	 * the tree lock, and gave them up with it */
+	 * the tree lock, and gave them up with it; those of retired pins
+	 * are the pins' now (NULL here) */
 	free_tree(&t);
 	catalog_dataset_free_all(ds, n);
 	return 0;
 }
 
+int fs_reload(struct fs *fs, struct stage **committed)
+{
+	return reload(fs, fs->wc, committed, 1);
+}
+
+int fs_reload_from(struct fs *fs, struct catalog *c,
+		   struct stage **committed)
+{
+	return reload(fs, c, committed, 0);
+}
+
 const struct node *fs_find(const struct fs *fs, uint64_t ino)
 {
-	struct node key = { .ino = ino };
+	const struct node *n = find_exact(fs, ino);
+	size_t lo = 0, hi = fs->n, mid;
+	uint64_t first;
+	int64_t id;
 
-	return bsearch(&key, fs->nodes, fs->n, sizeof(key), by_ino);
+	if (n || inode_kind(ino, &id) != INODE_VIEW)
+		return n;
+	/* numbers of one view sort together, by version: the first one
+	 * at or after version 0's is the view's, if it is still here */
+	first = inode_view(id, 0);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (fs->nodes[mid].ino < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < fs->n && inode_same_file(fs->nodes[lo].ino, ino))
+		return &fs->nodes[lo];
+	return NULL;
 }
 
 #define find fs_find
@@ -427,12 +469,40 @@ static struct ofile *find_new(struct fs *fs, uint64_t parent,
 	return NULL;
 }
 
+/* The attributes of ino as a retired version that a handle still reads
+ * has them (the kernel asks for them while the handle is open); 0, or
+ * -ENOENT if no handle holds that version. */
+static int pinned_attr(struct fs *fs, uint64_t ino, struct fs_attr *a)
+{
+	const struct cat_view *w;
+	struct pin *pin = pins_find_retired(&fs->pins, ino, &w);
+	struct node n;
+
+	if (!pin)
+		return -ENOENT;
+	n = (struct node){ .ino = ino, .ds = pin->ds, .view = w };
+	attr_of(fs, &n, a);
+	fs_unpin(fs, pin);
+	return 0;
+}
+
+void fs_unpin(struct fs *fs, struct pin *pin)
+{
+	if (pin_drop(&fs->pins, pin))
+		store_lease_renew(fs->lease);
+}
+
 int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 {
 	const struct node *n;
 	struct ofile *o;
-	int rc = 0;
+	int rc = 0, here;
 
+	pthread_rwlock_rdlock(&fs->lock);
+	here = find_exact(fs, ino) != NULL;
+	pthread_rwlock_unlock(&fs->lock);
+	if (!here && !pinned_attr(fs, ino, a))
+		return 0;
 	pthread_rwlock_rdlock(&fs->olock);
 	pthread_rwlock_rdlock(&fs->lock);
 	n = find(fs, ino);
@@ -560,11 +630,15 @@ out:
 	return rc;
 }
 
-ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
-		off_t off)
+ssize_t fs_read(struct fs *fs, uint64_t ino, uint64_t fh, void *buf,
+		size_t len, off_t off)
 {
+	struct pin *pin = fh > FS_FH_COUNTED ? (struct pin *)(uintptr_t)fh :
+		NULL;
+	const struct cat_view *w = NULL;
 	const struct node *n;
 	struct read_hint h;
+	int64_t id;
 	struct ofile *o;
 	ssize_t got;
 	uint64_t size;
@@ -583,7 +657,17 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 	}
 	pthread_rwlock_rdlock(&fs->lock);
 	n = find(fs, ino);
-	if (o) {
+	/* a handle that holds a version reads it, the tree's or a retired
+	 * one (under the tree lock either way, which keeps the tree's) */
+	if (!o && pin && inode_kind(ino, &id) == INODE_VIEW &&
+	    !(w = pin_view(pin, id))) {
+		got = -ESTALE;
+	} else if (w) {
+		runs_hint(fs->runs, ino, (uint64_t)off, len, &h);
+		h.follow = prefetch_note(&fs->pf, ino, (uint64_t)off, len, &h);
+		got = reader_read_view_hint(fs->r, pin->ds, w, buf, len,
+					    (uint64_t)off, &h);
+	} else if (o) {
 		/* staged: the file as written so far */
 		size = stage_size(o->st);
 		len = (uint64_t)off >= size ? 0 : size - (uint64_t)off < len ?

@@ -81,9 +81,14 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 	       int (*fn)(void *arg, const char *name, const struct fs_attr *a,
 			 off_t next), void *arg);
 
-/* Reads from file ino (see reader_read_view), staged writes included. */
-ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
-		off_t off);
+/*
+ * Reads from file ino (see reader_read_view) through handle fh (from
+ * fs_open()), staged writes included. A handle opened for reading reads
+ * the version of the file it opened, whatever other writers commit
+ * meanwhile (fs/pin.h); writes made through this mount show at once.
+ */
+ssize_t fs_read(struct fs *fs, uint64_t ino, uint64_t fh, void *buf,
+		size_t len, off_t off);
 
 /*
  * Starts the read-ahead threads and the reader lease's renewal, and opens
@@ -107,7 +112,11 @@ int fs_writable(const struct fs *fs);
  */
 int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	      struct fs_attr *a);
-int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted);
+/* fs_open() sets *fh to a word the adapter keeps for the handle and
+ * passes to fs_read() and fs_release(); fs_create()'s handle is
+ * FS_FH_COUNTED. */
+#define FS_FH_COUNTED 1
+int fs_open(struct fs *fs, uint64_t ino, int flags, uint64_t *fh);
 ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 		 off_t off);
 int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size);
@@ -117,7 +126,7 @@ int fs_setattr(struct fs *fs, uint64_t ino, const uint64_t *size,
 	       struct fs_attr *a);
 int fs_flush(struct fs *fs, uint64_t ino);
 int fs_fsync(struct fs *fs, uint64_t ino);
-int fs_release(struct fs *fs, uint64_t ino, int counted);
+int fs_release(struct fs *fs, uint64_t ino, uint64_t fh);
 int fs_unlink(struct fs *fs, uint64_t parent, const char *name);
 int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 	      uint64_t newparent, const char *newname, unsigned flags);

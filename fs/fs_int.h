@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "fs/fs.h"
 #include "fs/inode.h"
+#include "fs/pin.h"
 #include "fs/prefetch.h"
 #include "fs/quicklook.h"
 #include "fs/reader.h"
@@ -71,13 +72,15 @@ struct fs {
 	void *notify_arg;
 	struct runs *runs;              /* sequential runs of each inode */
 	struct prefetch pf;
+	struct pins pins;               /* versions read-only handles hold */
 	struct store_lease *lease;      /* this mount's reader lease, or NULL */
 	_Atomic uint64_t gen;           /* catalog generation of the tree */
 	int refresh_s;                  /* seconds between checks, 0: none */
 	struct ticker refresh;          /* fs/refresh.c's thread */
 };
 
-/* The node of ino, or NULL (caller holds lock). */
+/* The node of ino, or NULL (caller holds lock). A view's number from
+ * before a change of its dataset finds the view as it is now. */
 const struct node *fs_find(const struct fs *fs, uint64_t ino);
 
 /* The entry name of directory parent, or NULL (caller holds lock). */
@@ -110,6 +113,10 @@ void fs_notify(struct fs *fs, uint64_t ino, uint64_t parent,
 /* fs_notify() for every root name dataset `name` has or may have had:
  * name.npy, name.nc, name.png and the directory name. */
 void fs_notify_names(struct fs *fs, const char *name);
+
+/* Drops a handle's pin (fs/pin.h); when the version it held goes, the
+ * lease names the generation this mount reads now. */
+void fs_unpin(struct fs *fs, struct pin *pin);
 
 /* Replays or reports journals left in staging/ (at mount). */
 void fs_recover(struct fs *fs);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static int dataset_of_file(const char *file, char *name, size_t cap)
 struct ofile *fs_ofile(struct fs *fs, uint64_t ino)
 {
 	for (struct ofile *o = fs->open; o; o = o->next)
-		if (o->ino == ino)
+		if (inode_same_file(o->ino, ino))
 			return o;
 	return NULL;
 }
@@ -88,8 +89,14 @@ static void notify_dataset(struct fs *fs, const char *name)
 
 	pthread_rwlock_rdlock(&fs->lock);
 	ds = reader_find(fs->r, name);
-	for (int i = 0; ds && i < ds->nviews; i++)
-		fs_notify(fs, inode_view(ds->views[i].id), 0, NULL);
+	/* the commit made a new version: the kernel knows the file under the
+	 * number of the one before, and handles open there read this one */
+	for (int i = 0; ds && i < ds->nviews; i++) {
+		fs_notify(fs, inode_view(ds->views[i].id, ds->version), 0,
+			  NULL);
+		fs_notify(fs, inode_view(ds->views[i].id, ds->version - 1), 0,
+			  NULL);
+	}
 	if (ds)
 		fs_notify(fs, inode_png(ds->id), 0, NULL);
 	pthread_rwlock_unlock(&fs->lock);
@@ -201,12 +208,40 @@ static int truncate_locked(struct fs *fs, struct ofile *o, uint64_t size)
 	return rc;
 }
 
-int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted)
+/*
+ * A read-only handle of a stored view holds the version it opens: the
+ * tree's, or for a number from before a change the version other handles
+ * still read there (the kernel's cached pages of that number are of it);
+ * else -ESTALE, and the kernel looks the name up again.
+ */
+static int pin_open(struct fs *fs, uint64_t ino, uint64_t *fh)
+{
+	const struct cat_view *w;
+	const struct node *n;
+	struct pin *pin = NULL;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&fs->lock);
+	n = fs_find(fs, ino);
+	if (n && n->view && n->ino == ino) {
+		pin = pin_take(&fs->pins, n->ds, atomic_load(&fs->gen));
+		rc = pin ? 0 : -ENOMEM;
+	} else if (inode_kind(ino, NULL) == INODE_VIEW) {
+		pin = pins_find_retired(&fs->pins, ino, &w);
+		rc = pin ? 0 : -ESTALE;
+	}
+	pthread_rwlock_unlock(&fs->lock);
+	if (pin)
+		*fh = (uint64_t)(uintptr_t)pin;
+	return rc;
+}
+
+int fs_open(struct fs *fs, uint64_t ino, int flags, uint64_t *fh)
 {
 	struct ofile *o;
 	int rc = 0;
 
-	*counted = 0;
+	*fh = 0;
 	if ((flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC)) {
 		/* a reader of a file being written keeps its journal open;
 		 * one of any other file never waits for a commit */
@@ -214,12 +249,12 @@ int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted)
 		o = fs_ofile(fs, ino);
 		pthread_rwlock_unlock(&fs->olock);
 		if (!o)
-			return 0;
+			return pin_open(fs, ino, fh);
 		pthread_mutex_lock(&fs->wlock);
 		o = fs_ofile(fs, ino);
 		if (o) {
 			o->opens++;
-			*counted = 1;
+			*fh = FS_FH_COUNTED;
 		} else if (inode_kind(ino, NULL) == INODE_NEW) {
 			/* imported meanwhile, under another inode: the kernel
 			 * looks the name up again */
@@ -234,7 +269,7 @@ int fs_open(struct fs *fs, uint64_t ino, int flags, int *counted)
 	rc = edit_ofile(fs, ino, &o);
 	if (!rc) {
 		o->opens++;
-		*counted = 1;
+		*fh = FS_FH_COUNTED;
 		if ((flags & O_TRUNC) && !o->st)
 			rc = -ESTALE;
 		else if (flags & O_TRUNC)
@@ -460,11 +495,16 @@ int fs_fsync(struct fs *fs, uint64_t ino)
 	return rc;
 }
 
-int fs_release(struct fs *fs, uint64_t ino, int counted)
+int fs_release(struct fs *fs, uint64_t ino, uint64_t fh)
 {
+	int counted = fh == FS_FH_COUNTED;
 	struct ofile *o;
 	int rc = 0;
 
+	if (fh > FS_FH_COUNTED) {
+		fs_unpin(fs, (struct pin *)(uintptr_t)fh);
+		return 0;
+	}
 	pthread_mutex_lock(&fs->wlock);
 	o = fs_ofile(fs, ino);
 	/* a handle opened before the file had a journal was not counted

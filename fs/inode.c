@@ -10,9 +10,14 @@ uint64_t inode_dataset_dir(int64_t ds_id)
 	return 2 * (uint64_t)ds_id + 2;
 }
 
-uint64_t inode_view(int64_t view_id)
+/* Bits of a view's number that hold its dataset's content version. */
+#define VERSION_BITS 20
+#define VERSION_MASK ((1ull << VERSION_BITS) - 1)
+
+uint64_t inode_view(int64_t view_id, int64_t version)
 {
-	return 2 * (uint64_t)view_id + 3;
+	return 2 * ((uint64_t)view_id << VERSION_BITS |
+		    ((uint64_t)version & VERSION_MASK)) + 3;
 }
 
 uint64_t inode_png(int64_t ds_id)
@@ -43,8 +48,20 @@ enum inode_kind inode_kind(uint64_t ino, int64_t *id)
 	} else {
 		kind = ino % 2 ? INODE_VIEW : INODE_DATASET_DIR;
 		x = (int64_t)((ino - 2 - ino % 2) / 2);
+		if (kind == INODE_VIEW)
+			x >>= VERSION_BITS;
 	}
 	if (id)
 		*id = x;
 	return kind;
+}
+
+int inode_same_file(uint64_t a, uint64_t b)
+{
+	int64_t ia, ib;
+
+	if (a == b)
+		return 1;
+	return inode_kind(a, &ia) == INODE_VIEW &&
+	       inode_kind(b, &ib) == INODE_VIEW && ia == ib;
 }

@@ -108,7 +108,8 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino,
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_attr a;
-	int rc = fs_getattr(fs_of(req), ino, &a), counted = 0;
+	int rc = fs_getattr(fs_of(req), ino, &a);
+	uint64_t fh = 0;
 
 	/* looked up just before a commit replaced it (a new file imported
 	 * at its release, which close(2) does not wait for): the kernel
@@ -118,13 +119,13 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (!rc && a.is_dir)
 		rc = -EISDIR;
 	if (!rc)
-		rc = fs_open(fs_of(req), ino, fi->flags, &counted);
+		rc = fs_open(fs_of(req), ino, fi->flags, &fh);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
 	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY;
-	fi->fh = (uint64_t)counted;	/* whether release must count it */
+	fi->fh = fh;	/* the core's word for the handle */
 	fuse_reply_open(req, fi);
 }
 
@@ -139,7 +140,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fi->fh = 1;	/* fs_create counted this handle */
+	fi->fh = FS_FH_COUNTED;	/* fs_create counted this handle */
 	reply_entry(req, &a, fi);
 }
 
@@ -190,7 +191,7 @@ static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 static void ll_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, -fs_release(fs_of(req), ino, (int)fi->fh));
+	fuse_reply_err(req, -fs_release(fs_of(req), ino, fi->fh));
 }
 
 static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
@@ -259,7 +260,6 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	char *buf, *own = NULL;
 	ssize_t n;
 
-	(void)fi;
 	if (size > MAX_READ)
 		size = MAX_READ;
 	buf = read_buf();
@@ -267,7 +267,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = fs_read(fs_of(req), ino, buf, size, off);
+	n = fs_read(fs_of(req), ino, fi->fh, buf, size, off);
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else

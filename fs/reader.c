@@ -103,7 +103,8 @@ void reader_swap(struct reader *r, struct cat_dataset ***ds, int *n)
 	for (int i = 0; i < nold; i++) {
 		const struct cat_dataset *now = by_id(*ds, *n, old[i]->id);
 
-		if (!now || now->mtime != old[i]->mtime)
+		if (!now || now->mtime != old[i]->mtime ||
+		    now->version != old[i]->version)
 			invalidate(r, old[i]);
 	}
 	r->ds = *ds;
@@ -163,6 +164,16 @@ static struct gop_load load_of(struct reader *r, const struct cat_var *v,
 }
 
 /* bsearch() order of a frame (key) against the frames of a GOP. */
+/*
+ * The cache's second key of GOP gi: stream ids stay across edits, and a
+ * handle may read an older version of a dataset (fs/pin.h) while others
+ * read the new one, so the dataset's content version is part of it.
+ */
+static uint64_t gop_key(const struct cat_dataset *ds, uint32_t gi)
+{
+	return (uint64_t)ds->version << 32 | gi;
+}
+
 static int gop_cmp(const void *key, const void *elem)
 {
 	uint64_t f = *(const uint64_t *)key;
@@ -296,7 +307,7 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		l.threads = h->threads;
 		l.whole = whole;
 		l.entered = out != dst;
-		rc = cache_get(r->cache, (uint64_t)s->id, gi, size,
+		rc = cache_get(r->cache, (uint64_t)s->id, gop_key(ds, gi), size,
 			       (size_t)(at * isz), (size_t)((at + cnt) * isz),
 			       gop_load, &l, &ce);
 		/* a read that goes on into the next GOP (the kernel's read-ahead
@@ -385,7 +396,8 @@ static int read_extent_elems(struct reader *r, const struct cat_dataset *ds,
  * taken (by reads' decodes, or other read-ahead): a guess that shares a
  * core slows the decode beside it, which a reader may be waiting for.
  */
-static int load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
+static int load_ahead(struct reader *r, const struct cat_dataset *ds,
+		      const struct cat_var *v, uint64_t f)
 {
 	for (int s = 0; s < v->nstreams; s++) {
 		const struct cat_stream *st = &v->streams[s];
@@ -403,8 +415,9 @@ static int load_ahead(struct reader *r, const struct cat_var *v, uint64_t f)
 		l = load_of(r, v, st, g);
 		l.threads = 1;
 		l.counted = 1;
-		(void)cache_load_ahead(r->cache, (uint64_t)st->id, gi,
-				       gop_bytes(v, st, g), gop_load, &l);
+		(void)cache_load_ahead(r->cache, (uint64_t)st->id,
+				       gop_key(ds, gi), gop_bytes(v, st, g),
+				       gop_load, &l);
 		atomic_fetch_sub(&r->busy, 1);
 	}
 	return 0;
@@ -471,7 +484,7 @@ void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 				if (counted && counted + size > ahead)
 					return;
 				counted += size;
-				if (load_ahead(r, v, f))
+				if (load_ahead(r, ds, v, f))
 					return;
 			}
 			own = 0;

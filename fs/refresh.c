@@ -13,9 +13,9 @@
 /* What a dataset was before a reload: enough to tell whether it changed,
  * and to tell the kernel which of its files are stale. */
 struct mark {
-	int64_t id, mtime;
+	int64_t id, mtime, version;
 	char name[CATALOG_NAME_MAX + 1];
-	int64_t *views;
+	uint64_t *views;        /* the numbers its views had */
 	int nviews;
 	int changed;            /* gone, renamed or rewritten */
 };
@@ -42,6 +42,7 @@ static int snapshot(struct fs *fs, struct mark **out, int *n)
 
 		m[i].id = ds->id;
 		m[i].mtime = ds->mtime;
+		m[i].version = ds->version;
 		snprintf(m[i].name, sizeof(m[i].name), "%s", ds->name);
 		m[i].views = calloc((size_t)ds->nviews + 1,
 				    sizeof(*m[i].views));
@@ -50,7 +51,8 @@ static int snapshot(struct fs *fs, struct mark **out, int *n)
 			return -ENOMEM;
 		}
 		for (int k = 0; k < ds->nviews; k++)
-			m[i].views[m[i].nviews++] = ds->views[k].id;
+			m[i].views[m[i].nviews++] =
+				inode_view(ds->views[k].id, ds->version);
 	}
 	*out = m;
 	*n = nds;
@@ -103,6 +105,7 @@ int refresh_once(struct fs *fs)
 			const struct cat_dataset *d = by_id(fs, m[i].id);
 
 			m[i].changed = !d || d->mtime != m[i].mtime ||
+				d->version != m[i].version ||
 				strcmp(d->name, m[i].name);
 		}
 		added = calloc((size_t)reader_ndatasets(fs->r) + 1,
@@ -125,8 +128,7 @@ int refresh_once(struct fs *fs)
 			if (!m[i].changed)
 				continue;
 			for (int v = 0; v < m[i].nviews; v++)
-				fs_notify(fs, inode_view(m[i].views[v]), 0,
-					  NULL);
+				fs_notify(fs, m[i].views[v], 0, NULL);
 			fs_notify(fs, inode_png(m[i].id), 0, NULL);
 			fs_notify(fs, inode_dataset_dir(m[i].id), 0, NULL);
 			fs_notify_names(fs, m[i].name);
