@@ -40,6 +40,16 @@ print(*c.execute(\"SELECT p.name, g.offset FROM gop g JOIN pack p ON p.id = g.pa
 		dd of="$1/packs/$2" bs=1 seek=$(($3 + at)) conv=notrunc 2>/dev/null
 }
 
+# eventually CMD...: CMD succeeds within 10 s (a mount with -o refresh=1
+# reloads within a second of a change)
+eventually() {
+	_i=0
+	until "$@" 2>/dev/null; do
+		[ $_i -lt 100 ] || return 1
+		sleep 0.1; _i=$((_i + 1))
+	done
+}
+
 # unmount_wait MNT STORE: unmounts MNT, then waits (up to 30 s) until the
 # daemon named in STORE's lock file has let go of the write lock: a
 # daemon still commits after fusermount3 returns, and a writer started

@@ -17,13 +17,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-eventually() {
-	i=0
-	until "$@" 2>/dev/null; do
-		[ $i -lt 100 ] || return 1
-		sleep 0.1; i=$((i + 1))
-	done
-}
 
 # holder NAME FILE: a process that opens FILE for reading (np.load with
 # mmap_mode='r', and a plain descriptor), reads its first frame, says

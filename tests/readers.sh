@@ -19,15 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 leases() { find "$S/readers" -type f ! -name '.*' 2>/dev/null | wc -l; }
-# eventually CMD...: CMD succeeds within 10 s (a mount reloads within its
-# refresh period, 1 s here)
-eventually() {
-	i=0
-	until "$@" 2>/dev/null; do
-		[ $i -lt 100 ] || return 1
-		sleep 0.1; i=$((i + 1))
-	done
-}
 # a daemon goes on after fusermount3 -u returns: wait (10 s at most) for
 # its exit to take its lease
 leases_become() {
