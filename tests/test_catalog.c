@@ -236,7 +236,7 @@ static void catalog_frame_quality_rows(void **state)
 }
 
 /* Turns the store in dir into what cubefs wrote with schema version 1:
- * version 2 only added the frame_quality table. */
+ * what each later version added is taken out (tests/plot.sh does too). */
 static void make_v1(void)
 {
 	char path[160];
