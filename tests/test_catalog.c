@@ -236,7 +236,9 @@ static void catalog_frame_quality_rows(void **state)
 }
 
 /* Turns the store in dir into what cubefs wrote with schema version 1:
- * version 2 only added the frame_quality table. */
+ * version 2 only added the frame_quality table, version 5 the stream
+ * column base_id and its index (taken out of the table's text: rows keep
+ * a trailing NULL SQLite ignores until the upgrade adds it again). */
 static void make_v1(void)
 {
 	char path[160];
@@ -244,6 +246,14 @@ static void make_v1(void)
 
 	snprintf(path, sizeof(path), "%s/catalog.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX stream_base;"
+				      "PRAGMA writable_schema=ON;"
+				      "UPDATE sqlite_master SET sql=replace(sql,"
+				      " ', base_id INTEGER DEFAULT NULL"
+				      " REFERENCES stream(id) ON DELETE CASCADE',"
+				      " '') WHERE name='stream';"
+				      "PRAGMA writable_schema=OFF;",
+				      NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE frame_quality;"
 				      "UPDATE meta SET value='1' WHERE "
 				      "key='schema_version';"
