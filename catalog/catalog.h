@@ -320,9 +320,11 @@ int catalog_patch_add(struct catalog *c, int64_t var_id,
 		      const struct cat_stream *s, struct cat_gop *g,
 		      uint32_t n, int nplanes);
 
-/* Deletes every patch layer of base stream stream_id and their GOPs
- * (compaction). Inside a transaction; 0 below version 5. */
-int catalog_patch_clear(struct catalog *c, int64_t stream_id);
+/* Deletes the patch GOPs over base stream stream_id that lie inside
+ * frames [first, first + n) (a GOP re-encoded whole, compaction), and
+ * layers left empty. Inside a transaction; 0 below version 5. */
+int catalog_patch_clear(struct catalog *c, int64_t stream_id,
+			uint32_t first, uint32_t n);
 
 /*
  * Builds s->segs from s->gops and s->patches: for each frame the newest

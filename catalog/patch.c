@@ -99,6 +99,22 @@ static int shadowed(const struct cat_stream *s, const struct cat_gop *p,
 	return 1;
 }
 
+/* Deletes the patch layers over base stream base that hold no GOP. */
+static int drop_empty_layers(struct catalog *c, int64_t base)
+{
+	sqlite3_stmt *st;
+	int rc = catalog_prepare(c, "DELETE FROM stream WHERE base_id=? AND"
+				 " NOT EXISTS(SELECT 1 FROM gop WHERE"
+				 " stream_id=stream.id)", &st);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, base);
+	rc = catalog_run(c, st, "delete empty patch layers");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int catalog_patch_add(struct catalog *c, int64_t var_id,
 		      const struct cat_stream *s, struct cat_gop *g,
 		      uint32_t n, int nplanes)
@@ -121,33 +137,28 @@ int catalog_patch_add(struct catalog *c, int64_t var_id,
 		rc = catalog_run(c, del, "delete patch gop");
 	}
 	sqlite3_finalize(del);
-	if (!rc)
-		rc = catalog_prepare(c, "DELETE FROM stream WHERE base_id=? AND"
-				     " NOT EXISTS(SELECT 1 FROM gop WHERE"
-				     " stream_id=stream.id)", &del);
-	if (!rc) {
-		sqlite3_bind_int64(del, 1, s->id);
-		rc = catalog_run(c, del, "delete empty patch layers");
-		sqlite3_finalize(del);
-	}
-	return rc;
+	return rc ? rc : drop_empty_layers(c, s->id);
 }
 
-int catalog_patch_clear(struct catalog *c, int64_t stream_id)
+int catalog_patch_clear(struct catalog *c, int64_t stream_id,
+			uint32_t first, uint32_t n)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (c->version < 5)
 		return 0;
-	/* gop rows of a layer go with it (ON DELETE CASCADE) */
-	rc = catalog_prepare(c, "DELETE FROM stream WHERE base_id=?", &st);
+	rc = catalog_prepare(c, "DELETE FROM gop WHERE stream_id IN (SELECT id"
+			     " FROM stream WHERE base_id=?1) AND first_frame>=?2"
+			     " AND first_frame + nframes<=?3", &st);
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, stream_id);
-	rc = catalog_run(c, st, "delete patch layers");
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)first + n);
+	rc = catalog_run(c, st, "delete patch gops");
 	sqlite3_finalize(st);
-	return rc;
+	return rc ? rc : drop_empty_layers(c, stream_id);
 }
 
 int catalog_patch_map(struct cat_stream *s, uint64_t nframes)

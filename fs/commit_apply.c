@@ -69,8 +69,8 @@ static int has_mask(const struct cat_var *v, const struct cat_gop *g)
 	return 0;
 }
 
-/* The runs of written frames of v, cut at its base GOPs' edges, into w
- * (with run0 NULL: counted only). */
+/* The runs of written frames of v, cut at its base GOPs' edges, outside
+ * the GOPs re-encoded whole, into w (with run0 NULL: counted only). */
 static uint32_t find_runs(const struct cat_var *v, const uint8_t *fr,
 			  struct var_work *w)
 {
@@ -81,7 +81,7 @@ static uint32_t find_runs(const struct cat_var *v, const uint8_t *fr,
 		uint32_t f0 = s->gops[g].first_frame;
 		uint32_t f1 = f0 + s->gops[g].nframes;
 
-		for (uint32_t f = f0; f < f1; f++) {
+		for (uint32_t f = f0; f < f1 && !w->regop[g]; f++) {
 			uint32_t a = f;
 
 			if (!fr[f])
@@ -115,6 +115,16 @@ static int plan_var(struct catalog *c, const struct cat_var *v,
 		return -ENOMEM;
 	w->patched = v->storage == VAR_STORE_VIDEO && !s->lossless &&
 		catalog_version(c) >= 5;
+	/* a GOP written whole, or of a variable without patches, is
+	 * re-encoded whole: no frame of it keeps its bytes anyway */
+	for (uint32_t g = 0; g < ng; g++) {
+		const struct cat_gop *gp = &s->gops[g];
+		uint32_t n = 0;
+
+		for (uint32_t f = 0; f < gp->nframes; f++)
+			n += fr[gp->first_frame + f];
+		w->regop[g] = n && (!w->patched || n == gp->nframes);
+	}
 	if (w->patched) {
 		w->nruns = find_runs(v, fr, w);
 		/* only a variable this commit writes: src reads it whole */
@@ -123,21 +133,18 @@ static int plan_var(struct catalog *c, const struct cat_var *v,
 	}
 	for (uint32_t g = 0; g < ng; g++) {
 		const struct cat_gop *gp = &s->gops[g];
-		int wrote = 0;
 
-		for (uint32_t f = 0; f < gp->nframes && !wrote; f++)
-			wrote = fr[gp->first_frame + f];
-		if ((wrote && (!w->patched || w->compact)) ||
-		    (w->compact && has_patch(s, gp)))
+		for (uint32_t f = 0; w->compact && f < gp->nframes &&
+		     !w->regop[g]; f++)
+			w->regop[g] = fr[gp->first_frame + f];
+		if (w->compact && has_patch(s, gp))
 			w->regop[g] = 1;
 		w->any |= w->regop[g];
 	}
-	if (w->compact || !w->patched) {
+	if (w->compact || !w->nruns) {
 		w->nruns = 0;
 		return 0;
 	}
-	if (!w->nruns)
-		return 0;
 	w->any = 1;
 	w->run0 = calloc(w->nruns, sizeof(*w->run0));
 	w->runn = calloc(w->nruns, sizeof(*w->runn));
@@ -230,7 +237,13 @@ static int swap_var(struct catalog *c, int64_t pack_id, struct cat_var *v,
 		const struct cat_gop *g0 = &v->streams[0].gops[g];
 
 		if (w->regop[g]) {
-			rc = catalog_frameq_put(c, v->id, g0->first_frame,
+			/* patches inside a GOP re-encoded whole go */
+			for (int s = 0; s < v->nstreams && !rc; s++)
+				rc = catalog_patch_clear(c, v->streams[s].id,
+							 g0->first_frame,
+							 g0->nframes);
+			if (!rc)
+				rc = catalog_frameq_put(c, v->id, g0->first_frame,
 						g0->nframes,
 						v->frameq + g0->first_frame);
 			for (int s = 0; s < v->nstreams && !rc; s++) {
@@ -250,8 +263,6 @@ static int swap_var(struct catalog *c, int64_t pack_id, struct cat_var *v,
 					  g0->nframes, w->has[g] ?
 					  &w->masks[g] : NULL);
 	}
-	for (int s = 0; s < v->nstreams && w->compact && !rc; s++)
-		rc = catalog_patch_clear(c, v->streams[s].id);
 	for (int s = 0; s < v->nstreams && w->nruns && !rc; s++) {
 		struct cat_gop *tmp = calloc(w->nruns, sizeof(*tmp));
 
