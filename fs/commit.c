@@ -111,19 +111,31 @@ static const struct source_ops view_ops = {
 struct touched {
 	const struct cat_dataset *ds;
 	const struct cat_view *w;
-	uint8_t **frame;        /* per variable, per frame */
+	uint8_t **frame;        /* per variable, per frame: FRAME_* */
 	int header;             /* a non-data byte was written */
+};
+
+enum {
+	FRAME_WRITTEN = 1,      /* inside a written range: written whole */
+	FRAME_EDGE = 2,         /* at a range's end: maybe in part, maybe
+				   with the bytes it had (drop_unchanged) */
 };
 
 static void mark_frames(struct touched *t, int vi, uint64_t e0, uint64_t e1)
 {
 	const struct cat_var *v = &t->ds->vars[vi];
 	uint64_t fe = catalog_var_elems(v) / (v->nframes ? v->nframes : 1);
+	uint8_t *fr = t->frame[vi];
 
 	if (!fe || e1 <= e0)
 		return;
-	for (uint64_t f = e0 / fe; f < v->nframes && f * fe < e1; f++)
-		t->frame[vi][f] = 1;
+	for (uint64_t f = e0 / fe; f < v->nframes && f * fe < e1; f++) {
+		int mark = f == e0 / fe || f == (e1 - 1) / fe ? FRAME_EDGE :
+			FRAME_WRITTEN;
+
+		if (!fr[f] || mark < fr[f])
+			fr[f] = (uint8_t)mark;
+	}
 }
 
 static int mark_range(void *arg, uint64_t off, uint64_t len)
@@ -169,10 +181,11 @@ static int read_enc_frame(struct source *src, int vi, uint64_t f, void *buf)
 }
 
 /*
- * Unmarks the frames whose bytes the writes left as they were: writers
- * rewrite whole pages (mmap, the kernel's page cache), so the frames
- * beside an edit come back with their own bytes, and re-encoding them
- * would change them.
+ * Unmarks the frames at the ends of written ranges whose bytes the writes
+ * left as they were: writers rewrite whole pages (mmap, the kernel's page
+ * cache), so the frames beside an edit come back with their own bytes,
+ * and re-encoding them would change them. Leaves 1 for every frame
+ * written.
  */
 static int drop_unchanged(struct source *src, struct touched *t)
 {
@@ -187,8 +200,9 @@ static int drop_unchanged(struct source *src, struct touched *t)
 		char *a = NULL, *b = NULL;
 
 		for (uint64_t f = 0; f < v->nframes && !rc; f++) {
-			if (!t->frame[i][f])
+			if (t->frame[i][f] != FRAME_EDGE)
 				continue;
+			t->frame[i][f] = 1;
 			if (!a && (!(a = malloc(len + 1)) ||
 				   !(b = malloc(len + 1)))) {
 				rc = -ENOMEM;
