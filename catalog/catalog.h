@@ -48,6 +48,18 @@ struct cat_gop {
 	uint64_t corr_offset;   /* corrections (same pack), 0 bytes: none */
 	uint64_t corr_length;
 	uint32_t ncorr;         /* values corrected */
+	int64_t layer;          /* 0: a base GOP; else the id of the patch
+				   layer holding it (newer layers, larger
+				   ids) */
+};
+
+/* Which GOP serves frames [first_frame, first_frame + nframes) of a
+ * stream with patches: gop < ngops is gops[gop], else patches[gop -
+ * ngops]. */
+struct cat_seg {
+	uint32_t first_frame;
+	uint32_t nframes;
+	uint32_t gop;
 };
 
 struct cat_stream {
@@ -64,6 +76,14 @@ struct cat_stream {
 	uint32_t gop_len;
 	uint32_t ngops;
 	struct cat_gop *gops;   /* sorted by first_frame, tiling the frames */
+	/* patch GOPs (schema 5): frames an edit rewrote, encoded alone over
+	 * the base GOPs above; oldest layer first, by first_frame within a
+	 * layer. segs says which GOP serves each frame: NULL when there are
+	 * no patches (gops as they are) */
+	uint32_t npatches;
+	struct cat_gop *patches;
+	uint32_t nsegs;
+	struct cat_seg *segs;
 };
 
 /* NaN/fill mask of frames [first_frame, first_frame + nframes). */
@@ -286,6 +306,37 @@ int catalog_frameq_load(struct catalog *c, const struct cat_var *v,
  * version 1.
  */
 int catalog_var_quality_refresh(struct catalog *c, struct cat_var *v);
+
+/* Patch layers (patch.c, schema version 5) ------------------------- */
+
+/*
+ * Adds a patch layer over base stream s of variable var_id holding the n
+ * GOPs g (frames an edit rewrote, sorted and disjoint, pack ids set;
+ * nplanes quant rows each) and sets their ids and layer. Older patch
+ * GOPs of s (s->patches, as loaded) whose every frame a newer patch or
+ * g covers are deleted, and layers left empty with them. Inside a
+ * transaction; -ENOTSUP below version 5.
+ */
+int catalog_patch_add(struct catalog *c, int64_t var_id,
+		      const struct cat_stream *s, struct cat_gop *g,
+		      uint32_t n, int nplanes);
+
+/* Deletes the patch GOPs over base stream stream_id that lie inside
+ * frames [first, first + n) (a GOP re-encoded whole, compaction), and
+ * layers left empty. Inside a transaction; 0 below version 5. */
+int catalog_patch_clear(struct catalog *c, int64_t stream_id,
+			uint32_t first, uint32_t n);
+
+/*
+ * Builds s->segs from s->gops and s->patches: for each frame the newest
+ * patch holding it, else its base GOP. Frees any map there was first;
+ * none is made without patches. 0, -EUCLEAN (a patch past the frames)
+ * or -ENOMEM.
+ */
+int catalog_patch_map(struct cat_stream *s, uint64_t nframes);
+
+/* Patch GOPs of v's first stream (each stream has the same frames). */
+uint32_t catalog_var_patches(const struct cat_var *v);
 
 /* Sets a dataset's modification time (ns) and counts its version up:
  * every change of a dataset's content calls it. */

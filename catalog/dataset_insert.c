@@ -303,6 +303,10 @@ uint64_t catalog_var_stored_bytes(const struct cat_var *v)
 		for (uint32_t g = 0; g < v->streams[s].ngops; g++)
 			n += v->streams[s].gops[g].length +
 				v->streams[s].gops[g].corr_length;
+	for (int s = 0; s < v->nstreams; s++)
+		for (uint32_t g = 0; g < v->streams[s].npatches; g++)
+			n += v->streams[s].patches[g].length +
+				v->streams[s].patches[g].corr_length;
 	for (int m = 0; m < v->nmasks; m++)
 		n += v->masks[m].length;
 	return n;

@@ -107,8 +107,14 @@ out:
 	return rc;
 }
 
+/*
+ * Loads the GOP rows of stream row sid (s itself, or a patch layer over
+ * it: layer is then its id) into *arr, which holds *n. Base GOPs must
+ * tile the frames; a layer's GOPs lie apart, in order, inside them.
+ */
 static int load_gops(struct catalog *c, struct cat_var *v,
-		     struct cat_stream *s)
+		     const struct cat_stream *s, int64_t sid, int64_t layer,
+		     struct cat_gop **arr, uint32_t *n)
 {
 	sqlite3_stmt *st = NULL, *qs = NULL;
 	uint32_t next = 0;
@@ -125,10 +131,9 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 				     &qs);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_int64(st, 1, sid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cat_gop *g = catalog_append(&s->gops, s->ngops,
-						   sizeof(*g));
+		struct cat_gop *g = catalog_append(arr, *n, sizeof(*g));
 		size_t plen;
 		int np = 0;
 
@@ -136,7 +141,8 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 			rc = -ENOMEM;
 			goto out;
 		}
-		s->ngops++;
+		(*n)++;
+		g->layer = layer;
 		g->id = sqlite3_column_int64(st, 0);
 		g->first_frame = (uint32_t)sqlite3_column_int64(st, 1);
 		g->nframes = (uint32_t)sqlite3_column_int64(st, 2);
@@ -154,13 +160,15 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 			goto out;
 		}
 		g->npkt = (uint32_t)(plen / 4);
-		if (plen % 4 || g->first_frame != next || g->nframes == 0 ||
+		if (plen % 4 || (layer ? g->first_frame < next :
+				 g->first_frame != next) || g->nframes == 0 ||
+		    (uint64_t)g->first_frame + g->nframes > v->nframes ||
 		    sqlite3_column_int64(st, 4) < 0 ||
 		    sqlite3_column_int64(st, 5) < 0) {
 			rc = corrupt(c, "gop rows", v->name);
 			goto out;
 		}
-		next += g->nframes;
+		next = g->first_frame + g->nframes;
 		if (s->codec == CODEC_LZ4)
 			continue;
 		g->quant = calloc((size_t)s->nplanes, sizeof(*g->quant));
@@ -187,7 +195,7 @@ static int load_gops(struct catalog *c, struct cat_var *v,
 		}
 	}
 	rc = rc == SQLITE_DONE ? 0 : catalog_sqlite_err(c->db, rc, "gops");
-	if (!rc && next != v->nframes)
+	if (!rc && !layer && next != v->nframes)
 		rc = corrupt(c, "gops not covering the frames", v->name);
 out:
 	sqlite3_finalize(st);
@@ -195,10 +203,44 @@ out:
 	return rc;
 }
 
+/* Loads the patch layers over base stream s (schema 5) and their map. */
+static int load_patches(struct catalog *c, struct cat_var *v,
+			struct cat_stream *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c->version < 5)
+		return 0;
+	rc = catalog_prepare(c, "SELECT id FROM stream WHERE base_id=?"
+			     " ORDER BY id", &st);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, s->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		rc = load_gops(c, v, s, id, id, &s->patches, &s->npatches);
+		if (rc)
+			break;
+	}
+	rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc :
+		catalog_sqlite_err(c->db, rc, "patch layers");
+	sqlite3_finalize(st);
+	if (!rc)
+		rc = catalog_patch_map(s, v->nframes);
+	return rc == -EUCLEAN ? corrupt(c, "patch rows", v->name) : rc;
+}
+
 static int load_streams(struct catalog *c, struct cat_var *v)
 {
 	sqlite3_stmt *st;
-	int rc = catalog_prepare(c, "SELECT id, first_plane, nplanes, codec, bits,"
+	int rc = catalog_prepare(c, c->version >= 5 ?
+				 "SELECT id, first_plane, nplanes, codec, bits,"
+				 " width, height, crf, lossless, params, gop_len,"
+				 " max_error FROM stream WHERE variable_id=? AND"
+				 " base_id IS NULL ORDER BY idx" :
+				 "SELECT id, first_plane, nplanes, codec, bits,"
 				 " width, height, crf, lossless, params, gop_len,"
 				 " max_error"
 				 " FROM stream WHERE variable_id=? ORDER BY idx",
@@ -238,7 +280,9 @@ static int load_streams(struct catalog *c, struct cat_var *v)
 			break;
 		}
 		plane += s->nplanes;
-		rc = load_gops(c, v, s);
+		rc = load_gops(c, v, s, s->id, 0, &s->gops, &s->ngops);
+		if (!rc)
+			rc = load_patches(c, v, s);
 		if (rc)
 			break;
 	}
@@ -638,6 +682,12 @@ void catalog_var_release(struct cat_var *v)
 			free(st->gops[g].quant);
 		}
 		free(st->gops);
+		for (uint32_t g = 0; g < st->npatches; g++) {
+			free(st->patches[g].pkt_sizes);
+			free(st->patches[g].quant);
+		}
+		free(st->patches);
+		free(st->segs);
 		free(st->params);
 	}
 	free(v->streams);

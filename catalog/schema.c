@@ -13,6 +13,14 @@
 	" count INTEGER NOT NULL, sse REAL NOT NULL, max_err REAL NOT NULL," \
 	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
 
+/* Version 5: patch layers. A stream row with base_id set is a layer of
+ * patch GOPs over that base stream: frames an edit rewrote, encoded
+ * alone, newest layer (largest id) first; its idx is negative. */
+#define PATCH_LAYER_SQL \
+	"ALTER TABLE stream ADD COLUMN base_id INTEGER DEFAULT NULL" \
+	" REFERENCES stream(id) ON DELETE CASCADE;\n" \
+	"CREATE INDEX stream_base ON stream(base_id);\n"
+
 /* Version 1: what the first stores hold. */
 const char catalog_schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -85,6 +93,7 @@ const char catalog_schema_sql[] =
  */
 const struct catalog_upgrade catalog_upgrades[] = {
 	{ 2, FRAME_QUALITY_SQL },
+	{ 5, PATCH_LAYER_SQL },
 	/* version 7: what a dataset's rows hold, counted up by every change
 	 * of its content, so that readers can tell versions apart */
 	{ 7, "ALTER TABLE dataset ADD COLUMN version INTEGER NOT NULL"

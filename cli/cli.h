@@ -16,6 +16,7 @@ int cmd_mount(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 
 /* Opens a store for reading; prints the reason and returns NULL on failure. */

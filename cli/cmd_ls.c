@@ -336,6 +336,17 @@ static void info_var(const struct cat_dataset *ds, const struct cat_var *v,
 		       st->nplanes == 3 ? "gbrp" : "gray",
 		       st->lossless ? 0 : st->crf, st->ngops, st->gop_len,
 		       cli_bytes((double)sb, b1, sizeof(b1)));
+		if (st->npatches)
+			printf("    %u patch GOPs (edited frames; cubefs compact "
+			       "merges them)\n", st->npatches);
+		for (uint32_t g = 0; gops && g < st->npatches; g++)
+			printf("    patch %u: frames %u-%u, pack %lld @ %llu, "
+			       "%llu bytes\n", g, st->patches[g].first_frame,
+			       st->patches[g].first_frame +
+			       st->patches[g].nframes - 1,
+			       (long long)st->patches[g].pack_id,
+			       (unsigned long long)st->patches[g].offset,
+			       (unsigned long long)st->patches[g].length);
 		if (st->codec == CODEC_LZ4 || !st->ngops)
 			continue;
 		for (int p = 0; p < st->nplanes; p++) {

@@ -22,6 +22,7 @@ static const struct {
 	{ "plot", cmd_plot, "plot STORE NAME [-v VAR] -o FILE.png  PSNR and max error per frame (or --csv)" },
 	{ "verify", cmd_verify, "verify STORE NAME ORIGINAL   compare with the original .npy or NetCDF: PSNR, max error, bpv" },
 	{ "gc", cmd_gc, "gc [--dry-run] STORE         remove unused packs, punch holes in dead ranges" },
+	{ "compact", cmd_compact, "compact STORE [NAME]         re-encode patched GOPs once, drop their patches" },
 	{ "check", cmd_check, "check [--repair] STORE       verify rows and pack bytes (checksums), find orphans" },
 };
 

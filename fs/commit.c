@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The commit of staged writes: touched GOPs found, read back with the writes over them, re-encoded, swapped in. */
+/* The commit of staged writes: the frames written found and handed to commit_apply, or a whole new file imported. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "catalog/pack.h"
 #include "fs/commit.h"
+#include "fs/commit_int.h"
 #include "ingest/encode.h"
 #include "ingest/source.h"
 
@@ -33,7 +34,15 @@ static int view_bytes(struct view_src *vs, void *buf, size_t len,
 		return (int)n;
 	if ((size_t)n < len)
 		memset((char *)buf + n, 0, len - (size_t)n);
-	return stage_overlay(vs->st, buf, len, off);
+	return vs->st ? stage_overlay(vs->st, buf, len, off) : 0;
+}
+
+/* Elements of one source frame of v: source frames run along the first
+ * axis (source.h). */
+static uint64_t source_frame_elems(const struct cat_var *v)
+{
+	return v->ndim >= 2 && v->shape[0] ?
+		catalog_var_elems(v) / v->shape[0] : catalog_var_elems(v);
 }
 
 /* source ops: frames of a variable, gathered from the view's extents. */
@@ -42,9 +51,7 @@ static int vs_read_frames(struct source *s, int var, uint64_t first,
 {
 	struct view_src *vs = s->priv;
 	const struct cat_var *v = &s->meta->vars[var];
-	/* source frames run along the first axis (source.h) */
-	uint64_t fe = v->ndim >= 2 && v->shape[0] ?
-		catalog_var_elems(v) / v->shape[0] : catalog_var_elems(v);
+	uint64_t fe = source_frame_elems(v);
 	uint64_t e0 = first * fe, e1 = (first + n) * fe;
 	size_t isz = dtype_size(v->dtype);
 	int rc = 0;
@@ -100,26 +107,34 @@ static const struct source_ops view_ops = {
 	.read_frames = vs_read_frames,
 };
 
-/* Touched GOPs: one flag per (variable, GOP index). */
+/* Frames written: one flag per (variable, frame). */
 struct touched {
 	const struct cat_dataset *ds;
 	const struct cat_view *w;
-	uint8_t **gop;          /* per variable, per GOP index */
+	uint8_t **frame;        /* per variable, per frame: FRAME_* */
 	int header;             /* a non-data byte was written */
+};
+
+enum {
+	FRAME_WRITTEN = 1,      /* inside a written range: written whole */
+	FRAME_EDGE = 2,         /* at a range's end: maybe in part, maybe
+				   with the bytes it had (drop_unchanged) */
 };
 
 static void mark_frames(struct touched *t, int vi, uint64_t e0, uint64_t e1)
 {
 	const struct cat_var *v = &t->ds->vars[vi];
-	const struct cat_stream *s = &v->streams[0];
 	uint64_t fe = catalog_var_elems(v) / (v->nframes ? v->nframes : 1);
+	uint8_t *fr = t->frame[vi];
 
-	for (uint32_t g = 0; g < s->ngops; g++) {
-		uint64_t g0 = (uint64_t)s->gops[g].first_frame * fe;
-		uint64_t g1 = g0 + (uint64_t)s->gops[g].nframes * fe;
+	if (!fe || e1 <= e0)
+		return;
+	for (uint64_t f = e0 / fe; f < v->nframes && f * fe < e1; f++) {
+		int mark = f == e0 / fe || f == (e1 - 1) / fe ? FRAME_EDGE :
+			FRAME_WRITTEN;
 
-		if (g0 < e1 && e0 < g1)
-			t->gop[vi][g] = 1;
+		if (!fr[f] || mark < fr[f])
+			fr[f] = (uint8_t)mark;
 	}
 }
 
@@ -151,6 +166,61 @@ static int mark_range(void *arg, uint64_t off, uint64_t len)
 			    x->elem + (b + osz - 1) / osz);
 	}
 	return 0;
+}
+
+/* Encoded frame f of variable vi as src gives it now (through the view,
+ * with the journal over it when vs->st is set) into buf. */
+static int read_enc_frame(struct source *src, int vi, uint64_t f, void *buf)
+{
+	const struct cat_var *v = &src->meta->vars[vi];
+
+	if (v->ndim < 3)	/* one encoded frame: all of the source's */
+		return vs_read_frames(src, vi, 0, v->ndim == 2 ?
+				      v->shape[0] : 1, buf);
+	return vs_read_frames(src, vi, f, 1, buf);
+}
+
+/*
+ * Unmarks the frames at the ends of written ranges whose bytes the writes
+ * left as they were: writers rewrite whole pages (mmap, the kernel's page
+ * cache), so the frames beside an edit come back with their own bytes,
+ * and re-encoding them would change them. Leaves 1 for every frame
+ * written.
+ */
+static int drop_unchanged(struct source *src, struct touched *t)
+{
+	struct view_src *vs = src->priv;
+	struct stage *st = vs->st;
+	int rc = 0;
+
+	for (int i = 0; i < t->ds->nvars && !rc; i++) {
+		const struct cat_var *v = &src->meta->vars[i];
+		size_t len = (size_t)(catalog_var_elems(v) /
+			(v->nframes ? v->nframes : 1)) * dtype_size(v->dtype);
+		char *a = NULL, *b = NULL;
+
+		for (uint64_t f = 0; f < v->nframes && !rc; f++) {
+			if (t->frame[i][f] != FRAME_EDGE)
+				continue;
+			t->frame[i][f] = 1;
+			if (!a && (!(a = malloc(len + 1)) ||
+				   !(b = malloc(len + 1)))) {
+				rc = -ENOMEM;
+				break;
+			}
+			vs->st = NULL;
+			rc = read_enc_frame(src, i, f, a);
+			vs->st = st;
+			if (!rc)
+				rc = read_enc_frame(src, i, f, b);
+			if (!rc && !memcmp(a, b, len))
+				t->frame[i][f] = 0;
+		}
+		free(a);
+		free(b);
+	}
+	vs->st = st;
+	return rc;
 }
 
 /* 1 if the staged bytes over the view's literal extents change them. */
@@ -226,57 +296,6 @@ static int replace(struct catalog *c, struct view_src *vs,
 	return rc;
 }
 
-/* Swaps the re-encoded rows in, in one transaction. */
-static int swap_rows(struct catalog *c, struct pack_writer *pw,
-		     struct cat_dataset *meta, struct touched *t,
-		     struct cat_mask **masks, int **has)
-{
-	int64_t pack_id;
-	int rc = pack_writer_sync(pw);
-
-	if (!rc)
-		rc = catalog_begin(c);
-	if (rc)
-		return rc;
-	rc = catalog_pack_add(c, pack_writer_name(pw), pack_writer_size(pw),
-			      &pack_id);
-	for (int i = 0; i < meta->nvars && !rc; i++) {
-		struct cat_var *v = &meta->vars[i];
-		int any = 0;
-
-		for (uint32_t g = 0; v->nstreams && g < v->streams[0].ngops &&
-		     !rc; g++) {
-			const struct cat_gop *g0 = &v->streams[0].gops[g];
-
-			if (!t->gop[i][g])
-				continue;
-			any = 1;
-			rc = catalog_frameq_put(c, v->id, g0->first_frame,
-						g0->nframes,
-						v->frameq + g0->first_frame);
-			for (int s = 0; s < v->nstreams && !rc; s++) {
-				struct cat_gop *gp = &v->streams[s].gops[g];
-
-				gp->pack_id = pack_id;
-				rc = catalog_gop_update(c, gp,
-					v->streams[s].codec == CODEC_LZ4 ? 0 :
-					v->streams[s].nplanes);
-			}
-			if (rc || v->storage != VAR_STORE_VIDEO)
-				continue;
-			masks[i][g].pack_id = pack_id;
-			rc = catalog_mask_replace(c, v->id, g0->first_frame,
-						  g0->nframes, has[i][g] ?
-						  &masks[i][g] : NULL);
-		}
-		if (!rc && any && v->storage == VAR_STORE_VIDEO)
-			rc = catalog_var_quality_refresh(c, v);
-	}
-	if (!rc)
-		rc = catalog_dataset_touch(c, meta->id, clock_wall_ns());
-	return catalog_end(c, rc);
-}
-
 int commit_edit(struct catalog *c, struct reader *r,
 		const struct cat_dataset *ds, const struct cat_view *w,
 		struct stage *st, const struct import_opts *o)
@@ -284,71 +303,105 @@ int commit_edit(struct catalog *c, struct reader *r,
 	struct view_src vs = { .r = r, .ds = ds, .w = w, .st = st };
 	struct touched t = { .ds = ds, .w = w };
 	struct source src = { .ops = &view_ops, .priv = &vs };
-	struct encode_ctx x = ENCODE_CTX_INIT(o, NULL);
-	struct pack_writer *pw = NULL;
-	struct progress pg;
-	struct cat_mask **masks = NULL;
-	int **has = NULL, rc, any = 0;
+	struct commit_plan p = { 0 };
+	int rc, changed = 0;
 
 	if (stage_size(st) != w->size || header_changed(&vs))
 		return replace(c, &vs, o);
 	rc = catalog_dataset_load(c, ds->name, &src.meta);
 	if (rc)
 		return rc;
-	t.gop = calloc((size_t)ds->nvars, sizeof(*t.gop));
-	masks = calloc((size_t)ds->nvars, sizeof(*masks));
-	has = calloc((size_t)ds->nvars, sizeof(*has));
-	if (!t.gop || !masks || !has) {
+	t.frame = calloc((size_t)ds->nvars + 1, sizeof(*t.frame));
+	if (!t.frame) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (int i = 0; i < ds->nvars; i++) {
-		size_t n = ds->vars[i].nstreams ? ds->vars[i].streams[0].ngops : 0;
+		const struct cat_var *v = &ds->vars[i];
 
-		if (src.meta->nvars != ds->nvars || (src.meta->vars[i].nstreams &&
-		    src.meta->vars[i].streams[0].ngops != n)) {
+		if (src.meta->nvars != ds->nvars ||
+		    src.meta->vars[i].nframes != v->nframes ||
+		    (v->nstreams && src.meta->vars[i].streams[0].ngops !=
+		     v->streams[0].ngops)) {
 			rc = -ESTALE;
 			goto out;
 		}
-		t.gop[i] = calloc(n + 1, 1);
-		masks[i] = calloc(n + 1, sizeof(**masks));
-		has[i] = calloc(n + 1, sizeof(**has));
-		if (!t.gop[i] || !masks[i] || !has[i]) {
+		t.frame[i] = calloc(v->nframes + 1, 1);
+		if (!t.frame[i]) {
 			rc = -ENOMEM;
 			goto out;
 		}
 	}
 	stage_each_range(st, mark_range, &t);
-	progress_init(&pg, 0, ds->name, 0);
-	x.progress = &pg;
-	rc = pack_writer_new(catalog_dir(c), &pw);
-	x.pack = pw;
-	for (int i = 0; i < ds->nvars && !rc; i++) {
-		size_t n = ds->vars[i].nstreams ? ds->vars[i].streams[0].ngops : 0;
-
-		for (uint32_t g = 0; g < n && !rc; g++) {
-			if (!t.gop[i][g])
-				continue;
-			any = 1;
-			rc = encode_regop(&x, &src, i, g, &masks[i][g],
-					  &has[i][g]);
-		}
-	}
-	if (!rc && any)
-		rc = swap_rows(c, pw, src.meta, &t, masks, has);
+	rc = drop_unchanged(&src, &t);
+	p.frame = t.frame;
+	if (!rc)
+		rc = commit_apply(c, &src, &p, o, &changed);
 	if (rc)
 		log_error("cannot commit the writes to '%s': %s; they are kept "
 			  "in staging", w->name, strerror(-rc));
 out:
-	pack_writer_free(pw, !rc && any);
-	for (int i = 0; t.gop && i < ds->nvars; i++) {
-		free(t.gop[i]);
-		free(masks[i]);
-		free(has[i]);
+	for (int i = 0; t.frame && i < ds->nvars; i++)
+		free(t.frame[i]);
+	free(t.frame);
+	catalog_dataset_free(src.meta);
+	return rc;
+}
+
+/* source ops for compaction: a variable's frames through the reader. */
+struct elems_src {
+	struct reader *r;
+	const struct cat_dataset *ds;   /* the reader's */
+};
+
+static int es_read_frames(struct source *s, int var, uint64_t first,
+			  uint64_t n, void *dst)
+{
+	struct elems_src *es = s->priv;
+	uint64_t fe = source_frame_elems(&s->meta->vars[var]);
+
+	return reader_read_elems(es->r, es->ds, var, first * fe, n * fe, 0,
+				 dst);
+}
+
+static const struct source_ops elems_ops = {
+	.kind = "rows",
+	.read_frames = es_read_frames,
+};
+
+int commit_compact(struct catalog *c, struct reader *r,
+		   const struct cat_dataset *ds, const struct import_opts *o,
+		   int *changed)
+{
+	struct elems_src es = { .r = r, .ds = ds };
+	struct source src = { .ops = &elems_ops, .priv = &es };
+	struct commit_plan p = { .compact = 1 };
+	int rc;
+
+	*changed = 0;
+	rc = catalog_dataset_load(c, ds->name, &src.meta);
+	if (rc)
+		return rc;
+	if (src.meta->version != ds->version ||
+	    src.meta->nvars != ds->nvars) {
+		rc = -ESTALE;
+		goto out;
 	}
-	free(t.gop);
-	free(masks);
-	free(has);
+	p.frame = calloc((size_t)ds->nvars + 1, sizeof(*p.frame));
+	rc = p.frame ? 0 : -ENOMEM;
+	for (int i = 0; i < ds->nvars && !rc; i++) {
+		p.frame[i] = calloc(ds->vars[i].nframes + 1, 1);
+		if (!p.frame[i])
+			rc = -ENOMEM;
+	}
+	if (!rc)
+		rc = commit_apply(c, &src, &p, o, changed);
+	if (rc)
+		log_error("cannot compact '%s': %s", ds->name, strerror(-rc));
+out:
+	for (int i = 0; p.frame && i < ds->nvars; i++)
+		free(p.frame[i]);
+	free(p.frame);
 	catalog_dataset_free(src.meta);
 	return rc;
 }

@@ -203,6 +203,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	if (o->crf >= 0)
 		fs->iopts.crf = o->crf;
 	fs->iopts.progress = 0;
+	fs->iopts.compact_after = o->compact_after;
 	if (!ro && access(dir, W_OK) == 0) {
 		rc = catalog_open(dir, 0, &fs->wc);
 		if (rc == -EROFS || rc == -EACCES) {

@@ -33,6 +33,9 @@ struct fs_opts {
 	void *notify_arg;
 	int refresh;            /* seconds between checks for other writers'
 				   changes (fs/refresh.h), 0: never */
+	int compact_after;      /* patch GOPs of a variable past which a
+				   commit compacts it; 0: the default
+				   (IMPORT_COMPACT_AFTER), < 0: never */
 };
 
 /* How often a mount looks for other writers' changes unless told. */

@@ -190,9 +190,13 @@ static void usage(FILE *f)
 "                       variable\n"
 "  -o refresh=SECONDS   how often to look for changes other processes or\n"
 "                       machines made to the store (default %d; 0: never)\n"
+"  -o compact_after=N   patch GOPs (edited frames encoded alone) a variable\n"
+"                       may gather before a commit compacts it (default\n"
+"                       %d; 0: only cubefs compact)\n"
 "  -o allow_other       let other users read (needs user_allow_other)\n"
 "  other -o options are passed to FUSE; fstab's defaults, noauto, user,\n"
-"  _netdev and nofail are accepted and ignored.\n", FS_REFRESH_DEFAULT);
+"  _netdev and nofail are accepted and ignored.\n", FS_REFRESH_DEFAULT,
+		IMPORT_COMPACT_AFTER);
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -234,6 +238,7 @@ struct mount_args {
 	const char *source, *mountpoint;
 	int foreground, debug, single, readonly;
 	int codec, bits, crf, refresh;
+	int compact_after;      /* as fs_opts: 0 default, < 0 never */
 	char rgb[640];          /* "" or three names, see quicklook.h */
 	size_t cache_size;
 	char fuse_opts[2048];
@@ -350,6 +355,19 @@ static int add_opts(struct mount_args *m, char *list)
 				return -EINVAL;
 			}
 			m->refresh = (int)v;
+			continue;
+		}
+		if (!strncmp(o, "compact_after=", 14)) {
+			char *end;
+			long v = strtol(o + 14, &end, 10);
+
+			if (end == o + 14 || *end || v < 0 || v > 1000000) {
+				fprintf(stderr, "mount.cubefs: invalid "
+					"compact_after '%s' (patch GOPs, 0 for "
+					"never)\n", o + 14);
+				return -EINVAL;
+			}
+			m->compact_after = v ? (int)v : -1;
 			continue;
 		}
 		if (!strncmp(o, "rgb=", 4)) {
@@ -496,6 +514,7 @@ int ll_mount_main(int argc, char **argv)
 	fo.bits = m.bits;
 	fo.crf = m.crf;
 	fo.refresh = m.refresh;
+	fo.compact_after = m.compact_after;
 	fo.rgb = m.rgb[0] ? m.rgb : NULL;
 	fo.notify = queue_note;
 	if (fs_new(source, &fo, &fs)) {

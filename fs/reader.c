@@ -183,15 +183,43 @@ static int gop_cmp(const void *key, const void *elem)
 		f >= (uint64_t)g->first_frame + g->nframes;
 }
 
-/* The GOP of stream s holding frame f, its index in *index. */
-static const struct cat_gop *find_gop(const struct cat_stream *s, uint64_t f,
-				      uint32_t *index)
+/* The same against a range of frames one GOP serves. */
+static int seg_cmp(const void *key, const void *elem)
 {
-	const struct cat_gop *g = !s->ngops ? NULL :
-		bsearch(&f, s->gops, s->ngops, sizeof(*g), gop_cmp);
+	uint64_t f = *(const uint64_t *)key;
+	const struct cat_seg *sg = elem;
 
-	if (g)
+	return f < sg->first_frame ? -1 :
+		f >= (uint64_t)sg->first_frame + sg->nframes;
+}
+
+/*
+ * The GOP of stream s that serves frame f: its index in *index (the
+ * cache key: base GOPs first, then patches) and the end of the frames
+ * it serves from f on in *end. Where patch GOPs hold some frames of a
+ * base GOP, the base GOP serves the others, decoded as it always was.
+ */
+static const struct cat_gop *find_gop(const struct cat_stream *s, uint64_t f,
+				      uint32_t *index, uint64_t *end)
+{
+	const struct cat_gop *g;
+	const struct cat_seg *sg;
+
+	if (s->nsegs) {
+		sg = bsearch(&f, s->segs, s->nsegs, sizeof(*sg), seg_cmp);
+		if (!sg || sg->gop >= s->ngops + s->npatches)
+			return NULL;
+		*index = sg->gop;
+		*end = (uint64_t)sg->first_frame + sg->nframes;
+		return sg->gop < s->ngops ? &s->gops[sg->gop] :
+			&s->patches[sg->gop - s->ngops];
+	}
+	g = !s->ngops ? NULL :
+		bsearch(&f, s->gops, s->ngops, sizeof(*g), gop_cmp);
+	if (g) {
 		*index = (uint32_t)(g - s->gops);
+		*end = (uint64_t)g->first_frame + g->nframes;
+	}
 	return g;
 }
 
@@ -223,8 +251,9 @@ int reader_frame_gop(const struct cat_var *v, uint64_t plane, uint64_t f,
 	const struct cat_stream *s = find_stream(v, plane);
 	const struct cat_gop *g;
 	uint32_t gi;
+	uint64_t end;
 
-	if (!s || !(g = find_gop(s, f, &gi)))
+	if (!s || !(g = find_gop(s, f, &gi, &end)))
 		return -EIO;
 	*first = g->first_frame;
 	*n = g->nframes;
@@ -285,16 +314,16 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		struct cache_entry *ce;
 		struct gop_load l;
 		uint32_t gi;
+		uint64_t end;
 		size_t size;
 		int rc;
 
-		if (!s || !(g = find_gop(s, f, &gi)))
+		if (!s || !(g = find_gop(s, f, &gi, &end)))
 			return -EIO;
 		size = gop_bytes(v, s, g);
 		if (s->nplanes == (int)v->nplanes || s->codec == CODEC_LZ4) {
 			at = (f - g->first_frame) * fe + within;
-			cnt = (g->first_frame + (uint64_t)g->nframes - f) * fe -
-				within;
+			cnt = (end - f) * fe - within;
 		} else {
 			uint64_t lp = plane - (uint64_t)s->first_plane;
 
@@ -404,8 +433,9 @@ static int load_ahead(struct reader *r, const struct cat_dataset *ds,
 		const struct cat_gop *g;
 		struct gop_load l;
 		uint32_t gi;
+		uint64_t end;
 
-		g = find_gop(st, f, &gi);
+		g = find_gop(st, f, &gi, &end);
 		if (!g)
 			return 0;
 		if (atomic_fetch_add(&r->busy, 1) >= cpu_count()) {
@@ -467,15 +497,15 @@ void reader_prefetch(struct reader *r, const struct cat_dataset *ds,
 			uint64_t next = UINT64_MAX, size = 0;
 			const struct cat_gop *g;
 			uint32_t gi;
+			uint64_t end;
 
 			for (int s = 0; s < v->nstreams; s++) {
-				g = find_gop(&v->streams[s], f, &gi);
+				g = find_gop(&v->streams[s], f, &gi, &end);
 				if (!g)
 					return;	/* left for the read to report */
 				size += gop_bytes(v, &v->streams[s], g);
-				if ((uint64_t)g->first_frame + g->nframes < next)
-					next = (uint64_t)g->first_frame +
-						g->nframes;
+				if (end < next)
+					next = end;
 			}
 			/* the reader's own GOPs are its to decode (a worker
 			 * that took one up would make it wait on one codec

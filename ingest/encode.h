@@ -82,4 +82,28 @@ int encode_range(struct source *src, int vi, uint32_t gop, double *range);
 int encode_regop(struct encode_ctx *x, struct source *src, int vi,
 		 uint32_t gi, struct cat_mask *mask, int *has_mask);
 
+/*
+ * Encodes frames [f0, f0 + n) of video variable vi alone, one patch GOP
+ * per stream into out[0 .. nstreams) (first frame, count, payload fields
+ * and quantization; pack_id 0, to be set by the caller), from the frames
+ * src now gives. No other frame is read or encoded. The quality of those
+ * frames goes to v->frameq (allocated when NULL), v->vmin/vmax widen to
+ * the new values, and *masked says how many of them are NaN or fill (the
+ * masks are left to encode_mask_again()). Returns 0 or a negative errno;
+ * out's allocations are the caller's to free either way.
+ */
+int encode_patch(struct encode_ctx *x, struct source *src, int vi,
+		 uint32_t f0, uint32_t n, struct cat_gop *out,
+		 uint64_t *masked);
+
+/*
+ * The NaN/fill mask of frames [f0, f0 + n) of variable vi as src now
+ * gives them, appended to the pack into *mask (*has_mask = 0 when none is
+ * masked). Masks are lossless: frames src gives as stored come out as
+ * they were. Returns 0 or a negative errno.
+ */
+int encode_mask_again(struct encode_ctx *x, struct source *src, int vi,
+		      uint32_t f0, uint32_t n, struct cat_mask *mask,
+		      int *has_mask);
+
 #endif

@@ -32,7 +32,13 @@ struct import_opts {
 	int progress;           /* 1: show progress if stderr is a terminal */
 	int replace;            /* 1: a dataset of that name is replaced, in
 				   the same transaction */
+	int compact_after;      /* edits: patch GOPs of a variable past which
+				   a commit compacts it; 0:
+				   IMPORT_COMPACT_AFTER, < 0: never */
 };
+
+/* Patch GOPs a variable may gather before a commit compacts it. */
+#define IMPORT_COMPACT_AFTER 32
 
 /* What an import measured, per variable. */
 struct import_var_report {

@@ -329,8 +329,8 @@ static int check_gop(struct check *k, const struct cat_dataset *ds,
 
 	k->r->gops++;
 	var_label(ds, v, s, label, sizeof(label));
-	snprintf(pl.what, sizeof(pl.what), "%s: GOP at frame %u", label,
-		 g->first_frame);
+	snprintf(pl.what, sizeof(pl.what), "%s: %sGOP at frame %u", label,
+		 g->layer ? "patch " : "", g->first_frame);
 	if (payload_locate(k, &pl, g->pack_id))
 		return 0;
 	if (g->offset + g->length > pl.p->size)
@@ -479,6 +479,12 @@ static int check_dataset(struct check *k, const struct cat_dataset *ds)
 			     g++)
 				rc = check_gop(k, ds, v, &v->streams[s],
 					       &v->streams[s].gops[g]);
+		/* patch GOPs (edits): checked as the GOPs they stand for */
+		for (int s = 0; s < v->nstreams && !rc; s++)
+			for (uint32_t g = 0; g < v->streams[s].npatches && !rc;
+			     g++)
+				rc = check_gop(k, ds, v, &v->streams[s],
+					       &v->streams[s].patches[g]);
 		for (int m = 0; m < v->nmasks && !rc; m++)
 			rc = check_mask(k, ds, v, &v->masks[m]);
 	}

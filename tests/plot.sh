@@ -90,6 +90,12 @@ db.executescript("DROP TABLE frame_quality;"
                  "ALTER TABLE dataset DROP COLUMN version;"
                  "UPDATE meta SET value='1' "
                  "WHERE key='schema_version'; PRAGMA user_version=1;")
+# version 5's column out of the table's text (rows keep a trailing NULL)
+db.executescript("DROP INDEX stream_base; PRAGMA writable_schema=ON; "
+                 "UPDATE sqlite_master SET sql=replace(sql, ', base_id "
+                 "INTEGER DEFAULT NULL REFERENCES stream(id) ON DELETE "
+                 "CASCADE', '') WHERE name='stream'; "
+                 "PRAGMA writable_schema=OFF;")
 db.close()
 PY
 check "v1 store: refused" fails_with 1 $CUBEFS plot "$T/v1" era5 -o "$T/n.png"
@@ -99,7 +105,8 @@ check "read-write open upgrades" sh -c "$CUBEFS gc '$T/v1' >/dev/null"
 check "upgraded: import before figures said" fails_with 1 $CUBEFS plot "$T/v1" era5 -o "$T/n.png"
 check "upgraded: says re-import" says "re-import"
 
-# 5. a write through the mount re-encodes frame 100's GOP: its row follows
+# 5. a write through the mount encodes frame 100 alone (a patch GOP): its
+#    row follows, no other frame's changes
 if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null; then
 	check "mount" $MOUNT "$S" "$M"
 	check "rewrite frame 100, fsync commits" $PY - "$M/era5/t2m.npy" <<'PY'
@@ -122,13 +129,11 @@ import csv, json, math, sys
 b = list(csv.DictReader(open(sys.argv[1])))
 a = list(csv.DictReader(open(sys.argv[2])))
 v = [x for x in json.load(open(sys.argv[3]))["variables"] if x["name"] == "t2m"][0]
-# noise costs the encoder: frame 100 loses much of its PSNR
-assert float(a[100]["psnr_db"]) < float(b[100]["psnr_db"]) - 5, (a[100], b[100])
-# (its max error is recomputed too, but noise need not raise it)
+# frame 100's figures are measured again, against the noise written
+assert a[100]["mse"] != b[100]["mse"], (a[100], b[100])
 assert a[100]["max_abs_error"] != b[100]["max_abs_error"], (a[100], b[100])
-gop = v["streams"][0]["gop_len"]
-assert gop < 744, gop
-for f in list(range(0, 100 // gop * gop)) + list(range(100 // gop * gop + gop, 744)):
+# every other frame, of its GOP too, is served as before: same figures
+for f in list(range(0, 100)) + list(range(101, 744)):
     assert a[f]["mse"] == b[f]["mse"] and a[f]["max_abs_error"] == b[f]["max_abs_error"], f
 # and info's whole-variable PSNR follows the new rows
 n = sum(int(r["values"]) for r in a)

@@ -236,7 +236,11 @@ static void catalog_frame_quality_rows(void **state)
 }
 
 /* Turns the store in dir into what cubefs wrote with schema version 1:
- * what each later version added is taken out (tests/plot.sh does too). */
+ * what each later version added is taken out (tests/plot.sh does too):
+ * version 2 added the frame_quality table, version 5 the stream column
+ * base_id and its index (taken out of the table's text: rows keep a
+ * trailing NULL SQLite ignores until the upgrade adds it again), version
+ * 7 the dataset column version. */
 static void make_v1(void)
 {
 	char path[160];
@@ -244,6 +248,14 @@ static void make_v1(void)
 
 	snprintf(path, sizeof(path), "%s/catalog.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX stream_base;"
+				      "PRAGMA writable_schema=ON;"
+				      "UPDATE sqlite_master SET sql=replace(sql,"
+				      " ', base_id INTEGER DEFAULT NULL"
+				      " REFERENCES stream(id) ON DELETE CASCADE',"
+				      " '') WHERE name='stream';"
+				      "PRAGMA writable_schema=OFF;",
+				      NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE frame_quality;"
 				      "ALTER TABLE dataset DROP COLUMN version;"
 				      "UPDATE meta SET value='1' WHERE "
@@ -436,6 +448,95 @@ static void catalog_generation_counts_changes(void **state)
 	catalog_dataset_free(ds);
 }
 
+/* A patch GOP over frames [f0, f0 + n) of make_ds()'s layout. */
+static struct cat_gop patch_gop(uint32_t f0, uint32_t n, int64_t pack)
+{
+	static struct codec_quant q = { 0.1, -3, -3, 406.5 };
+	static uint32_t pkt[1] = { 30 };
+
+	return (struct cat_gop){ .first_frame = f0, .nframes = n,
+				 .pack_id = pack, .offset = 450, .length = 30,
+				 .npkt = 1, .pkt_sizes = pkt, .quant = &q };
+}
+
+static void add_patch(struct catalog *c, uint32_t f0, uint32_t n)
+{
+	struct cat_dataset *got;
+	struct cat_gop g;
+
+	assert_int_equal(catalog_dataset_load(c, "p", &got), 0);
+	g = patch_gop(f0, n, got->vars[0].streams[0].gops[0].pack_id);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_patch_add(c, got->vars[0].id,
+					   &got->vars[0].streams[0], &g, 1, 1),
+			 0);
+	assert_int_equal(catalog_commit(c), 0);
+	assert_true(g.id > 0 && g.layer > 0);
+	catalog_dataset_free(got);
+}
+
+/* Which GOP serves each of the 5 frames: 'a'/'b' the base GOPs, '0'...
+ * the patches in load order. */
+static void assert_map(struct catalog *c, const char *want, uint32_t n)
+{
+	struct cat_dataset *got;
+	const struct cat_stream *s;
+	char map[6] = "?????";
+
+	assert_int_equal(catalog_dataset_load(c, "p", &got), 0);
+	s = &got->vars[0].streams[0];
+	assert_int_equal(s->npatches, n);
+	assert_int_equal(got->vars[0].streams[1].npatches, 0);
+	assert_int_equal(catalog_var_patches(&got->vars[0]), n);
+	for (uint32_t i = 0; i < s->nsegs; i++)
+		for (uint32_t f = 0; f < s->segs[i].nframes; f++)
+			map[s->segs[i].first_frame + f] = (char)(s->segs[i].gop <
+				s->ngops ? 'a' + s->segs[i].gop :
+				'0' + s->segs[i].gop - s->ngops);
+	if (!n)
+		assert_null(s->segs);
+	else
+		assert_string_equal(map, want);
+	catalog_dataset_free(got);
+}
+
+static void catalog_patch_layers(void **state)
+{
+	struct catalog *c;
+	struct cat_dataset *ds = make_ds("p", 1, STRIDE), *got;
+	int64_t pack;
+
+	(void)state;
+	assert_int_equal(catalog_open(dir, CATALOG_CREATE, &c), 0);
+	insert(c, ds, &pack);
+	catalog_dataset_free(ds);
+	assert_map(c, NULL, 0);
+	add_patch(c, 1, 1);
+	assert_map(c, "a0abb", 1);
+	/* a patch over all of an older one drops it */
+	add_patch(c, 1, 2);
+	assert_map(c, "a00bb", 1);
+	/* over part of it: both stay, the newer one on top */
+	add_patch(c, 2, 1);
+	assert_map(c, "a01bb", 2);
+	add_patch(c, 4, 1);
+	assert_map(c, "a01b2", 3);
+	/* a GOP re-encoded whole drops those inside it */
+	assert_int_equal(catalog_dataset_load(c, "p", &got), 0);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_patch_clear(c, got->vars[0].streams[0].id,
+					     3, 2), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	assert_map(c, "a01bb", 2);
+	assert_int_equal(catalog_begin(c), 0);
+	assert_int_equal(catalog_patch_clear(c, got->vars[0].streams[0].id,
+					     0, 3), 0);
+	assert_int_equal(catalog_commit(c), 0);
+	catalog_dataset_free(got);
+	assert_map(c, NULL, 0);
+	catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +555,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(catalog_generation_counts_changes,
 						setup, teardown),
 		cmocka_unit_test(catalog_names_validated),
+		cmocka_unit_test_setup_teardown(catalog_patch_layers, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(pack_append_sync_read, setup,
 						teardown),
 	};
