@@ -268,12 +268,14 @@ int cmd_ls(int argc, char **argv)
 	if (!c)
 		return 1;
 	rc = catalog_dataset_load_all(c, &all, &n);
-	catalog_free(c);
-	if (rc)
+	if (rc) {
+		catalog_free(c);
 		return 1;
+	}
 	if (set[0]) {
 		rc = ls_json(all, n);
 		catalog_dataset_free_all(all, n);
+		catalog_free(c);
 		if (rc)
 			fprintf(stderr, "cubefs: cannot write the listing: "
 				"%s\n", strerror(-rc));
@@ -281,7 +283,10 @@ int cmd_ls(int argc, char **argv)
 	}
 	ls_table(all, n);
 	catalog_dataset_free_all(all, n);
-	return 0;
+	/* apart from the datasets: files a mount keeps in staging/ */
+	rc = cli_plain_print(c, store, NULL, 0);
+	catalog_free(c);
+	return rc < 0 ? 1 : 0;
 }
 
 static void info_var(const struct cat_dataset *ds, const struct cat_var *v,
@@ -425,6 +430,11 @@ int cmd_info(int argc, char **argv)
 	if (!c)
 		return 1;
 	rc = catalog_dataset_load(c, pos[1], &ds);
+	if (rc == -ENOENT && !set[1] &&
+	    cli_plain_print(c, pos[0], pos[1], 0) >= 0) {
+		catalog_free(c);	/* a plain file of that name */
+		return 0;
+	}
 	catalog_free(c);
 	if (rc) {
 		if (rc == -ENOENT)
