@@ -245,6 +245,8 @@ static void make_v1(void)
 	snprintf(path, sizeof(path), "%s/catalog.db", dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE frame_quality;"
+				      "DROP TABLE file_attr;"
+				      "DROP TABLE plain_file;"
 				      "UPDATE meta SET value='1' WHERE "
 				      "key='schema_version';"
 				      "PRAGMA user_version=1;", NULL, NULL, NULL),
