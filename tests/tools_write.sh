@@ -196,6 +196,29 @@ PY
 check "everything as written" verify "before the remount"
 check "remount" remount
 check "everything as written after the remount" verify "after the remount"
+
+# a server killed while a plain file is open: its bytes come back
+$PY - "$M" "$D" <<'PY' &
+import sys, time
+m, d = sys.argv[1:3]
+f = open(f"{m}/open.tmp", "wb")
+f.write(b"x" * 100000)
+f.flush()
+open(f"{d}/open-written", "w").close()
+time.sleep(60)
+PY
+WPID=$!
+i=0; while [ ! -e "$D/open-written" ] && [ $i -lt 300 ]; do i=$((i + 1)); sleep 0.1; done
+kill -9 "$(cut -d' ' -f2 "$S/lock")"
+kill -9 $WPID; wait $WPID 2>/dev/null
+fusermount3 -u -z "$M"
+check "mount after the server was killed" mnt
+check "the plain file open then is back" test "$(wc -c <"$M/open.tmp")" = 100000
+check "everything as written after the kill" verify "after the kill"
+check "replacing a dataset by an invalid file: EINVAL, nothing lost" sh -c \
+	"! mv '$M/notes' '$M/saved.npy' 2>/dev/null && test -e '$M/notes' &&
+	 $PY -c \"import numpy as np; assert np.load('$M/saved.npy').sum() == 276\""
+check "info of a plain file" sh -c "$CUBEFS info '$S' notes | grep -q 'kept in'"
 check "check reports the killed writer's file" sh -c \
 	"$CUBEFS check '$S' | grep -q '^.killed.npy.XyZ12 .*plain'"
 check "open_memmap at a later close: half.npy imported once complete" $PY - "$M" <<'PY'
