@@ -12,7 +12,6 @@
 #include "base/log.h"
 #include "fs/commit.h"
 #include "fs/fs_int.h"
-#include "ingest/source.h"
 
 #define dataset_of_file fs_dataset_of
 

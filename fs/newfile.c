@@ -136,8 +136,10 @@ void fs_release_new(struct fs *fs, struct ofile *o)
 
 void fs_settle_at_exit(struct fs *fs, struct ofile *o)
 {
-	if (o->gone && o->opens > 0)
-		return;		/* its journal goes with the mount */
+	if (o->gone) {		/* unlinked while open: never to come back */
+		fs_ofile_drop(fs, o, 1);
+		return;
+	}
 	if (o->opens > 0) {
 		/* still being written: kept, and listed at the next mount */
 		if (!o->kept) {

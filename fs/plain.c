@@ -247,11 +247,10 @@ int fs_set_meta(struct fs *fs, uint64_t ino, const struct cat_meta *m)
 
 int fs_set_meta_locked(struct fs *fs, uint64_t ino, const struct cat_meta *m)
 {
-	struct ofile *o;
+	uint64_t to = fs_resolve(fs, ino);
+	struct ofile *o = fs_ofile(fs, to);
 	int rc = 0;
 
-	ino = fs_resolve(fs, ino);
-	o = fs_ofile(fs, ino);
 	if (o && o->is_new) {
 		pthread_rwlock_wrlock(&fs->olock);
 		catalog_meta_merge(&o->meta, m);
@@ -263,7 +262,11 @@ int fs_set_meta_locked(struct fs *fs, uint64_t ino, const struct cat_meta *m)
 		if (rc == -ENOTSUP)
 			rc = 0;
 	} else {
-		rc = set_node_meta(fs, ino, m);
+		rc = set_node_meta(fs, to, m);
 	}
+	/* a new file imported since: the kernel may hold the view's old
+	 * attributes under the view's own inode */
+	if (!rc && to != ino)
+		fs_notify(fs, to, 0, NULL);
 	return rc;
 }
