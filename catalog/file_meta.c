@@ -178,7 +178,8 @@ int catalog_plain_list(struct catalog *c, struct cat_plain **out, size_t *n)
 	if (need_v4(c))
 		return 0;
 	rc = catalog_prepare(c, "SELECT key, name, size, mode, uid, gid, atime,"
-			     " mtime, reason FROM plain_file ORDER BY name, key",
+			     " mtime, reason FROM plain_file"
+			     " ORDER BY name, key",
 			     &st);
 	if (rc)
 		return rc;

@@ -52,7 +52,8 @@ int cli_plain_print(struct catalog *c, const char *store, const char *name,
 			       "PLAIN FILE (staging/)", "SIZE", "STATE");
 		print_row(&v[i], width);
 		if (name || check)
-			printf("  kept in %s/staging/%s.data\n", store, v[i].key);
+			printf("  kept in %s/staging/%s.data\n", store,
+			       v[i].key);
 		if (check && !staged(store, &v[i])) {
 			printf("  problem: its staged bytes are missing\n");
 			missing++;

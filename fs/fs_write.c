@@ -540,7 +540,7 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 	if (is_png(fs, parent, name) || is_png(fs, newparent, newname))
 		return -EACCES;
 	pthread_mutex_lock(&fs->wlock);
-	if ((o = fs_find_new(fs, parent, name))) {	/* a new or plain file */
+	if ((o = fs_find_new(fs, parent, name))) {	/* new or plain */
 		rc = fs_rename_new(fs, o, newname, flags);
 		pthread_mutex_unlock(&fs->wlock);
 		return rc;

@@ -136,7 +136,7 @@ void fs_release_new(struct fs *fs, struct ofile *o)
 
 void fs_settle_at_exit(struct fs *fs, struct ofile *o)
 {
-	if (o->gone) {		/* unlinked while open: never to come back */
+	if (o->gone) {	/* unlinked while open: never to come back */
 		fs_ofile_drop(fs, o, 1);
 		return;
 	}
