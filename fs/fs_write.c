@@ -13,8 +13,6 @@
 #include "fs/commit.h"
 #include "fs/fs_int.h"
 
-#define dataset_of_file fs_dataset_of
-
 struct ofile *fs_ofile(struct fs *fs, uint64_t ino)
 {
 	for (struct ofile *o = fs->open; o; o = o->next)
@@ -92,7 +90,7 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name, int mode,
 	if (plain < 0)
 		return plain;
 	if (!plain)
-		(void)dataset_of_file(name, ds, sizeof(ds));
+		(void)fs_dataset_of(name, ds, sizeof(ds));
 	pthread_mutex_lock(&fs->wlock);
 	pthread_rwlock_rdlock(&fs->lock);
 	rc = (!plain && reader_find(fs->r, ds)) ||
@@ -468,7 +466,7 @@ static struct cat_dataset *root_dataset(struct fs *fs, const char *name)
 	char ds[CATALOG_NAME_MAX + 1];
 	struct cat_dataset *d;
 
-	if (dataset_of_file(name, ds, sizeof(ds)))
+	if (fs_dataset_of(name, ds, sizeof(ds)))
 		return NULL;
 	d = reader_find(fs->r, ds);
 	for (int i = 0; d && i < d->nviews; i++)
@@ -546,7 +544,7 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		return rc;
 	}
 	pthread_mutex_unlock(&fs->wlock);
-	rc = dataset_of_file(newname, to, sizeof(to));
+	rc = fs_dataset_of(newname, to, sizeof(to));
 	if (rc)
 		return rc;
 	if (!e1 || !e2 || strcmp(e1, e2))
