@@ -415,6 +415,15 @@ void catalog_meta_clear(struct cat_meta *m);
 /* Copies into *to what *from sets. */
 void catalog_meta_merge(struct cat_meta *to, const struct cat_meta *from);
 
+/*
+ * With lazy 1, the transactions committed from now on are durable at the
+ * next one committed with lazy 0 (the default) or at a checkpoint, not at
+ * their own: a process killed after the commit keeps them, a power loss
+ * may not (as a file's metadata before fsync). For metadata rows, which
+ * tools set one call at a time. Outside a transaction; 0 or -errno.
+ */
+int catalog_set_lazy(struct catalog *c, int lazy);
+
 /* Writes (replacing) the metadata row a->dataset_id, a->view_id. Inside a
  * transaction; -ENOTSUP below version 4. */
 int catalog_fattr_put(struct catalog *c, const struct cat_fattr *a);

@@ -19,6 +19,12 @@ static int prepare_v4(struct catalog *c, const char *sql, sqlite3_stmt **st)
 	return rc ? rc : catalog_prepare(c, sql, st);
 }
 
+int catalog_set_lazy(struct catalog *c, int lazy)
+{
+	return catalog_exec(c, lazy ? "PRAGMA synchronous=NORMAL" :
+			    "PRAGMA synchronous=FULL");
+}
+
 void catalog_meta_clear(struct cat_meta *m)
 {
 	m->mode = -1;

@@ -116,6 +116,33 @@ void fs_meta_committed(struct fs *fs)
 	store_lease_renew(fs->lease);
 }
 
+/* The rows a metadata transaction writes. */
+enum meta_op { PUT_PLAIN, DROP_PLAIN, PUT_FATTR };
+
+/*
+ * Writes one metadata row in a transaction of its own, durable at the
+ * next commit that syncs (catalog_set_lazy): tools set modes and times
+ * one call at a time, and each would cost an fsync. Then the tree's
+ * generation follows the catalog's.
+ */
+static int meta_txn(struct fs *fs, enum meta_op op, const void *row)
+{
+	struct catalog *c = fs->wc;
+	int rc = catalog_set_lazy(c, 1);
+
+	if (!rc)
+		rc = catalog_begin(c);
+	if (!rc)
+		rc = catalog_end(c, op == PUT_PLAIN ? catalog_plain_put(c, row) :
+				 op == DROP_PLAIN ? catalog_plain_delete(c, row) :
+				 catalog_fattr_put(c, row));
+	if (catalog_set_lazy(c, 0) && !rc)
+		rc = -EIO;
+	if (!rc)
+		fs_meta_committed(fs);
+	return rc;
+}
+
 int fs_plain_save(struct fs *fs, const struct ofile *o)
 {
 	struct cat_plain p = {
@@ -127,12 +154,8 @@ int fs_plain_save(struct fs *fs, const struct ofile *o)
 
 	if (p.m.mtime == CAT_TIME_UNSET)
 		p.m.mtime = o->mtime;
-	rc = catalog_begin(fs->wc);
-	if (!rc)
-		rc = catalog_end(fs->wc, catalog_plain_put(fs->wc, &p));
-	if (!rc)
-		fs_meta_committed(fs);
-	else if (rc != -ENOTSUP)
+	rc = meta_txn(fs, PUT_PLAIN, &p);
+	if (rc && rc != -ENOTSUP)
 		log_warn("cannot record plain file '%s': %s", o->name,
 			 strerror(-rc));
 	return rc;
@@ -140,13 +163,7 @@ int fs_plain_save(struct fs *fs, const struct ofile *o)
 
 int fs_plain_forget(struct fs *fs, const char *key)
 {
-	int rc = catalog_begin(fs->wc);
-
-	if (!rc)
-		rc = catalog_end(fs->wc, catalog_plain_delete(fs->wc, key));
-	if (!rc)
-		fs_meta_committed(fs);
-	return rc;
+	return meta_txn(fs, DROP_PLAIN, key);
 }
 
 int fs_plain_room(struct fs *fs, const struct ofile *o, uint64_t end)
@@ -217,9 +234,7 @@ static int set_node_meta(struct fs *fs, uint64_t ino, const struct cat_meta *m)
 		pthread_rwlock_unlock(&fs->lock);
 		return 0;
 	}
-	rc = catalog_begin(fs->wc);
-	if (!rc)
-		rc = catalog_end(fs->wc, catalog_fattr_put(fs->wc, &fa));
+	rc = meta_txn(fs, PUT_FATTR, &fa);
 	if (rc)
 		return rc == -ENOTSUP ? -EPERM : rc;
 	pthread_rwlock_wrlock(&fs->lock);
@@ -229,7 +244,6 @@ static int set_node_meta(struct fs *fs, uint64_t ino, const struct cat_meta *m)
 		n->base_mtime = fa.base_mtime;
 	}
 	pthread_rwlock_unlock(&fs->lock);
-	fs_meta_committed(fs);
 	return 0;
 }
 
