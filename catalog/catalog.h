@@ -440,6 +440,75 @@ int catalog_pack_named(struct catalog *c, const char *name);
  */
 int catalog_pack_delete(struct catalog *c, int64_t id);
 
+/* File metadata and plain files (file_meta.c, schema version 4) ------ */
+
+#define CAT_TIME_UNSET INT64_MIN
+
+/* What chmod, chown and utimens set on a file: mode (permission bits),
+ * uid and gid are -1 and times CAT_TIME_UNSET where nothing was set. */
+struct cat_meta {
+	int32_t mode;
+	int64_t uid, gid;
+	int64_t atime, mtime;   /* ns since the epoch */
+};
+
+/* The metadata of a dataset's file (view_id) or directory (view_id 0).
+ * Times were set when the dataset's mtime was base_mtime: a later
+ * commit, which moves the dataset's mtime, makes them stale. */
+struct cat_fattr {
+	int64_t dataset_id;
+	int64_t view_id;
+	struct cat_meta m;
+	int64_t base_mtime;
+};
+
+/* A meta with nothing set. */
+void catalog_meta_clear(struct cat_meta *m);
+
+/* Copies into *to what *from sets. */
+void catalog_meta_merge(struct cat_meta *to, const struct cat_meta *from);
+
+/*
+ * With lazy 1, the transactions committed from now on are durable at the
+ * next one committed with lazy 0 (the default) or at a checkpoint, not at
+ * their own: a process killed after the commit keeps them, a power loss
+ * may not (as a file's metadata before fsync). For metadata rows, which
+ * tools set one call at a time. Outside a transaction; 0 or -errno.
+ */
+int catalog_set_lazy(struct catalog *c, int lazy);
+
+/* Writes (replacing) the metadata row a->dataset_id, a->view_id. Inside a
+ * transaction; -ENOTSUP below version 4. */
+int catalog_fattr_put(struct catalog *c, const struct cat_fattr *a);
+
+/* Every metadata row into a new array of *n (*out, the caller frees it);
+ * none (0, *out NULL) below version 4. 0 or a negative errno. */
+int catalog_fattr_load_all(struct catalog *c, struct cat_fattr **out,
+			   size_t *n);
+
+/* A plain file a mount keeps in staging/ (journal `key`): a name that is
+ * no dataset's, or a file not (yet) importable, with why in reason. */
+struct cat_plain {
+	char *key;
+	char *name;
+	uint64_t size;
+	struct cat_meta m;
+	char *reason;           /* NULL: a plain name; else why it is pending */
+};
+
+/* Writes (replacing) p's row. Inside a transaction; -ENOTSUP below 4. */
+int catalog_plain_put(struct catalog *c, const struct cat_plain *p);
+
+/* Deletes the row of key (none: 0). Inside a transaction. */
+int catalog_plain_delete(struct catalog *c, const char *key);
+
+/* Every plain file, by name, into a new array of *n (*out; free it with
+ * catalog_plain_list_free()); none below version 4. */
+int catalog_plain_list(struct catalog *c, struct cat_plain **out, size_t *n);
+
+/* Frees an array from catalog_plain_list(); NULL does nothing. */
+void catalog_plain_list_free(struct cat_plain *v, size_t n);
+
 /* SQLite's checks of the catalog file (integrity.c) ------------------ */
 
 /*

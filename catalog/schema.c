@@ -13,6 +13,19 @@
 	" count INTEGER NOT NULL, sse REAL NOT NULL, max_err REAL NOT NULL," \
 	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
 
+/* Version 4: metadata set on datasets' files and directories (chmod,
+ * chown, utimens), and the plain files a mount keeps in staging/. */
+#define FILE_META_SQL \
+	"CREATE TABLE file_attr(dataset_id INTEGER NOT NULL REFERENCES" \
+	" dataset(id) ON DELETE CASCADE, view_id INTEGER NOT NULL," \
+	" mode INTEGER NOT NULL DEFAULT -1, uid INTEGER NOT NULL DEFAULT -1," \
+	" gid INTEGER NOT NULL DEFAULT -1, atime INTEGER, mtime INTEGER," \
+	" base_mtime INTEGER NOT NULL DEFAULT 0," \
+	" PRIMARY KEY(dataset_id, view_id)) WITHOUT ROWID;\n" \
+	"CREATE TABLE plain_file(key TEXT PRIMARY KEY, name TEXT NOT NULL," \
+	" size INTEGER NOT NULL, mode INTEGER NOT NULL DEFAULT -1," \
+	" uid INTEGER NOT NULL DEFAULT -1, gid INTEGER NOT NULL DEFAULT -1," \
+	" atime INTEGER, mtime INTEGER, reason TEXT) WITHOUT ROWID;\n"
 /* Version 5: patch layers. A stream row with base_id set is a layer of
  * patch GOPs over that base stream: frames an edit rewrote, encoded
  * alone, newest layer (largest id) first; its idx is negative. */
@@ -93,6 +106,7 @@ const char catalog_schema_sql[] =
  */
 const struct catalog_upgrade catalog_upgrades[] = {
 	{ 2, FRAME_QUALITY_SQL },
+	{ 4, FILE_META_SQL },
 	{ 5, PATCH_LAYER_SQL },
 	/* version 7: what a dataset's rows hold, counted up by every change
 	 * of its content, so that readers can tell versions apart */

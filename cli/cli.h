@@ -48,6 +48,17 @@ int cli_help_asked(int argc, char **argv);
  */
 int cli_plain_args(int argc, char **argv, int npos, void (*usage)(FILE *f));
 
+/*
+ * Prints the plain files of the store at `store` (catalog c) that a mount
+ * keeps in staging/, each with its size and whether it is pending import
+ * and why: all of them under a heading (none: nothing printed), or only
+ * the one called name (if not NULL). With check, says where each one's
+ * bytes are and whether they are there. Returns how many lack their
+ * bytes, -ENOENT when name is no plain file, or -EIO.
+ */
+int cli_plain_print(struct catalog *c, const char *store, const char *name,
+		    int check);
+
 struct json;
 
 /* How much of a dataset cli_json_dataset() writes. */

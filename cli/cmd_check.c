@@ -60,7 +60,7 @@ int cmd_check(int argc, char **argv)
 	const char *store = NULL;
 	struct catalog *c;
 	char b[32];
-	int repair = 0, rc;
+	int repair = 0, rc, plain;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -93,6 +93,8 @@ int cmd_check(int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	rc = store_check(c, repair, &r);
+	/* plain files of mounts: listed, and where their bytes are */
+	plain = rc ? 0 : cli_plain_print(c, store, NULL, 1);
 	catalog_free(c);
 	store_lock_release(lock);
 	if (rc == -EBUSY)
@@ -121,5 +123,8 @@ int cmd_check(int argc, char **argv)
 		       (unsigned long long)(r.nproblems -
 					    store_check_damage(&r)));
 	printf("\n");
-	return store_check_damage(&r) ? EXIT_PROBLEMS : EXIT_CLEAN;
+	if (plain > 0)
+		printf("%d plain files lack their staged bytes\n", plain);
+	return store_check_damage(&r) || plain > 0 ? EXIT_PROBLEMS :
+		EXIT_CLEAN;
 }

@@ -187,7 +187,9 @@ static void ls_usage(FILE *f)
 		"Lists every variable of every dataset of STORE: shape, dtype, "
 		"codec, raw and\nstored size, ratio, and PSNR over the data "
 		"range ('exact' when bit-exact).\nA dataset of several "
-		"variables shows them as DATASET/VARIABLE.\n\n"
+		"variables shows them as DATASET/VARIABLE.\nThen the plain "
+		"files mounts keep in staging/: size, and why a pending\n"
+		"one is not imported yet (not with --json).\n\n"
 		"  --json      one JSON array of datasets: name, source, "
 		"created and mtime\n"
 		"              (ISO 8601 UTC), variables (name, dtype, shape, "
@@ -268,12 +270,14 @@ int cmd_ls(int argc, char **argv)
 	if (!c)
 		return 1;
 	rc = catalog_dataset_load_all(c, &all, &n);
-	catalog_free(c);
-	if (rc)
+	if (rc) {
+		catalog_free(c);
 		return 1;
+	}
 	if (set[0]) {
 		rc = ls_json(all, n);
 		catalog_dataset_free_all(all, n);
+		catalog_free(c);
 		if (rc)
 			fprintf(stderr, "cubefs: cannot write the listing: "
 				"%s\n", strerror(-rc));
@@ -281,7 +285,10 @@ int cmd_ls(int argc, char **argv)
 	}
 	ls_table(all, n);
 	catalog_dataset_free_all(all, n);
-	return 0;
+	/* apart from the datasets: files a mount keeps in staging/ */
+	rc = cli_plain_print(c, store, NULL, 0);
+	catalog_free(c);
+	return rc < 0 ? 1 : 0;
 }
 
 static void info_var(const struct cat_dataset *ds, const struct cat_var *v,
@@ -392,7 +399,9 @@ static void info_usage(FILE *f)
 		"Shows everything about dataset NAME of STORE: source, import "
 		"profile, dims,\nattributes, and per variable its layout, "
 		"size, quality, masks and streams\n(codec, bits, planes, "
-		"crf, GOPs, the range of values and scales per plane).\n\n"
+		"crf, GOPs, the range of values and scales per plane).\n"
+		"A NAME that is a plain file a mount keeps: its size, state "
+		"and where it is.\n\n"
 		"  --gops      also every GOP: frames, pack, offset, length, "
 		"packets, crc32,\n"
 		"              and each plane's scale, offset, min and max\n"
@@ -436,6 +445,11 @@ int cmd_info(int argc, char **argv)
 	if (!c)
 		return 1;
 	rc = catalog_dataset_load(c, pos[1], &ds);
+	if (rc == -ENOENT && !set[1] &&
+	    cli_plain_print(c, pos[0], pos[1], 0) >= 0) {
+		catalog_free(c);	/* a plain file of that name */
+		return 0;
+	}
 	catalog_free(c);
 	if (rc) {
 		if (rc == -ENOENT)

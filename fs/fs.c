@@ -46,6 +46,25 @@ static const struct node *find_exact(const struct fs *fs, uint64_t ino)
 	return bsearch(&key, fs->nodes, fs->n, sizeof(key), by_ino);
 }
 
+/* The node of view id in nodes[0..n) (sorted by ino), at whatever
+ * version, or NULL: numbers of one view sort together, by version. */
+static struct node *find_view(struct node *nodes, size_t n, int64_t id)
+{
+	uint64_t first = inode_view(id, 0);
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (nodes[mid].ino < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && inode_same_file(nodes[lo].ino, first))
+		return &nodes[lo];
+	return NULL;
+}
+
 static void free_tree(struct tree *t)
 {
 	for (size_t i = 0; t->nodes && i < t->n; i++)
@@ -84,8 +103,30 @@ static int add_png(struct tree *t, struct cat_dataset *ds,
 	return 0;
 }
 
-/* Builds the tree of datasets ds[0..nds) into t (no lock: t is new). */
-static int build(struct tree *t, struct cat_dataset *const *ds, int nds)
+/* Gives the nodes of t the metadata rows fa[0..nfa) set on them. */
+static void attach_meta(struct tree *t, const struct cat_fattr *fa,
+			size_t nfa)
+{
+	for (size_t i = 0; i < t->n; i++)
+		catalog_meta_clear(&t->nodes[i].meta);
+	for (size_t i = 0; i < nfa; i++) {
+		struct node key = { .ino =
+			inode_dataset_dir(fa[i].dataset_id) };
+		struct node *n = fa[i].view_id ?
+			find_view(t->nodes, t->n, fa[i].view_id) :
+			bsearch(&key, t->nodes, t->n, sizeof(key), by_ino);
+
+		if (n && n->ds && n->ds->id == fa[i].dataset_id && !n->png) {
+			n->meta = fa[i].m;
+			n->base_mtime = fa[i].base_mtime;
+		}
+	}
+}
+
+/* Builds the tree of datasets ds[0..nds) into t (no lock: t is new), with
+ * the metadata rows fa[0..nfa). */
+static int build(struct tree *t, struct cat_dataset *const *ds, int nds,
+		 const struct cat_fattr *fa, size_t nfa)
 {
 	size_t cap = 1;
 	struct node *v;
@@ -129,6 +170,7 @@ static int build(struct tree *t, struct cat_dataset *const *ds, int nds)
 			t->root_mtime = d->mtime;
 	}
 	qsort(v, t->n, sizeof(*v), by_ino);
+	attach_meta(t, fa, nfa);
 	return 0;
 }
 
@@ -153,9 +195,11 @@ static void swap_tree(struct fs *fs, struct tree *t)
 }
 
 /* The tree of the reader's datasets, at mount (after any reload that
- * recovered journals made one). */
-static int build_first(struct fs *fs)
+ * recovered journals made one), with the metadata rows of catalog c. */
+static int build_first(struct fs *fs, struct catalog *c)
 {
+	struct cat_fattr *fa = NULL;
+	size_t nfa = 0;
 	int nds = reader_ndatasets(fs->r);
 	struct cat_dataset **ds = calloc((size_t)nds + 1, sizeof(*ds));
 	struct tree t;
@@ -165,7 +209,10 @@ static int build_first(struct fs *fs)
 		return -ENOMEM;
 	for (int i = 0; i < nds; i++)
 		ds[i] = reader_dataset(fs->r, i);
-	rc = build(&t, ds, nds);
+	rc = catalog_fattr_load_all(c, &fa, &nfa);
+	if (!rc)
+		rc = build(&t, ds, nds, fa, nfa);
+	free(fa);
 	free(ds);
 	if (!rc) {
 		swap_tree(fs, &t);
@@ -191,6 +238,8 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	pthread_mutex_init(&fs->wlock, NULL);
 	pins_init(&fs->pins);
 	fs->refresh_s = o->refresh;
+	fs->plain_max = o->plain_max;
+	catalog_meta_clear(&fs->root_meta);
 	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
 		return -ENOMEM;
@@ -237,11 +286,11 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 		atomic_store(&fs->gen, gen);
 		rc = reader_new(ro ? c : fs->wc, o->cache_size, &fs->r);
 	}
-	catalog_free(c);
 	if (!rc && fs->wc)
 		fs_recover(fs);
 	if (!rc)
-		rc = build_first(fs);
+		rc = build_first(fs, ro ? c : fs->wc);
+	catalog_free(c);
 	if (rc) {
 		fs_free(fs);
 		return rc;
@@ -346,6 +395,8 @@ static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
 		  int carry)
 {
 	struct cat_dataset **ds, **now;
+	struct cat_fattr *fa = NULL;
+	size_t nfa = 0;
 	int nnow;
 	uint64_t gen = 0;
 	struct tree t;
@@ -359,7 +410,10 @@ static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
 	rc = reader_load(fs->r, c, &ds, &n);
 	if (rc)
 		return rc;
-	rc = build(&t, ds, n);
+	rc = catalog_fattr_load_all(c, &fa, &nfa);
+	if (!rc)
+		rc = build(&t, ds, n, fa, nfa);
+	free(fa);
 	if (rc) {
 		catalog_dataset_free_all(ds, n);
 		return rc;
@@ -400,28 +454,27 @@ int fs_reload_from(struct fs *fs, struct catalog *c,
 const struct node *fs_find(const struct fs *fs, uint64_t ino)
 {
 	const struct node *n = find_exact(fs, ino);
-	size_t lo = 0, hi = fs->n, mid;
-	uint64_t first;
 	int64_t id;
 
 	if (n || inode_kind(ino, &id) != INODE_VIEW)
 		return n;
-	/* numbers of one view sort together, by version: the first one
-	 * at or after version 0's is the view's, if it is still here */
-	first = inode_view(id, 0);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (fs->nodes[mid].ino < first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < fs->n && inode_same_file(fs->nodes[lo].ino, ino))
-		return &fs->nodes[lo];
-	return NULL;
+	return find_view(fs->nodes, fs->n, id);
 }
 
 #define find fs_find
+
+/* Puts what m sets into a; times only if they are current (set since
+ * the last commit). */
+static void meta_attr(const struct cat_meta *m, int times,
+		      struct fs_attr *a)
+{
+	a->mode = m->mode;
+	a->uid = m->uid;
+	a->gid = m->gid;
+	a->atime = times ? m->atime : CAT_TIME_UNSET;
+	if (times && m->mtime != CAT_TIME_UNSET)
+		a->mtime = m->mtime;
+}
 
 static void attr_of(const struct fs *fs, const struct node *n,
 		    struct fs_attr *a)
@@ -433,6 +486,8 @@ static void attr_of(const struct fs *fs, const struct node *n,
 	a->mtime = n->ds ? n->ds->mtime : fs->root_mtime;
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
 	a->timeout = STORED_TIMEOUT;
+	meta_attr(n->ino == FS_ROOT_INO ? &fs->root_meta : &n->meta,
+		  !n->ds || n->base_mtime == n->ds->mtime, a);
 }
 
 /*
@@ -458,14 +513,15 @@ static void ofile_attr(const struct ofile *o, struct fs_attr *a)
 		a->readonly = 0;
 		a->nlink = 1;
 		a->timeout = 0;
+		meta_attr(&o->meta, 1, a);
 	}
 }
 
-static struct ofile *find_new(struct fs *fs, uint64_t parent,
-			      const char *name)
+struct ofile *fs_find_new(struct fs *fs, uint64_t parent, const char *name)
 {
 	for (struct ofile *o = fs->open; o; o = o->next)
-		if (o->is_new && o->parent == parent && !strcmp(o->name, name))
+		if (o->is_new && !o->gone && o->parent == parent &&
+		    !strcmp(o->name, name))
 			return o;
 	return NULL;
 }
@@ -506,6 +562,7 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 		return 0;
 	pthread_rwlock_rdlock(&fs->olock);
 	pthread_rwlock_rdlock(&fs->lock);
+	ino = fs_resolve(fs, ino);
 	n = find(fs, ino);
 	o = fs_ofile(fs, ino);
 	if (n)
@@ -524,9 +581,12 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 }
 
 int fs_setattr(struct fs *fs, uint64_t ino, const uint64_t *size,
-	       struct fs_attr *a)
+	       const struct cat_meta *m, struct fs_attr *a)
 {
 	int rc = size ? fs_truncate(fs, ino, *size) : 0;
+
+	if (!rc && m)
+		rc = fs_set_meta(fs, ino, m);
 
 	if (!rc)
 		rc = fs_getattr(fs, ino, a);
@@ -562,7 +622,7 @@ int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 		rc = -ENOENT;
 	} else if (!p->is_dir) {
 		rc = -ENOTDIR;
-	} else if ((o = find_new(fs, parent, name))) {
+	} else if ((o = fs_find_new(fs, parent, name))) {
 		ofile_attr(o, a);
 		rc = 0;
 	} else if ((n = fs_child(fs, parent, name))) {
@@ -617,7 +677,10 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 		}
 	}
 	for (struct ofile *o = fs->open; o; o = o->next) {
-		if (!o->is_new || o->parent != ino)
+		/* one just imported, its view already in the tree, is
+		 * listed once */
+		if (!o->is_new || o->gone || o->parent != ino ||
+		    fs_child(fs, ino, o->name))
 			continue;
 		if (off <= pos++) {
 			ofile_attr(o, &a);

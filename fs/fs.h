@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "catalog/catalog.h"
 #include "fs/cache.h"
 #include "fs/inode.h"
 
@@ -36,6 +37,8 @@ struct fs_opts {
 	int compact_after;      /* patch GOPs of a variable past which a
 				   commit compacts it; 0: the default
 				   (IMPORT_COMPACT_AFTER), < 0: never */
+	uint64_t plain_max;     /* bytes plain files may hold in all, 0: no
+				   limit but the disk's */
 };
 
 /* How often a mount looks for other writers' changes unless told. */
@@ -48,6 +51,9 @@ struct fs_attr {
 	uint64_t size;
 	int64_t mtime;          /* ns since the epoch */
 	unsigned nlink;
+	int mode;               /* permission bits set (chmod), -1: default */
+	int64_t uid, gid;       /* owner set (chown), -1: the mounting user */
+	int64_t atime;          /* ns, CAT_TIME_UNSET: mtime */
 	double timeout;         /* seconds the kernel may keep these attributes
 				   and the entry's name: long for stored
 				   nodes (a change notifies the kernel), 0
@@ -109,11 +115,14 @@ int fs_writable(const struct fs *fs);
  * Writes. Files are written in staging/ and committed when the last
  * handle is released (and, for edits of existing files, on fsync): only
  * the GOPs the writes touched are re-encoded. A new "<name>.npy" or
- * "<name>.nc" in the root is imported as dataset <name>. All return 0
- * (or bytes) or a negative errno: -EROFS on a read-only mount, -EINVAL
- * for names that cannot be datasets, -EEXIST, -ENOSPC, ...
+ * "<name>.nc" in the root is imported as dataset <name> once it is a
+ * valid file (until then it is kept, pending, see fs/plain.c); a file of
+ * any other name is a plain file, kept in staging/ until it is renamed
+ * onto such a name or deleted. All return 0 (or bytes) or a negative
+ * errno: -EROFS on a read-only mount, -EINVAL for names that cannot be
+ * files, -EEXIST, -ENOSPC, ...
  */
-int fs_create(struct fs *fs, uint64_t parent, const char *name,
+int fs_create(struct fs *fs, uint64_t parent, const char *name, int mode,
 	      struct fs_attr *a);
 /* fs_open() sets *fh to a word the adapter keeps for the handle and
  * passes to fs_read() and fs_release(); fs_create()'s handle is
@@ -123,10 +132,15 @@ int fs_open(struct fs *fs, uint64_t ino, int flags, uint64_t *fh);
 ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 		 off_t off);
 int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size);
-/* Truncates ino to *size (unless size is NULL) and returns its
- * attributes, to be kept no longer than a second. */
+/*
+ * Truncates ino to *size (unless size is NULL), sets what m sets (unless
+ * m is NULL: mode, owner, times; kept in the catalog for datasets' files
+ * and directories, with a plain file's row for those, in memory for the
+ * root) and returns its attributes, to be kept no longer than a second.
+ * -EPERM for a quick-look, -EROFS on a read-only mount.
+ */
 int fs_setattr(struct fs *fs, uint64_t ino, const uint64_t *size,
-	       struct fs_attr *a);
+	       const struct cat_meta *m, struct fs_attr *a);
 int fs_flush(struct fs *fs, uint64_t ino);
 int fs_fsync(struct fs *fs, uint64_t ino);
 int fs_release(struct fs *fs, uint64_t ino, uint64_t fh);

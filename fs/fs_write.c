@@ -13,24 +13,6 @@
 #include "base/log.h"
 #include "fs/commit.h"
 #include "fs/fs_int.h"
-#include "ingest/source.h"
-
-/* The dataset name of root file "x.npy" or "x.nc": 0, -ENAMETOOLONG if
- * it is too long, -EINVAL for any other bad name. */
-static int dataset_of_file(const char *file, char *name, size_t cap)
-{
-	size_t n = strlen(file);
-	size_t ext = n > 4 && !strcmp(file + n - 4, ".npy") ? 4 :
-		n > 3 && !strcmp(file + n - 3, ".nc") ? 3 : 0;
-
-	if (!ext)
-		return -EINVAL;
-	if (n - ext >= cap)
-		return -ENAMETOOLONG;
-	memcpy(name, file, n - ext);
-	name[n - ext] = 0;
-	return catalog_name_valid(name);
-}
 
 struct ofile *fs_ofile(struct fs *fs, uint64_t ino)
 {
@@ -40,8 +22,7 @@ struct ofile *fs_ofile(struct fs *fs, uint64_t ino)
 	return NULL;
 }
 
-/* Adds o to the open-file list (caller holds wlock). */
-static void ofile_add(struct fs *fs, struct ofile *o)
+void fs_ofile_add(struct fs *fs, struct ofile *o)
 {
 	pthread_rwlock_wrlock(&fs->olock);
 	o->next = fs->open;
@@ -49,8 +30,7 @@ static void ofile_add(struct fs *fs, struct ofile *o)
 	pthread_rwlock_unlock(&fs->olock);
 }
 
-/* Takes o off the list and frees it (caller holds wlock). */
-static void ofile_drop(struct fs *fs, struct ofile *o, int discard)
+void fs_ofile_drop(struct fs *fs, struct ofile *o, int discard)
 {
 	struct ofile **pp = &fs->open;
 
@@ -82,8 +62,7 @@ void fs_notify_names(struct fs *fs, const char *name)
 	}
 }
 
-/* Tells the kernel that every file of dataset `name` changed. */
-static void notify_dataset(struct fs *fs, const char *name)
+void fs_notify_dataset(struct fs *fs, const char *name)
 {
 	struct cat_dataset *ds;
 
@@ -103,27 +82,29 @@ static void notify_dataset(struct fs *fs, const char *name)
 	fs_notify_names(fs, name);
 }
 
-int fs_create(struct fs *fs, uint64_t parent, const char *name,
+int fs_create(struct fs *fs, uint64_t parent, const char *name, int mode,
 	      struct fs_attr *a)
 {
-	char ds[CATALOG_NAME_MAX + 1], key[64];
+	char ds[CATALOG_NAME_MAX + 1];
 	struct ofile *o = NULL;
-	int rc;
+	int rc, plain;
 
 	if (!fs->wc)
 		return -EROFS;
 	if (parent != FS_ROOT_INO)
 		return -EACCES;
-	rc = dataset_of_file(name, ds, sizeof(ds));
-	if (rc)
-		return rc;
+	plain = fs_plain_name(name);
+	if (plain < 0)
+		return plain;
+	if (!plain)
+		(void)fs_dataset_of(name, ds, sizeof(ds));
 	pthread_mutex_lock(&fs->wlock);
 	pthread_rwlock_rdlock(&fs->lock);
-	rc = reader_find(fs->r, ds) ? -EEXIST : 0;
+	rc = (!plain && reader_find(fs->r, ds)) ||
+		fs_child(fs, parent, name) ? -EEXIST : 0;
 	pthread_rwlock_unlock(&fs->lock);
-	for (struct ofile *x = fs->open; !rc && x; x = x->next)
-		if (x->is_new && !strcmp(x->name, name))
-			rc = -EEXIST;
+	if (!rc && fs_find_new(fs, parent, name))
+		rc = -EEXIST;
 	if (rc)
 		goto out;
 	o = calloc(1, sizeof(*o));
@@ -136,21 +117,29 @@ int fs_create(struct fs *fs, uint64_t parent, const char *name,
 	o->is_new = 1;
 	o->opens = 1;
 	o->mtime = clock_wall_ns();
+	o->changed = 1;
+	catalog_meta_clear(&o->meta);
+	/* the mode it was created with, where it is not the default */
+	if (mode >= 0 && (mode & 07777) != 0644)
+		o->meta.mode = mode & 07777;
 	snprintf(o->name, sizeof(o->name), "%s", name);
-	snprintf(key, sizeof(key), "n-%llx-%llx", (unsigned long long)o->mtime,
-		 (unsigned long long)o->ino);
-	rc = stage_open(fs->dir, key, STAGE_NEW, name, 0, &o->st);
+	snprintf(o->key, sizeof(o->key), "n-%llx-%llx",
+		 (unsigned long long)o->mtime, (unsigned long long)o->ino);
+	rc = stage_open(fs->dir, o->key, STAGE_NEW, name, 0, &o->st);
 	if (rc) {
 		free(o);
 		goto out;
 	}
-	ofile_add(fs, o);
+	fs_ofile_add(fs, o);
 	a->ino = o->ino;
 	a->is_dir = 0;
 	a->readonly = 0;
 	a->size = 0;
 	a->mtime = o->mtime;
 	a->nlink = 1;
+	a->mode = o->meta.mode;
+	a->uid = a->gid = -1;
+	a->atime = CAT_TIME_UNSET;
 	a->timeout = 0;
 out:
 	pthread_mutex_unlock(&fs->wlock);
@@ -192,7 +181,7 @@ static int edit_ofile(struct fs *fs, uint64_t ino, struct ofile **out)
 		free(o);
 		return rc;
 	}
-	ofile_add(fs, o);
+	fs_ofile_add(fs, o);
 	*out = o;
 	return 0;
 }
@@ -274,6 +263,8 @@ int fs_open(struct fs *fs, uint64_t ino, int flags, uint64_t *fh)
 			rc = -ESTALE;
 		else if (flags & O_TRUNC)
 			rc = truncate_locked(fs, o, 0);
+		if (o->is_new && (flags & O_TRUNC))
+			o->changed = 1;
 	}
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
@@ -291,42 +282,30 @@ ssize_t fs_write(struct fs *fs, uint64_t ino, const void *buf, size_t len,
 		return -EROFS;
 	pthread_mutex_lock(&fs->wlock);
 	/* the kernel writes back mmap'd pages after the last release: such
-	 * writes open a journal of their own, committed at fsync or unmount */
-	if (inode_kind(ino, NULL) == INODE_NEW)
-		rc = fs_ofile(fs, ino) ? 0 : -EBADF;
-	else
+	 * writes open a journal of their own, committed at fsync or unmount;
+	 * those to a new file imported since go to the view it became */
+	ino = fs_resolve(fs, ino);
+	if (inode_kind(ino, NULL) == INODE_NEW) {
+		o = fs_ofile(fs, ino);
+		rc = !o ? -EBADF : o->st ?
+			fs_plain_room(fs, o, (uint64_t)off + len) : 0;
+	} else {
 		rc = edit_ofile(fs, ino, &o);
-	o = fs_ofile(fs, ino);
+	}
 	if (!rc && !o->st)	/* its dataset was replaced: see restart() */
 		rc = -ESTALE;
 	if (!rc) {
 		pthread_rwlock_wrlock(&fs->olock);
 		rc = stage_write(o->st, buf, len, (uint64_t)off);
-		if (rc >= 0)
+		if (rc >= 0) {
 			o->mtime = clock_wall_ns();
+			o->meta.mtime = CAT_TIME_UNSET;
+			o->changed = 1;
+		}
 		pthread_rwlock_unlock(&fs->olock);
 	}
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
-}
-
-/*
- * 1 if dataset ds was imported from this very journal: a daemon killed
- * between the import's transaction and the journal's removal leaves both.
- */
-static int already_imported(struct fs *fs, const char *ds,
-			    const struct stage *st)
-{
-	char *path = realpath(stage_data_path(st), NULL);
-	const struct cat_dataset *d;
-	int done;
-
-	pthread_rwlock_rdlock(&fs->lock);
-	d = reader_find(fs->r, ds);
-	done = path && d && d->source && !strcmp(d->source, path);
-	pthread_rwlock_unlock(&fs->lock);
-	free(path);
-	return done;
 }
 
 /*
@@ -346,7 +325,7 @@ static int swap_in(struct fs *fs, struct ofile *o, struct stage *st)
  * Commits o's journal (caller holds wlock, nothing else). The encode
  * runs with no lock readers take: the rows it reads cannot change, as
  * only wlock's holder swaps them. On success an edit's o->st is NULL,
- * its journal removed; a new file's stays for the caller to drop.
+ * its journal removed. New files go through settle_new() instead.
  */
 static int commit(struct fs *fs, struct ofile *o)
 {
@@ -356,24 +335,9 @@ static int commit(struct fs *fs, struct ofile *o)
 	struct stage *st = o->st;
 	int rc;
 
+	assert(!o->is_new);
 	if (!st || !stage_dirty(st))
 		return 0;
-	if (o->is_new) {
-		rc = dataset_of_file(o->name, ds, sizeof(ds));
-		if (!rc && already_imported(fs, ds, st))
-			return 0;
-		if (!rc)
-			rc = commit_new(fs->wc, st, ds, &fs->iopts);
-		if (!rc) {
-			/* imported: a failed reload shows it at the next. The
-			 * journal (the whole file) serves its own inode until
-			 * the caller drops it */
-			(void)fs_reload(fs, NULL);
-			fs_notify(fs, 0, o->parent, o->name);
-			notify_dataset(fs, ds);
-		}
-		return rc;
-	}
 	pthread_rwlock_rdlock(&fs->lock);
 	for (int i = 0; !w && i < reader_ndatasets(fs->r); i++) {
 		const struct cat_dataset *x = reader_dataset(fs->r, i);
@@ -395,7 +359,7 @@ static int commit(struct fs *fs, struct ofile *o)
 		return rc;
 	/* the cache of d's old GOPs goes at the swap (reader_swap) */
 	rc = swap_in(fs, o, st);
-	notify_dataset(fs, ds);
+	fs_notify_dataset(fs, ds);
 	return rc;
 }
 
@@ -438,15 +402,24 @@ int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size)
 	if (!fs->wc)
 		return -EROFS;
 	pthread_mutex_lock(&fs->wlock);
+	ino = fs_resolve(fs, ino);
 	opened = fs_ofile(fs, ino) != NULL;
 	rc = edit_ofile(fs, ino, &o);
 	if (!rc && !o->st)
 		rc = -ESTALE;
+	if (!rc && o->is_new)
+		rc = fs_plain_room(fs, o, size);
 	if (!rc)
 		rc = truncate_locked(fs, o, size);
-	if (!rc && !opened) {	/* truncate(2) of a closed file */
+	if (!rc && o->is_new) {
+		o->changed = 1;
+		o->meta.mtime = CAT_TIME_UNSET;
+		o->mtime = clock_wall_ns();
+		if (!o->opens)	/* truncate(2) of a kept file */
+			fs_release_new(fs, o);
+	} else if (!rc && !opened) {	/* truncate(2) of a closed file */
 		rc = commit(fs, o);
-		ofile_drop(fs, o, !rc);
+		fs_ofile_drop(fs, o, !rc);
 	}
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
@@ -454,26 +427,11 @@ int fs_truncate(struct fs *fs, uint64_t ino, uint64_t size)
 
 int fs_flush(struct fs *fs, uint64_t ino)
 {
-	struct ofile *o;
-	struct source *src = NULL;
-	int rc = 0;
-
-	pthread_mutex_lock(&fs->wlock);
-	o = fs_ofile(fs, ino);
-	/* a new file closed by its only writer must be a .npy or NetCDF file:
-	 * say so now, where close(2) can report it */
-	if (o && o->is_new && o->opens == 1 && stage_dirty(o->st)) {
-		rc = source_open(stage_data_path(o->st), &src);
-		source_free(src);
-		if (rc) {
-			log_error("'%s' is not a valid .npy or NetCDF file; its "
-				  "bytes are kept in '%s'", o->name,
-				  stage_data_path(o->st));
-			rc = -EIO;
-		}
-	}
-	pthread_mutex_unlock(&fs->wlock);
-	return rc;
+	/* nothing to say at close(2): a new file that is not valid (yet)
+	 * stays, pending, until a later close makes it valid */
+	(void)fs;
+	(void)ino;
+	return 0;
 }
 
 int fs_fsync(struct fs *fs, uint64_t ino)
@@ -482,7 +440,7 @@ int fs_fsync(struct fs *fs, uint64_t ino)
 	int rc = 0;
 
 	pthread_mutex_lock(&fs->wlock);
-	o = fs_ofile(fs, ino);
+	o = fs_ofile(fs, fs_resolve(fs, ino));
 	if (o && o->st) {
 		rc = stage_sync(o->st);
 		if (!rc && !o->is_new && stage_dirty(o->st)) {
@@ -511,7 +469,9 @@ int fs_release(struct fs *fs, uint64_t ino, uint64_t fh)
 	 * (the kernel's mmap write-back leaves journals nobody holds) */
 	if (o && counted)
 		o->opens--;
-	if (o && o->opens <= 0) {
+	if (o && o->opens <= 0 && o->is_new) {
+		fs_release_new(fs, o);
+	} else if (o && o->opens <= 0) {
 		rc = commit(fs, o);
 		if (rc == -EPERM || rc == -EINVAL || rc == -ENOTSUP) {
 			/* retrying cannot help: keep the bytes, stop trying */
@@ -534,7 +494,7 @@ int fs_release(struct fs *fs, uint64_t ino, uint64_t fh)
 			pthread_mutex_unlock(&fs->wlock);
 			return rc;
 		}
-		ofile_drop(fs, o, !rc);
+		fs_ofile_drop(fs, o, !rc);
 	}
 	pthread_mutex_unlock(&fs->wlock);
 	return rc;
@@ -546,7 +506,7 @@ static struct cat_dataset *root_dataset(struct fs *fs, const char *name)
 	char ds[CATALOG_NAME_MAX + 1];
 	struct cat_dataset *d;
 
-	if (dataset_of_file(name, ds, sizeof(ds)))
+	if (fs_dataset_of(name, ds, sizeof(ds)))
 		return NULL;
 	d = reader_find(fs->r, ds);
 	for (int i = 0; d && i < d->nviews; i++)
@@ -570,6 +530,7 @@ static int is_png(struct fs *fs, uint64_t parent, const char *name)
 int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 {
 	struct cat_dataset *d;
+	struct ofile *o;
 	char ds[CATALOG_NAME_MAX + 1];
 	int rc;
 
@@ -578,6 +539,11 @@ int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 	if (parent != FS_ROOT_INO)
 		return -EACCES;
 	pthread_mutex_lock(&fs->wlock);
+	if ((o = fs_find_new(fs, parent, name))) {	/* a plain file */
+		fs_unlink_new(fs, o);
+		pthread_mutex_unlock(&fs->wlock);
+		return 0;
+	}
 	pthread_rwlock_rdlock(&fs->lock);
 	d = root_dataset(fs, name);
 	if (d)
@@ -589,7 +555,7 @@ int fs_unlink(struct fs *fs, uint64_t parent, const char *name)
 	if (!rc)
 		rc = catalog_end(fs->wc, catalog_dataset_delete(fs->wc, ds));
 	if (!rc) {
-		notify_dataset(fs, ds);
+		fs_notify_dataset(fs, ds);
 		rc = fs_reload(fs, NULL);
 	}
 	pthread_mutex_unlock(&fs->wlock);
@@ -602,6 +568,7 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 	char from[CATALOG_NAME_MAX + 1], to[CATALOG_NAME_MAX + 1];
 	const char *e1 = strrchr(name, '.'), *e2 = strrchr(newname, '.');
 	struct cat_dataset *d;
+	struct ofile *o;
 	int rc, exists;
 
 	if (!fs->wc)
@@ -610,7 +577,14 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		return -EXDEV;
 	if (is_png(fs, parent, name) || is_png(fs, newparent, newname))
 		return -EACCES;
-	rc = dataset_of_file(newname, to, sizeof(to));
+	pthread_mutex_lock(&fs->wlock);
+	if ((o = fs_find_new(fs, parent, name))) {	/* new or plain */
+		rc = fs_rename_new(fs, o, newname, flags);
+		pthread_mutex_unlock(&fs->wlock);
+		return rc;
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	rc = fs_dataset_of(newname, to, sizeof(to));
 	if (rc)
 		return rc;
 	if (!e1 || !e2 || strcmp(e1, e2))
@@ -626,6 +600,12 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		-EEXIST : 0;
 	if (!rc && !strcmp(from, to))
 		goto out;
+	/* a new or plain file of the new name is replaced */
+	o = fs_find_new(fs, newparent, newname);
+	if (!rc && o && (flags & 1))
+		rc = -EEXIST;
+	if (!rc && o)
+		fs_unlink_new(fs, o);
 	if (!rc)
 		rc = catalog_begin(fs->wc);
 	if (!rc) {
@@ -636,8 +616,8 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 		rc = catalog_end(fs->wc, rc);
 	}
 	if (!rc) {
-		notify_dataset(fs, from);
-		notify_dataset(fs, to);
+		fs_notify_dataset(fs, from);
+		fs_notify_dataset(fs, to);
 		rc = fs_reload(fs, NULL);
 	}
 out:
@@ -645,13 +625,32 @@ out:
 	return rc;
 }
 
+/* What recovery knows of the plain files the catalog lists. */
+struct recovery {
+	struct fs *fs;
+	struct cat_plain *rows;
+	size_t nrows;
+};
+
 /* Journals left by a daemon that died: commit them, or say why not. */
 static int recover_one(void *arg, const char *key, int kind,
 		       const char *name, uint64_t size)
 {
-	struct fs *fs = arg;
+	struct recovery *rv = arg;
+	struct fs *fs = rv->fs;
 	struct ofile o = { .is_new = kind == STAGE_NEW };
+	const struct cat_plain *row = NULL;
 	int rc;
+
+	if (kind == STAGE_NEW) {
+		for (size_t i = 0; i < rv->nrows; i++)
+			if (!strcmp(rv->rows[i].key, key))
+				row = &rv->rows[i];
+		pthread_mutex_lock(&fs->wlock);
+		fs_adopt_new(fs, key, name, row);
+		pthread_mutex_unlock(&fs->wlock);
+		return 0;
+	}
 
 	snprintf(o.name, sizeof(o.name), "%s", name);
 	if (kind == STAGE_EDIT)
@@ -685,15 +684,33 @@ void fs_commit_all(struct fs *fs)
 		int rc;
 
 		next = o->next;
-		if (o->is_new && o->opens > 0)
-			continue;	/* still being written: kept */
+		if (o->is_new) {
+			fs_settle_at_exit(fs, o);
+			continue;
+		}
 		rc = commit(fs, o);
-		ofile_drop(fs, o, !rc);
+		fs_ofile_drop(fs, o, !rc);
 	}
 	pthread_mutex_unlock(&fs->wlock);
 }
 
 void fs_recover(struct fs *fs)
 {
-	stage_scan(fs->dir, recover_one, fs);
+	struct recovery rv = { .fs = fs };
+
+	if (catalog_plain_list(fs->wc, &rv.rows, &rv.nrows))
+		rv.nrows = 0;
+	stage_scan(fs->dir, recover_one, &rv);
+	/* rows of journals that are gone (removed by hand) */
+	pthread_mutex_lock(&fs->wlock);
+	for (size_t i = 0; i < rv.nrows; i++) {
+		struct ofile *o = fs->open;
+
+		while (o && strcmp(o->key, rv.rows[i].key))
+			o = o->next;
+		if (!o)
+			fs_plain_forget(fs, rv.rows[i].key);
+	}
+	pthread_mutex_unlock(&fs->wlock);
+	catalog_plain_list_free(rv.rows, rv.nrows);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
@@ -25,18 +26,24 @@ static struct fs *fs_of(fuse_req_t req)
 static void to_stat(const struct fs_attr *a, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
+	int64_t at = a->atime != CAT_TIME_UNSET ? a->atime : a->mtime;
+
 	st->st_ino = a->ino;
 	st->st_mode = a->is_dir ? S_IFDIR | 0755 :
 		S_IFREG | (a->readonly ? 0444 : 0644);
+	if (a->mode >= 0 && !a->readonly)
+		st->st_mode = (st->st_mode & S_IFMT) | (mode_t)(a->mode & 07777);
 	st->st_nlink = a->nlink;
 	st->st_size = (off_t)a->size;
 	st->st_blksize = 1 << 20;
 	st->st_blocks = (blkcnt_t)((a->size + 511) / 512);
-	st->st_uid = getuid();
-	st->st_gid = getgid();
+	st->st_uid = a->uid >= 0 ? (uid_t)a->uid : getuid();
+	st->st_gid = a->gid >= 0 ? (gid_t)a->gid : getgid();
 	st->st_mtim.tv_sec = a->mtime / 1000000000;
 	st->st_mtim.tv_nsec = a->mtime % 1000000000;
-	st->st_atim = st->st_ctim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
+	st->st_atim.tv_sec = at / 1000000000;
+	st->st_atim.tv_nsec = at % 1000000000;
 }
 
 /* Replies to a lookup (fi NULL) or a create (fi) with a's entry. */
@@ -133,9 +140,8 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
 	struct fs_attr a;
-	int rc = fs_create(fs_of(req), parent, name, &a);
+	int rc = fs_create(fs_of(req), parent, name, (int)(mode & 07777), &a);
 
-	(void)mode;
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -156,21 +162,52 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_write(req, (size_t)n);
 }
 
+/* A time of setattr in ns: now, or the one given. */
+static int64_t set_time(int now, const struct timespec *t)
+{
+	struct timespec ts;
+
+	if (now) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t = &ts;
+	}
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
 static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
 	uint64_t size = (uint64_t)attr->st_size;
+	struct cat_meta m;
 	struct fs_attr a;
-	int rc = 0;
+	int any = 0, rc;
 
 	(void)fi;
-	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
-		      FUSE_SET_ATTR_GID))
-		rc = -EPERM;
-	/* times: accepted and ignored, so that cp -p and touch work */
-	if (!rc)
-		rc = fs_setattr(fs_of(req), ino, to_set & FUSE_SET_ATTR_SIZE ?
-				&size : NULL, &a);
+	catalog_meta_clear(&m);
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		m.mode = (int32_t)(attr->st_mode & 07777);
+		any = 1;
+	}
+	if (to_set & FUSE_SET_ATTR_UID) {
+		m.uid = attr->st_uid;
+		any = 1;
+	}
+	if (to_set & FUSE_SET_ATTR_GID) {
+		m.gid = attr->st_gid;
+		any = 1;
+	}
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW)) {
+		m.atime = set_time(to_set & FUSE_SET_ATTR_ATIME_NOW,
+				   &attr->st_atim);
+		any = 1;
+	}
+	if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)) {
+		m.mtime = set_time(to_set & FUSE_SET_ATTR_MTIME_NOW,
+				   &attr->st_mtim);
+		any = 1;
+	}
+	rc = fs_setattr(fs_of(req), ino, to_set & FUSE_SET_ATTR_SIZE ?
+			&size : NULL, any ? &m : NULL, &a);
 	reply_attr(req, rc, &a);
 }
 
@@ -216,6 +253,23 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	fuse_reply_err(req, -fs_unlink(fs_of(req), parent, name));
+}
+
+/* No folders: datasets and plain files live in the root. */
+static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	fuse_reply_err(req, fs_writable(fs_of(req)) ? EPERM : EROFS);
+}
+
+static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, fs_writable(fs_of(req)) ? EPERM : EROFS);
 }
 
 static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -407,4 +461,6 @@ const struct fuse_lowlevel_ops ll_ops = {
 	.unlink = ll_unlink,
 	.fallocate = ll_fallocate,
 	.rename = ll_rename,
+	.mkdir = ll_mkdir,
+	.rmdir = ll_rmdir,
 };

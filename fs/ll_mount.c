@@ -193,6 +193,9 @@ static void usage(FILE *f)
 "  -o compact_after=N   patch GOPs (edited frames encoded alone) a variable\n"
 "                       may gather before a commit compacts it (default\n"
 "                       %d; 0: only cubefs compact)\n"
+"  -o plain_max=SIZE    total size of plain files (names that are no\n"
+"                       dataset's); writes past it fail with ENOSPC\n"
+"                       (default: no limit but the disk's)\n"
 "  -o allow_other       let other users read (needs user_allow_other)\n"
 "  other -o options are passed to FUSE; fstab's defaults, noauto, user,\n"
 "  _netdev and nofail are accepted and ignored.\n", FS_REFRESH_DEFAULT,
@@ -241,6 +244,7 @@ struct mount_args {
 	int compact_after;      /* as fs_opts: 0 default, < 0 never */
 	char rgb[640];          /* "" or three names, see quicklook.h */
 	size_t cache_size;
+	size_t plain_max;               /* bytes, 0: no limit */
 	char fuse_opts[2048];
 };
 
@@ -318,6 +322,14 @@ static int add_opts(struct mount_args *m, char *list)
 			if (parse_size(o + 11, &m->cache_size)) {
 				fprintf(stderr, "mount.cubefs: invalid cache_size "
 					"'%s'\n", o + 11);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (!strncmp(o, "plain_max=", 10)) {
+			if (parse_size(o + 10, &m->plain_max)) {
+				fprintf(stderr, "mount.cubefs: invalid plain_max "
+					"'%s'\n", o + 10);
 				return -EINVAL;
 			}
 			continue;
@@ -509,6 +521,7 @@ int ll_mount_main(int argc, char **argv)
 		return 1;
 	memset(&fo, 0, sizeof(fo));
 	fo.cache_size = m.cache_size;
+	fo.plain_max = m.plain_max;
 	fo.readonly = m.readonly;
 	fo.codec = m.codec;
 	fo.bits = m.bits;

@@ -246,6 +246,38 @@ out:
 	return 0;
 }
 
+int stage_rename(struct stage *st, const char *name)
+{
+	char tmp[PATH_MAX + 8], old[NAME_MAX_LEN + 1];
+	int fd, rc, old_fd = st->log_fd;
+
+	if (st->kind != STAGE_NEW)
+		return -EINVAL;
+	if (strlen(name) > NAME_MAX_LEN)
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", st->logp);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	snprintf(old, sizeof(old), "%s", st->name);
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	st->log_fd = fd;
+	rc = write_header(st);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (!rc && rename(tmp, st->logp))
+		rc = -errno;
+	if (rc) {
+		close(fd);
+		unlink(tmp);
+		st->log_fd = old_fd;
+		snprintf(st->name, sizeof(st->name), "%s", old);
+		return rc;
+	}
+	close(old_fd);
+	return 0;
+}
+
 /* The log goes first: a log whose data file is gone must never be left. */
 static void reject_paths(const char *data, const char *logp)
 {
@@ -437,7 +469,15 @@ int stage_scan(const char *store_dir,
 	 * removals, or a replace() cut short: .data.full) belongs to nothing */
 	while ((e = readdir(d))) {
 		char *dot = strstr(e->d_name, ".data");
+		size_t len = strlen(e->d_name);
 		struct stat sb;
+
+		/* a log rewritten by stage_rename() and never renamed */
+		if (len > 8 && !strcmp(e->d_name + len - 8, ".log.tmp")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+			continue;
+		}
 
 		if (!dot || (strcmp(dot, ".data") && strcmp(dot, ".data.full")) ||
 		    (size_t)(dot - e->d_name) >= 256)

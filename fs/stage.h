@@ -31,6 +31,13 @@ void stage_reject(struct stage *st);
 /* The same for the journal of key that stage_open() refused (-EUCLEAN). */
 void stage_reject_key(const char *store_dir, const char *key);
 
+/*
+ * Gives a new file's journal another file name (its log rewritten whole
+ * and renamed over the old, so that a crash leaves one name or the
+ * other). -EINVAL for an edit journal; on failure nothing changed.
+ */
+int stage_rename(struct stage *st, const char *name);
+
 /* Closes the journal; with discard, its files are removed. */
 void stage_free(struct stage *st, int discard);
 

@@ -9,6 +9,8 @@ valgrind file clang libclang-rt-14-dev fio strace sqlite3 ffmpeg libzfp-dev libz
 python3-numpy python3-pil python3-netcdf4 python3-xarray python3-scipy
 python3-dask python3-torch python3-matplotlib
 glusterfs-server glusterfs-client"
+# the tests of ordinary tools writing into a mount (tests/tools_write.sh)
+PKGS="$PKGS rsync"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -136,7 +136,7 @@ sum_after=$(ls "$S/packs" | wc -l; $CUBEFS ls "$S" | md5sum)
 check "store unchanged by bad input" test "$sum_before" = "$sum_after"
 
 # a full disk: the import fails cleanly and the store keeps what it had
-if mkdir "$T/small" && mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+if mkdir "$T/small" && mount -t tmpfs -o size=352k tmpfs "$T/small" 2>/dev/null; then
 	check "import into a small store" $CUBEFS import -q "$T/small/st" "$L" --name a --crf 30
 	before=$(ls "$T/small/st/packs"; $CUBEFS ls "$T/small/st")
 	refuse "import onto a full disk" $CUBEFS import -q "$T/small/st" "$DATA/era5_t2m_uk_2019-03.nc"

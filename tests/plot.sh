@@ -86,7 +86,8 @@ cp -r "$S" "$T/v1"
 $PY - "$T/v1/catalog.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.executescript("DROP TABLE frame_quality;"
+db.executescript("DROP TABLE frame_quality; DROP TABLE file_attr; "
+                 "DROP TABLE plain_file;"
                  "ALTER TABLE dataset DROP COLUMN version;"
                  "UPDATE meta SET value='1' "
                  "WHERE key='schema_version'; PRAGMA user_version=1;")

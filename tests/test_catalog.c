@@ -258,6 +258,8 @@ static void make_v1(void)
 				      NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE frame_quality;"
 				      "ALTER TABLE dataset DROP COLUMN version;"
+				      "DROP TABLE file_attr;"
+				      "DROP TABLE plain_file;"
 				      "UPDATE meta SET value='1' WHERE "
 				      "key='schema_version';"
 				      "PRAGMA user_version=1;", NULL, NULL, NULL),

@@ -139,13 +139,17 @@ check "renamed file reads" $PY -c "import numpy as np; assert np.load('$M/z.npy'
 check "old name gone" test ! -e "$M/x.npy"
 check "rm deletes" rm "$M/z.npy"
 check "deleted file gone" test ! -e "$M/z.npy" -a ! -e "$M/z.nc"
-check "bad names refused" sh -c "! cp '$T/new_cube.npy' '$M/notes.txt' 2>/dev/null"
+check "other names are plain files" cp "$T/new_cube.npy" "$M/notes.txt"
+check "a plain file reads back as written" cmp -s "$T/new_cube.npy" "$M/notes.txt"
+check "rm deletes a plain file" rm "$M/notes.txt"
 check "writing into a dataset directory refused" sh -c "! cp '$T/new_cube.npy' '$M/y/new.npy' 2>/dev/null"
 
-# 5. an invalid file: an error from close, the bytes kept in staging
+# 5. an invalid file: kept as written, pending, its bytes in staging
 echo "not an array" >"$T/bad.npy"
-check "invalid .npy refused at close" sh -c "! cp '$T/bad.npy' '$M/bad.npy' 2>/dev/null"
+check "invalid .npy kept at close" cp "$T/bad.npy" "$M/bad.npy"
+check "it reads back as written" cmp -s "$T/bad.npy" "$M/bad.npy"
 check "its bytes kept in staging" sh -c "grep -rqs 'not an array' '$S/staging'"
+check "ls shows it pending" sh -c "$CUBEFS ls '$S' | grep -q '^bad.npy .*pending: not a valid'"
 
 # 6. everything is still there after a remount
 check "remount" remount
