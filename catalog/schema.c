@@ -13,6 +13,14 @@
 	" count INTEGER NOT NULL, sse REAL NOT NULL, max_err REAL NOT NULL," \
 	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
 
+/* Version 3: the input files of a dataset imported from many, in frame
+ * order, with the global attributes of each that differ from the first. */
+#define PART_SQL \
+	"CREATE TABLE part(dataset_id INTEGER NOT NULL REFERENCES dataset(id)" \
+	" ON DELETE CASCADE, first_frame INTEGER NOT NULL," \
+	" nframes INTEGER NOT NULL, path TEXT NOT NULL, attrs TEXT," \
+	" PRIMARY KEY(dataset_id, first_frame)) WITHOUT ROWID;\n"
+
 /* Version 1: what the first stores hold. */
 const char catalog_schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -85,6 +93,7 @@ const char catalog_schema_sql[] =
  */
 const struct catalog_upgrade catalog_upgrades[] = {
 	{ 2, FRAME_QUALITY_SQL },
+	{ 3, PART_SQL },
 	{ 0, NULL }
 };
 
