@@ -2,6 +2,7 @@
 /* Many files of one dataset: headers read one file at a time, checked against the first, ordered by the joined coordinate. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,7 +245,9 @@ static int scan_one(struct parts *p, struct source *src, void **fixed,
 	const struct cat_dataset *ref = p->first->meta, *ds = src->meta;
 	int cdim = parts_dim(ds, p->concat), rc;
 	void **mine = NULL;
+	char what[4200];
 
+	snprintf(what, sizeof(what), "'%s'", p->files[0].path);
 	if (cdim < -1 || (!p->concat) != (!ds->ndims)) {
 		log_error("'%s' has no dimension '%s'", f->path,
 			  p->concat ? p->concat : "");
@@ -264,7 +267,7 @@ static int scan_one(struct parts *p, struct source *src, void **fixed,
 			return -EINVAL;
 		}
 	}
-	rc = parts_agree(ref, p->cdim, p->files[0].path, ds, cdim, f->path, 1);
+	rc = parts_agree(ref, p->cdim, what, ds, cdim, f->path, 1);
 	for (int i = 0; i < ds->nvars && !rc; i++) {
 		rc = parts_along(&ds->vars[i], cdim);
 		if (rc == -ENOTSUP)
