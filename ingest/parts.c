@@ -70,7 +70,8 @@ static const char *var_name(const struct cat_var *v)
 static const struct cat_var *find_var(const struct cat_dataset *ds,
 				      const struct cat_var *like, int idx)
 {
-	if (!like->name)        /* a .npy file: its one array */
+	/* a .npy file's one array has no name of its own */
+	if (!like->name || (idx < ds->nvars && !ds->vars[idx].name))
 		return idx < ds->nvars ? &ds->vars[idx] : NULL;
 	for (int i = 0; i < ds->nvars; i++)
 		if (ds->vars[i].name && !strcmp(ds->vars[i].name, like->name))

@@ -141,6 +141,20 @@ else
 	echo "(mount checks skipped: no FUSE)"
 fi
 
+# .npy files join along their first axis in the command line's order;
+# a rerun knows them by path
+$PY -c "
+import numpy as np
+a = np.load('$DATA/landsat8_ny2018_p013r032_11band.npy')
+np.save('$T/ls_a.npy', a[:5]); np.save('$T/ls_b.npy', a[5:])"
+check "npy pieces" $CUBEFS import -q "$S" "$T/ls_a.npy" "$T/ls_b.npy" \
+	--name ls --lossless
+$CUBEFS import "$S" "$T/ls_a.npy" "$T/ls_b.npy" --name ls >"$T/out" 2>&1
+check "npy rerun: nothing to do" grep -q "2 files were already there" \
+	"$T/out"
+$CUBEFS export "$S" ls "$T/ls.npy" 2>/dev/null
+check "npy pieces exact" $PY -c "import numpy as np, sys; sys.exit(not np.array_equal(np.load('$T/ls.npy'), np.load('$DATA/landsat8_ny2018_p013r032_11band.npy')))"
+
 # --- bad inputs: each refused before anything is written ---
 $SPLIT "$T/era_1.nc" time "$T/bad/grid%d.nc" --grid
 $SPLIT "$T/era_1.nc" time "$T/bad/type%d.nc" --double
@@ -160,6 +174,9 @@ refused "repeated times" "$S" "values of 'time' repeat" \
 	$CUBEFS import -q "$S" "$T/era_0.nc" "$T/bad/repeat0.nc" --name b
 refused "overlapping files" "$S" "overlap" \
 	$CUBEFS import -q "$S" "$T/era_0.nc" "$T/bad/overlap0.nc" --name b
+refused "--concat of no such dimension" "$S" "no dimension 'depth'" \
+	$CUBEFS import -q "$S" "$T/era_0.nc" "$T/era_1.nc" --name b \
+	--concat depth
 refused "append of another grid" "$S" "'longitude' has 48" \
 	$CUBEFS append -q "$S" steps "$T/bad/grid0.nc"
 
