@@ -108,8 +108,9 @@ refused "glob that matches nothing" "$S" "no file matches" \
 	$CUBEFS import -q "$S" "$T/nothing_*.nc" --name g
 
 # the views of the pieces are the whole's, byte for byte (mount)
+check "to grow" $CUBEFS import -q "$S" "$T/era_0.nc" --name grow
 if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null &&
-   $MOUNT "$S" "$M" -o ro 2>/dev/null; then
+   $MOUNT "$S" "$M" -o ro,refresh=1 2>/dev/null; then
 	check ".nc view of the pieces = the whole's" \
 		cmp "$M/era5.nc" "$M/whole.nc"
 	check ".npy view of the pieces = the whole's" \
@@ -127,6 +128,26 @@ for v in ('time', 'latitude', 'longitude'):
 for v in a.variables:
 	assert a[v].__dict__ == b[v].__dict__, v
 "
+	# a mount follows an append: the views grow
+	small=$(stat -c %s "$M/grow.nc")
+	full=$(stat -c %s "$M/whole.nc")
+	check "append under a read-only mount" $CUBEFS append -q "$S" grow \
+		"$T/era_1.nc" "$T/era_2.nc"
+	i=0     # each file's commit is a generation the mount follows
+	while [ "$(stat -c %s "$M/grow.nc")" -ne "$full" ] && [ $i -lt 300 ]
+	do
+		i=$((i + 1)); sleep 0.1
+	done
+	echo "grow.nc: $small -> $(stat -c %s "$M/grow.nc") bytes after $i waits"
+	check "the mount shows the grown view" $PY -c "
+import netCDF4
+a, b = netCDF4.Dataset('$M/grow.nc'), netCDF4.Dataset('$M/whole.nc')
+assert len(a.dimensions['time']) == 240
+assert (a['time'][:] == b['time'][:]).all()
+assert a['t2m'][-1].shape == (33, 49)
+"
+	check "grown to the whole's size" test "$(stat -c %s "$M/grow.nc")" \
+		-eq "$(stat -c %s "$M/whole.nc")"
 	# a read-write mount holds the store: an append is refused
 	fusermount3 -u "$M"
 	if $MOUNT "$S" "$M" 2>/dev/null; then
