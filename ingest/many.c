@@ -115,16 +115,17 @@ static int plan(struct catalog *c, const struct cat_dataset *ds,
 	return rc;
 }
 
-/* Frames the progress line counts for one file: one per GOP frame of
- * each variable along the joined dimension, one for each rewritten. */
+/* Frames the progress line counts for one file: one per frame of each
+ * variable of 3 or more dims, one for each other variable encoded (all
+ * of them for a new dataset, those along the joined dimension after). */
 static uint64_t file_frames(const struct parts *p,
-			    const struct parts_file *f)
+			    const struct parts_file *f, int first)
 {
 	const struct cat_dataset *m = p->first->meta;
 	uint64_t n = 0;
 
 	for (int i = 0; i < m->nvars; i++)
-		if (parts_along(&m->vars[i], p->cdim) > 0)
+		if (first || parts_along(&m->vars[i], p->cdim) > 0)
 			n += m->vars[i].ndim >= 3 ? f->nframes : 1;
 	return n;
 }
@@ -160,7 +161,8 @@ static int run(struct catalog *c, const char *name, struct parts *p,
 
 	for (int i = 0; i < p->nfiles; i++)
 		if (todo[i] == TODO_APPEND) {
-			total += file_frames(p, &p->files[i]);
+			total += file_frames(p, &p->files[i],
+					     !a->ds && !nrun);
 			nrun++;
 		}
 	progress_init(&pg, o->progress, name, total);
