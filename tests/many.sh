@@ -130,6 +130,7 @@ for v in a.variables:
 "
 	# a mount follows an append: the views grow
 	small=$(stat -c %s "$M/grow.nc")
+	ino=$(stat -c %i "$M/grow.nc")
 	full=$(stat -c %s "$M/whole.nc")
 	check "append under a read-only mount" $CUBEFS append -q "$S" grow \
 		"$T/era_1.nc" "$T/era_2.nc"
@@ -148,6 +149,8 @@ assert a['t2m'][-1].shape == (33, 49)
 "
 	check "grown to the whole's size" test "$(stat -c %s "$M/grow.nc")" \
 		-eq "$(stat -c %s "$M/whole.nc")"
+	check "the grown view keeps its inode" test "$(stat -c %i \
+		"$M/grow.nc")" -eq "$ino"
 	# a read-write mount holds the store: an append is refused
 	fusermount3 -u "$M"
 	if $MOUNT "$S" "$M" 2>/dev/null; then
