@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/format.h"
 #include "base/log.h"
 #include "ingest/append.h"
 #include "ingest/encode.h"
@@ -130,6 +131,32 @@ static uint64_t file_frames(const struct parts *p,
 	return n;
 }
 
+/*
+ * Refuses, before anything is written, a variable along the joined
+ * dimension that appends could not grow: of 2 dims it is one picture,
+ * grown only when stored exactly (encoded again whole).
+ */
+static int joinable(const struct parts *p, const struct import_opts *o)
+{
+	const struct cat_dataset *m = p->first->meta;
+
+	for (int i = 0; i < m->nvars; i++) {
+		const struct cat_var *v = &m->vars[i];
+		int exact = o->codec == CODEC_LZ4 ||
+			(o->lossless && dtype_is_float(v->dtype));
+
+		if (v->ndim != 2 || exact || parts_along(v, p->cdim) <= 0)
+			continue;
+		log_error("'%s': variable '%s' has 2 dimensions along '%s': "
+			  "it can be joined only stored exactly (--codec lz4), "
+			  "or left out (--variables)", p->files[0].path,
+			  v->name ? v->name : "(array)", p->concat ?
+			  p->concat : "axis 0");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 /* Loads the dataset for appends; checks it against the files' header. */
 static int open_dataset(struct catalog *c, const char *name,
 			const struct parts *p, struct append *a)
@@ -226,6 +253,9 @@ int import_files(struct catalog *c, char *const *paths, int n,
 		goto out;
 	}
 	rc = catalog_dataset_exists(c, name);
+	if (rc >= 0 && (rc > 0 || p->nfiles > 1) && !o->variables &&
+	    joinable(p, o))
+		rc = -ENOTSUP;
 	if (rc == 0 && append_only) {
 		log_error("no dataset '%s' in '%s'", name, catalog_dir(c));
 		rc = -ENOENT;

@@ -249,7 +249,12 @@ static int scan_one(struct parts *p, struct source *src, void **fixed,
 	char what[4200];
 
 	snprintf(what, sizeof(what), "'%s'", p->files[0].path);
-	if (cdim < -1 || (!p->concat) != (!ds->ndims)) {
+	if ((!p->concat) != (!ds->ndims)) {
+		log_error("'%s' and '%s' are not the same kind of file",
+			  f->path, p->files[0].path);
+		return -EINVAL;
+	}
+	if (cdim < -1) {
 		log_error("'%s' has no dimension '%s'", f->path,
 			  p->concat ? p->concat : "");
 		return -EINVAL;
@@ -411,7 +416,7 @@ int parts_scan(char *const *paths, int n, const char *concat,
 		return rc;
 	}
 	/* the first in order gives the dataset its description */
-	if (strcmp(p->files[0].path, p->first->meta ? paths[0] : "")) {
+	if (strcmp(p->files[0].path, paths[0])) {
 		source_free(p->first);
 		p->first = NULL;
 		rc = source_open(p->files[0].path, &p->first);

@@ -201,6 +201,18 @@ refused "overlapping files" "$S" "overlap" \
 refused "--concat of no such dimension" "$S" "no dimension 'depth'" \
 	$CUBEFS import -q "$S" "$T/era_0.nc" "$T/era_1.nc" --name b \
 	--concat depth
+$PY -c "
+import netCDF4, numpy as np
+for k in range(2):
+    d = netCDF4.Dataset('$T/st%d.nc' % k, 'w')
+    d.createDimension('time', None); d.createDimension('station', 5)
+    d.createVariable('time', 'f8', ('time',))[:] = np.arange(4 * k, 4 * k + 4)
+    d.createVariable('s', 'f4', ('time', 'station'))[:] = np.ones((4, 5)) * k
+    d.close()"
+refused "a 2-d variable along time, lossy" "$S" "can be joined only stored" \
+	$CUBEFS import -q "$S" "$T/st0.nc" "$T/st1.nc" --name st
+check "a 2-d variable along time, exact" $CUBEFS import -q "$S" \
+	"$T/st0.nc" "$T/st1.nc" --name st --codec lz4
 refused "append of another grid" "$S" "'longitude' has 48" \
 	$CUBEFS append -q "$S" steps "$T/bad/grid0.nc"
 
