@@ -13,7 +13,8 @@ static const char *const grow_sql[G_COUNT] = {
 	[G_DIM] = "UPDATE dim SET len=? WHERE dataset_id=? AND idx=?",
 	[G_VAR] = "UPDATE variable SET shape=?, nframes=?, height=?, width=?,"
 		" vmin=?, vmax=? WHERE id=?",
-	[G_STREAM] = "UPDATE stream SET width=?, height=?, gop_len=? WHERE id=?",
+	[G_STREAM] = "UPDATE stream SET width=?, height=?, gop_len=?"
+		" WHERE id=?",
 	[G_GOPDEL] = "DELETE FROM gop WHERE stream_id=? AND first_frame>=?",
 	[G_GOP] = "INSERT INTO gop(stream_id, first_frame, nframes, pack_id,"
 		" offset, length, extra_size, packets, checksum, corr_offset,"
@@ -117,7 +118,8 @@ int catalog_dataset_grow(struct catalog *c, struct cat_dataset *ds,
 	for (int i = 0; i < G_COUNT && !rc; i++)
 		rc = catalog_prepare(c, grow_sql[i], &st[i]);
 	for (int i = 0; i < ds->ndims && !rc; i++) {
-		sqlite3_bind_int64(st[G_DIM], 1, (sqlite3_int64)ds->dims[i].len);
+		sqlite3_bind_int64(st[G_DIM], 1,
+				   (sqlite3_int64)ds->dims[i].len);
 		sqlite3_bind_int64(st[G_DIM], 2, ds->id);
 		sqlite3_bind_int(st[G_DIM], 3, i);
 		rc = catalog_run(c, st[G_DIM], "grow dim");

@@ -61,7 +61,8 @@ void cli_files_free(char **v, int n)
 	free(v);
 }
 
-static void cli_files_report(const struct import_files_report *r, const char *verb)
+static void files_report(const struct import_files_report *r,
+			 const char *verb)
 {
 	printf("%s %d file%s to '%s' in %.1f s: %llu frames, %llu in all",
 	       verb, r->files, r->files == 1 ? "" : "s", r->name, r->seconds,
@@ -128,7 +129,7 @@ int cli_import_files(const char *store, char *const *args, int n,
 	if (rc)
 		return 1;
 	if (!quiet)
-		cli_files_report(&rep, append_only ? "appended" : "imported");
+		files_report(&rep, append_only ? "appended" : "imported");
 	return 0;
 }
 

@@ -94,10 +94,11 @@ static int plan(struct catalog *c, const struct cat_dataset *ds,
 		if (f->coord && ne) {
 			in = f->nframes && f->coord[0] <= e[ne - 1];
 			if (in && (append_only || !coord_in(f, e, ne))) {
-				log_error("'%s' overlaps dataset '%s': %s %.17g "
-					  "to %.17g, the dataset's go up to "
-					  "%.17g", f->path, ds->name, p->concat,
-					  f->coord[0], f->coord[f->nframes - 1],
+				log_error("'%s' overlaps dataset '%s': %s "
+					  "%.17g to %.17g, the dataset's go up "
+					  "to %.17g", f->path, ds->name,
+					  p->concat, f->coord[0],
+					  f->coord[f->nframes - 1],
 					  e[ne - 1]);
 				rc = -EINVAL;
 			}

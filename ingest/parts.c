@@ -126,8 +126,8 @@ static int var_agrees(const struct cat_dataset *ref, int cref,
 		if (strcmp(dim_name(ds, v->dimids[a]),
 			   dim_name(ref, r->dimids[a])) ||
 		    (v->dimids[a] == cds) != (r->dimids[a] == cref)) {
-			log_error("'%s': variable '%s' has dimension '%s' where "
-				  "%s has '%s'", path, var_name(v),
+			log_error("'%s': variable '%s' has dimension '%s' "
+				  "where %s has '%s'", path, var_name(v),
 				  dim_name(ds, v->dimids[a]), what,
 				  dim_name(ref, r->dimids[a]));
 			return -EINVAL;
@@ -305,8 +305,8 @@ static int scan_one(struct parts *p, struct source *src, void **fixed,
 		rc = parts_coord(src, cdim, &f->coord);
 	for (uint64_t i = 1; !rc && f->coord && i < f->nframes; i++)
 		if (!(f->coord[i] > f->coord[i - 1])) {
-			log_error("'%s': values of '%s' %s at %llu (%.17g after "
-				  "%.17g)", f->path, p->concat,
+			log_error("'%s': values of '%s' %s at %llu (%.17g "
+				  "after %.17g)", f->path, p->concat,
 				  f->coord[i] == f->coord[i - 1] ? "repeat" :
 				  "decrease", (unsigned long long)i,
 				  f->coord[i], f->coord[i - 1]);
@@ -346,15 +346,16 @@ static int order(struct parts *p)
 		if (p->files[i].nframes >= 2)
 			step = p->files[i].coord[1] - p->files[i].coord[0];
 	for (int i = 1; i < p->nfiles && !rc; i++) {
-		const struct parts_file *a = &p->files[i - 1], *b = &p->files[i];
+		const struct parts_file *a = &p->files[i - 1];
+		const struct parts_file *b = &p->files[i];
 		double end = a->nframes ? a->coord[a->nframes - 1] : -INFINITY;
 
 		if (!b->nframes || !a->nframes)
 			continue;
 		if (b->coord[0] <= end) {
-			log_error("'%s' and '%s' overlap: %s %.17g to %.17g and "
-				  "%.17g to %.17g", a->path, b->path, p->concat,
-				  a->coord[0], end, b->coord[0],
+			log_error("'%s' and '%s' overlap: %s %.17g to %.17g "
+				  "and %.17g to %.17g", a->path, b->path,
+				  p->concat, a->coord[0], end, b->coord[0],
 				  b->coord[b->nframes - 1]);
 			rc = -EINVAL;
 		} else if (step > 0 && b->coord[0] - end > 1.5 * step) {
