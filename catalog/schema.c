@@ -14,10 +14,13 @@
 	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
 
 /* Version 3: the input files of a dataset imported from many, in frame
- * order, with the global attributes of each that differ from the first. */
+ * order, with the global attributes of each that differ from the first.
+ * IF NOT EXISTS: a catalog set back to an older version by hand (tests
+ * do) keeps the table and still upgrades. */
 #define PART_SQL \
-	"CREATE TABLE part(dataset_id INTEGER NOT NULL REFERENCES dataset(id)" \
-	" ON DELETE CASCADE, first_frame INTEGER NOT NULL," \
+	"CREATE TABLE IF NOT EXISTS part(dataset_id INTEGER NOT NULL" \
+	" REFERENCES dataset(id) ON DELETE CASCADE," \
+	" first_frame INTEGER NOT NULL," \
 	" nframes INTEGER NOT NULL, path TEXT NOT NULL, attrs TEXT," \
 	" PRIMARY KEY(dataset_id, first_frame)) WITHOUT ROWID;\n"
 

@@ -160,9 +160,8 @@ static int add_part(struct catalog *c, const struct cat_dataset *ds,
 static int commit(struct catalog *c, struct pack_writer *pw,
 		  struct cat_dataset *ds, const struct import_opts *o)
 {
-	int replace = o->replace;
-
 	int64_t pack_id;
+	int replace = o->replace;
 	int used = pack_writer_size(pw) > 0;
 	int rc = used ? pack_writer_sync(pw) : 0;
 

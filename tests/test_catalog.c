@@ -249,9 +249,6 @@ static void make_v1(void)
 				      "key='schema_version';"
 				      "PRAGMA user_version=1;", NULL, NULL, NULL),
 			 SQLITE_OK);
-	/* version 3 added the part table */
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE IF EXISTS part;", NULL,
-				      NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
 
