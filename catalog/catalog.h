@@ -373,6 +373,49 @@ uint64_t catalog_var_stored_bytes(const struct cat_var *v);
 /* Elements of a variable (product of its shape). */
 uint64_t catalog_var_elems(const struct cat_var *v);
 
+/* Datasets of many files (grow.c, schema version 3) ----------------- */
+
+/*
+ * Writes the rows of a dataset loaded with catalog_dataset_load() and
+ * grown in memory (frames appended): every dim's length, the dataset's
+ * mtime, and for each variable i with from[i] != UINT32_MAX its shape,
+ * layout, range and streams, its GOP and mask rows from frame from[i] on
+ * (those there before are replaced; GOPs and masks before it are kept
+ * as they are, so their rows need no id), its frame quality rows from
+ * from[i] on (from v->frameq, if set) and, for video, its PSNR and max
+ * error recomputed from all of them. Views keep their ids (inode numbers
+ * of mounts) and get their new size and extents (-ENOENT for a view
+ * the dataset has no row of). Inside a transaction; on failure the
+ * caller rolls back.
+ */
+int catalog_dataset_grow(struct catalog *c, struct cat_dataset *ds,
+			 const uint32_t *from);
+
+/* One input file of a dataset imported from many: frames [first_frame,
+ * first_frame + nframes) came from path. attrs: the file's global
+ * attributes that differ from the dataset's, "name=value" lines, or
+ * NULL. */
+struct cat_part {
+	char *path;
+	uint64_t first_frame;
+	uint64_t nframes;
+	char *attrs;
+};
+
+/* Records one input file of dataset dataset_id (replacing a row of the
+ * same first frame). Inside a transaction; -ENOTSUP before version 3. */
+int catalog_part_add(struct catalog *c, int64_t dataset_id,
+		     const struct cat_part *p);
+
+/* The input files of a dataset in frame order into a new array of *n
+ * (*out, NULL and 0 when none or before version 3); free it with
+ * catalog_parts_free(). 0 or a negative errno. */
+int catalog_parts_load(struct catalog *c, int64_t dataset_id,
+		       struct cat_part **out, size_t *n);
+
+/* Frees an array from catalog_parts_load(); NULL does nothing. */
+void catalog_parts_free(struct cat_part *v, size_t n);
+
 /* Pack rows (pack_rows.c) ------------------------------------------- */
 
 /* Records a pack file (relative name under packs/) of size bytes. */

@@ -49,4 +49,18 @@ void catalog_gop_bind(sqlite3_stmt *st, int col, const struct cat_gop *g);
 int catalog_quant_insert(struct catalog *c, sqlite3_stmt *ins,
 			 const struct cat_gop *g, int nplanes);
 
+/* Formats n integers as "a,b,c" into a new string (NULL: no memory). */
+char *catalog_join_u64(const uint64_t *v, int n);
+
+/* Row loops that an import and an append share, each with its prepared
+ * INSERT (dataset_insert.c's): the GOP rows of s from GOP from on (ids
+ * set in s), the mask rows of v from mask from on, the extents of w. */
+int catalog_gops_insert(struct catalog *c, sqlite3_stmt *ins,
+			sqlite3_stmt *quant, struct cat_stream *s,
+			uint32_t from);
+int catalog_masks_insert(struct catalog *c, sqlite3_stmt *ins,
+			 const struct cat_var *v, int from);
+int catalog_extents_insert(struct catalog *c, sqlite3_stmt *ins,
+			   const struct cat_view *w);
+
 #endif

@@ -9,8 +9,7 @@
 #include "base/dtype.h"
 #include "catalog/catalog_int.h"
 
-/* Formats n integers as "a,b,c" into a new string. */
-static char *join_u64(const uint64_t *v, int n)
+char *catalog_join_u64(const uint64_t *v, int n)
 {
 	char *s = malloc((size_t)n * 21 + 1), *p = s;
 
@@ -61,6 +60,72 @@ int catalog_quant_insert(struct catalog *c, sqlite3_stmt *ins,
 		sqlite3_bind_double(ins, 5, g->quant[p].min);
 		sqlite3_bind_double(ins, 6, g->quant[p].max);
 		rc = catalog_run(c, ins, "insert quant");
+	}
+	return rc;
+}
+
+int catalog_gops_insert(struct catalog *c, sqlite3_stmt *ins,
+			sqlite3_stmt *quant, struct cat_stream *s,
+			uint32_t from)
+{
+	int rc = 0;
+
+	for (uint32_t g = from; g < s->ngops && !rc; g++) {
+		struct cat_gop *gp = &s->gops[g];
+
+		sqlite3_bind_int64(ins, 1, s->id);
+		sqlite3_bind_int64(ins, 2, gp->first_frame);
+		sqlite3_bind_int64(ins, 3, gp->nframes);
+		catalog_gop_bind(ins, 4, gp);
+		rc = catalog_run(c, ins, "insert gop");
+		if (rc)
+			break;
+		gp->id = sqlite3_last_insert_rowid(c->db);
+		if (gp->quant)
+			rc = catalog_quant_insert(c, quant, gp, s->nplanes);
+	}
+	return rc;
+}
+
+int catalog_masks_insert(struct catalog *c, sqlite3_stmt *ins,
+			 const struct cat_var *v, int from)
+{
+	int rc = 0;
+
+	for (int m = from; m < v->nmasks && !rc; m++) {
+		sqlite3_bind_int64(ins, 1, v->id);
+		sqlite3_bind_int64(ins, 2, v->masks[m].first_frame);
+		sqlite3_bind_int64(ins, 3, v->masks[m].nframes);
+		sqlite3_bind_int64(ins, 4, v->masks[m].pack_id);
+		sqlite3_bind_int64(ins, 5, (sqlite3_int64)v->masks[m].offset);
+		sqlite3_bind_int64(ins, 6, (sqlite3_int64)v->masks[m].length);
+		rc = catalog_run(c, ins, "insert mask");
+	}
+	return rc;
+}
+
+int catalog_extents_insert(struct catalog *c, sqlite3_stmt *ins,
+			   const struct cat_view *w)
+{
+	int rc = 0;
+
+	for (int e = 0; e < w->nextents && !rc; e++) {
+		const struct cat_extent *x = &w->extents[e];
+
+		sqlite3_bind_int64(ins, 1, w->id);
+		sqlite3_bind_int64(ins, 2, (sqlite3_int64)x->offset);
+		sqlite3_bind_int64(ins, 3, (sqlite3_int64)x->length);
+		sqlite3_bind_int(ins, 4, x->kind);
+		sqlite3_bind_int(ins, 5, x->var);
+		sqlite3_bind_int64(ins, 6, (sqlite3_int64)x->elem);
+		sqlite3_bind_int(ins, 7, x->big_endian);
+		sqlite3_bind_int(ins, 8, x->dtype);
+		if (x->kind == EXTENT_BYTES)
+			sqlite3_bind_blob64(ins, 9, x->bytes, x->length,
+					    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 9);
+		rc = catalog_run(c, ins, "insert extent");
 	}
 	return rc;
 }
@@ -133,30 +198,14 @@ static int insert_stream(struct catalog *c, sqlite3_stmt **st, int64_t var_id,
 	if (rc)
 		return rc;
 	s->id = sqlite3_last_insert_rowid(c->db);
-	for (uint32_t g = 0; g < s->ngops && !rc; g++) {
-		struct cat_gop *gp = &s->gops[g];
-		sqlite3_stmt *q = st[S_GOP];
-
-		sqlite3_bind_int64(q, 1, s->id);
-		sqlite3_bind_int64(q, 2, gp->first_frame);
-		sqlite3_bind_int64(q, 3, gp->nframes);
-		catalog_gop_bind(q, 4, gp);
-		rc = catalog_run(c, q, "insert gop");
-		if (rc)
-			break;
-		gp->id = sqlite3_last_insert_rowid(c->db);
-		if (gp->quant)
-			rc = catalog_quant_insert(c, st[S_QUANT], gp,
-						  s->nplanes);
-	}
-	return rc;
+	return catalog_gops_insert(c, st[S_GOP], st[S_QUANT], s, 0);
 }
 
 static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 		      int idx, struct cat_var *v)
 {
 	sqlite3_stmt *q = st[S_VAR];
-	char *shape = join_u64(v->shape, v->ndim);
+	char *shape = catalog_join_u64(v->shape, v->ndim);
 	char *dims = join_int(v->dimids, v->ndim);
 	int rc = -ENOMEM;
 
@@ -188,16 +237,8 @@ static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 	rc = insert_attrs(c, st[S_ATTR], ds, idx, v->attrs, v->nattrs);
 	for (int s = 0; s < v->nstreams && !rc; s++)
 		rc = insert_stream(c, st, v->id, s, &v->streams[s]);
-	for (int m = 0; m < v->nmasks && !rc; m++) {
-		q = st[S_MASK];
-		sqlite3_bind_int64(q, 1, v->id);
-		sqlite3_bind_int64(q, 2, v->masks[m].first_frame);
-		sqlite3_bind_int64(q, 3, v->masks[m].nframes);
-		sqlite3_bind_int64(q, 4, v->masks[m].pack_id);
-		sqlite3_bind_int64(q, 5, (sqlite3_int64)v->masks[m].offset);
-		sqlite3_bind_int64(q, 6, (sqlite3_int64)v->masks[m].length);
-		rc = catalog_run(c, q, "insert mask");
-	}
+	if (!rc)
+		rc = catalog_masks_insert(c, st[S_MASK], v, 0);
 	if (!rc && v->frameq)
 		rc = catalog_frameq_put(c, v->id, 0, (uint32_t)v->nframes,
 					v->frameq);
@@ -222,24 +263,7 @@ static int insert_view(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 	if (rc)
 		return rc;
 	w->id = sqlite3_last_insert_rowid(c->db);
-	for (int e = 0; e < w->nextents && !rc; e++) {
-		const struct cat_extent *x = &w->extents[e];
-
-		q = st[S_EXT];
-		sqlite3_bind_int64(q, 1, w->id);
-		sqlite3_bind_int64(q, 2, (sqlite3_int64)x->offset);
-		sqlite3_bind_int64(q, 3, (sqlite3_int64)x->length);
-		sqlite3_bind_int(q, 4, x->kind);
-		sqlite3_bind_int(q, 5, x->var);
-		sqlite3_bind_int64(q, 6, (sqlite3_int64)x->elem);
-		sqlite3_bind_int(q, 7, x->big_endian);
-		sqlite3_bind_int(q, 8, x->dtype);
-		if (x->kind == EXTENT_BYTES)
-			sqlite3_bind_blob64(q, 9, x->bytes, x->length,
-					    SQLITE_STATIC);
-		rc = catalog_run(c, q, "insert extent");
-	}
-	return rc;
+	return catalog_extents_insert(c, st[S_EXT], w);
 }
 
 int catalog_dataset_insert(struct catalog *c, struct cat_dataset *ds)

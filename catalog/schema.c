@@ -13,6 +13,16 @@
 	" count INTEGER NOT NULL, sse REAL NOT NULL, max_err REAL NOT NULL," \
 	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
 
+/* Version 3: the input files of a dataset imported from many, in frame
+ * order, with the global attributes of each that differ from the first.
+ * IF NOT EXISTS: a catalog set back to an older version by hand (tests
+ * do) keeps the table and still upgrades. */
+#define PART_SQL \
+	"CREATE TABLE IF NOT EXISTS part(dataset_id INTEGER NOT NULL" \
+	" REFERENCES dataset(id) ON DELETE CASCADE," \
+	" first_frame INTEGER NOT NULL," \
+	" nframes INTEGER NOT NULL, path TEXT NOT NULL, attrs TEXT," \
+	" PRIMARY KEY(dataset_id, first_frame)) WITHOUT ROWID;\n"
 /* Version 4: metadata set on datasets' files and directories (chmod,
  * chown, utimens), and the plain files a mount keeps in staging/. */
 #define FILE_META_SQL \
@@ -106,6 +116,7 @@ const char catalog_schema_sql[] =
  */
 const struct catalog_upgrade catalog_upgrades[] = {
 	{ 2, FRAME_QUALITY_SQL },
+	{ 3, PART_SQL },
 	{ 4, FILE_META_SQL },
 	{ 5, PATCH_LAYER_SQL },
 	/* version 7: what a dataset's rows hold, counted up by every change

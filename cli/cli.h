@@ -18,6 +18,29 @@ int cmd_gc(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_compact(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_append(int argc, char **argv);
+
+/*
+ * The n file arguments args as paths (*out, *nout; free with
+ * cli_files_free()): one that does not exist and holds *, ? or [ is a
+ * glob, expanded in order. A glob that matches nothing prints an error:
+ * -ENOENT. 0 or a negative errno.
+ */
+int cli_expand_files(char *const *args, int n, char ***out, int *nout);
+void cli_files_free(char **v, int n);
+
+struct import_opts;
+
+/*
+ * Imports (append_only 0) or appends the files or globs args[0, n) into
+ * store as one dataset (import_files()) under the store's write lock,
+ * and prints what was done unless quiet. Returns the exit status.
+ */
+int cli_import_files(const char *store, char *const *args, int n,
+		     const struct import_opts *o, int append_only, int quiet);
+
+/* The input files of a dataset, for cubefs info. */
+void cli_print_parts(const struct cat_part *p, size_t n);
 
 /* Opens a store for reading; prints the reason and returns NULL on failure. */
 struct catalog *cli_open_store(const char *dir, int flags);

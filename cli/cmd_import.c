@@ -40,9 +40,11 @@ static void print_depths(FILE *f, int indent, int col)
 static void import_usage(FILE *f)
 {
 	fprintf(f,
-"usage: cubefs import STORE FILE [options]\n"
+"usage: cubefs import STORE FILE... [options]\n"
 "  Encodes FILE (.npy, or NetCDF) as a dataset of STORE, creating STORE if\n"
-"  it does not exist.\n"
+"  it does not exist. Several FILEs (or a quoted glob) make one dataset,\n"
+"  joined along the record dimension in the order of its coordinate\n"
+"  values, committed file by file: run again, it resumes.\n"
 "options:\n"
 "  --name NAME     dataset name (default: FILE's base name)\n"
 "  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n");
@@ -70,6 +72,8 @@ static void import_usage(FILE *f)
 "  --bpv B         target: the crf whose bits per value land nearest B\n"
 "  --variables A,B import only these variables of a NetCDF file (and the\n"
 "                  coordinate variables of their dimensions)\n"
+"  --concat DIM    join several FILEs along DIM (default: the unlimited\n"
+"                  dimension, else the first axis of the cubes)\n"
 "  -q, --quiet     no progress, no report\n",
 		IMPORT_DEFAULT_CRF);
 }
@@ -192,6 +196,7 @@ int cmd_import(int argc, char **argv)
 		{ "psnr", required_argument, NULL, 'P' },
 		{ "bpv", required_argument, NULL, 'B' },
 		{ "variables", required_argument, NULL, 'V' },
+		{ "concat", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -248,17 +253,22 @@ int cmd_import(int argc, char **argv)
 				return 2;
 			break;
 		case 'V': o.variables = optarg; break;
+		case 'C': o.concat = optarg; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
 		default: import_usage(stderr); return 2;
 		}
 	}
-	if (argc - optind != 2) {
+	if (argc - optind < 2) {
 		import_usage(stderr);
 		return 2;
 	}
 	if (conflicting(&o) || unsupported_bits(&o))
 		return 2;
+	if (argc - optind > 2 || o.concat ||
+	    strpbrk(argv[optind + 1], "*?["))
+		return cli_import_files(argv[optind], argv + optind + 1,
+					argc - optind - 1, &o, 0, quiet);
 	/* opened first: a new store has no lock file before its catalog */
 	c = cli_open_store(argv[optind], CATALOG_CREATE);
 	if (!c)

@@ -426,6 +426,8 @@ int cmd_info(int argc, char **argv)
 {
 	static const char *const flags[] = { "--gops", "--json", NULL };
 	struct cat_dataset *ds;
+	struct cat_part *parts = NULL;
+	size_t nparts = 0;
 	struct catalog *c;
 	const char *pos[2];
 	char when[64];
@@ -445,6 +447,8 @@ int cmd_info(int argc, char **argv)
 	if (!c)
 		return 1;
 	rc = catalog_dataset_load(c, pos[1], &ds);
+	if (!rc && catalog_parts_load(c, ds->id, &parts, &nparts))
+		nparts = 0;
 	if (rc == -ENOENT && !set[1] &&
 	    cli_plain_print(c, pos[0], pos[1], 0) >= 0) {
 		catalog_free(c);	/* a plain file of that name */
@@ -459,6 +463,7 @@ int cmd_info(int argc, char **argv)
 	}
 	if (set[1]) {
 		rc = info_json(ds, gops);
+		catalog_parts_free(parts, nparts);
 		catalog_dataset_free(ds);
 		if (rc)
 			fprintf(stderr, "cubefs: cannot write the description: "
@@ -478,6 +483,7 @@ int cmd_info(int argc, char **argv)
 		printf("  %d global attributes\n", ds->nattrs);
 	if (ds->skipped)
 		printf("  skipped (unsupported type): %s\n", ds->skipped);
+	cli_print_parts(parts, nparts);
 	for (int i = 0; i < ds->nvars; i++)
 		info_var(ds, &ds->vars[i], gops);
 	for (int i = 0; i < ds->nviews; i++)
@@ -486,6 +492,7 @@ int cmd_info(int argc, char **argv)
 		       ds->views[i].in_dir ? "/" : "", ds->views[i].name,
 		       (unsigned long long)ds->views[i].size,
 		       ds->views[i].nextents);
+	catalog_parts_free(parts, nparts);
 	catalog_dataset_free(ds);
 	return 0;
 }

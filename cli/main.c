@@ -14,6 +14,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "import", cmd_import, "import STORE FILE [options]  encode a .npy or NetCDF file into STORE" },
+	{ "append", cmd_append, "append STORE NAME FILE...    add the frames of FILEs after NAME's last" },
 	{ "ls", cmd_ls, "ls [--json] STORE            list datasets: shape, dtype, codec, ratio, PSNR" },
 	{ "info", cmd_info, "info STORE NAME [--gops] [--json]  everything about a dataset" },
 	{ "export", cmd_export, "export STORE NAME OUT.npy    write the decoded array ('-' for stdout)" },

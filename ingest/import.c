@@ -14,6 +14,7 @@
 #include "codec/video.h"
 #include "ingest/encode.h"
 #include "ingest/import.h"
+#include "ingest/parts.h"
 #include "ingest/view.h"
 
 void import_opts_init(struct import_opts *o)
@@ -24,8 +25,7 @@ void import_opts_init(struct import_opts *o)
 	o->progress = 1;
 }
 
-/* The file's base name without its extension. */
-static char *default_name(const char *path)
+char *import_default_name(const char *path)
 {
 	char *tmp = strdup(path), *base, *dot, *name;
 
@@ -143,10 +143,25 @@ static void set_pack(struct cat_dataset *ds, int64_t pack_id)
 	}
 }
 
+/* The part row of a file imported as the first of many. */
+static int add_part(struct catalog *c, const struct cat_dataset *ds,
+		    const char *concat)
+{
+	int d = parts_dim(ds, concat);
+	struct cat_part part = { .path = ds->source };
+
+	if (d >= 0)
+		part.nframes = ds->dims[d].len;
+	else if (ds->nvars && ds->vars[0].ndim)
+		part.nframes = ds->vars[0].shape[0];
+	return catalog_part_add(c, ds->id, &part);
+}
+
 static int commit(struct catalog *c, struct pack_writer *pw,
-		  struct cat_dataset *ds, int replace)
+		  struct cat_dataset *ds, const struct import_opts *o)
 {
 	int64_t pack_id;
+	int replace = o->replace;
 	int used = pack_writer_size(pw) > 0;
 	int rc = used ? pack_writer_sync(pw) : 0;
 
@@ -172,6 +187,8 @@ static int commit(struct catalog *c, struct pack_writer *pw,
 			set_pack(ds, pack_id);
 		rc = catalog_dataset_insert(c, ds);
 	}
+	if (!rc && o->part)
+		rc = add_part(c, ds, o->concat);
 	return catalog_end(c, rc);
 }
 
@@ -181,7 +198,7 @@ int import_file(struct catalog *c, const char *path,
 	struct source *src = NULL;
 	struct pack_writer *pw = NULL;
 	struct progress pg;
-	struct encode_ctx x = ENCODE_CTX_INIT(o, &pg);
+	struct encode_ctx x = ENCODE_CTX_INIT(o, o->shared ? o->shared : &pg);
 	struct import_var_report *vr = NULL;
 	uint8_t *keep = NULL;
 	struct cat_dataset *ds;
@@ -195,7 +212,7 @@ int import_file(struct catalog *c, const char *path,
 	if (rc)
 		goto out;
 	ds = src->meta;
-	ds->name = o->name ? strdup(o->name) : default_name(path);
+	ds->name = o->name ? strdup(o->name) : import_default_name(path);
 	ds->source = realpath(path, NULL);
 	ds->profile = profile_text(o);
 	if (!ds->name || !ds->profile) {
@@ -243,21 +260,23 @@ int import_file(struct catalog *c, const char *path,
 	if (rc)
 		goto out;
 	x.pack = pw;
-	progress_init(&pg, o->progress, ds->name, frames);
+	if (!o->shared)
+		progress_init(&pg, o->progress, ds->name, frames);
 	for (int i = 0, k = 0; i < ds->nvars && !rc; i++) {
 		if (!keep[i])
 			continue;
 		snprintf(vr[k].name, sizeof(vr[k].name), "%s", ds->vars[i].name);
 		rc = encode_var(&x, src, i, &vr[k++]);
 	}
-	progress_done(&pg);
+	if (!o->shared)
+		progress_done(&pg);
 	if (rc)
 		goto out;
 	compact_vars(ds, keep);
 	rc = view_build(ds);
 	if (rc)
 		goto out;
-	rc = commit(c, pw, ds, o->replace);
+	rc = commit(c, pw, ds, o);
 	if (rc)
 		goto out;
 	/* a pack of no bytes has no row and nothing uses it: removed */

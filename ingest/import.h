@@ -8,6 +8,8 @@
 
 #include "catalog/catalog.h"
 
+struct progress;
+
 #define IMPORT_DEFAULT_CRF 14
 #define IMPORT_CRF_UNSET INT_MIN
 #define IMPORT_DEFAULT_BITS 12
@@ -35,6 +37,12 @@ struct import_opts {
 	int compact_after;      /* edits: patch GOPs of a variable past which
 				   a commit compacts it; 0:
 				   IMPORT_COMPACT_AFTER, < 0: never */
+	/* many-file imports (import_files) */
+	const char *concat;     /* the dimension to join files along; NULL:
+				   the record (unlimited) one */
+	int part;               /* 1: import_file records the file as the
+				   dataset's first part */
+	struct progress *shared;        /* progress over all files, or NULL */
 };
 
 /* Patch GOPs a variable may gather before a commit compacts it. */
@@ -67,6 +75,16 @@ struct import_report {
 	double seconds;
 };
 
+/* What a many-file import did. */
+struct import_files_report {
+	char name[CATALOG_NAME_MAX + 1];
+	int files;              /* files whose frames were added */
+	int skipped;            /* files already in the dataset (a rerun) */
+	uint64_t frames;        /* frames added along the joined dimension */
+	uint64_t total;         /* frames of the dataset now */
+	double seconds;
+};
+
 /* Sets o to the defaults. */
 void import_opts_init(struct import_opts *o);
 
@@ -80,5 +98,30 @@ void import_opts_init(struct import_opts *o);
  */
 int import_file(struct catalog *c, const char *path,
 		const struct import_opts *o, struct import_report *rep);
+
+/* A dataset name from a file's path: its base name without extension
+ * (malloc'd; NULL when out of memory). */
+char *import_default_name(const char *path);
+
+/*
+ * Imports the n files at paths as one dataset, joined along o->concat
+ * (else the record dimension, else the first axis of the cubes; .npy
+ * files along their first axis), in the order of that dimension's
+ * coordinate values. Every header is read and checked first (see
+ * parts_scan in ingest/parts.h); a disagreement stops the import before
+ * anything is written. Then each file is committed on its own: the first
+ * as a new dataset (import_file), each next one appended (new GOPs, the
+ * rows grown in one transaction), so that a failure or a kill leaves the
+ * store as after the last file committed. Over an existing dataset of
+ * that name the files already in it (same coordinate values, or for
+ * files without a coordinate the same path) are skipped and the rest
+ * appended: a rerun resumes. With append_only the dataset must exist and
+ * no file may hold a frame it has. Files that overlap the dataset are
+ * refused (-EINVAL) before anything is written. Returns 0 or a negative
+ * errno (logged in one line naming the file). rep may be NULL.
+ */
+int import_files(struct catalog *c, char *const *paths, int n,
+		 const struct import_opts *o, int append_only,
+		 struct import_files_report *rep);
 
 #endif

@@ -16,6 +16,13 @@ void progress_init(struct progress *p, int want, const char *label,
 	p->bytes = 0;
 	p->start = p->last = clock_mono_s();
 	p->label = label;
+	p->file = p->nfiles = 0;
+}
+
+void progress_file(struct progress *p, int file, int nfiles)
+{
+	p->file = file;
+	p->nfiles = nfiles;
 }
 
 void progress_add(struct progress *p, uint64_t frames, uint64_t bytes)
@@ -30,10 +37,13 @@ void progress_add(struct progress *p, uint64_t frames, uint64_t bytes)
 	p->last = now;
 	dt = now - p->start;
 	rate = dt > 0 ? p->bytes / dt / 1e6 : 0;
-	eta = p->done_frames ? dt * (double)(p->total_frames - p->done_frames) /
+	eta = p->done_frames && p->done_frames < p->total_frames ? dt * (double)(p->total_frames - p->done_frames) /
 		(double)p->done_frames : 0;
-	fprintf(stderr, "\r%s: %llu/%llu frames  %.1f MB/s  ETA %.0f s   ",
-		p->label, (unsigned long long)p->done_frames,
+	fprintf(stderr, "\r%s: ", p->label);
+	if (p->nfiles > 1)
+		fprintf(stderr, "file %d/%d  ", p->file, p->nfiles);
+	fprintf(stderr, "%llu/%llu frames  %.1f MB/s  ETA %.0f s   ",
+		(unsigned long long)p->done_frames,
 		(unsigned long long)p->total_frames, rate, eta);
 	fflush(stderr);
 }

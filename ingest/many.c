@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* Many files, one dataset: every header checked first, then one commit per file, skipping the files a dataset already holds. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/format.h"
+#include "base/log.h"
+#include "ingest/append.h"
+#include "ingest/encode.h"
+#include "ingest/import.h"
+#include "ingest/parts.h"
+#include "ingest/stored.h"
+
+enum { TODO_APPEND = 0, TODO_SKIP = 1 };
+
+/* The dataset's values of the joined coordinate (*n of them), or none. */
+static int stored_coord(struct catalog *c, const struct cat_dataset *ds,
+			const char *concat, double **out, uint64_t *n)
+{
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (int i = 0; concat && i < ds->nvars; i++) {
+		const struct cat_var *v = &ds->vars[i];
+		void *raw;
+
+		if (v->ndim != 1 || strcmp(v->name, concat) ||
+		    v->storage != VAR_STORE_LZ4)
+			continue;
+		raw = malloc(v->shape[0] * dtype_size(v->dtype) + 1);
+		*out = malloc(v->shape[0] * sizeof(double) + 1);
+		rc = raw && *out ? stored_read_exact(c, v, raw) : -ENOMEM;
+		if (!rc)
+			dtype_to_double(v->dtype, raw, *out, v->shape[0]);
+		*n = rc ? 0 : v->shape[0];
+		free(raw);
+		break;
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* 1 if f's coordinate values are a run of e's. */
+static int coord_in(const struct parts_file *f, const double *e, uint64_t n)
+{
+	uint64_t i = 0;
+
+	while (i < n && e[i] < f->coord[0])
+		i++;
+	if (n - i < f->nframes)
+		return 0;
+	for (uint64_t k = 0; k < f->nframes; k++)
+		if (e[i + k] != f->coord[k])
+			return 0;
+	return 1;
+}
+
+/* 1 if a part row names the file at path. */
+static int path_in(const struct cat_part *parts, size_t n, const char *path)
+{
+	char *real = realpath(path, NULL);
+	int found = 0;
+
+	for (size_t i = 0; real && i < n && !found; i++)
+		found = !strcmp(parts[i].path, real);
+	free(real);
+	return found;
+}
+
+/* Decides for each file whether it is in ds already (skip) or comes
+ * after it (append); anything else is an overlap. */
+static int plan(struct catalog *c, const struct cat_dataset *ds,
+		const struct parts *p, int append_only, uint8_t *todo)
+{
+	struct cat_part *parts = NULL;
+	size_t nparts = 0;
+	double *e = NULL;
+	uint64_t ne = 0;
+	int rc = stored_coord(c, ds, p->concat, &e, &ne);
+
+	if (!rc)
+		rc = catalog_parts_load(c, ds->id, &parts, &nparts);
+	for (int i = 0; i < p->nfiles && !rc; i++) {
+		const struct parts_file *f = &p->files[i];
+		int in;
+
+		if (f->coord && ne) {
+			in = f->nframes && f->coord[0] <= e[ne - 1];
+			if (in && (append_only || !coord_in(f, e, ne))) {
+				log_error("'%s' overlaps dataset '%s': %s "
+					  "%.17g to %.17g, the dataset's go up "
+					  "to %.17g", f->path, ds->name,
+					  p->concat, f->coord[0],
+					  f->coord[f->nframes - 1],
+					  e[ne - 1]);
+				rc = -EINVAL;
+			}
+		} else {
+			in = path_in(parts, nparts, f->path);
+			if (in && append_only) {
+				log_error("'%s' is in dataset '%s' already",
+					  f->path, ds->name);
+				rc = -EINVAL;
+			}
+		}
+		todo[i] = in ? TODO_SKIP : TODO_APPEND;
+	}
+	free(e);
+	catalog_parts_free(parts, nparts);
+	return rc;
+}
+
+/* Frames the progress line counts for one file: one per frame of each
+ * variable of 3 or more dims, one for each other variable encoded (all
+ * of them for a new dataset, those along the joined dimension after). */
+static uint64_t file_frames(const struct parts *p,
+			    const struct parts_file *f, int first)
+{
+	const struct cat_dataset *m = p->first->meta;
+	uint64_t n = 0;
+
+	for (int i = 0; i < m->nvars; i++)
+		if (first || parts_along(&m->vars[i], p->cdim) > 0)
+			n += m->vars[i].ndim >= 3 ? f->nframes : 1;
+	return n;
+}
+
+/*
+ * Refuses, before anything is written, a variable along the joined
+ * dimension that appends could not grow: of 2 dims it is one picture,
+ * grown only when stored exactly (encoded again whole).
+ */
+static int joinable(const struct parts *p, const struct import_opts *o)
+{
+	const struct cat_dataset *m = p->first->meta;
+
+	for (int i = 0; i < m->nvars; i++) {
+		const struct cat_var *v = &m->vars[i];
+		int exact = o->codec == CODEC_LZ4 ||
+			(o->lossless && dtype_is_float(v->dtype));
+
+		if (v->ndim != 2 || exact || parts_along(v, p->cdim) <= 0)
+			continue;
+		log_error("'%s': variable '%s' has 2 dimensions along '%s': "
+			  "it can be joined only stored exactly (--codec lz4), "
+			  "or left out (--variables)", p->files[0].path,
+			  v->name ? v->name : "(array)", p->concat ?
+			  p->concat : "axis 0");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* Loads the dataset for appends; checks it against the files' header. */
+static int open_dataset(struct catalog *c, const char *name,
+			const struct parts *p, struct append *a)
+{
+	int rc = catalog_dataset_load(c, name, &a->ds);
+
+	if (rc)
+		return rc;
+	a->concat = p->concat;
+	a->cdim = parts_dim(a->ds, p->concat);
+	if (a->cdim < -1) {
+		log_error("dataset '%s' has no dimension '%s'", name,
+			  p->concat);
+		return -EINVAL;
+	}
+	return parts_agree(a->ds, a->cdim, "the dataset", p->first->meta,
+			   p->cdim, p->files[0].path, 0);
+}
+
+/* Imports or appends the files not skipped, one commit each. */
+static int run(struct catalog *c, const char *name, struct parts *p,
+	       const uint8_t *todo, const struct import_opts *o,
+	       struct append *a, struct import_files_report *rep)
+{
+	struct import_opts fo = *o;
+	struct progress pg;
+	uint64_t total = 0;
+	int rc = 0, nrun = 0, k = 0;
+
+	for (int i = 0; i < p->nfiles; i++)
+		if (todo[i] == TODO_APPEND) {
+			total += file_frames(p, &p->files[i],
+					     !a->ds && !nrun);
+			nrun++;
+		}
+	progress_init(&pg, o->progress, name, total);
+	fo.name = name;
+	fo.part = 1;
+	fo.concat = p->concat;
+	fo.shared = &pg;
+	a->opts = &fo;
+	a->progress = &pg;
+	for (int i = 0; i < p->nfiles && !rc; i++) {
+		struct parts_file *f = &p->files[i];
+		struct source *src = NULL;
+
+		if (todo[i] == TODO_SKIP) {
+			rep->skipped++;
+			continue;
+		}
+		progress_file(&pg, ++k, nrun);
+		if (!a->ds) {
+			rc = import_file(c, f->path, &fo, NULL);
+			if (!rc)
+				rc = open_dataset(c, name, p, a);
+		} else {
+			rc = source_open(f->path, &src);
+			if (!rc)
+				rc = append_file(a, f->path, src);
+			source_free(src);
+		}
+		if (!rc) {
+			rep->files++;
+			rep->frames += f->nframes;
+		}
+	}
+	progress_done(&pg);
+	return rc;
+}
+
+int import_files(struct catalog *c, char *const *paths, int n,
+		 const struct import_opts *o, int append_only,
+		 struct import_files_report *rep)
+{
+	struct import_files_report mine;
+	struct append a = { .cat = c };
+	struct parts *p = NULL;
+	uint8_t *todo = NULL;
+	char *name = NULL;
+	double t0 = clock_mono_s();
+	int rc;
+
+	if (!rep)
+		rep = &mine;
+	memset(rep, 0, sizeof(*rep));
+	rc = parts_scan(paths, n, o->concat, &p);
+	if (rc)
+		goto out;
+	name = o->name ? strdup(o->name) :
+		import_default_name(p->files[0].path);
+	todo = calloc((size_t)p->nfiles + 1, 1);
+	if (!name || !todo) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = catalog_dataset_exists(c, name);
+	if (rc >= 0 && (rc > 0 || p->nfiles > 1) && !o->variables &&
+	    joinable(p, o))
+		rc = -ENOTSUP;
+	if (rc == 0 && append_only) {
+		log_error("no dataset '%s' in '%s'", name, catalog_dir(c));
+		rc = -ENOENT;
+	} else if (rc > 0) {
+		rc = open_dataset(c, name, p, &a);
+		if (!rc)
+			rc = plan(c, a.ds, p, append_only, todo);
+	}
+	if (!rc)
+		rc = run(c, name, p, todo, o, &a, rep);
+	snprintf(rep->name, sizeof(rep->name), "%s", name);
+	if (a.ds)
+		rep->total = append_frames_of(&a);
+out:
+	rep->seconds = clock_mono_s() - t0;
+	catalog_dataset_free(a.ds);
+	parts_free(p);
+	free(todo);
+	free(name);
+	return rc;
+}
