@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "fs/fs_int.h"
 #include "fs/refresh.h"
+#include "fs/zarr_tree.h"
 
 /* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
 #define QL_KEEP_MIN (4u << 20)
@@ -41,8 +42,10 @@ struct tree {
 
 static void free_tree(struct tree *t)
 {
-	for (size_t i = 0; t->nodes && i < t->n; i++)
+	for (size_t i = 0; t->nodes && i < t->n; i++) {
 		free(t->nodes[i].own);
+		free(t->nodes[i].text);
+	}
 	free(t->nodes);
 	*t = (struct tree){ 0 };
 }
@@ -77,15 +80,28 @@ static int add_png(struct tree *t, struct cat_dataset *ds,
 	return 0;
 }
 
-/* Builds the tree of datasets ds[0..nds) into t (no lock: t is new). */
-static int build(struct tree *t, struct cat_dataset *const *ds, int nds)
+/* Adds the .zarr tree of ds unless a dataset takes its name. */
+static int add_zarr(struct tree *t, struct cat_dataset *ds,
+		    struct cat_dataset *const *all, int nds)
+{
+	char name[CATALOG_NAME_MAX + 8];
+
+	snprintf(name, sizeof(name), "%s.zarr", ds->name);
+	return named(all, nds, name) ? 0 : zarr_tree_add(t->nodes, &t->n, ds);
+}
+
+/* Builds the tree of datasets ds[0..nds) into t (no lock: t is new),
+ * with their .zarr trees if zarr. */
+static int build(struct tree *t, struct cat_dataset *const *ds, int nds,
+		 int zarr)
 {
 	size_t cap = 1;
 	struct node *v;
 
 	*t = (struct tree){ 0 };
 	for (int i = 0; i < nds; i++)
-		cap += 2 + (size_t)ds[i]->nviews;
+		cap += 2 + (size_t)ds[i]->nviews +
+			(zarr ? ZARR_TREE_NODES(ds[i]) : 0);
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -113,7 +129,8 @@ static int build(struct tree *t, struct cat_dataset *const *ds, int nds)
 				.is_dir = 1, .ds = d };
 			v[0].nsubdirs++;
 		}
-		if (add_png(t, d, ds, nds)) {
+		if (add_png(t, d, ds, nds) ||
+		    (zarr && add_zarr(t, d, ds, nds))) {
 			free_tree(t);
 			return -ENOMEM;
 		}
@@ -155,7 +172,7 @@ static int build_first(struct fs *fs)
 		return -ENOMEM;
 	for (int i = 0; i < nds; i++)
 		ds[i] = reader_dataset(fs->r, i);
-	rc = build(&t, ds, nds);
+	rc = build(&t, ds, nds, fs->zarr);
 	free(ds);
 	if (!rc) {
 		swap_tree(fs, &t);
@@ -180,6 +197,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	pthread_rwlock_init(&fs->olock, NULL);
 	pthread_mutex_init(&fs->wlock, NULL);
 	fs->refresh_s = o->refresh;
+	fs->zarr = !o->no_zarr;
 	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
 		return -ENOMEM;
@@ -348,7 +366,7 @@ int fs_reload_from(struct fs *fs, struct catalog *c,
 	rc = reader_load(fs->r, c, &ds, &n);
 	if (rc)
 		return rc;
-	rc = build(&t, ds, n);
+	rc = build(&t, ds, n, fs->zarr);
 	if (rc) {
 		catalog_dataset_free_all(ds, n);
 		return rc;
@@ -385,8 +403,8 @@ static void attr_of(const struct fs *fs, const struct node *n,
 {
 	a->ino = n->ino;
 	a->is_dir = n->is_dir;
-	a->readonly = n->png;
-	a->size = n->view ? n->view->size : 0;
+	a->readonly = n->png || n->zarr;
+	a->size = n->view ? n->view->size : n->tlen;
 	a->mtime = n->ds ? n->ds->mtime : fs->root_mtime;
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
 	a->timeout = STORED_TIMEOUT;
@@ -427,6 +445,19 @@ static struct ofile *find_new(struct fs *fs, uint64_t parent,
 	return NULL;
 }
 
+/* The attributes of chunk file ino of a .zarr tree, or -ENOENT. */
+static int chunk_attr(const struct fs *fs, uint64_t ino, struct fs_attr *a)
+{
+	uint64_t c;
+	const struct node *dir = zarr_tree_chunk(fs, ino, &c);
+
+	if (!dir)
+		return -ENOENT;
+	attr_of(fs, dir, a);
+	zarr_tree_chunk_attr(dir, c, a);
+	return 0;
+}
+
 int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 {
 	const struct node *n;
@@ -440,7 +471,7 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 	if (n)
 		attr_of(fs, n, a);
 	else if (!o || !o->is_new)
-		rc = -ENOENT;
+		rc = chunk_attr(fs, ino, a);
 	if (!rc && o && o->st && stage_dirty(o->st))
 		ofile_attr(o, a);
 	else if (!rc && o && o->is_new)
@@ -500,6 +531,14 @@ int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 		if (o && o->st && stage_dirty(o->st))
 			ofile_attr(o, a);
 		rc = 0;
+	} else if (p->zarr) {
+		uint64_t c;
+
+		rc = zarr_tree_lookup(p, name, &c);
+		if (!rc) {
+			attr_of(fs, p, a);
+			zarr_tree_chunk_attr(p, c, a);
+		}
 	}
 	pthread_rwlock_unlock(&fs->olock);
 	if (!rc)
@@ -544,6 +583,11 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 			if (fn(arg, n->name, &a, pos))
 				goto out;
 		}
+	}
+	if (d->zarr) {
+		attr_of(fs, d, &a);
+		if (zarr_tree_readdir(d, &a, off, pos, fn, arg))
+			goto out;
 	}
 	for (struct ofile *o = fs->open; o; o = o->next) {
 		if (!o->is_new || o->parent != ino)
@@ -597,8 +641,9 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 		if (got >= 0)
 			got = stage_overlay(o->st, buf, len, (uint64_t)off) ?
 				-EIO : (ssize_t)len;
-	} else if (!n) {
-		got = -ENOENT;
+	} else if (!n || n->zarr) {
+		got = zarr_tree_read(fs, fs->r, n, ino, buf, len,
+				     (uint64_t)off);
 	} else if (n->is_dir) {
 		got = -EISDIR;
 	} else if (n->png) {

@@ -33,6 +33,7 @@ struct fs_opts {
 	void *notify_arg;
 	int refresh;            /* seconds between checks for other writers'
 				   changes (fs/refresh.h), 0: never */
+	int no_zarr;            /* hide the <dataset>.zarr/ trees */
 };
 
 /* How often a mount looks for other writers' changes unless told. */

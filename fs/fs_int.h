@@ -28,6 +28,11 @@ struct node {
 	struct cat_dataset *ds;
 	const struct cat_view *view;    /* views only */
 	unsigned nsubdirs;
+	int zarr;                       /* a node of a .zarr tree (fs/zarr_tree.h) */
+	int var;                        /* zarr arrays and their files: the
+					   variable's index in ds */
+	char *text;                     /* zarr metadata: the document, owned */
+	size_t tlen;
 };
 
 /*
@@ -74,6 +79,7 @@ struct fs {
 	struct store_lease *lease;      /* this mount's reader lease, or NULL */
 	_Atomic uint64_t gen;           /* catalog generation of the tree */
 	int refresh_s;                  /* seconds between checks, 0: none */
+	int zarr;                       /* show <dataset>.zarr/ trees */
 	struct ticker refresh;          /* fs/refresh.c's thread */
 };
 
@@ -108,7 +114,7 @@ void fs_notify(struct fs *fs, uint64_t ino, uint64_t parent,
 	       const char *name);
 
 /* fs_notify() for every root name dataset `name` has or may have had:
- * name.npy, name.nc, name.png and the directory name. */
+ * name.npy, name.nc, name.png, name.zarr and the directory name. */
 void fs_notify_names(struct fs *fs, const char *name);
 
 /* Replays or reports journals left in staging/ (at mount). */

@@ -16,6 +16,7 @@
 #include "fs/fs.h"
 #include "fs/ll.h"
 #include "fs/ll_int.h"
+#include "fs/zarr_tree.h"
 
 static struct fs *fs_of(fuse_req_t req)
 {
@@ -117,13 +118,19 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = -ESTALE;
 	if (!rc && a.is_dir)
 		rc = -EISDIR;
+	if (!rc && ((fi->flags & O_ACCMODE) != O_RDONLY ||
+		    (fi->flags & O_TRUNC)))
+		rc = zarr_tree_refuse(ino, 0, NULL);
 	if (!rc)
 		rc = fs_open(fs_of(req), ino, fi->flags, &counted);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY;
+	/* .zarr files are not told of commits (chunks are many): their
+	 * pages are read again at each open */
+	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY &&
+		!zarr_tree_refuse(ino, 0, NULL);
 	fi->fh = (uint64_t)counted;	/* whether release must count it */
 	fuse_reply_open(req, fi);
 }
@@ -132,9 +139,11 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
 	struct fs_attr a;
-	int rc = fs_create(fs_of(req), parent, name, &a);
+	int rc = zarr_tree_refuse(0, parent, name);
 
 	(void)mode;
+	if (!rc)
+		rc = fs_create(fs_of(req), parent, name, &a);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -146,7 +155,10 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
-	ssize_t n = fs_write(fs_of(req), ino, buf, size, off);
+	ssize_t n = zarr_tree_refuse(ino, 0, NULL);
+
+	if (!n)
+		n = fs_write(fs_of(req), ino, buf, size, off);
 
 	(void)fi;
 	if (n < 0)
@@ -166,6 +178,8 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 		      FUSE_SET_ATTR_GID))
 		rc = -EPERM;
+	if (!rc && (to_set & FUSE_SET_ATTR_SIZE))
+		rc = zarr_tree_refuse(ino, 0, NULL);
 	/* times: accepted and ignored, so that cp -p and touch work */
 	if (!rc)
 		rc = fs_setattr(fs_of(req), ino, to_set & FUSE_SET_ATTR_SIZE ?
@@ -204,7 +218,9 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	rc = fs_getattr(fs_of(req), ino, &a);
+	rc = zarr_tree_refuse(ino, 0, NULL);
+	if (!rc)
+		rc = fs_getattr(fs_of(req), ino, &a);
 	/* staged files have no blocks to reserve: only the size matters */
 	if (!rc && !(mode & FALLOC_FL_KEEP_SIZE) &&
 	    (uint64_t)(off + len) > a.size)
@@ -214,15 +230,23 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, -fs_unlink(fs_of(req), parent, name));
+	int rc = zarr_tree_refuse(0, parent, name);
+
+	fuse_reply_err(req, rc ? -rc : -fs_unlink(fs_of(req), parent, name));
 }
 
 static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
-	fuse_reply_err(req, -fs_rename(fs_of(req), parent, name, newparent,
-				       newname, flags));
+	int rc = zarr_tree_refuse(0, parent, name);
+
+	if (!rc)
+		rc = zarr_tree_refuse(0, newparent, newname);
+	if (!rc)
+		rc = fs_rename(fs_of(req), parent, name, newparent, newname,
+			       flags);
+	fuse_reply_err(req, -rc);
 }
 
 static pthread_key_t read_key;

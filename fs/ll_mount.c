@@ -190,6 +190,7 @@ static void usage(FILE *f)
 "                       variable\n"
 "  -o refresh=SECONDS   how often to look for changes other processes or\n"
 "                       machines made to the store (default %d; 0: never)\n"
+"  -o zarr=off          hide the read-only Zarr views <dataset>.zarr/\n"
 "  -o allow_other       let other users read (needs user_allow_other)\n"
 "  other -o options are passed to FUSE; fstab's defaults, noauto, user,\n"
 "  _netdev and nofail are accepted and ignored.\n", FS_REFRESH_DEFAULT);
@@ -233,6 +234,7 @@ static int ignored(const char *o)
 struct mount_args {
 	const char *source, *mountpoint;
 	int foreground, debug, single, readonly;
+	int no_zarr;            /* -o zarr=off */
 	int codec, bits, crf, refresh;
 	char rgb[640];          /* "" or three names, see quicklook.h */
 	size_t cache_size;
@@ -373,6 +375,10 @@ static int add_opts(struct mount_args *m, char *list)
 			m->readonly = 1;
 			continue;
 		}
+		if (!strcmp(o, "zarr=off") || !strcmp(o, "zarr=on")) {
+			m->no_zarr = o[6] == 'f';
+			continue;
+		}
 		if (ignored(o))
 			continue;
 		if (strlen(m->fuse_opts) + strlen(o) + 2 >= sizeof(m->fuse_opts))
@@ -496,6 +502,7 @@ int ll_mount_main(int argc, char **argv)
 	fo.bits = m.bits;
 	fo.crf = m.crf;
 	fo.refresh = m.refresh;
+	fo.no_zarr = m.no_zarr;
 	fo.rgb = m.rgb[0] ? m.rgb : NULL;
 	fo.notify = queue_note;
 	if (fs_new(source, &fo, &fs)) {
