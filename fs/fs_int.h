@@ -28,7 +28,7 @@ struct node {
 	struct cat_dataset *ds;
 	const struct cat_view *view;    /* views only */
 	unsigned nsubdirs;
-	int zarr;                       /* a node of a .zarr tree (fs/zarr_tree.h) */
+	int zarr;                       /* in a .zarr tree (fs/zarr_tree.h) */
 	int var;                        /* zarr arrays and their files: the
 					   variable's index in ds */
 	char *text;                     /* zarr metadata: the document, owned */

@@ -205,8 +205,8 @@ static void put_attrs(struct text *t, const struct cat_attr *a, int na,
 		items++;
 	}
 	for (int i = 0; i < na; i++) {
-		if (!attr_ok(&a[i]) || (names &&
-					!strcmp(a[i].name, "_ARRAY_DIMENSIONS")))
+		if (!attr_ok(&a[i]) || (names && !strcmp(a[i].name,
+							 "_ARRAY_DIMENSIONS")))
 			continue;
 		puts_(t, items++ ? ",\n    " : "\n    ");
 		put_attr(t, &a[i]);
@@ -266,10 +266,15 @@ static void put_fill(struct text *t, const struct cat_var *v)
 		if (v->dtype == DTYPE_F32)
 			d = (float)d;
 		put_double(t, d, 1);
-	} else if (isfinite(d)) {
-		putf(t, "%.0f", d);
 	} else {
-		puts_(t, "null");
+		/* a signed attribute of an unsigned variable (_Unsigned):
+		 * the same bits */
+		if (d < 0 && !dtype_is_signed(v->dtype))
+			d += ldexp(1.0, 8 * (int)dtype_size(v->dtype));
+		if (d >= dtype_min(v->dtype) && d <= dtype_max(v->dtype))
+			putf(t, "%.0f", d);
+		else
+			puts_(t, "null");
 	}
 }
 
@@ -408,7 +413,7 @@ int zarr_meta_build(const struct cat_dataset *ds, struct zarr_meta *m)
 	puts_(&all, "{\n\"metadata\": {");
 	put_doc(&all, "", ".zattrs", m->zattrs, &items);
 	put_doc(&all, "", ".zgroup", m->zgroup, &items);
-	for (int i = 0; i < ds->nvars; i++, at += (size_t)ds->vars[i - 1].ndim) {
+	for (int i = 0; i < ds->nvars; at += (size_t)ds->vars[i++].ndim) {
 		const struct cat_var *v = &ds->vars[i];
 		struct zarr_array *a = &m->arrays[m->narrays];
 		char prefix[CATALOG_NAME_MAX + 2];

@@ -57,13 +57,15 @@ check "import holes" $CUBEFS import -q "$S" "$T/holes.nc" --name holes \
 	--preset ultrafast
 $PY -c "
 import numpy as np
-np.save('$T/big.npy', (np.arange(400000) % 251).astype('u1').reshape(100000, 2, 2))
+a = (np.arange(400000) % 251).astype('u1')
+np.save('$T/big.npy', a.reshape(100000, 2, 2))
 "
 check "import big" $CUBEFS import -q "$S" "$T/big.npy" --codec lz4
 check "mount" $MOUNT "$S" "$M"
 
 check "era5.zarr lists the group and its arrays" test "$(ls -A "$M/era5.zarr" |
-	tr '\n' ' ')" = ".zattrs .zgroup .zmetadata latitude longitude t2m time "
+	tr '\n' ' ')" = \
+	".zattrs .zgroup .zmetadata latitude longitude t2m time "
 check "a chunk per frame, whole pictures" test "$(ls -A "$M/era5.zarr/t2m" |
 	wc -l)" = 746
 check "a chunk's size is one frame's" test \
@@ -167,13 +169,15 @@ if command -v gdalmdiminfo >/dev/null; then
 	check "gdalmdiminfo lists the arrays" $PY -c "
 import json, subprocess
 d = json.loads(subprocess.check_output(['gdalmdiminfo', '$M/s2.zarr']))
-assert sorted(d['arrays']) == ['CLM', 'CLP', 'NDVI', 'crs', 'time', 'x', 'y'], d['arrays']
+want = ['CLM', 'CLP', 'NDVI', 'crs', 'time', 'x', 'y']
+assert sorted(d['arrays']) == want, d['arrays']
 "
 	check "gdal_translate of one time step" gdal_translate -q \
 		"ZARR:\"$M/era5.zarr\":/t2m:5" "$T/t2m5.tif"
 	check "its values are the .npy view's" $PY -c "
 import numpy as np, subprocess
-subprocess.check_call(['gdal_translate', '-q', '-of', 'ENVI', '$T/t2m5.tif', '$T/t2m5.raw'])
+subprocess.check_call(['gdal_translate', '-q', '-of', 'ENVI',
+                       '$T/t2m5.tif', '$T/t2m5.raw'])
 a = np.fromfile('$T/t2m5.raw', 'f4').reshape(33, 49)
 assert np.array_equal(a, np.load('$M/era5/t2m.npy')[5])
 "
