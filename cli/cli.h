@@ -47,6 +47,17 @@ int cli_help_asked(int argc, char **argv);
  */
 int cli_plain_args(int argc, char **argv, int npos, void (*usage)(FILE *f));
 
+struct reader;
+
+/*
+ * Writes dataset ds as the Zarr v2 directory out (which must not exist):
+ * the documents and chunks a mount shows as <dataset>.zarr/, chunks read
+ * through r (cli/export_zarr.c). 0 or a negative errno, said on stderr
+ * (what was written stays).
+ */
+int cli_export_zarr(struct reader *r, const struct cat_dataset *ds,
+		    const char *out);
+
 struct json;
 
 /* How much of a dataset cli_json_dataset() writes. */

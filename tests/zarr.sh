@@ -47,7 +47,7 @@ with netCDF4.Dataset('$T/holes.nc', 'w') as d:
     ma.mask.reshape(-1)[np.arange(40) * 71 + 5] = True
     d.createVariable('v', 'f4', ('time', 'y', 'x'), fill_value=-9999.0)[:] = ma
     n = d.createVariable('n', 'i2', ('time', 'y', 'x'), fill_value=-1)
-    n[:] = np.ma.masked_array((a * 100).astype('i2'), ma.mask)
+    n[:] = np.ma.masked_array((np.nan_to_num(a) * 100).astype('i2'), ma.mask)
     p = d.createVariable('p', 'i2', ('time', 'y', 'x'), fill_value=-32767)
     p.scale_factor = 0.01
     p.add_offset = 10.0
@@ -184,6 +184,16 @@ assert np.array_equal(a, np.load('$M/era5/t2m.npy')[5])
 else
 	echo "gdal-bin missing: GDAL checks skipped"
 fi
+
+# cubefs export writes the same tree to disk, and refuses to overwrite
+for d in era5 s2; do
+	check "export $d.zarr" $CUBEFS export "$S" $d "$T/$d.zarr"
+	check "exported $d.zarr is the mount's" \
+		diff -r "$T/$d.zarr" "$M/$d.zarr"
+done
+check "export refuses an existing directory" \
+	test "$($CUBEFS export "$S" s2 "$T/s2.zarr" 2>&1)" = \
+	"cubefs: cannot create '$T/s2.zarr': File exists"
 
 # writes into the tree fail with EROFS (the mount itself takes writes)
 check "writes are refused with EROFS" $PY - "$M" <<'EOF'
