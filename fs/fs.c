@@ -407,7 +407,9 @@ static void attr_of(const struct fs *fs, const struct node *n,
 	a->size = n->view ? n->view->size : n->tlen;
 	a->mtime = n->ds ? n->ds->mtime : fs->root_mtime;
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
-	a->timeout = STORED_TIMEOUT;
+	/* a commit tells the kernel of its root name, not of every chunk
+	 * and array of a .zarr tree: those are looked up again soon */
+	a->timeout = n->zarr ? CHANGED_TIMEOUT : STORED_TIMEOUT;
 }
 
 /*

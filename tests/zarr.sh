@@ -195,6 +195,22 @@ check "export refuses an existing directory" \
 	test "$($CUBEFS export "$S" s2 "$T/s2.zarr" 2>&1)" = \
 	"cubefs: cannot create '$T/s2.zarr': File exists"
 
+# an edit through the .npy view shows in the chunks, read before and after
+check "an edit of the .npy view shows in the Zarr view" $PY - "$M" <<'EOF'
+import numpy as np, sys
+m = sys.argv[1]
+chunk = f'{m}/era5.zarr/t2m/3.0.0'
+before = np.fromfile(chunk, '<f4').reshape(33, 49)
+a = np.load(f'{m}/era5/t2m.npy', mmap_mode='r+')
+assert np.array_equal(a[3], before)
+a[3] = 300.0
+a.flush()
+del a
+after = np.fromfile(chunk, '<f4').reshape(33, 49)
+assert np.array_equal(after, np.load(f'{m}/era5/t2m.npy')[3])
+assert abs(after - 300.0).max() < 1, abs(after - 300.0).max()
+EOF
+
 # writes into the tree fail with EROFS (the mount itself takes writes)
 check "writes are refused with EROFS" $PY - "$M" <<'EOF'
 import errno, os, sys
