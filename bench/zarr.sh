@@ -49,8 +49,9 @@ rm "$T/cube.npy"
 # each way of reading gets a fresh mount (an empty GOP cache) and, as
 # root, an empty page cache
 {
-	printf '| read (%s frames of %s x %s float32, %s dask threads) | MB/s | vs np.load |\n' \
+	printf '| read (%s frames of %s x %s float32, %s dask threads) ' \
 		$size "$threads"
+	printf '| MB/s | vs np.load |\n'
 	printf '|---|---|---|\n'
 } >"$T/out"
 for how in npy zarr nc; do
@@ -82,7 +83,8 @@ END {
 	split("npy zarr nc", order, " ")
 	name["npy"] = "np.load of the .npy view, mean over axis 0"
 	name["zarr"] = "xr.open_zarr of the .zarr view, dask mean over time"
-	name["nc"] = "xr.open_dataset of the .nc view, chunks of one frame, dask mean"
+	name["nc"] = "xr.open_dataset of the .nc view, chunks of one " \
+		"frame, dask mean"
 	for (i = 1; i <= 3; i++)
 		printf "| %s | %.1f | %.2f |\n", name[order[i]], rate[order[i]],
 			rate[order[i]] / rate["npy"] >> out
