@@ -296,6 +296,8 @@ static void prefetch_view(void *arg, uint64_t ino, uint64_t off,
 	n = fs_find(fs, ino);
 	if (n && n->view)
 		reader_prefetch(fs->r, n->ds, n->view, off, ahead);
+	else if (n && n->zarr)
+		zarr_tree_prefetch(fs->r, n, off, ahead);
 	pthread_rwlock_unlock(&fs->lock);
 }
 
@@ -644,8 +646,7 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, void *buf, size_t len,
 			got = stage_overlay(o->st, buf, len, (uint64_t)off) ?
 				-EIO : (ssize_t)len;
 	} else if (!n || n->zarr) {
-		got = zarr_tree_read(fs, fs->r, n, ino, buf, len,
-				     (uint64_t)off);
+		got = zarr_tree_read(fs, n, ino, buf, len, (uint64_t)off);
 	} else if (n->is_dir) {
 		got = -EISDIR;
 	} else if (n->png) {

@@ -106,17 +106,23 @@ const struct node *zarr_tree_chunk(const struct fs *fs, uint64_t ino,
 	return *c < nch ? dir : NULL;
 }
 
-void zarr_tree_chunk_attr(const struct node *dir, uint64_t c,
-			  struct fs_attr *a)
+/* The bytes of each chunk of array dir. */
+static uint64_t chunk_bytes(const struct node *dir)
 {
 	const struct cat_var *v = var_of(dir);
 	uint64_t nch, ce;
 
 	zarr_chunks(v, &nch, &ce);
-	a->ino = inode_zarr_chunk(v->id, c);
+	return ce * dtype_size(v->dtype);
+}
+
+void zarr_tree_chunk_attr(const struct node *dir, uint64_t c,
+			  struct fs_attr *a)
+{
+	a->ino = inode_zarr_chunk(var_of(dir)->id, c);
 	a->is_dir = 0;
 	a->readonly = 1;
-	a->size = ce * dtype_size(v->dtype);
+	a->size = chunk_bytes(dir);
 	a->nlink = 1;
 }
 
@@ -153,15 +159,31 @@ int zarr_tree_readdir(const struct node *dir, const struct fs_attr *dir_attr,
 	return 0;
 }
 
-ssize_t zarr_tree_read(const struct fs *fs, struct reader *r,
-		       const struct node *n, uint64_t ino, void *buf,
-		       size_t len, uint64_t off)
+/*
+ * Array dir's variable as one flat file: its elements from the first,
+ * little-endian, no header (the .npy view's data). Chunk c's bytes are
+ * [c * chunk bytes, (c + 1) * chunk bytes) of it, so that reads of one
+ * chunk after another make one sequential run for the reader and for
+ * read-ahead, keyed by the array directory's inode.
+ */
+static void flat_view(const struct node *dir, struct cat_view *w,
+		      struct cat_extent *x)
 {
-	const struct cat_var *v;
-	uint64_t c, nch, ce, size, e0, e1;
-	size_t isz, head;
-	char *tmp = NULL;
-	int rc;
+	const struct cat_var *v = var_of(dir);
+
+	*x = (struct cat_extent){ .kind = EXTENT_VAR, .var = dir->var,
+		.length = catalog_var_elems(v) * dtype_size(v->dtype) };
+	*w = (struct cat_view){ .id = -1, .size = x->length, .nextents = 1,
+		.extents = x };
+}
+
+ssize_t zarr_tree_read(struct fs *fs, const struct node *n, uint64_t ino,
+		       void *buf, size_t len, uint64_t off)
+{
+	struct cat_extent x;
+	struct cat_view w;
+	struct read_hint h;
+	uint64_t c, size;
 
 	if (n) {
 		if (!n->text)
@@ -176,29 +198,28 @@ ssize_t zarr_tree_read(const struct fs *fs, struct reader *r,
 	n = zarr_tree_chunk(fs, ino, &c);
 	if (!n)
 		return -ENOENT;
-	v = var_of(n);
-	zarr_chunks(v, &nch, &ce);
-	isz = dtype_size(v->dtype);
-	size = ce * isz;
+	flat_view(n, &w, &x);
+	size = chunk_bytes(n);
 	if (off >= size)
 		return 0;
 	if (len > size - off)
 		len = (size_t)(size - off);
-	/* the elements the range touches, whole */
-	e0 = c * ce + off / isz;
-	e1 = c * ce + (off + len + isz - 1) / isz;
-	head = (size_t)(off % isz);
-	if (head || len % isz) {
-		tmp = malloc((size_t)(e1 - e0) * isz);
-		if (!tmp)
-			return -ENOMEM;
-	}
-	rc = reader_read_elems(r, n->ds, n->var, e0, e1 - e0, 0,
-			       tmp ? tmp : buf);
-	if (!rc && tmp)
-		memcpy(buf, tmp + head, len);
-	free(tmp);
-	return rc ? rc : (ssize_t)len;
+	off += c * size;
+	runs_hint(fs->runs, n->ino, off, len, &h);
+	h.follow = prefetch_note(&fs->pf, n->ino, off, len, &h);
+	return reader_read_view_hint(fs->r, n->ds, &w, buf, len, off, &h);
+}
+
+void zarr_tree_prefetch(struct reader *r, const struct node *dir,
+			uint64_t off, uint64_t ahead)
+{
+	struct cat_extent x;
+	struct cat_view w;
+
+	if (!is_array(dir))
+		return;
+	flat_view(dir, &w, &x);
+	reader_prefetch(r, dir->ds, &w, off, ahead);
 }
 
 int zarr_tree_refuse(uint64_t ino, uint64_t parent, const char *name)

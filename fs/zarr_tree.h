@@ -57,14 +57,23 @@ int zarr_tree_readdir(const struct node *dir, const struct fs_attr *dir_attr,
 
 /*
  * Reads a .zarr file: n a metadata node, or (n NULL) chunk inode ino of
- * fs's tree, whose bytes are its frame's elements through r's cache
- * (the GOP it lies in, decoded once, as any view's read). Returns the
- * bytes read (short at the end), or a negative errno: -ENOENT for no
- * such file, -EIO for a damaged GOP.
+ * fs's tree, whose bytes are its frame's elements through the reader's
+ * cache (the GOP it lies in, decoded once, as any view's read). Chunks
+ * read one after another are one sequential run of their array (its
+ * directory's inode is the key): GOPs decoded whole, and read ahead
+ * (zarr_tree_prefetch()). Returns the bytes read (short at the end), or
+ * a negative errno: -ENOENT for no such file, -EIO for a damaged GOP.
  */
-ssize_t zarr_tree_read(const struct fs *fs, struct reader *r,
-		       const struct node *n, uint64_t ino, void *buf,
-		       size_t len, uint64_t off);
+ssize_t zarr_tree_read(struct fs *fs, const struct node *n, uint64_t ino,
+		       void *buf, size_t len, uint64_t off);
+
+/*
+ * Read-ahead's request for key dir (an array directory; other nodes are
+ * ignored): decodes the GOPs after byte off of its chunks laid end to
+ * end, up to ahead bytes (reader_prefetch()).
+ */
+void zarr_tree_prefetch(struct reader *r, const struct node *dir,
+			uint64_t off, uint64_t ahead);
 
 /*
  * -EROFS if a change to inode ino, or to the entry name of directory
