@@ -164,6 +164,22 @@ b = open('$M/big.zarr/big/99999.0.0', 'rb').read()
 assert b == bytes((np.arange(399996, 400000) % 251).astype('u1'))
 "
 
+# open_zarr reads .zmetadata and the coordinates xarray indexes, nothing
+# else: no other document, no chunk of the data variable
+if command -v strace >/dev/null; then
+	strace -f -e trace=openat -o "$T/open.trace" $PY -c "
+import xarray as xr
+xr.open_zarr('$M/era5.zarr')
+" >/dev/null 2>&1
+	check "open_zarr opens .zmetadata" grep -q 'era5.zarr/.zmetadata"' \
+		"$T/open.trace"
+	check "open_zarr opens no other document nor t2m chunk" test -z \
+		"$(grep -E 'era5.zarr/(.*/\.za|\.zgroup|\.zattrs|t2m/)' \
+		"$T/open.trace")"
+else
+	echo "strace missing: the files open_zarr opens are not checked"
+fi
+
 # GDAL's multidimensional driver
 if command -v gdalmdiminfo >/dev/null; then
 	check "gdalmdiminfo lists the arrays" $PY -c "
