@@ -168,7 +168,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: mount.cubefs STORE MOUNTPOINT [-o OPTIONS] [-f] [-d] [-s]\n"
 "  Mounts a cubefs store: each dataset appears as .npy and .nc files,\n"
-"  with a quick-look picture <dataset>.png.\n"
+"  with a quick-look picture <dataset>.png and a read-only Zarr v2\n"
+"  directory <dataset>.zarr/.\n"
 "  -f            stay in the foreground\n"
 "  -d            debug: foreground, every request logged\n"
 "  -s            one thread\n"
