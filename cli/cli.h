@@ -81,6 +81,16 @@ int cli_plain_args(int argc, char **argv, int npos, void (*usage)(FILE *f));
  */
 int cli_plain_print(struct catalog *c, const char *store, const char *name,
 		    int check);
+struct reader;
+
+/*
+ * Writes dataset ds as the Zarr v2 directory out (which must not exist):
+ * the documents and chunks a mount shows as <dataset>.zarr/, chunks read
+ * through r (cli/export_zarr.c). 0 or a negative errno, said on stderr
+ * (what was written stays).
+ */
+int cli_export_zarr(struct reader *r, const struct cat_dataset *ds,
+		    const char *out);
 
 struct json;
 

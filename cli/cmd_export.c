@@ -72,11 +72,14 @@ static int find(struct reader *r, const char *store, const char *name,
 
 static void export_usage(FILE *f)
 {
-	fprintf(f, "usage: cubefs export STORE NAME OUT.npy\n\n"
+	fprintf(f, "usage: cubefs export STORE NAME OUT.npy\n"
+		"       cubefs export STORE DATASET OUT.zarr\n\n"
 		"Writes the decoded array of NAME (a dataset of one variable, "
 		"or\nDATASET/VARIABLE) to OUT.npy, read through the same path "
 		"a mount serves\n(the same bytes as the mount's .npy file). "
-		"OUT '-' is standard output.\n\n"
+		"OUT '-' is standard output.\nAn OUT ending in .zarr (which "
+		"must not exist) gets the whole dataset as\nthe Zarr v2 "
+		"directory a mount shows as DATASET.zarr/.\n\n"
 		"  -h, --help  this help\n");
 }
 
@@ -98,6 +101,15 @@ int cmd_export(int argc, char **argv)
 	rc = open_reader(argv[1], &r);
 	if (rc)
 		goto out;
+	if (strlen(argv[3]) > 5 &&
+	    !strcmp(argv[3] + strlen(argv[3]) - 5, ".zarr")) {
+		ds = reader_find(r, argv[2]);
+		if (!ds)
+			fprintf(stderr, "cubefs: no dataset '%s' in '%s'\n",
+				argv[2], argv[1]);
+		rc = ds ? cli_export_zarr(r, ds, argv[3]) : -ENOENT;
+		goto out;
+	}
 	rc = find(r, argv[1], argv[2], &ds, &vi);
 	if (rc)
 		goto out;

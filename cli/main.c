@@ -17,7 +17,7 @@ static const struct {
 	{ "append", cmd_append, "append STORE NAME FILE...    add the frames of FILEs after NAME's last" },
 	{ "ls", cmd_ls, "ls [--json] STORE            list datasets: shape, dtype, codec, ratio, PSNR" },
 	{ "info", cmd_info, "info STORE NAME [--gops] [--json]  everything about a dataset" },
-	{ "export", cmd_export, "export STORE NAME OUT.npy    write the decoded array ('-' for stdout)" },
+	{ "export", cmd_export, "export STORE NAME OUT.npy    write the decoded array ('-' for stdout), or a dataset as OUT.zarr" },
 	{ "mount", cmd_mount, "mount STORE DIR [-o cache_size=512M] [-f]  serve STORE's datasets as files" },
 	{ "stats", cmd_stats, "stats MOUNTPOINT             the decoded-frame cache's counters" },
 	{ "plot", cmd_plot, "plot STORE NAME [-v VAR] -o FILE.png  PSNR and max error per frame (or --csv)" },

@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "fs/fs_int.h"
 #include "fs/refresh.h"
+#include "fs/zarr_tree.h"
 
 /* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
 #define QL_KEEP_MIN (4u << 20)
@@ -67,8 +68,10 @@ static struct node *find_view(struct node *nodes, size_t n, int64_t id)
 
 static void free_tree(struct tree *t)
 {
-	for (size_t i = 0; t->nodes && i < t->n; i++)
+	for (size_t i = 0; t->nodes && i < t->n; i++) {
 		free(t->nodes[i].own);
+		free(t->nodes[i].text);
+	}
 	free(t->nodes);
 	*t = (struct tree){ 0 };
 }
@@ -123,17 +126,28 @@ static void attach_meta(struct tree *t, const struct cat_fattr *fa,
 	}
 }
 
+/* Adds the .zarr tree of ds unless a dataset takes its name. */
+static int add_zarr(struct tree *t, struct cat_dataset *ds,
+		    struct cat_dataset *const *all, int nds)
+{
+	char name[CATALOG_NAME_MAX + 8];
+
+	snprintf(name, sizeof(name), "%s.zarr", ds->name);
+	return named(all, nds, name) ? 0 : zarr_tree_add(t->nodes, &t->n, ds);
+}
+
 /* Builds the tree of datasets ds[0..nds) into t (no lock: t is new), with
- * the metadata rows fa[0..nfa). */
+ * the metadata rows fa[0..nfa), and their .zarr trees if zarr. */
 static int build(struct tree *t, struct cat_dataset *const *ds, int nds,
-		 const struct cat_fattr *fa, size_t nfa)
+		 const struct cat_fattr *fa, size_t nfa, int zarr)
 {
 	size_t cap = 1;
 	struct node *v;
 
 	*t = (struct tree){ 0 };
 	for (int i = 0; i < nds; i++)
-		cap += 2 + (size_t)ds[i]->nviews;
+		cap += 2 + (size_t)ds[i]->nviews +
+			(zarr ? ZARR_TREE_NODES(ds[i]) : 0);
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -162,7 +176,8 @@ static int build(struct tree *t, struct cat_dataset *const *ds, int nds,
 				.is_dir = 1, .ds = d };
 			v[0].nsubdirs++;
 		}
-		if (add_png(t, d, ds, nds)) {
+		if (add_png(t, d, ds, nds) ||
+		    (zarr && add_zarr(t, d, ds, nds))) {
 			free_tree(t);
 			return -ENOMEM;
 		}
@@ -211,7 +226,7 @@ static int build_first(struct fs *fs, struct catalog *c)
 		ds[i] = reader_dataset(fs->r, i);
 	rc = catalog_fattr_load_all(c, &fa, &nfa);
 	if (!rc)
-		rc = build(&t, ds, nds, fa, nfa);
+		rc = build(&t, ds, nds, fa, nfa, fs->zarr);
 	free(fa);
 	free(ds);
 	if (!rc) {
@@ -240,6 +255,7 @@ int fs_new(const char *dir, const struct fs_opts *o, struct fs **out)
 	fs->refresh_s = o->refresh;
 	fs->plain_max = o->plain_max;
 	catalog_meta_clear(&fs->root_meta);
+	fs->zarr = !o->no_zarr;
 	if (prefetch_init(&fs->pf) || !(fs->runs = runs_new(RUN_SLOTS))) {
 		fs_free(fs);
 		return -ENOMEM;
@@ -341,6 +357,8 @@ static void prefetch_view(void *arg, uint64_t ino, uint64_t off,
 	n = find_exact(fs, ino);
 	if (n && n->view)
 		reader_prefetch(fs->r, n->ds, n->view, off, ahead);
+	else if (n && n->zarr)
+		zarr_tree_prefetch(fs->r, n, off, ahead);
 	pthread_rwlock_unlock(&fs->lock);
 }
 
@@ -412,7 +430,7 @@ static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
 		return rc;
 	rc = catalog_fattr_load_all(c, &fa, &nfa);
 	if (!rc)
-		rc = build(&t, ds, n, fa, nfa);
+		rc = build(&t, ds, n, fa, nfa, fs->zarr);
 	free(fa);
 	if (rc) {
 		catalog_dataset_free_all(ds, n);
@@ -481,11 +499,13 @@ static void attr_of(const struct fs *fs, const struct node *n,
 {
 	a->ino = n->ino;
 	a->is_dir = n->is_dir;
-	a->readonly = n->png;
-	a->size = n->view ? n->view->size : 0;
+	a->readonly = n->png || n->zarr;
+	a->size = n->view ? n->view->size : n->tlen;
 	a->mtime = n->ds ? n->ds->mtime : fs->root_mtime;
 	a->nlink = n->is_dir ? 2 + n->nsubdirs : 1;
-	a->timeout = STORED_TIMEOUT;
+	/* a commit tells the kernel of its root name, not of every chunk
+	 * and array of a .zarr tree: those are looked up again soon */
+	a->timeout = n->zarr ? CHANGED_TIMEOUT : STORED_TIMEOUT;
 	meta_attr(n->ino == FS_ROOT_INO ? &fs->root_meta : &n->meta,
 		  !n->ds || n->base_mtime == n->ds->mtime, a);
 }
@@ -549,6 +569,19 @@ void fs_unpin(struct fs *fs, struct pin *pin)
 		store_lease_renew(fs->lease);
 }
 
+/* The attributes of chunk file ino of a .zarr tree, or -ENOENT. */
+static int chunk_attr(const struct fs *fs, uint64_t ino, struct fs_attr *a)
+{
+	uint64_t c;
+	const struct node *dir = zarr_tree_chunk(fs, ino, &c);
+
+	if (!dir)
+		return -ENOENT;
+	attr_of(fs, dir, a);
+	zarr_tree_chunk_attr(dir, c, a);
+	return 0;
+}
+
 int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 {
 	const struct node *n;
@@ -568,7 +601,7 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 	if (n)
 		attr_of(fs, n, a);
 	else if (!o || !o->is_new)
-		rc = -ENOENT;
+		rc = chunk_attr(fs, ino, a);
 	if (!rc && o && o->st && stage_dirty(o->st))
 		ofile_attr(o, a);
 	else if (!rc && o && o->is_new)
@@ -631,6 +664,14 @@ int fs_lookup(struct fs *fs, uint64_t parent, const char *name,
 		if (o && o->st && stage_dirty(o->st))
 			ofile_attr(o, a);
 		rc = 0;
+	} else if (p->zarr) {
+		uint64_t c;
+
+		rc = zarr_tree_lookup(p, name, &c);
+		if (!rc) {
+			attr_of(fs, p, a);
+			zarr_tree_chunk_attr(p, c, a);
+		}
 	}
 	pthread_rwlock_unlock(&fs->olock);
 	if (!rc)
@@ -675,6 +716,11 @@ int fs_readdir(struct fs *fs, uint64_t ino, off_t off,
 			if (fn(arg, n->name, &a, pos))
 				goto out;
 		}
+	}
+	if (d->zarr) {
+		attr_of(fs, d, &a);
+		if (zarr_tree_readdir(d, &a, off, pos, fn, arg))
+			goto out;
 	}
 	for (struct ofile *o = fs->open; o; o = o->next) {
 		/* one just imported, its view already in the tree, is
@@ -745,8 +791,8 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, uint64_t fh, void *buf,
 		if (got >= 0)
 			got = stage_overlay(o->st, buf, len, (uint64_t)off) ?
 				-EIO : (ssize_t)len;
-	} else if (!n) {
-		got = -ENOENT;
+	} else if (!n || n->zarr) {
+		got = zarr_tree_read(fs, n, ino, buf, len, (uint64_t)off);
 	} else if (n->is_dir) {
 		got = -EISDIR;
 	} else if (n->png) {

@@ -39,6 +39,7 @@ struct fs_opts {
 				   (IMPORT_COMPACT_AFTER), < 0: never */
 	uint64_t plain_max;     /* bytes plain files may hold in all, 0: no
 				   limit but the disk's */
+	int no_zarr;            /* hide the <dataset>.zarr/ trees */
 };
 
 /* How often a mount looks for other writers' changes unless told. */
@@ -66,7 +67,8 @@ struct fs_attr {
  * "<dataset>" of "<variable>.npy" views for the others, "<dataset>.nc",
  * and a read-only quick-look "<dataset>.png" of every dataset that has
  * a variable of 2 or more dims (rendered at its first lookup, see
- * fs/quicklook.h). Inode numbers come from catalog ids, so they are the
+ * fs/quicklook.h), and unless o->no_zarr a read-only Zarr v2 directory
+ * "<dataset>.zarr" (fs/zarr_tree.h). Inode numbers come from catalog ids, so they are the
  * same at every mount. Returns 0 or a negative errno with the reason
  * logged (not a store, another schema version, corrupt rows, -EINVAL
  * for a bad rgb).

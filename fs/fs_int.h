@@ -31,6 +31,11 @@ struct node {
 	unsigned nsubdirs;
 	struct cat_meta meta;           /* chmod, chown, utimens (file_attr) */
 	int64_t base_mtime;             /* the dataset's mtime when set */
+	int zarr;                       /* in a .zarr tree (fs/zarr_tree.h) */
+	int var;                        /* zarr arrays and their files: the
+					   variable's index in ds */
+	char *text;                     /* zarr metadata: the document, owned */
+	size_t tlen;
 };
 
 /*
@@ -99,6 +104,7 @@ struct fs {
 	struct store_lease *lease;      /* this mount's reader lease, or NULL */
 	_Atomic uint64_t gen;           /* catalog generation of the tree */
 	int refresh_s;                  /* seconds between checks, 0: none */
+	int zarr;                       /* show <dataset>.zarr/ trees */
 	struct ticker refresh;          /* fs/refresh.c's thread */
 };
 
@@ -134,7 +140,7 @@ void fs_notify(struct fs *fs, uint64_t ino, uint64_t parent,
 	       const char *name);
 
 /* fs_notify() for every root name dataset `name` has or may have had:
- * name.npy, name.nc, name.png and the directory name. */
+ * name.npy, name.nc, name.png, name.zarr and the directory name. */
 void fs_notify_names(struct fs *fs, const char *name);
 
 /* Drops a handle's pin (fs/pin.h); when the version it held goes, the

@@ -53,7 +53,8 @@ void fs_notify(struct fs *fs, uint64_t ino, uint64_t parent,
 
 void fs_notify_names(struct fs *fs, const char *name)
 {
-	static const char *const ext[] = { ".npy", ".nc", ".png", "" };
+	static const char *const ext[] = { ".npy", ".nc", ".png", ".zarr",
+					   "" };
 	char buf[CATALOG_NAME_MAX + 8];
 
 	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {

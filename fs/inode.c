@@ -4,6 +4,8 @@
 
 #define PNG_BASE (1ull << 61)
 #define NEW_BASE (1ull << 62)
+#define ZARR_BASE (1ull << 63)
+#define CHUNK_BASE (ZARR_BASE | 1ull << 62)
 
 uint64_t inode_dataset_dir(int64_t ds_id)
 {
@@ -30,12 +32,38 @@ uint64_t inode_new(uint64_t k)
 	return NEW_BASE + k;
 }
 
+uint64_t inode_zarr(int64_t id, enum inode_zarr_part p)
+{
+	return ZARR_BASE + 8 * (uint64_t)id + (uint64_t)p;
+}
+
+uint64_t inode_zarr_chunk(int64_t var_id, uint64_t c)
+{
+	return CHUNK_BASE + ((uint64_t)var_id << 32) + c;
+}
+
+enum inode_zarr_part inode_zarr_part_of(uint64_t ino)
+{
+	return (enum inode_zarr_part)(ino % 8);
+}
+
+uint64_t inode_zarr_chunk_of(uint64_t ino)
+{
+	return ino & 0xffffffffull;
+}
+
 enum inode_kind inode_kind(uint64_t ino, int64_t *id)
 {
 	enum inode_kind kind;
 	int64_t x = 0;
 
-	if (ino >= NEW_BASE) {
+	if (ino >= CHUNK_BASE) {
+		kind = INODE_ZARR_CHUNK;
+		x = (int64_t)((ino - CHUNK_BASE) >> 32);
+	} else if (ino >= ZARR_BASE) {
+		kind = ino % 8 <= ZARR_ARRAY_ZATTRS ? INODE_ZARR : INODE_NONE;
+		x = (int64_t)((ino - ZARR_BASE) / 8);
+	} else if (ino >= NEW_BASE) {
 		kind = INODE_NEW;
 		x = (int64_t)(ino - NEW_BASE);
 	} else if (ino >= PNG_BASE) {

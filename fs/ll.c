@@ -17,6 +17,7 @@
 #include "fs/fs.h"
 #include "fs/ll.h"
 #include "fs/ll_int.h"
+#include "fs/zarr_tree.h"
 
 static struct fs *fs_of(fuse_req_t req)
 {
@@ -125,13 +126,19 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		rc = -ESTALE;
 	if (!rc && a.is_dir)
 		rc = -EISDIR;
+	if (!rc && ((fi->flags & O_ACCMODE) != O_RDONLY ||
+		    (fi->flags & O_TRUNC)))
+		rc = zarr_tree_refuse(ino, 0, NULL);
 	if (!rc)
 		rc = fs_open(fs_of(req), ino, fi->flags, &fh);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY;
+	/* .zarr files are not told of commits (chunks are many): their
+	 * pages are read again at each open */
+	fi->keep_cache = (fi->flags & O_ACCMODE) == O_RDONLY &&
+		!zarr_tree_refuse(ino, 0, NULL);
 	fi->fh = fh;	/* the core's word for the handle */
 	fuse_reply_open(req, fi);
 }
@@ -140,8 +147,11 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
 	struct fs_attr a;
-	int rc = fs_create(fs_of(req), parent, name, (int)(mode & 07777), &a);
+	int rc = zarr_tree_refuse(0, parent, name);
 
+	if (!rc)
+		rc = fs_create(fs_of(req), parent, name, (int)(mode & 07777),
+			       &a);
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -153,7 +163,10 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
-	ssize_t n = fs_write(fs_of(req), ino, buf, size, off);
+	ssize_t n = zarr_tree_refuse(ino, 0, NULL);
+
+	if (!n)
+		n = fs_write(fs_of(req), ino, buf, size, off);
 
 	(void)fi;
 	if (n < 0)
@@ -180,7 +193,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	uint64_t size = (uint64_t)attr->st_size;
 	struct cat_meta m;
 	struct fs_attr a;
-	int any = 0, rc;
+	int any = 0, rc = 0;
 
 	(void)fi;
 	catalog_meta_clear(&m);
@@ -206,8 +219,12 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 				   &attr->st_mtim);
 		any = 1;
 	}
-	rc = fs_setattr(fs_of(req), ino, to_set & FUSE_SET_ATTR_SIZE ?
-			&size : NULL, any ? &m : NULL, &a);
+	/* a .zarr tree is read-only, its times too */
+	if (any || (to_set & FUSE_SET_ATTR_SIZE))
+		rc = zarr_tree_refuse(ino, 0, NULL);
+	if (!rc)
+		rc = fs_setattr(fs_of(req), ino, to_set & FUSE_SET_ATTR_SIZE ?
+				&size : NULL, any ? &m : NULL, &a);
 	reply_attr(req, rc, &a);
 }
 
@@ -242,7 +259,9 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	rc = fs_getattr(fs_of(req), ino, &a);
+	rc = zarr_tree_refuse(ino, 0, NULL);
+	if (!rc)
+		rc = fs_getattr(fs_of(req), ino, &a);
 	/* staged files have no blocks to reserve: only the size matters */
 	if (!rc && !(mode & FALLOC_FL_KEEP_SIZE) &&
 	    (uint64_t)(off + len) > a.size)
@@ -252,7 +271,9 @@ static void ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, -fs_unlink(fs_of(req), parent, name));
+	int rc = zarr_tree_refuse(0, parent, name);
+
+	fuse_reply_err(req, rc ? -rc : -fs_unlink(fs_of(req), parent, name));
 }
 
 /* No folders: datasets and plain files live in the root. */
@@ -276,8 +297,14 @@ static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      fuse_ino_t newparent, const char *newname,
 		      unsigned int flags)
 {
-	fuse_reply_err(req, -fs_rename(fs_of(req), parent, name, newparent,
-				       newname, flags));
+	int rc = zarr_tree_refuse(0, parent, name);
+
+	if (!rc)
+		rc = zarr_tree_refuse(0, newparent, newname);
+	if (!rc)
+		rc = fs_rename(fs_of(req), parent, name, newparent, newname,
+			       flags);
+	fuse_reply_err(req, -rc);
 }
 
 static pthread_key_t read_key;

@@ -168,7 +168,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: mount.cubefs STORE MOUNTPOINT [-o OPTIONS] [-f] [-d] [-s]\n"
 "  Mounts a cubefs store: each dataset appears as .npy and .nc files,\n"
-"  with a quick-look picture <dataset>.png.\n"
+"  with a quick-look picture <dataset>.png and a read-only Zarr v2\n"
+"  directory <dataset>.zarr/.\n"
 "  -f            stay in the foreground\n"
 "  -d            debug: foreground, every request logged\n"
 "  -s            one thread\n"
@@ -196,6 +197,7 @@ static void usage(FILE *f)
 "  -o plain_max=SIZE    total size of plain files (names that are no\n"
 "                       dataset's); writes past it fail with ENOSPC\n"
 "                       (default: no limit but the disk's)\n"
+"  -o zarr=off          hide the read-only Zarr views <dataset>.zarr/\n"
 "  -o allow_other       let other users read (needs user_allow_other)\n"
 "  other -o options are passed to FUSE; fstab's defaults, noauto, user,\n"
 "  _netdev and nofail are accepted and ignored.\n", FS_REFRESH_DEFAULT,
@@ -240,6 +242,7 @@ static int ignored(const char *o)
 struct mount_args {
 	const char *source, *mountpoint;
 	int foreground, debug, single, readonly;
+	int no_zarr;            /* -o zarr=off */
 	int codec, bits, crf, refresh;
 	int compact_after;      /* as fs_opts: 0 default, < 0 never */
 	char rgb[640];          /* "" or three names, see quicklook.h */
@@ -403,6 +406,10 @@ static int add_opts(struct mount_args *m, char *list)
 			m->readonly = 1;
 			continue;
 		}
+		if (!strcmp(o, "zarr=off") || !strcmp(o, "zarr=on")) {
+			m->no_zarr = o[6] == 'f';
+			continue;
+		}
 		if (ignored(o))
 			continue;
 		if (strlen(m->fuse_opts) + strlen(o) + 2 >= sizeof(m->fuse_opts))
@@ -528,6 +535,7 @@ int ll_mount_main(int argc, char **argv)
 	fo.crf = m.crf;
 	fo.refresh = m.refresh;
 	fo.compact_after = m.compact_after;
+	fo.no_zarr = m.no_zarr;
 	fo.rgb = m.rgb[0] ? m.rgb : NULL;
 	fo.notify = queue_note;
 	if (fs_new(source, &fo, &fs)) {

@@ -61,7 +61,8 @@ for name, want in (("a" * 260 + ".npy", errno.ENAMETOOLONG), ("x\ty.npy", errno.
         raise SystemExit(f"renamed to {name!r}")
     except OSError as e:
         assert e.errno == want, (name[:20], errno.errorcode[e.errno])
-assert sorted(os.listdir(m)) == ["l.nc", "l.npy", "l.png"], os.listdir(m)
+assert sorted(os.listdir(m)) == ["l.nc", "l.npy", "l.png", "l.zarr"], \
+    os.listdir(m)
 PY
 
 # a writer's journal in staging/: 0600, while open and with umask 000

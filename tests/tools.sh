@@ -378,7 +378,8 @@ check "cp -r: 15 .nc, 15 .png, 9 root .npy, 6 dataset dirs" test "$(grep -c '^\.
 	"$(grep -c '^\./[^/]*\.npy$' "$T/find_l")" = 9 -a "$(grep -c '^\./[^/.]*$' "$T/find_l")" = 6
 check "second mount (ro, small cache)" $MOUNT "$S" "$M2" -o ro,cache_size=8M
 nfiles=0
-for f in $(cd "$LOCAL" && find . -type f | sed 's|^\./||' | sort); do
+for f in $(cd "$LOCAL" && find . -type f ! -path './*.zarr/*' |
+	sed 's|^\./||' | sort); do
 	nfiles=$((nfiles + 1))
 	check "$f: size as the mount says" test "$(stat -c %s "$LOCAL/$f")" = "$(stat -c %s "$M/$f")"
 	case $f in
@@ -393,6 +394,11 @@ for f in $(cd "$LOCAL" && find . -type f | sed 's|^\./||' | sort); do
 	esac
 done
 check "cp -r: 47 files compared (15 quick-looks)" test "$nfiles" = 47
+check "cp -r: 15 .zarr trees" test "$(ls -d "$LOCAL"/*.zarr | wc -l)" = 15
+for z in "$LOCAL"/*.zarr; do
+	check "${z##*/}: the copy equals a fresh mount's tree" \
+		diff -r "$z" "$M2/${z##*/}"
+done
 # the copied .nc holds what the copied .npy holds
 pycheck "cp -r" "$T" "$LOCAL" <<'PY'
 import os, sys, numpy as np, netCDF4
