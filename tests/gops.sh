@@ -4,20 +4,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 mount_test_init
-T=$(mktemp -d /tmp/cubefs-gops-XXXXXX)
-S=$T/store
-M=$T/mnt
-mkdir -p "$M"
-cleanup() {
-	fusermount3 -u "$M" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-check "import era5" $CUBEFS import -q "$S" "$DATA/era5_t2m_uk_2019-03.nc" \
-	--name era5 --gop 16
-check "import s2" $CUBEFS import -q "$S" \
-	"$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --gop 8
+gop_store gops
 check "mount" $MOUNT "$S" "$M" -o ro
 $CUBEFS info "$S" era5 --json >"$T/era5.json"
 $CUBEFS info "$S" s2 --json >"$T/s2.json"
