@@ -201,10 +201,15 @@ def shuffled_order(paths=None, seed=0, epoch=0, budget=None,
 class GopSampler(_Sampler):
     """shuffled_order() as a sampler of global indices, one epoch per
     iteration. Call set_epoch(e) before each epoch for a new order (or
-    leave it: each iteration then moves to the next epoch by itself)."""
+    leave it: each iteration then moves to the next epoch by itself).
+
+    inflight: the samples a DataLoader holds at once (num_workers x
+    prefetch_factor x batch_size); a warning says so when a window holds
+    fewer, as the windows in flight then outgrow the cache.
+    """
 
     def __init__(self, paths, seed=0, budget=None,
-                 fraction=DEFAULT_FRACTION, gops=None):
+                 fraction=DEFAULT_FRACTION, gops=None, inflight=None):
         self.files = layouts(paths, gops)
         self.budget = cache_budget(self.files[0].path) if budget is None \
             else int(budget)
@@ -212,6 +217,15 @@ class GopSampler(_Sampler):
         self.fraction = fraction
         self.epoch = 0
         self._explicit = False
+        if inflight:
+            least = min(sum(end - first for _, first, end in w)
+                        for w in self.windows())
+            if least < inflight:
+                import warnings
+                warnings.warn("a window holds %d samples, fewer than the "
+                              "%d in flight: raise the mount's cache_size "
+                              "or lower workers or batch_size" %
+                              (least, inflight))
 
     def set_epoch(self, epoch):
         self.epoch = int(epoch)

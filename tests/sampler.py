@@ -108,6 +108,14 @@ def mount(mnt, exp, names):
         pass
     s = cs.GopSampler(m, seed=3)
     check("the sampler takes the mount's budget", s.budget == budget)
+    import warnings
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        cs.GopSampler(m, seed=3, inflight=10 ** 6)
+        quiet = len(warned)
+        cs.GopSampler(m, seed=3, inflight=1)
+    check("a warning when windows are smaller than the loader's flight",
+          quiet == 1 and len(warned) == 1)
     check("the sampler uses the mount's GOPs",
           [f.starts for f in s.files] == [cs.gop_starts(p) for p in m])
     check("windows fit the mount's budget",
