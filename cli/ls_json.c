@@ -2,9 +2,11 @@
 /* cubefs ls --json and info --json: a dataset's rows as one JSON object. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "catalog/gops.h"
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "codec/video.h"
@@ -339,6 +341,26 @@ static void put_var(struct json *j, const struct cat_dataset *ds,
 	json_object_end(j);
 }
 
+/* The view's GOP layout as the mount's user.cubefs.gops gives it, or
+ * null where it has none. */
+static void put_view_gops(struct json *j, const struct cat_dataset *ds,
+			  const struct cat_view *w)
+{
+	uint32_t *f;
+	size_t n;
+
+	json_key(j, "gop_starts");
+	if (catalog_view_gops(ds, w, &f, &n)) {
+		json_null(j);
+		return;
+	}
+	json_array_begin_flat(j);
+	for (size_t i = 0; i < n; i++)
+		json_uint(j, f[i]);
+	json_array_end(j);
+	free(f);
+}
+
 static void put_views(struct json *j, const struct cat_dataset *ds,
 		      int detail)
 {
@@ -352,8 +374,10 @@ static void put_views(struct json *j, const struct cat_dataset *ds,
 		json_key_str(j, "kind", w->kind == VIEW_NPY ? "npy" :
 			     w->kind == VIEW_NC ? "nc" : NULL);
 		json_key_uint(j, "size", w->size);
-		if (detail >= CLI_JSON_INFO)
+		if (detail >= CLI_JSON_INFO) {
 			json_key_int(j, "extents", w->nextents);
+			put_view_gops(j, ds, w);
+		}
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -20,7 +20,8 @@ enum evict_class {
 	EV_AHEAD,       /* only read-ahead has had it: a guess, evicted
 			   after EV_DONE and EV_PASSED, before EV_READ */
 	EV_READ,        /* a read has had part of it and may come back for
-			   more: evicted last */
+			   more (a window read, cache_get_window(), also
+			   when it reached the end): evicted last */
 	EV_DONE,        /* a read went through to its end: evicted first */
 	EV_PASSED,      /* a sequential reader went through to its end and
 			   will not come back: evicted first, and its buffer
@@ -275,6 +276,8 @@ struct ask {
 	int to_end;             /* the read goes through to the entry's end */
 	int ahead;              /* read-ahead: waits for nothing, keeps no
 				   reference (cache_load_ahead()) */
+	int window;             /* a window read (cache_get_window()): 1
+				   comes back for more, -1 passes by */
 	cache_load_fn load;
 	void *arg;
 };
@@ -370,7 +373,11 @@ static uint64_t unread(const struct cache *c)
 static void served(struct cache *c, struct cache_entry *e,
 		   const struct ask *a)
 {
-	if (!a->ahead)
+	if (a->window > 0)
+		e->evict = EV_READ;
+	else if (a->window < 0 && e->evict == EV_AHEAD)
+		e->evict = EV_DONE;
+	else if (!a->ahead && !a->window)
 		mark(e, a->to_end ? EV_DONE : EV_READ);
 	if (e->state == E_READY) {
 		lru_unlink(c, e);
@@ -581,6 +588,16 @@ int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 {
 	struct ask a = ask_of(k1, k2, size, from, to, load, arg, 0);
 
+	return get(c, &a, out);
+}
+
+int cache_get_window(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+		     size_t from, size_t to, int keep, cache_load_fn load,
+		     void *arg, struct cache_entry **out)
+{
+	struct ask a = ask_of(k1, k2, size, from, to, load, arg, 0);
+
+	a.window = keep ? 1 : -1;
 	return get(c, &a, out);
 }
 

@@ -59,6 +59,19 @@ int cache_get(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
 	      struct cache_entry **out);
 
 /*
+ * cache_get() for a window read (fs/window.h). keep: the reader comes
+ * back to the entry for other bytes until its window is done, so it counts
+ * as one a read is in the middle of (evicted last, the least recently read
+ * first) even when this read reaches its end, whatever reads did before.
+ * !keep: the read only passes by (the kernel's read-ahead spilling into a
+ * GOP beside the window): an entry nothing else has read is evicted first,
+ * one a read is in the middle of stays so. Thread-safe.
+ */
+int cache_get_window(struct cache *c, uint64_t k1, uint64_t k2, size_t size,
+		     size_t from, size_t to, int keep, cache_load_fn load,
+		     void *arg, struct cache_entry **out);
+
+/*
  * Read-ahead: loads entry (k1, k2) whole unless it is present whole or
  * being loaded by another thread, or there is no room for it: it evicts
  * only entries a read went through to the end, and never lets entries

@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "catalog/catalog.h"
+#include "catalog/gops.h"
 #include "fs/fs_int.h"
 #include "fs/refresh.h"
 #include "fs/zarr_tree.h"
@@ -810,6 +811,24 @@ ssize_t fs_read(struct fs *fs, uint64_t ino, uint64_t fh, void *buf,
 	if (o)
 		pthread_rwlock_unlock(&fs->olock);
 	return got;
+}
+
+int fs_gops_text(struct fs *fs, uint64_t ino, char **text)
+{
+	const struct node *n;
+	int rc;
+
+	*text = NULL;
+	pthread_rwlock_rdlock(&fs->lock);
+	n = find(fs, ino);
+	if (!n)
+		rc = inode_kind(ino, NULL) == INODE_NEW ? -ENODATA : -ENOENT;
+	else if (!n->view)
+		rc = -ENODATA;
+	else
+		rc = catalog_view_gops_text(n->ds, n->view, text);
+	pthread_rwlock_unlock(&fs->lock);
+	return rc;
 }
 
 void fs_stats(struct fs *fs, struct cache_stats *s)

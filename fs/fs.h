@@ -153,6 +153,15 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 /* Commits every journal no handle holds open (before unmount). */
 void fs_commit_all(struct fs *fs);
 
+/*
+ * The first frame of each GOP of view ino as text ("0 16 32", see
+ * catalog_view_gops_text), from the rows the mount holds: nothing is
+ * decoded. Returns its length and *text (malloc'd, the caller's), or
+ * -ENODATA (a directory, a quick-look, a file being created, a view
+ * without a frame axis), -ENOENT, -ENOMEM. Thread-safe.
+ */
+int fs_gops_text(struct fs *fs, uint64_t ino, char **text);
+
 /* The cache counters, and a text rendering of them ("hits 12\n..."). */
 void fs_stats(struct fs *fs, struct cache_stats *s);
 int fs_stats_text(struct fs *fs, char *buf, size_t cap);

@@ -427,12 +427,33 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
+/* Replies to a getxattr of value text (len bytes) asked with size. */
+static void reply_xattr(fuse_req_t req, const char *text, size_t len,
+			size_t size)
+{
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, text, len);
+}
+
 static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
-	char text[1024];
+	char text[1024], *gops;
 	int n;
 
+	if (ino != FS_ROOT_INO && !strcmp(name, CUBEFS_XATTR_GOPS)) {
+		n = fs_gops_text(fs_of(req), ino, &gops);
+		if (n < 0)
+			fuse_reply_err(req, -n);
+		else
+			reply_xattr(req, gops, (size_t)n, size);
+		free(gops);
+		return;
+	}
 	if (ino != FS_ROOT_INO || strcmp(name, CUBEFS_XATTR_STATS)) {
 		fuse_reply_err(req, ENODATA);
 		return;
@@ -440,31 +461,26 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	n = fs_stats_text(fs_of(req), text, sizeof(text));
 	if (n < 0)
 		fuse_reply_err(req, ERANGE);
-	else if (size == 0)
-		fuse_reply_xattr(req, (size_t)n);
-	else if ((size_t)n > size)
-		fuse_reply_err(req, ERANGE);
 	else
-		fuse_reply_buf(req, text, (size_t)n);
+		reply_xattr(req, text, (size_t)n, size);
 }
 
 static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	static const char names[] = CUBEFS_XATTR_STATS;
+	static const char stats[] = CUBEFS_XATTR_STATS;
+	static const char gops[] = CUBEFS_XATTR_GOPS;
+	char *text = NULL;
 
-	if (ino != FS_ROOT_INO) {
-		if (size == 0)
-			fuse_reply_xattr(req, 0);
-		else
-			fuse_reply_buf(req, NULL, 0);
+	if (ino == FS_ROOT_INO) {
+		reply_xattr(req, stats, sizeof(stats), size);
 		return;
 	}
-	if (size == 0)
-		fuse_reply_xattr(req, sizeof(names));
-	else if (size < sizeof(names))
-		fuse_reply_err(req, ERANGE);
+	/* a view lists the GOP layout only where it has one */
+	if (fs_gops_text(fs_of(req), ino, &text) >= 0)
+		reply_xattr(req, gops, sizeof(gops), size);
 	else
-		fuse_reply_buf(req, names, sizeof(names));
+		reply_xattr(req, "", 0, size);
+	free(text);
 }
 
 const struct fuse_lowlevel_ops ll_ops = {

@@ -5,6 +5,8 @@
 
 /* The extended attribute of the mount's root that holds the cache counters. */
 #define CUBEFS_XATTR_STATS "user.cubefs.stats"
+/* On each view with a frame axis: the first frame of each GOP, "0 16 32". */
+#define CUBEFS_XATTR_GOPS "user.cubefs.gops"
 
 /*
  * mount.cubefs SOURCE DIR [-o opts] [-f] [-d] [-s]: opens and checks the

@@ -13,9 +13,11 @@
 #include "fs/gop_load.h"
 #include "fs/reader.h"
 #include "fs/runs.h"
+#include "fs/window.h"
 
 #define RUN_SLOTS 64            /* readers in a run at once, all variables */
 #define WHOLE_RUN 4             /* GOPs read in a row: the reader goes on */
+#define WINDOW_SLOTS 64         /* GOPs random reads may come back to */
 
 struct reader {
 	struct cat_dataset **ds;
@@ -29,6 +31,7 @@ struct reader {
 					   budget beside it */
 	atomic_int busy;        /* codec threads decoding GOPs: read-ahead
 				   starts only on a core none is on */
+	struct window *win;     /* whether random reads are window reads */
 };
 
 static int add_pack(void *arg, int64_t id, const char *name, uint64_t size)
@@ -46,7 +49,9 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 	if (!r)
 		return -ENOMEM;
 	r->runs = runs_new(RUN_SLOTS);
-	rc = r->runs ? pack_reader_new(catalog_dir(c), &r->packs) : -ENOMEM;
+	r->win = window_new(WINDOW_SLOTS);
+	rc = r->runs && r->win ?
+		pack_reader_new(catalog_dir(c), &r->packs) : -ENOMEM;
 	if (!rc)
 		rc = catalog_pack_each(c, add_pack, r->packs);
 	if (!rc)
@@ -122,6 +127,7 @@ void reader_free(struct reader *r)
 	codec_pool_free(r->decoders);
 	pack_reader_free(r->packs);
 	runs_free(r->runs);
+	window_free(r->win);
 	free(r);
 }
 
@@ -292,8 +298,8 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 	size_t isz = dtype_size(v->dtype);
 	char *out = dst;
 	struct elem_hint own;
-	uint64_t run;
-	int whole;
+	uint64_t run, total = n;
+	int whole, random, noted = 0, on, keep;
 
 	if (e + n > catalog_var_elems(v) || e + n < e)
 		return -EINVAL;
@@ -305,10 +311,12 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 	 * element (dd, cp, np.load), is sequential: its GOPs are decoded
 	 * whole (it will read all of them) */
 	whole = e == 0 || h->before > 0;
+	random = !whole;
 	run = h->before + n;
 	while (n) {
 		uint64_t f = e / fe, within = e % fe, plane = within / hw;
 		uint64_t pix = within % hw, at, cnt;
+		int major;
 		const struct cat_stream *s = find_stream(v, plane);
 		const struct cat_gop *g;
 		struct cache_entry *ce;
@@ -332,13 +340,35 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 		}
 		if (cnt > n)
 			cnt = n;
+		/* window reads (fs/window.h): the GOP that holds most of
+		 * the read (not one the kernel's read-ahead spills into) is
+		 * decoded whole and kept for the reads still to come to it,
+		 * also when a run continues the read by chance, not yet a
+		 * GOP long; the others only in part */
+		major = cnt * 2 >= total || cnt * 2 * isz >= size;
+		if (major && random && !noted) {
+			on = window_note(r->win, (uint64_t)s->id, gi, f);
+			noted = 1;
+		} else {
+			on = window_active(r->win);
+		}
+		keep = on && major && run <= size / isz;
 		l = load_of(r, v, s, g);
 		l.threads = h->threads;
-		l.whole = whole;
+		l.whole = on ? keep : whole;
 		l.entered = out != dst;
-		rc = cache_get(r->cache, (uint64_t)s->id, gop_key(ds, gi), size,
-			       (size_t)(at * isz), (size_t)((at + cnt) * isz),
-			       gop_load, &l, &ce);
+		if (on)
+			rc = cache_get_window(r->cache, (uint64_t)s->id,
+					      gop_key(ds, gi), size,
+					      (size_t)(at * isz),
+					      (size_t)((at + cnt) * isz), keep,
+					      gop_load, &l, &ce);
+		else
+			rc = cache_get(r->cache, (uint64_t)s->id,
+				       gop_key(ds, gi), size,
+				       (size_t)(at * isz),
+				       (size_t)((at + cnt) * isz), gop_load,
+				       &l, &ce);
 		/* a read that goes on into the next GOP (the kernel's read-ahead
 		 * window, which starts where a page of the header left it, runs
 		 * past the GOP a reader stops at): its first frames only, as
@@ -356,7 +386,7 @@ static int read_elems(struct reader *r, const struct cat_dataset *ds, int vi,
 			       (size_t)(cnt * isz));
 		/* a sequential reader done with the GOP: its buffer may serve
 		 * the next GOP decoded (cache_put_passed()) */
-		if (l.whole && (at + cnt) * isz == size)
+		if (l.whole && !on && (at + cnt) * isz == size)
 			cache_put_passed(r->cache, ce);
 		else
 			cache_put(r->cache, ce);

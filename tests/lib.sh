@@ -63,3 +63,18 @@ unmount_wait() {
 		_i=$((_i + 1)); sleep 0.05
 	done
 }
+
+# gop_store NAME: a scratch directory $T (removed at exit) holding store
+# $S with era5 (GOPs of 16) and s2 (GOPs of 8, three variables) imported,
+# and $M, a mount point unmounted at exit. Counts the imports as checks.
+gop_store() {
+	T=$(mktemp -d "/tmp/cubefs-$1-XXXXXX")
+	S=$T/store
+	M=$T/mnt
+	mkdir -p "$M"
+	trap 'fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"' EXIT
+	check "import era5" $CUBEFS import -q "$S" \
+		"$DATA/era5_t2m_uk_2019-03.nc" --name era5 --gop 16
+	check "import s2" $CUBEFS import -q "$S" \
+		"$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --gop 8
+}

@@ -264,12 +264,49 @@ static void cache_reads_make_no_room_for_ahead_in_flight(void **state)
 	cache_free(ahead_cache);
 }
 
+/* A window read (cache_get_window()) that reaches an entry's end leaves
+ * it among those a read is in the middle of: the least recently read of
+ * those goes, not the window's GOP, as a plain read's would. */
+static void cache_keeps_what_a_window_read_finished(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(200, &c), 0);
+	read_part(c, 1, 0, 50);         /* in the middle, older */
+	assert_int_equal(cache_get_window(c, 1, 1, 100, 0, 100, 1, load_fill,
+					  (void *)3, &e), 0);
+	cache_put(c, e);
+	read_part(c, 1, 2, 1);          /* a miss: (1, 0) goes */
+	assert_int_equal(loads, 3);
+	assert_int_equal(cache_get_window(c, 1, 1, 100, 0, 10, 1, load_fill,
+					  NULL, &e), 0);
+	assert_int_equal(((const uint8_t *)cache_entry_data(e))[0], 3);
+	cache_put(c, e);
+	assert_int_equal(loads, 3);
+	/* the same with a plain read to the end: that entry goes first */
+	assert_int_equal(cache_get(c, 1, 1, 100, 50, 100, load_fill, NULL,
+				   &e), 0);
+	cache_put(c, e);
+	read_part(c, 1, 2, 1);
+	read_part(c, 1, 3, 1);          /* a miss: (1, 1), read to its end,
+					   goes */
+	read_part(c, 1, 2, 1);
+	assert_int_equal(loads, 4);
+	read_part(c, 1, 1, 1);
+	assert_int_equal(loads, 5);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cache_makes_room_before_a_load),
 		cmocka_unit_test(cache_counts_loads_in_progress),
 		cmocka_unit_test(cache_evicts_consumed_first),
+		cmocka_unit_test(cache_keeps_what_a_window_read_finished),
 		cmocka_unit_test(cache_reads_make_no_room_for_ahead_in_flight),
 		cmocka_unit_test(cache_recycles_what_a_sequential_reader_passed),
 	};

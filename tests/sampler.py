@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: MIT
+# Tests of python/cubefs_sampler.py: "unit" (no mount), "mount MNT EXP
+# NAME..." and "torch MNT EXP NAME..." (views NAME under MNT, exported
+# copies under EXP with / as _).
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "python"))
+import cubefs_sampler as cs  # noqa: E402
+
+fails = 0
+
+
+def check(desc, cond):
+    global fails
+    if not cond:
+        print("FAIL:", desc)
+        fails += 1
+
+
+def synthetic():
+    # three files of uneven GOPs and sizes; one frame of 1000 bytes
+    return [cs.FileLayout("a", 100, 1000, range(0, 100, 16)),
+            cs.FileLayout("b", 37, 3000, [0, 8, 9, 30]),
+            cs.FileLayout("c", 5, 1000, [0])]
+
+
+def windows_of(order, files, budget, seed, epoch):
+    """The order cut where each window ends, as sets of (file, frame)."""
+    offs = np.cumsum([0] + [f.frames for f in files])
+    out, at = [], 0
+    for w in cs.windows(files, budget, seed, epoch):
+        n = sum(end - first for _, first, end in w)
+        got = set()
+        for i in order[at:at + n]:
+            k = int(np.searchsorted(offs, i, side="right")) - 1
+            got.add((k, int(i - offs[k])))
+        want = {(fi, t) for fi, first, end in w for t in range(first, end)}
+        out.append(got == want)
+        at += n
+    return out
+
+
+def unit():
+    files = synthetic()
+    total = sum(f.frames for f in files)
+    budget = 40000
+    for seed in (0, 1, 12345):
+        for epoch in (0, 1, 2):
+            o = cs.shuffled_order(files=files, seed=seed, epoch=epoch,
+                                  budget=budget)
+            check("each index once (seed %d epoch %d)" % (seed, epoch),
+                  len(o) == total and
+                  np.array_equal(np.sort(o), np.arange(total)))
+            check("deterministic (seed %d epoch %d)" % (seed, epoch),
+                  np.array_equal(o, cs.shuffled_order(
+                      files=files, seed=seed, epoch=epoch, budget=budget)))
+            ws = cs.windows(files, budget, seed, epoch)
+            check("windows fit the budget",
+                  all(cs.window_bytes(files, w) <= budget * 0.5 or
+                      len(w) == 1 for w in ws))
+            check("windows hold whole GOPs, each GOP once",
+                  sorted(g for w in ws for g in w) ==
+                  sorted((fi, a, b) for fi, f in enumerate(files)
+                         for a, b in f.gops()))
+            check("the order goes window by window",
+                  all(windows_of(o, files, budget, seed, epoch)))
+    a = cs.shuffled_order(files=files, seed=1, epoch=0, budget=budget)
+    b = cs.shuffled_order(files=files, seed=2, epoch=0, budget=budget)
+    c = cs.shuffled_order(files=files, seed=1, epoch=1, budget=budget)
+    check("seeds and epochs change the order",
+          not np.array_equal(a, b) and not np.array_equal(a, c))
+    # shuffled within windows: not the GOPs' frames in order
+    check("shuffled inside windows", not all(
+        np.all(np.diff(a[i:i + 8]) == 1) for i in range(0, len(a) - 8, 8)))
+    big = cs.windows(files, 1000, 0, 0)
+    check("a GOP larger than the budget is a window alone",
+          all(len(w) == 1 for w in big) and len(big) == 7 + 4 + 1)
+    s = cs.GopSampler.__new__(cs.GopSampler)
+    s.files, s.budget, s.seed, s.fraction = files, budget, 7, 0.5
+    s.epoch, s._explicit = 0, False
+    e0, e1 = list(s), list(s)
+    check("each iteration is the next epoch",
+          e0 == cs.shuffled_order(files=files, seed=7, epoch=0,
+                                  budget=budget).tolist() and
+          e1 == cs.shuffled_order(files=files, seed=7, epoch=1,
+                                  budget=budget).tolist())
+    s.set_epoch(0)
+    check("set_epoch repeats an epoch", list(s) == e0 and len(s) == total)
+
+
+def views(mnt, exp, names):
+    return ([os.path.join(mnt, n) for n in names],
+            [os.path.join(exp, n.replace("/", "_")) for n in names])
+
+
+def mount(mnt, exp, names):
+    m, e = views(mnt, exp, names)
+    budget = cs.cache_budget(m[0])
+    check("budget is the mount's cache_size", budget == 1 << 20)
+    try:
+        cs.cache_budget(e[0])
+        check("no budget off a mount", False)
+    except OSError:
+        pass
+    s = cs.GopSampler(m, seed=3)
+    check("the sampler takes the mount's budget", s.budget == budget)
+    import warnings
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        cs.GopSampler(m, seed=3, inflight=10 ** 6)
+        quiet = len(warned)
+        cs.GopSampler(m, seed=3, inflight=1)
+    check("a warning when windows are smaller than the loader's flight",
+          quiet == 1 and len(warned) == 1)
+    check("the sampler uses the mount's GOPs",
+          [f.starts for f in s.files] == [cs.gop_starts(p) for p in m])
+    check("windows fit the mount's budget",
+          all(cs.window_bytes(s.files, w) <= budget // 2 or len(w) == 1
+              for w in s.windows()) and len(s.windows()) > 1)
+    o = s.order()
+    check("each time step once", np.array_equal(np.sort(o),
+                                                 np.arange(len(s))))
+    gops = [cs.gop_starts(p) for p in m]
+    check("the same order from exported copies with the mount's GOPs",
+          np.array_equal(o, cs.shuffled_order(e, seed=3, budget=budget,
+                                              gops=gops)))
+    check("the order function is the sampler's",
+          np.array_equal(o, cs.shuffled_order(m, seed=3)))
+    dm = cs.CropDataset(m, crop=(24, 24), seed=5)
+    de = cs.CropDataset(e, crop=(24, 24), seed=5)
+    same = all(np.array_equal(dm[i], de[i], equal_nan=True)
+               for i in o[:200])
+    check("crops from the mount equal the exported ones", same)
+    check("crops have the crop's shape", dm[int(o[0])].shape[-2:] == (24, 24))
+
+
+def run_torch(mnt, exp, names):
+    import torch
+    from torch.utils.data import DataLoader, RandomSampler
+
+    m, e = views(mnt, exp, names)
+    s = cs.GopSampler(m, seed=11)
+    for workers in (2,):
+        got = []
+        for paths in (m, e):
+            ds = cs.CropDataset(paths, crop=(24, 24), seed=9)
+            s.set_epoch(1)
+            dl = DataLoader(ds, batch_size=16, sampler=s,
+                            num_workers=workers)
+            got.append(torch.cat([b.reshape(len(b), -1) for b in dl]))
+        check("DataLoader, %d workers, GOP sampler: mount == export" %
+              workers, got[0].shape[0] == len(s) and
+              torch.equal(got[0].nan_to_num(), got[1].nan_to_num()))
+    got = []
+    for paths in (m, e):
+        ds = cs.CropDataset(paths, crop=(24, 24), seed=9)
+        g = torch.Generator()
+        g.manual_seed(4)
+        dl = DataLoader(ds, batch_size=16, num_workers=2,
+                        sampler=RandomSampler(ds, generator=g))
+        got.append(torch.cat([b.reshape(len(b), -1) for b in dl]))
+    check("DataLoader, plain random sampler: mount == export",
+          torch.equal(got[0].nan_to_num(), got[1].nan_to_num()))
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "unit":
+        unit()
+    elif mode == "mount":
+        mount(sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif mode == "torch":
+        run_torch(sys.argv[2], sys.argv[3], sys.argv[4:])
+    print("sampler %s: %s" % (mode, "FAILED" if fails else "ok"))
+    sys.exit(1 if fails else 0)
