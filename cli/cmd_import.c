@@ -41,8 +41,10 @@ static void import_usage(FILE *f)
 {
 	fprintf(f,
 "usage: cubefs import STORE FILE [options]\n"
-"  Encodes FILE (.npy, or NetCDF) as a dataset of STORE, creating STORE if\n"
-"  it does not exist.\n"
+"       cubefs import STORE RASTER... [options]\n"
+"  Encodes FILE (.npy, NetCDF, a Zarr store, GRIB, GeoTIFF) as a dataset\n"
+"  of STORE, creating STORE if it does not exist. Several RASTERs of one\n"
+"  grid become the frames of one variable, in the order of their dates.\n"
 "options:\n"
 "  --name NAME     dataset name (default: FILE's base name)\n"
 "  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n");
@@ -70,6 +72,9 @@ static void import_usage(FILE *f)
 "  --bpv B         target: the crf whose bits per value land nearest B\n"
 "  --variables A,B import only these variables of a NetCDF file (and the\n"
 "                  coordinate variables of their dimensions)\n"
+"  --date-pattern F  the date in each RASTER's name as a strptime format\n"
+"                  (e.g. _%%Y%%m%%d_; default: Landsat and Sentinel-2 names,\n"
+"                  else the TIFF date tag)\n"
 "  -q, --quiet     no progress, no report\n",
 		IMPORT_DEFAULT_CRF);
 }
@@ -192,6 +197,7 @@ int cmd_import(int argc, char **argv)
 		{ "psnr", required_argument, NULL, 'P' },
 		{ "bpv", required_argument, NULL, 'B' },
 		{ "variables", required_argument, NULL, 'V' },
+		{ "date-pattern", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -248,15 +254,19 @@ int cmd_import(int argc, char **argv)
 				return 2;
 			break;
 		case 'V': o.variables = optarg; break;
+		case 'D': o.date_pattern = optarg; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
 		default: import_usage(stderr); return 2;
 		}
 	}
-	if (argc - optind != 2) {
+	if (argc - optind < 2) {
 		import_usage(stderr);
 		return 2;
 	}
+	/* several files: a raster stack, one frame per file */
+	o.stack = (const char *const *)&argv[optind + 1];
+	o.nstack = argc - optind - 1;
 	if (conflicting(&o) || unsupported_bits(&o))
 		return 2;
 	/* opened first: a new store has no lock file before its catalog */

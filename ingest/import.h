@@ -32,6 +32,11 @@ struct import_opts {
 	int progress;           /* 1: show progress if stderr is a terminal */
 	int replace;            /* 1: a dataset of that name is replaced, in
 				   the same transaction */
+	/* raster files (GeoTIFF) of one grid as the frames of one variable,
+	   ordered by date (source_gdal_stack_open); path is the first */
+	const char *const *stack;
+	int nstack;
+	const char *date_pattern;       /* strptime format in file names */
 };
 
 /* What an import measured, per variable. */

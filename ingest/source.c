@@ -30,8 +30,7 @@ int source_open(const char *path, struct source **out)
 	if ((got >= 4 && !memcmp(magic, "CDF", 3)) ||
 	    (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)))
 		return source_netcdf_open(path, out);
-	log_error("'%s' is neither a .npy nor a NetCDF file", path);
-	return -EINVAL;
+	return source_gdal_open(path, out);
 }
 
 void source_free(struct source *s)
@@ -55,5 +54,25 @@ int source_note_skipped(struct cat_dataset *ds, const char *name)
 		s[old++] = ',';
 	strcpy(s + old, name);
 	ds->skipped = s;
+	return 0;
+}
+
+int source_check_frames(const struct source *s, const char *path, int var,
+			uint64_t first, uint64_t n)
+{
+	const struct cat_var *v;
+
+	if (var < 0 || var >= s->meta->nvars) {
+		log_error("'%s': no variable %d", path, var);
+		return -EINVAL;
+	}
+	v = &s->meta->vars[var];
+	if (v->ndim >= 2 ? first > v->shape[0] || n > v->shape[0] - first :
+	    first != 0 || n != 1) {
+		log_error("'%s': frames %llu+%llu of variable '%s' are out of "
+			  "range", path, (unsigned long long)first,
+			  (unsigned long long)n, v->name);
+		return -EINVAL;
+	}
 	return 0;
 }
