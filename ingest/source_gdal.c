@@ -65,7 +65,8 @@ int sgdal_attr(struct cat_attr **attrs, int *n, const char *name, int type,
 	       size_t len, const void *data)
 {
 	size_t bytes = len * nct_size(type);
-	struct cat_attr *a = realloc(*attrs, sizeof(**attrs) * (size_t)(*n + 1));
+	struct cat_attr *a = realloc(*attrs,
+				     sizeof(**attrs) * (size_t)(*n + 1));
 
 	if (!a)
 		return -ENOMEM;
@@ -167,8 +168,8 @@ const char *sgdal_grid_mapping(struct source *s, const char *wkt,
 	    sgdal_text(&v->attrs, &v->nattrs, "spatial_ref", wkt))
 		return NULL;
 	if (gt) {
-		snprintf(buf, sizeof(buf), "%.17g %.17g %.17g %.17g %.17g %.17g",
-			 gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]);
+		snprintf(buf, sizeof(buf), "%.17g %.17g %.17g %.17g %.17g "
+			 "%.17g", gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]);
 		if (sgdal_text(&v->attrs, &v->nattrs, "GeoTransform", buf))
 			return NULL;
 	}
@@ -348,7 +349,8 @@ static int copy_attrs(const char *path, GDALAttributeH *list, size_t cnt,
 
 	for (size_t i = 0; i < cnt && !rc; i++) {
 		GDALExtendedDataTypeH dt = GDALAttributeGetDataType(list[i]);
-		GDALExtendedDataTypeClass cls = GDALExtendedDataTypeGetClass(dt);
+		GDALExtendedDataTypeClass cls =
+			GDALExtendedDataTypeGetClass(dt);
 		enum dtype d;
 		int nct;
 
@@ -369,7 +371,8 @@ static int copy_attrs(const char *path, GDALAttributeH *list, size_t cnt,
 				GDALAttributeFreeRawResult(list[i], raw, sz);
 		} else {
 			log_warn("'%s': attribute '%s' of unsupported type "
-				 "skipped", path, GDALAttributeGetName(list[i]));
+				 "skipped", path,
+				 GDALAttributeGetName(list[i]));
 		}
 		GDALExtendedDataTypeRelease(dt);
 	}

@@ -334,12 +334,14 @@ static int describe(struct source *s, const struct grid *g, int dated)
 			  GDALGetDataTypeName(g->t));
 		return -ENOTSUP;
 	}
-	if ((rc = dims[nd++] = sgdal_dim(s->meta, "time", (uint64_t)p->nfiles))
-	    < 0 || (g->nb > 1 && (rc = dims[nd++] = sgdal_dim(s->meta, "band",
-							      (uint64_t)g->nb)) < 0) ||
-	    (rc = dims[nd++] = sgdal_dim(s->meta, "y", (uint64_t)g->h)) < 0 ||
-	    (rc = dims[nd++] = sgdal_dim(s->meta, "x", (uint64_t)g->w)) < 0)
-		return rc;
+	dims[nd++] = sgdal_dim(s->meta, "time", (uint64_t)p->nfiles);
+	if (g->nb > 1)
+		dims[nd++] = sgdal_dim(s->meta, "band", (uint64_t)g->nb);
+	dims[nd++] = sgdal_dim(s->meta, "y", (uint64_t)g->h);
+	dims[nd++] = sgdal_dim(s->meta, "x", (uint64_t)g->w);
+	for (int i = 0; i < nd; i++)
+		if (dims[i] < 0)
+			return dims[i];
 	s->meta->dims[dims[0]].unlimited = 1;
 	v = sgdal_var(s, NULL, d, nct, nd, dims);
 	if (!v)

@@ -80,5 +80,136 @@ WANT="no array of 2 or more" refused "a Zarr store of 1-d arrays" \
 	"$T/era5.zarr/time"
 [ -d "$T/era5.zarr/time" ] || bad "zarr layout: no era5.zarr/time"
 
+# --- GeoTIFF: the Landsat-8 sample as one file per date (band 4, UTM 18N,
+# nodata 0) and as one file of 11 bands; other namings; their checks ---
+L8=$DATA/landsat8_ny2018_p013r032_11band.npy
+G=$T/tif
+mkdir -p "$G/s2" "$G/pat" "$G/tag" "$G/bad"
+"$PY" - "$L8" "$G" >"$T/mk.out" 2>&1 <<'PY' || bad "GeoTIFFs written: $(cat "$T/mk.out")"
+import sys
+import numpy as np
+from osgeo import gdal, osr
+a = np.load(sys.argv[1])
+g = sys.argv[2]
+srs = osr.SpatialReference()
+srs.ImportFromEPSG(32618)
+GT = (580000.0, 3000.0, 0.0, 4550000.0, 0.0, -3000.0)
+DATES = ["20180110", "20180227", "20180416", "20180502", "20180720",
+         "20180805", "20180922", "20181024"]
+def tif(path, planes, gt=GT, nodata=0, tag=None, epsg=None):
+    ds = gdal.GetDriverByName("GTiff").Create(
+        path, planes.shape[-1], planes.shape[-2], len(planes),
+        gdal.GDT_UInt16)
+    ds.SetGeoTransform(gt)
+    if epsg:
+        s = osr.SpatialReference()
+        s.ImportFromEPSG(epsg)
+        ds.SetProjection(s.ExportToWkt())
+    else:
+        ds.SetProjection(srs.ExportToWkt())
+    if tag:
+        ds.SetMetadataItem("TIFFTAG_DATETIME", tag)
+    for k, p in enumerate(planes):
+        ds.GetRasterBand(k + 1).WriteArray(p)
+        if nodata is not None:
+            ds.GetRasterBand(k + 1).SetNoDataValue(nodata)
+for i, d in enumerate(DATES):
+    tif(f"{g}/LC08_L1TP_013032_{d}_20200901_02_T1_B4.TIF", a[i, 3:4])
+    tif(f"{g}/s2/T18TWL_{d}T153000_B04.tif", a[i, 3:4])
+    tif(f"{g}/pat/scene-{d[:4]}-{d[4:6]}-{d[6:]}.tif", a[i, 3:4])
+    tif(f"{g}/tag/scene{i}.tif", a[i, 3:4],
+        tag=f"{d[:4]}:{d[4:6]}:{d[6:]} 10:30:00")
+tif(f"{g}/multi.tif", a[0])
+# off the grid: shifted, another CRS, another size; no date; not a raster
+tif(f"{g}/bad/LC08_L1TP_013032_20181109_20200901_02_T1_B4.TIF", a[0, 3:4],
+    gt=(580030.0,) + GT[1:])
+tif(f"{g}/bad/LC08_L1TP_013032_20181125_20200901_02_T1_B4.TIF", a[0, 3:4],
+    epsg=32617)
+tif(f"{g}/bad/LC08_L1TP_013032_20181211_20200901_02_T1_B4.TIF",
+    a[0, 3:4, 1:])
+tif(f"{g}/bad/scene.tif", a[0, 3:4])
+tif(f"{g}/bad/LC08_L1TP_013032_20180110_20210101_02_T1_B4.TIF", a[0, 3:4])
+open(f"{g}/bad/LC08_L1TP_013032_20181227_20200901_02_T1_B4.TIF",
+     "w").write("not a TIFF\n")
+PY
+# given out of date order: the dates order the frames
+check "import a Landsat stack" $CUBEFS import -q "$S" \
+	$(ls "$G"/LC08_*_B4.TIF | sort -r) --name l8_red --lossless
+check "import a Sentinel-2 stack" $CUBEFS import -q "$S" "$G"/s2/*.tif \
+	--name s2_red --lossless
+check "import by --date-pattern" $CUBEFS import -q "$S" "$G"/pat/*.tif \
+	--name pat --date-pattern -%Y-%m-%d --lossless
+check "import by TIFF date tag" $CUBEFS import -q "$S" "$G"/tag/*.tif \
+	--name tag --lossless
+check "import one GeoTIFF of 11 bands" $CUBEFS import -q "$S" \
+	"$G/multi.tif" --lossless
+check "mount" $MOUNT "$S" "$M"
+"$PY" - "$M" "$L8" "$G" >"$T/tif.out" 2>&1 <<'PY'
+import json, subprocess, sys, warnings
+import numpy as np, xarray as xr
+from osgeo import gdal, osr
+warnings.simplefilter("ignore")
+mnt, l8, g = sys.argv[1:4]
+def check(cond, desc): print("ok" if cond else "FAIL:", desc)
+a = np.load(l8)
+dates = np.array(["2018-01-10", "2018-02-27", "2018-04-16", "2018-05-02",
+                  "2018-07-20", "2018-08-05", "2018-09-22", "2018-10-24"],
+                 dtype="datetime64[ns]")
+src = gdal.Open(f"{g}/LC08_L1TP_013032_20180110_20200901_02_T1_B4.TIF")
+for name in ("l8_red", "s2_red", "pat", "tag"):
+    ds = xr.open_dataset(f"{mnt}/{name}.nc", mask_and_scale=False)
+    v = ds[name]
+    check(v.dims == ("time", "y", "x"), f"{name}: dims {v.dims}")
+    # uint16 goes into the CDF-2 view as short with _Unsigned
+    check(np.array_equal(v.values.view(np.uint16), a[:, 3]),
+          f"{name}: frames in date order")
+    days = ds["time"].values.astype("datetime64[D]")
+    check(np.array_equal(days, dates.astype("datetime64[D]")),
+          f"{name}: time coordinate {list(days)}")
+    check(v.attrs.get("_FillValue") == 0, f"{name}: nodata as _FillValue")
+    npy = np.load(f"{mnt}/{name}/{name}.npy")
+    check(npy.dtype == np.uint16 and np.array_equal(npy, a[:, 3]),
+          f"{name}: .npy view")
+    # GDAL reads the view back with the scenes' CRS and geotransform
+    nc = gdal.Open(f"NETCDF:{mnt}/{name}.nc:{name}")
+    check(nc is not None and nc.GetSpatialRef() is not None and
+          nc.GetSpatialRef().IsSame(src.GetSpatialRef()), f"{name}: CRS")
+    gt, want = nc.GetGeoTransform(), src.GetGeoTransform()
+    check(np.allclose(gt, want, rtol=0, atol=1e-6), f"{name}: geotransform "
+          f"{gt}, not {want}")
+    check(np.allclose(ds["x"].values, 580000 + 1500 + 3000 * np.arange(76))
+          and np.allclose(ds["y"].values, 4550000 - 1500 -
+                          3000 * np.arange(77)), f"{name}: x, y")
+# gdalinfo itself, as a user would look
+info = json.loads(subprocess.run(["gdalinfo", "-json",
+                                  f"NETCDF:{mnt}/l8_red.nc:l8_red"],
+                                 capture_output=True, text=True).stdout)
+check(info["geoTransform"] == list(src.GetGeoTransform()),
+      f"gdalinfo geotransform {info['geoTransform']}")
+crs = osr.SpatialReference(info["coordinateSystem"]["wkt"])
+check(crs.GetAuthorityCode(None) == "32618", "gdalinfo CRS EPSG:32618")
+m = xr.open_dataset(f"{mnt}/multi.nc", mask_and_scale=False)
+check(m["multi"].dims == ("time", "band", "y", "x") and
+      np.array_equal(m["multi"].values[0], a[0]), "multi: 11 bands as planes")
+check(list(m["band"].values) == list(range(1, 12)), "multi: band coordinate")
+check("time" not in m.variables, "multi: no date, no time coordinate")
+PY
+tally "$T/tif.out"
+fusermount3 -u "$M"
+B=$G/bad/LC08_L1TP_013032
+# each: the file added to the stack above, and what the error says
+while IFS='|' read -r desc file want; do
+	WANT=$want refused "$desc" "$G"/LC08_*_B4.TIF "$file"
+done <<EOF
+shifted grid|${B}_20181109_20200901_02_T1_B4.TIF|${B}_20181109_.*not on the grid.*geotransform
+another CRS|${B}_20181125_20200901_02_T1_B4.TIF|${B}_20181125_.*another CRS
+another size|${B}_20181211_20200901_02_T1_B4.TIF|${B}_20181211_.*76x76 pixels, not 76x77
+a file without a date|$G/bad/scene.tif|bad/scene.tif': no date
+not a raster|${B}_20181227_20200901_02_T1_B4.TIF|${B}_20181227_.*not a file cubefs reads
+two files of one date|${B}_20180110_20210101_02_T1_B4.TIF|have the same date
+EOF
+WANT="no date in its name by --date-pattern" refused "--date-pattern missed" \
+	"$G"/pat/*.tif --date-pattern %Y%m%d
+
 echo "gdal: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]
