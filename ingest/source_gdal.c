@@ -23,6 +23,8 @@ static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
 static void gdal_setup(void)
 {
 	GDALAllRegister();
+	/* GRIB values in the file's units (K, not GDAL's degrees C) */
+	CPLSetConfigOption("GRIB_NORMALIZE_UNITS", "NO");
 	/* GDAL's messages go into ours (sgdal_error), not to stderr */
 	CPLSetErrorHandler(CPLQuietErrorHandler);
 }
@@ -193,32 +195,35 @@ static void unpack(const struct sgdal_var *pv, const struct cat_var *v,
 	}
 }
 
-static int md_read(struct source *s, int var, uint64_t first, uint64_t n,
+/* Reads frames [first, first + n) of array arr (dims shape) into dst,
+ * unpacked and masked as pv says. */
+static int md_read(struct source *s, int var, GDALMDArrayH arr, int ndim,
+		   const uint64_t *shape, uint64_t first, uint64_t n,
 		   uint64_t elems, void *dst)
 {
 	struct sgdal_source *p = s->priv;
 	const struct sgdal_var *pv = &p->vars[var];
 	const struct cat_var *v = &s->meta->vars[var];
-	GUInt64 *start = calloc((size_t)v->ndim + 1, sizeof(*start));
-	size_t *count = calloc((size_t)v->ndim + 1, sizeof(*count));
+	GUInt64 *start = calloc((size_t)ndim + 1, sizeof(*start));
+	size_t *count = calloc((size_t)ndim + 1, sizeof(*count));
 	GDALExtendedDataTypeH bt;
 	double *raw = NULL;
 	int rc = 0;
 
-	if (pv->packed)
+	if (pv->packed || pv->levels)
 		raw = malloc(elems * sizeof(double) + 1);
-	if (!start || !count || (pv->packed && !raw)) {
+	if (!start || !count || ((pv->packed || pv->levels) && !raw)) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (int i = 0; i < v->ndim; i++) {
-		int along = i == 0 && v->ndim >= 2;
+	for (int i = 0; i < ndim; i++) {
+		int along = i == 0 && ndim >= 2;
 
 		start[i] = along ? first : 0;
-		count[i] = (size_t)(along ? n : v->shape[i]);
+		count[i] = (size_t)(along ? n : shape[i]);
 	}
-	bt = GDALExtendedDataTypeCreate(pv->packed ? GDT_Float64 : pv->gtype);
-	if (!GDALMDArrayRead(pv->arr, start, count, NULL, NULL, bt,
+	bt = GDALExtendedDataTypeCreate(raw ? GDT_Float64 : pv->gtype);
+	if (!GDALMDArrayRead(arr, start, count, NULL, NULL, bt,
 			     raw ? (void *)raw : dst, NULL, 0)) {
 		log_error("cannot read array '%s' of '%s': %s", v->name,
 			  p->path, sgdal_error());
@@ -231,6 +236,26 @@ out:
 	free(raw);
 	free(start);
 	free(count);
+	return rc;
+}
+
+/* Frames of a variable whose planes are the arrays of its levels. */
+static int levels_read(struct source *s, int var, uint64_t first,
+		       uint64_t n, void *dst)
+{
+	const struct sgdal_source *p = s->priv;
+	const struct sgdal_var *pv = &p->vars[var];
+	const struct cat_var *v = &s->meta->vars[var];
+	uint64_t shape[3] = { v->shape[0], v->shape[2], v->shape[3] };
+	size_t plane = (size_t)(shape[1] * shape[2]) * dtype_size(v->dtype);
+	int rc = 0;
+
+	for (uint64_t f = 0; f < n && !rc; f++)
+		for (int l = 0; l < pv->nlevels && !rc; l++)
+			rc = md_read(s, var, pv->levels[l], 3, shape, first + f,
+				     1, shape[1] * shape[2], (char *)dst +
+				     (f * (uint64_t)pv->nlevels + (uint64_t)l) *
+				     plane);
 	return rc;
 }
 
@@ -256,7 +281,10 @@ static int gdal_read_frames(struct source *s, int var, uint64_t first,
 	}
 	if (p->vars[var].stack)
 		return sgdal_stack_read(s, first, n, dst);
-	return md_read(s, var, first, n, n * frame, dst);
+	if (p->vars[var].levels)
+		return levels_read(s, var, first, n, dst);
+	return md_read(s, var, p->vars[var].arr, v->ndim, v->shape, first, n,
+		       n * frame, dst);
 }
 
 static void gdal_close(struct source *s)
@@ -268,6 +296,9 @@ static void gdal_close(struct source *s)
 	for (int i = 0; i < p->cap && p->vars; i++) {
 		if (p->vars[i].arr)
 			GDALMDArrayRelease(p->vars[i].arr);
+		for (int l = 0; l < p->vars[i].nlevels; l++)
+			GDALMDArrayRelease(p->vars[i].levels[l]);
+		free(p->vars[i].levels);
 		free(p->vars[i].mem);
 	}
 	for (int i = 0; i < p->nfiles; i++)
@@ -397,21 +428,67 @@ static int md_fill(struct cat_var *v, struct sgdal_var *pv)
 			  v->fill);
 }
 
-/* Describes one array; one of an unsupported type is noted, skipped. */
-static int md_var(struct source *s, const char *name, char **wkt)
+int sgdal_md_describe(struct source *s, GDALMDArrayH a, struct cat_var *v,
+		      struct sgdal_var *pv, char **wkt)
+{
+	struct sgdal_source *p = s->priv;
+	OGRSpatialReferenceH srs;
+	GDALAttributeH *list;
+	int has_s = 0, has_o = 0, rc, gm = v->ndim >= 2;
+	const char *unit;
+	size_t cnt = 0;
+
+	pv->arr = a;
+	list = GDALMDArrayGetAttributes(a, &cnt, NULL);
+	rc = copy_attrs(p->path, list, cnt, &v->attrs, &v->nattrs);
+	unit = GDALMDArrayGetUnit(a);
+	/* the GRIB driver's time axis: CF units, that readers decode */
+	if (unit && !strcmp(unit, "sec UTC"))
+		unit = "seconds since 1970-01-01 00:00:00";
+	if (!rc && unit && *unit)
+		rc = sgdal_text(&v->attrs, &v->nattrs, "units", unit);
+	pv->scale = GDALMDArrayGetScale(a, &has_s);
+	pv->offset = GDALMDArrayGetOffset(a, &has_o);
+	pv->scale = has_s ? pv->scale : 1.0;
+	pv->offset = has_o ? pv->offset : 0.0;
+	/* CF packing undone, as for NetCDF: narrow integers served as float */
+	if (pv->scale != 1.0 || pv->offset != 0.0) {
+		pv->packed = 1;
+		if (!dtype_is_float(v->dtype)) {
+			int big = dtype_size(v->dtype) >= 4;
+
+			v->dtype = big ? DTYPE_F64 : DTYPE_F32;
+			v->nctype = big ? NCT_DOUBLE : NCT_FLOAT;
+		}
+	}
+	if (!rc)
+		rc = md_fill(v, pv);
+	/* a CRS no grid_mapping of the source names: one variable for it */
+	for (int i = 0; i < v->nattrs && gm; i++)
+		if (!strcmp(v->attrs[i].name, "grid_mapping"))
+			gm = 0;
+	srs = gm ? GDALMDArrayGetSpatialRef(a) : NULL;
+	if (srs && !*wkt && OSRExportToWkt(srs, wkt) != OGRERR_NONE)
+		*wkt = NULL;
+	if (srs && *wkt && !rc)
+		rc = sgdal_text(&v->attrs, &v->nattrs, "grid_mapping",
+				"spatial_ref");
+	if (srs)
+		OSRDestroySpatialReference(srs);
+	return rc;
+}
+
+int sgdal_md_var(struct source *s, const char *name, char **wkt)
 {
 	struct sgdal_source *p = s->priv;
 	GDALMDArrayH a = GDALGroupOpenMDArray(p->root, name, NULL);
 	GDALExtendedDataTypeH dt;
 	GDALDimensionH *dims = NULL;
-	GDALAttributeH *list;
-	OGRSpatialReferenceH srs;
 	struct sgdal_var *pv;
 	struct cat_var *v;
-	int dimids[32], nct, has_s = 0, has_o = 0, rc = 0;
+	int dimids[32], nct, rc = 0;
 	GDALDataType gt = GDT_Unknown;
-	const char *unit;
-	size_t nd = 0, cnt = 0;
+	size_t nd = 0;
 	enum dtype d;
 
 	if (!a) {
@@ -442,42 +519,8 @@ static int md_var(struct source *s, const char *name, char **wkt)
 		return rc < 0 ? rc : -ENOMEM;
 	}
 	pv = &p->vars[s->meta->nvars - 1];
-	pv->arr = a;
 	pv->gtype = gt;
-	list = GDALMDArrayGetAttributes(a, &cnt, NULL);
-	rc = copy_attrs(p->path, list, cnt, &v->attrs, &v->nattrs);
-	unit = GDALMDArrayGetUnit(a);
-	if (!rc && unit && *unit)
-		rc = sgdal_text(&v->attrs, &v->nattrs, "units", unit);
-	pv->scale = GDALMDArrayGetScale(a, &has_s);
-	pv->offset = GDALMDArrayGetOffset(a, &has_o);
-	pv->scale = has_s ? pv->scale : 1.0;
-	pv->offset = has_o ? pv->offset : 0.0;
-	/* CF packing undone, as for NetCDF: narrow integers served as float */
-	if (pv->scale != 1.0 || pv->offset != 0.0) {
-		pv->packed = 1;
-		if (!dtype_is_float(d)) {
-			int big = dtype_size(d) >= 4;
-
-			v->dtype = big ? DTYPE_F64 : DTYPE_F32;
-			v->nctype = big ? NCT_DOUBLE : NCT_FLOAT;
-		}
-	}
-	if (!rc)
-		rc = md_fill(v, pv);
-	/* a CRS no grid_mapping of the source names: one variable for it */
-	for (int i = 0; i < v->nattrs && nd >= 2; i++)
-		if (!strcmp(v->attrs[i].name, "grid_mapping"))
-			nd = 0;
-	srs = nd >= 2 ? GDALMDArrayGetSpatialRef(a) : NULL;
-	if (srs && !*wkt && OSRExportToWkt(srs, wkt) != OGRERR_NONE)
-		*wkt = NULL;
-	if (srs && *wkt && !rc)
-		rc = sgdal_text(&v->attrs, &v->nattrs, "grid_mapping",
-				"spatial_ref");
-	if (srs)
-		OSRDestroySpatialReference(srs);
-	return rc;
+	return sgdal_md_describe(s, a, v, pv, wkt);
 }
 
 /* Opens a multidimensional dataset's root group as the source. */
@@ -508,8 +551,10 @@ static int md_open(const char *path, GDALDatasetH ds, struct source **out)
 	p->root = root;
 	list = GDALGroupGetAttributes(root, &cnt, NULL);
 	rc = copy_attrs(path, list, cnt, &s->meta->attrs, &s->meta->nattrs);
+	if (!strcmp(GDALGetDriverShortName(GDALGetDatasetDriver(ds)), "GRIB"))
+		rc = rc ? rc : sgdal_grib_vars(s, names, &wkt);
 	for (int i = 0; names && names[i] && !rc; i++)
-		rc = md_var(s, names[i], &wkt);
+		rc = sgdal_md_var(s, names[i], &wkt);
 	if (!rc && wkt && !sgdal_grid_mapping(s, wkt, NULL))
 		rc = -ENOMEM;
 	for (int i = 0; i < s->meta->nvars; i++)

@@ -12,6 +12,9 @@
 struct sgdal_var {
 	GDALMDArrayH arr;       /* multidimensional array, or NULL */
 	GDALDataType gtype;     /* of the values stored */
+	GDALMDArrayH *levels;   /* GRIB: one array per level (plane), each
+				   over (time, y, x); or NULL */
+	int nlevels;
 	void *mem;              /* whole contents (native order), or NULL */
 	int stack;              /* 1: the frames of a raster file stack */
 	int packed;             /* served as raw * scale + offset */
@@ -73,6 +76,23 @@ struct cat_var *sgdal_var(struct source *s, const char *name, enum dtype d,
  * GeoTransform; gt may be NULL) and returns its name, or NULL. */
 const char *sgdal_grid_mapping(struct source *s, const char *wkt,
 			       const double *gt);
+
+/*
+ * Describes the open array a as variable v (attributes, units, CF
+ * packing undone, nodata as the fill, a CRS as grid_mapping: its WKT
+ * into *wkt if unset). pv takes a. Negative errno on failure.
+ */
+int sgdal_md_describe(struct source *s, GDALMDArrayH a, struct cat_var *v,
+		      struct sgdal_var *pv, char **wkt);
+
+/* Describes the array name of the root group, or notes it skipped if of
+ * a type cubefs does not take. */
+int sgdal_md_var(struct source *s, const char *name, char **wkt);
+
+/* GRIB: the arrays names (a NULL-terminated list) of one parameter and
+ * level type on different levels become one variable of levels as
+ * planes; the others are described one by one. */
+int sgdal_grib_vars(struct source *s, char **names, char **wkt);
 
 /* Opens a raster file (GeoTIFF and any GDAL raster) as a stack of one. */
 int sgdal_raster_open(const char *path, struct source **out);

@@ -74,6 +74,7 @@ for view, src, names in ((f"{mnt}/era5.nc", era5, ["t2m"]),
 t = np.load(f"{mnt}/era5/t2m.npy")
 check(t.dtype == np.float32 and t.shape == (744, 33, 49), "era5/t2m.npy")
 PY
+[ $? -eq 0 ] || bad "checker died"
 tally "$T/zarr.out"
 fusermount3 -u "$M"
 WANT="no array of 2 or more" refused "a Zarr store of 1-d arrays" \
@@ -85,7 +86,8 @@ WANT="no array of 2 or more" refused "a Zarr store of 1-d arrays" \
 L8=$DATA/landsat8_ny2018_p013r032_11band.npy
 G=$T/tif
 mkdir -p "$G/s2" "$G/pat" "$G/tag" "$G/bad"
-"$PY" - "$L8" "$G" >"$T/mk.out" 2>&1 <<'PY' || bad "GeoTIFFs written: $(cat "$T/mk.out")"
+"$PY" - "$L8" "$G" >"$T/mk.out" 2>&1 <<'PY' ||
+	bad "GeoTIFFs written: $(cat "$T/mk.out")"
 import sys
 import numpy as np
 from osgeo import gdal, osr
@@ -183,7 +185,8 @@ for name in ("l8_red", "s2_red", "pat", "tag"):
 # gdalinfo itself, as a user would look
 info = json.loads(subprocess.run(["gdalinfo", "-json",
                                   f"NETCDF:{mnt}/l8_red.nc:l8_red"],
-                                 capture_output=True, text=True).stdout)
+                                 capture_output=True).stdout.decode(
+                                     errors="replace"))
 check(info["geoTransform"] == list(src.GetGeoTransform()),
       f"gdalinfo geotransform {info['geoTransform']}")
 crs = osr.SpatialReference(info["coordinateSystem"]["wkt"])
@@ -194,6 +197,7 @@ check(m["multi"].dims == ("time", "band", "y", "x") and
 check(list(m["band"].values) == list(range(1, 12)), "multi: band coordinate")
 check("time" not in m.variables, "multi: no date, no time coordinate")
 PY
+[ $? -eq 0 ] || bad "checker died"
 tally "$T/tif.out"
 fusermount3 -u "$M"
 B=$G/bad/LC08_L1TP_013032
@@ -210,6 +214,71 @@ two files of one date|${B}_20180110_20210101_02_T1_B4.TIF|have the same date
 EOF
 WANT="no date in its name by --date-pattern" refused "--date-pattern missed" \
 	"$G"/pat/*.tif --date-pattern %Y%m%d
+
+# --- GRIB: ERA5 t2m written by cdo as GRIB2 on 2 m and on two pressure
+# levels (one scaled by 0.9), and as GRIB1 ---
+if command -v cdo >/dev/null; then
+	R=$T/grib
+	mkdir -p "$R"
+	cdo="cdo -s -f grb2 -setparam,0.0.0"
+	# (cdo warns that the parameter is not named t2m in GRIB)
+	{ $cdo -setltype,103 -setlevel,2 -seltimestep,1/48 "$ERA5" \
+		"$R/2m.grb2" &&
+	$cdo -setltype,100 -setlevel,85000 -seltimestep,1/48 "$ERA5" \
+		"$R/850.grb2" &&
+	$cdo -setltype,100 -setlevel,50000 -mulc,0.9 -seltimestep,1/48 \
+		"$ERA5" "$R/500.grb2" &&
+	cdo -s -f grb -setparam,167.128 -seltimestep,1/48 "$ERA5" \
+		"$R/t2m.grb"; } >/dev/null 2>&1 || bad "cdo writes GRIB"
+	cat "$R/850.grb2" "$R/500.grb2" "$R/2m.grb2" >"$R/era5.grib"
+	check "import GRIB2" $CUBEFS import -q "$S" "$R/era5.grib" --name grib \
+		--lossless
+	check "import GRIB1" $CUBEFS import -q "$S" "$R/t2m.grb" --lossless
+	check "mount" $MOUNT "$S" "$M"
+	"$PY" - "$M" "$ERA5" "$R" >"$T/grib.out" 2>&1 <<'PY'
+import sys, warnings
+import numpy as np, xarray as xr
+from osgeo import gdal
+warnings.simplefilter("ignore")
+gdal.SetConfigOption("GRIB_NORMALIZE_UNITS", "NO")
+mnt, era5, r = sys.argv[1:4]
+def check(cond, desc): print("ok" if cond else "FAIL:", desc)
+src = xr.open_dataset(era5).isel(time=slice(0, 48))
+t2m = src["t2m"].values
+ds = xr.open_dataset(f"{mnt}/grib.nc")
+check(sorted(ds.data_vars) == ["TMP_2-HTGL", "TMP_ISBL", "spatial_ref"],
+      f"variables {sorted(ds.data_vars)}")
+v = ds["TMP_ISBL"]
+check(v.dims == ("TIME", "ISBL", "Y", "X"), f"levels as planes: {v.dims}")
+check(list(ds["ISBL"].values) == [50000, 85000], "level coordinate")
+check(v.attrs.get("units") == "K" and v.attrs.get("name") == "TMP",
+      "parameter name and units")
+check(np.array_equal(ds["TIME"].values, src["time"].values),
+      "valid time as the frame axis")
+# exactly what GDAL reads of the GRIB; the NetCDF within GRIB's packing
+g = gdal.OpenEx(f"{r}/era5.grib", gdal.OF_MULTIDIM_RASTER).GetRootGroup()
+for name, plane in (("TMP_50000-ISBL", 0), ("TMP_85000-ISBL", 1)):
+    want = g.OpenMDArray(name).ReadAsArray()
+    check(np.array_equal(v.values[:, plane], want), f"{name} exact")
+flip = ds["Y"].values[0] < ds["Y"].values[-1]
+got = ds["TMP_2-HTGL"].values[:, ::-1] if flip else ds["TMP_2-HTGL"].values
+check(np.allclose(got, t2m, atol=0.01), "2 m temperature as the NetCDF's")
+check(np.allclose(v.values[:, 0, ::-1] if flip else v.values[:, 0],
+                  0.9 * t2m, atol=0.01), "500 hPa plane")
+one = xr.open_dataset(f"{mnt}/t2m.nc")
+name = [n for n in one.data_vars if n != "spatial_ref"][0]
+got = one[name].values[:, ::-1] if flip else one[name].values
+check(np.allclose(got, t2m, atol=0.01), f"GRIB1 {name}")
+PY
+	[ $? -eq 0 ] || bad "checker died"
+	tally "$T/grib.out"
+	fusermount3 -u "$M"
+	head -c 100000 "$R/era5.grib" >"$R/cut.grib"
+	WANT="cut.grib' is not a file cubefs reads" refused "a cut GRIB" \
+		"$R/cut.grib"
+else
+	echo "note: no cdo, GRIB not tested"
+fi
 
 echo "gdal: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]
