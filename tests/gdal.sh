@@ -86,8 +86,7 @@ WANT="no array of 2 or more" refused "a Zarr store of 1-d arrays" \
 L8=$DATA/landsat8_ny2018_p013r032_11band.npy
 G=$T/tif
 mkdir -p "$G/s2" "$G/pat" "$G/tag" "$G/bad"
-"$PY" - "$L8" "$G" >"$T/mk.out" 2>&1 <<'PY' ||
-	bad "GeoTIFFs written: $(cat "$T/mk.out")"
+"$PY" - "$L8" "$G" >"$T/mk.out" 2>&1 <<'PY'  # writes the GeoTIFFs
 import sys
 import numpy as np
 from osgeo import gdal, osr
@@ -134,6 +133,7 @@ tif(f"{g}/bad/LC08_L1TP_013032_20180110_20210101_02_T1_B4.TIF", a[0, 3:4])
 open(f"{g}/bad/LC08_L1TP_013032_20181227_20200901_02_T1_B4.TIF",
      "w").write("not a TIFF\n")
 PY
+[ $? -eq 0 ] || bad "GeoTIFFs written: $(cat "$T/mk.out")"
 # given out of date order: the dates order the frames
 check "import a Landsat stack" $CUBEFS import -q "$S" \
 	$(ls "$G"/LC08_*_B4.TIF | sort -r) --name l8_red --lossless
