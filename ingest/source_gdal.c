@@ -20,11 +20,21 @@
 
 static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The drivers a source may open: formats whose files name no other file,
+ * so that a file written into a mount (imported by the daemon, as root)
+ * cannot make GDAL read others (a VRT could) or the network.
+ */
+const char *const sgdal_md_drivers[] = { "Zarr", "GRIB", NULL };
+const char *const sgdal_raster_drivers[] = { "GTiff", "JP2OpenJPEG", NULL };
+
 static void gdal_setup(void)
 {
 	GDALAllRegister();
 	/* GRIB values in the file's units (K, not GDAL's degrees C) */
 	CPLSetConfigOption("GRIB_NORMALIZE_UNITS", "NO");
+	/* reading writes nothing beside the source (no .aux.xml) */
+	CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");
 	/* GDAL's messages go into ours (sgdal_error), not to stderr */
 	CPLSetErrorHandler(CPLQuietErrorHandler);
 }
@@ -588,7 +598,7 @@ int source_gdal_open(const char *path, struct source **out)
 	sgdal_init();
 	CPLErrorReset();
 	ds = GDALOpenEx(path, GDAL_OF_MULTIDIM_RASTER | GDAL_OF_READONLY,
-			NULL, NULL, NULL);
+			sgdal_md_drivers, NULL, NULL);
 	if (ds)
 		return md_open(path, ds, out);
 	return sgdal_raster_open(path, out);

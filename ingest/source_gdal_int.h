@@ -42,6 +42,10 @@ struct sgdal_source {
 	GDALDataType gtype;
 };
 
+/* The GDAL drivers sources open (multidimensional, raster). */
+extern const char *const sgdal_md_drivers[];
+extern const char *const sgdal_raster_drivers[];
+
 /* GDALAllRegister once; GDAL's own messages are kept for ours. */
 void sgdal_init(void);
 

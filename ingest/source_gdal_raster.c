@@ -202,8 +202,8 @@ static int same_grid(const char *path, const struct grid *g,
 static GDALDatasetH open_raster(const char *path)
 {
 	CPLErrorReset();
-	return GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL,
-			  NULL);
+	return GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY,
+			  sgdal_raster_drivers, NULL, NULL);
 }
 
 int sgdal_stack_read(struct source *s, uint64_t first, uint64_t n,
@@ -409,8 +409,8 @@ static int stack_build(const char *const *paths, int n, const char *pattern,
 
 		if (!ds) {
 			log_error("'%s' is not a file cubefs reads (.npy, "
-				  "NetCDF, or a raster, Zarr or GRIB that GDAL "
-				  "reads): %s", paths[i], sgdal_error());
+				  "NetCDF, Zarr, GRIB, GeoTIFF or JPEG 2000): "
+				  "%s", paths[i], sgdal_error());
 			rc = -EINVAL;
 			break;
 		}

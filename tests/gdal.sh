@@ -280,5 +280,10 @@ else
 	echo "note: no cdo, GRIB not tested"
 fi
 
+# a VRT names other files (any the daemon, as root, could read): refused
+printf '<VRTDataset rasterXSize="8" rasterYSize="8"><VRTRasterBand dataType="Byte" band="1"><SimpleSource><SourceFilename>%s</SourceFilename></SimpleSource></VRTRasterBand></VRTDataset>\n' \
+	"$G/multi.tif" >"$T/other.vrt"
+WANT="other.vrt' is not a file cubefs reads" refused "a VRT" "$T/other.vrt"
+
 echo "gdal: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]
