@@ -44,18 +44,23 @@ gdalmdimtranslate -q -of Zarr "$ERA5" "$T/era5.zarr" ||
 "$PY" -c "import sys, xarray as xr
 xr.open_dataset(sys.argv[1]).to_zarr(sys.argv[2])" "$S2" "$T/s2.zarr" ||
 	bad "xarray to_zarr"
+FICE=$DATA/ncl_fice_monthly.nc
+gdalmdimtranslate -q -of Zarr -co FORMAT=ZARR_V3 "$FICE" "$T/fice.zarr" ||
+	bad "gdalmdimtranslate to Zarr v3"
 check "import a GDAL Zarr" $CUBEFS import -q "$S" "$T/era5.zarr" --lossless
+check "import a Zarr v3" $CUBEFS import -q "$S" "$T/fice.zarr" --lossless
 check "import an xarray Zarr" $CUBEFS import -q "$S" "$T/s2.zarr/" --name s2 \
 	--lossless
 check "mount" $MOUNT "$S" "$M"
-"$PY" - "$M" "$ERA5" "$S2" >"$T/zarr.out" 2>&1 <<'PY'
+"$PY" - "$M" "$ERA5" "$S2" "$FICE" >"$T/zarr.out" 2>&1 <<'PY'
 import sys, warnings
 import numpy as np, xarray as xr
 warnings.simplefilter("ignore")
-mnt, era5, s2 = sys.argv[1:4]
+mnt, era5, s2, fice = sys.argv[1:5]
 def check(cond, desc): print("ok" if cond else "FAIL:", desc)
 for view, src, names in ((f"{mnt}/era5.nc", era5, ["t2m"]),
-                         (f"{mnt}/s2.nc", s2, ["NDVI", "CLP", "CLM"])):
+                         (f"{mnt}/s2.nc", s2, ["NDVI", "CLP", "CLM"]),
+                         (f"{mnt}/fice.nc", fice, ["fice"])):
     a, b = xr.open_dataset(view), xr.open_dataset(src)
     for n in names:
         check(a[n].dims == b[n].dims, f"{view}: {n} dims {a[n].dims}")
