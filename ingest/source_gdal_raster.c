@@ -28,7 +28,7 @@ struct grid {
 	int has_nd;
 	double nd;
 	double scale, offset;   /* of the first band */
-	const char *unit;
+	char *unit;             /* "" if none */
 };
 
 static const char *base_name(const char *path)
@@ -113,7 +113,8 @@ static int file_date(const char *path, GDALDatasetH ds, const char *pattern,
 static void grid_release(struct grid *g)
 {
 	free(g->wkt);
-	g->wkt = NULL;
+	free(g->unit);
+	g->wkt = g->unit = NULL;
 }
 
 static int read_grid(const char *path, GDALDatasetH ds, struct grid *g)
@@ -142,10 +143,12 @@ static int read_grid(const char *path, GDALDatasetH ds, struct grid *g)
 	g->scale = has ? g->scale : 1.0;
 	g->offset = GDALGetRasterOffset(b, &has);
 	g->offset = has ? g->offset : 0.0;
-	g->unit = GDALGetRasterUnitType(b);
 	g->has_gt = GDALGetGeoTransform(ds, g->gt) == CE_None;
+	/* copies: the dataset's strings go with it */
 	g->wkt = strdup(wkt ? wkt : "");
-	return g->wkt ? 0 : -ENOMEM;
+	g->unit = strdup(GDALGetRasterUnitType(b) ? GDALGetRasterUnitType(b) :
+			 "");
+	return g->wkt && g->unit ? 0 : -ENOMEM;
 }
 
 static int same_crs(const char *a, const char *b)
@@ -312,7 +315,7 @@ static int data_attrs(struct source *s, struct cat_var *v,
 	if (!rc && g->offset != 0.0)
 		rc = sgdal_attr(&v->attrs, &v->nattrs, "add_offset",
 				NCT_DOUBLE, 1, &g->offset);
-	if (!rc && g->unit && *g->unit)
+	if (!rc && *g->unit)
 		rc = sgdal_text(&v->attrs, &v->nattrs, "units", g->unit);
 	if (!rc && gm)
 		rc = sgdal_text(&v->attrs, &v->nattrs, "grid_mapping", gm);
