@@ -44,13 +44,18 @@ void sgdal_init(void)
 	pthread_once(&gdal_once, gdal_setup);
 }
 
+/* What GDAL said when the multidimensional open failed, for a raster
+ * open that then fails without a word. */
+static __thread char md_why[512];
+
 const char *sgdal_error(void)
 {
 	static __thread char buf[512];
 	const char *m = CPLGetLastErrorMsg();
 
 	/* one line, whatever GDAL said */
-	snprintf(buf, sizeof(buf), "%s", m && *m ? m : "GDAL cannot read it");
+	snprintf(buf, sizeof(buf), "%s", m && *m ? m : *md_why ? md_why :
+		 "GDAL cannot read it");
 	for (char *c = buf; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
@@ -593,6 +598,7 @@ out:
 int source_gdal_open(const char *path, struct source **out)
 {
 	GDALDatasetH ds;
+	int rc;
 
 	*out = NULL;
 	sgdal_init();
@@ -601,5 +607,8 @@ int source_gdal_open(const char *path, struct source **out)
 			sgdal_md_drivers, NULL, NULL);
 	if (ds)
 		return md_open(path, ds, out);
-	return sgdal_raster_open(path, out);
+	snprintf(md_why, sizeof(md_why), "%s", CPLGetLastErrorMsg());
+	rc = sgdal_raster_open(path, out);
+	md_why[0] = 0;
+	return rc;
 }
