@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "codec/video.h"
 #include "ingest/import.h"
+#include "ingest/source.h"
 #include "store/lock.h"
 
 /* "x265 8, 10, 12; x264 8, 10; ...": the depths of each video codec as the
@@ -41,10 +42,12 @@ static void import_usage(FILE *f)
 {
 	fprintf(f,
 "usage: cubefs import STORE FILE... [options]\n"
-"  Encodes FILE (.npy, or NetCDF) as a dataset of STORE, creating STORE if\n"
-"  it does not exist. Several FILEs (or a quoted glob) make one dataset,\n"
-"  joined along the record dimension in the order of its coordinate\n"
-"  values, committed file by file: run again, it resumes.\n"
+"  Encodes FILE (.npy, NetCDF, a Zarr store, GRIB, GeoTIFF) as a dataset\n"
+"  of STORE, creating STORE if it does not exist. Several FILEs (or a\n"
+"  quoted glob) make one dataset, joined along the record dimension in\n"
+"  the order of its coordinate values, committed file by file: run\n"
+"  again, it resumes. Several rasters (GeoTIFF) of one grid become the\n"
+"  frames of one variable, in the order of their dates.\n"
 "options:\n"
 "  --name NAME     dataset name (default: FILE's base name)\n"
 "  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n");
@@ -74,6 +77,9 @@ static void import_usage(FILE *f)
 "                  coordinate variables of their dimensions)\n"
 "  --concat DIM    join several FILEs along DIM (default: the unlimited\n"
 "                  dimension, else the first axis of the cubes)\n"
+"  --date-pattern F  the date in each RASTER's name as a strptime format\n"
+"                  (e.g. _%%Y%%m%%d_; default: Landsat and Sentinel-2 names,\n"
+"                  else the TIFF date tag)\n"
 "  -q, --quiet     no progress, no report\n",
 		IMPORT_DEFAULT_CRF);
 }
@@ -197,6 +203,7 @@ int cmd_import(int argc, char **argv)
 		{ "bpv", required_argument, NULL, 'B' },
 		{ "variables", required_argument, NULL, 'V' },
 		{ "concat", required_argument, NULL, 'C' },
+		{ "date-pattern", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -254,6 +261,7 @@ int cmd_import(int argc, char **argv)
 			break;
 		case 'V': o.variables = optarg; break;
 		case 'C': o.concat = optarg; break;
+		case 'D': o.date_pattern = optarg; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
 		default: import_usage(stderr); return 2;
@@ -265,10 +273,14 @@ int cmd_import(int argc, char **argv)
 	}
 	if (conflicting(&o) || unsupported_bits(&o))
 		return 2;
-	if (argc - optind > 2 || o.concat ||
-	    strpbrk(argv[optind + 1], "*?["))
+	/* several .npy or NetCDF files (or a glob): one dataset joined
+	 * along a dimension; several rasters: a stack, a frame per file */
+	if ((argc - optind > 2 && !source_is_raster(argv[optind + 1])) ||
+	    o.concat || strpbrk(argv[optind + 1], "*?["))
 		return cli_import_files(argv[optind], argv + optind + 1,
 					argc - optind - 1, &o, 0, quiet);
+	o.stack = (const char *const *)&argv[optind + 1];
+	o.nstack = argc - optind - 1;
 	/* opened first: a new store has no lock file before its catalog */
 	c = cli_open_store(argv[optind], CATALOG_CREATE);
 	if (!c)

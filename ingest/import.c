@@ -208,7 +208,11 @@ int import_file(struct catalog *c, const char *path,
 
 	if (rep)
 		memset(rep, 0, sizeof(*rep));
-	rc = source_open(path, &src);
+	rc = o->nstack > 1 || o->date_pattern ?
+		source_gdal_stack_open(o->nstack ? o->stack : &path,
+				       o->nstack ? o->nstack : 1,
+				       o->date_pattern, &src) :
+		source_open(path, &src);
 	if (rc)
 		goto out;
 	ds = src->meta;

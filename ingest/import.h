@@ -43,6 +43,11 @@ struct import_opts {
 	int part;               /* 1: import_file records the file as the
 				   dataset's first part */
 	struct progress *shared;        /* progress over all files, or NULL */
+	/* raster files (GeoTIFF) of one grid as the frames of one variable,
+	   ordered by date (source_gdal_stack_open); path is the first */
+	const char *const *stack;
+	int nstack;
+	const char *date_pattern;       /* strptime format in file names */
 };
 
 /* Patch GOPs a variable may gather before a commit compacts it. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Sources an import reads from (.npy files, NetCDF files), behind one ops table. */
+/* Sources an import reads from (.npy, NetCDF, and what GDAL reads), behind one ops table. */
 #ifndef CUBEFS_INGEST_SOURCE_H
 #define CUBEFS_INGEST_SOURCE_H
 
@@ -10,7 +10,7 @@
 struct source;
 
 struct source_ops {
-	const char *kind;       /* "npy", "netcdf" */
+	const char *kind;       /* "npy", "netcdf", "gdal" */
 	/*
 	 * Reads frames [first, first + n) of variable var (along its first
 	 * axis; a variable of fewer than 2 dims has one frame, the whole of
@@ -32,14 +32,24 @@ struct source {
 
 /*
  * Opens path as a source, choosing the reader by its first bytes (.npy
- * magic, NetCDF classic "CDF", HDF5 signature). Errors are logged with
+ * magic, NetCDF classic "CDF", HDF5 signature), else GDAL (a directory
+ * such as a Zarr store, GRIB, GeoTIFF). Errors are logged with
  * the path: -ENOENT, -EINVAL (malformed), -ENOTSUP (unsupported type or
  * layout such as fortran_order). Free with source_free().
  */
 int source_open(const char *path, struct source **out);
 
+/* 1 if path is a file that is neither .npy nor NetCDF (a GeoTIFF, GRIB:
+ * GDAL's to read), 0 otherwise or if it cannot be read (logged). */
+int source_is_raster(const char *path);
+
 /* Closes the source and frees its description; NULL does nothing. */
 void source_free(struct source *s);
+
+/* 0 if frames [first, first + n) of variable var exist (a variable of
+ * fewer than 2 dims has the one frame 0), else -EINVAL, logged. */
+int source_check_frames(const struct source *s, const char *path, int var,
+			uint64_t first, uint64_t n);
 
 /* Records a source variable that is not stored (listed by cubefs info). */
 int source_note_skipped(struct cat_dataset *ds, const char *name);
@@ -47,5 +57,22 @@ int source_note_skipped(struct cat_dataset *ds, const char *name);
 /* Readers, for source_open(). */
 int source_npy_open(const char *path, struct source **out);
 int source_netcdf_open(const char *path, struct source **out);
+
+/*
+ * Opens what GDAL reads (ingest/source_gdal*.c): a Zarr store or GRIB
+ * file through GDAL's multidimensional API, else a raster (GeoTIFF) as
+ * one frame with its georeferencing. Errors logged: -EINVAL, -ENOTSUP.
+ */
+int source_gdal_open(const char *path, struct source **out);
+
+/*
+ * Opens n raster files of one grid (size, geotransform, CRS, nodata) as
+ * the frames of one variable, ordered by the date of each (date_pattern,
+ * a strptime format found in the file name; else the Landsat or
+ * Sentinel-2 name, else the TIFF date tag), kept in a time coordinate.
+ * A file off the grid or (n > 1) without a date fails naming it.
+ */
+int source_gdal_stack_open(const char *const *paths, int n,
+			   const char *date_pattern, struct source **out);
 
 #endif

@@ -16,7 +16,8 @@
 # Library headers: <fuse*.h> only in fs/ll*.c (the FUSE adapter);
 # <sqlite3.h> only in catalog/ (the SQL layer: store/ uses its typed rows)
 # and tests/ (they damage catalogs on purpose); <libav*> only in codec/
-# and tests/ (test_quicklook checks pictures with the decoder itself).
+# and tests/ (test_quicklook checks pictures with the decoder itself);
+# GDAL (<gdal*.h>, <ogr*.h>, <cpl*.h>) only in ingest/source_gdal*.
 #
 # Private headers (*_int.h, *_priv.h) are included only from their own
 # directory. tests/ and fuzz/ may include them: white-box tests of the
@@ -86,6 +87,9 @@ function fail(why) {
 			fail("SQLite only in catalog/")
 		else if (inc ~ /^libav/ && dir != "codec" && dir != "tests")
 			fail("libav only in codec/")
+		else if (inc ~ /^(gdal|ogr|cpl)/ && !(dir == "ingest" &&
+			 base ~ /^source_gdal.*\.[ch]$/))
+			fail("GDAL only in ingest/source_gdal*")
 	}
 }
 END {

@@ -6,6 +6,18 @@ ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
 
+# tally FILE: counts the "ok ..." and "FAIL: ..." lines a checker printed
+# into FILE, printing the failures and anything else
+tally() {
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok ;;
+		FAIL:*) echo "$line"; fails=$((fails + 1)) ;;
+		*) echo "$line" ;;
+		esac
+	done <"$1"
+}
+
 # test_seed VAR: sets SEED, the seed of a randomised test: $VAR (the
 # test's own variable) if set, else CUBEFS_TEST_SEED, else the time. The
 # test prints it; either variable set to it repeats the run.

@@ -13,16 +13,6 @@ S=$T/store
 mkdir -p "$M"
 cleanup() { fusermount3 -u "$M" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-# counts the "ok ..." and "FAIL: ..." lines a checker printed
-tally() {
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok ;;
-		FAIL:*) echo "$line"; fails=$((fails + 1)) ;;
-		*) echo "$line" ;;
-		esac
-	done <"$1"
-}
 
 SAMPLES="era5_t2m_uk_2019-03 ncl_fice_monthly ncl_fice_monthly_nc4 s2_eolearn_ndvi_clp_clm_2015-2017"
 for n in $SAMPLES; do

@@ -19,16 +19,6 @@ cleanup() { fusermount3 -u "$M" 2>/dev/null; fusermount3 -u "$M2" 2>/dev/null; r
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 note() { echo "note: $*"; }
-# counts the "ok ..." and "FAIL: ..." lines a checker printed
-tally() {
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) ok ;;
-		FAIL:*) echo "$line"; fails=$((fails + 1)) ;;
-		*) echo "$line" ;;
-		esac
-	done <"$1"
-}
 # runs a Python checker (stdin) with arguments, tallies its output, fails if it died
 pycheck() {
 	desc=$1; shift
