@@ -6,13 +6,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Classes of a position, one byte each in memory. */
-enum { MASK_VALID = 0, MASK_NAN = 1, MASK_FILL = 2 };
+/*
+ * Classes of a position, one byte each in memory. MASK_EXACT + k marks a
+ * position that held the variable's k-th exact value (ingest/fidelity.c),
+ * restored exactly like a fill value.
+ */
+enum { MASK_VALID = 0, MASK_NAN = 1, MASK_FILL = 2, MASK_EXACT = 3 };
+
+/* Exact values a mask can name, and so the classes: MASK_EXACT + k for k
+ * below MASK_EXACT_MAX. */
+#define MASK_EXACT_MAX 4
+#define MASK_CLASSES (MASK_EXACT + MASK_EXACT_MAX)
 
 /*
  * Packs n class bytes into a new malloc'd block (*out, *out_len; the
  * caller frees it): one bitmap per class present, lz4-compressed. Returns
- * 0 or a negative errno (-EINVAL for a class byte other than the three).
+ * 0 or a negative errno (-EINVAL for a class byte of MASK_CLASSES or
+ * more).
  */
 int codec_mask_pack(const uint8_t *cls, size_t n, uint8_t **out,
 		    size_t *out_len);
