@@ -9,7 +9,7 @@
 #include "base/dtype.h"
 #include "base/format.h"
 
-#define CATALOG_SCHEMA_VERSION 2
+#define CATALOG_SCHEMA_VERSION 6
 #define CATALOG_NAME_MAX 200
 
 struct catalog;
@@ -109,7 +109,15 @@ struct cat_var {
 	struct cat_mask *masks; /* sorted by first_frame, may leave gaps */
 	struct cat_frameq *frameq;      /* nframes entries, or NULL: set by
 					   encoding, not by loading */
+	/* fidelity (schema version 6, catalog/fidelity.c, ingest/fidelity.c) */
+	int role;               /* VAR_ROLE_*: why it is stored as it is */
+	int nexact;             /* values kept exactly at their positions */
+	double exact[4];        /* (mask classes MASK_EXACT + k), never NaN */
+	int has_valid;          /* 1: lossy values clamped to valid_lo..hi */
+	double valid_lo, valid_hi;
 };
+
+#define CAT_EXACT_MAX 4
 
 /* A byte range of a view: literal bytes, zeros, or variable elements. */
 struct cat_extent {
@@ -285,6 +293,18 @@ int catalog_frameq_load(struct catalog *c, const struct cat_var *v,
  * version 1.
  */
 int catalog_var_quality_refresh(struct catalog *c, struct cat_var *v);
+
+/*
+ * Writes v's role, exact values and valid range (nothing if it has none)
+ * for its id. Inside a transaction; -ENOTSUP before version 6.
+ */
+int catalog_fidelity_put(struct catalog *c, const struct cat_var *v);
+
+/*
+ * Reads them back into v (none before version 6). Untrusted: -EUCLEAN,
+ * logged, for a row that is not one put() writes.
+ */
+int catalog_fidelity_load(struct catalog *c, struct cat_var *v);
 
 /* Sets a dataset's modification time (ns). */
 int catalog_dataset_touch(struct catalog *c, int64_t id, int64_t mtime);

@@ -13,6 +13,14 @@
 	" count INTEGER NOT NULL, sse REAL NOT NULL, max_err REAL NOT NULL," \
 	" PRIMARY KEY(variable_id, frame)) WITHOUT ROWID;\n"
 
+/* Version 6: per variable, why it is stored as it is, the values kept
+ * exactly at their positions and the range decoded values are held to. */
+#define VAR_FIDELITY_SQL \
+	"CREATE TABLE IF NOT EXISTS var_fidelity(variable_id INTEGER PRIMARY KEY" \
+	" REFERENCES variable(id) ON DELETE CASCADE," \
+	" role INTEGER NOT NULL DEFAULT 0, exact BLOB," \
+	" valid_lo REAL, valid_hi REAL);\n"
+
 /* Version 1: what the first stores hold. */
 const char catalog_schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -85,6 +93,7 @@ const char catalog_schema_sql[] =
  */
 const struct catalog_upgrade catalog_upgrades[] = {
 	{ 2, FRAME_QUALITY_SQL },
+	{ 6, VAR_FIDELITY_SQL },
 	{ 0, NULL }
 };
 
