@@ -304,7 +304,7 @@ void codec_mask_apply_exact(const uint8_t *cls, size_t n, enum dtype t,
 	for (size_t i = 0; i < n; i++) {
 		int k = cls[i] - MASK_EXACT;
 
-		if (cls[i] >= MASK_EXACT && k < nexact)
+		if (cls[i] >= MASK_EXACT && k >= 0 && k < nexact)
 			memcpy((char *)dst + i * isz, val[k], isz);
 	}
 }

@@ -13,10 +13,13 @@
  */
 enum { MASK_VALID = 0, MASK_NAN = 1, MASK_FILL = 2, MASK_EXACT = 3 };
 
-/* Exact values a mask can name, and so the classes: MASK_EXACT + k for k
- * below MASK_EXACT_MAX. */
+/* Exact values a mask can name: MASK_EXACT + k for k below
+ * MASK_EXACT_MAX. MASK_KEPT marks a value outside the variable's valid
+ * range, left out of the picture and restored by an exact correction
+ * (codec/correct.h): applying a mask leaves it as decoded. */
 #define MASK_EXACT_MAX 4
-#define MASK_CLASSES (MASK_EXACT + MASK_EXACT_MAX)
+#define MASK_KEPT (MASK_EXACT + MASK_EXACT_MAX)
+#define MASK_CLASSES (MASK_KEPT + 1)
 
 /*
  * Packs n class bytes into a new malloc'd block (*out, *out_len; the

@@ -32,6 +32,10 @@ struct import_opts {
 	int progress;           /* 1: show progress if stderr is a terminal */
 	int replace;            /* 1: a dataset of that name is replaced, in
 				   the same transaction */
+	const char *exact_values;       /* lossy variables: values kept
+					   exactly at their positions, "0,1";
+					   "none"; NULL: by the rule of
+					   ingest/fidelity.h */
 };
 
 /* What an import measured, per variable. */
