@@ -70,6 +70,9 @@ static void import_usage(FILE *f)
 "  --bpv B         target: the crf whose bits per value land nearest B\n"
 "  --variables A,B import only these variables of a NetCDF file (and the\n"
 "                  coordinate variables of their dimensions)\n"
+"  --exact-values A,B  lossy variables keep these values exactly where\n"
+"                  they were (default: 0, and any value of 1%% or more)\n"
+"  --no-exact-values   none\n"
 "  -q, --quiet     no progress, no report\n",
 		IMPORT_DEFAULT_CRF);
 }
@@ -192,6 +195,8 @@ int cmd_import(int argc, char **argv)
 		{ "psnr", required_argument, NULL, 'P' },
 		{ "bpv", required_argument, NULL, 'B' },
 		{ "variables", required_argument, NULL, 'V' },
+		{ "exact-values", required_argument, NULL, 'x' },
+		{ "no-exact-values", no_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -248,6 +253,8 @@ int cmd_import(int argc, char **argv)
 				return 2;
 			break;
 		case 'V': o.variables = optarg; break;
+		case 'x': o.exact_values = optarg; break;
+		case 'X': o.exact_values = "none"; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
 		default: import_usage(stderr); return 2;
