@@ -290,8 +290,6 @@ int cmd_ls(int argc, char **argv)
 static void info_fidelity(const struct cat_dataset *ds,
 			  const struct cat_var *v)
 {
-	const char *rule = ds->profile ? strstr(ds->profile, " exact=") : NULL;
-
 	if (v->role != VAR_ROLE_DATA)
 		printf("  fidelity: %s, stored exactly\n",
 		       fidelity_role_name(v->role));
@@ -301,9 +299,7 @@ static void info_fidelity(const struct cat_dataset *ds,
 	for (int k = 0; k < v->nexact; k++)
 		printf("%s %.9g", k ? "," : "", v->exact[k]);
 	printf("%s (%s)\n", v->nexact ? "" : " none",
-	       !rule ? "imported before exact values" :
-	       !strncmp(rule, " exact=auto", 11) ? "rule: 0, and values of "
-	       "1% or more" : "as given at import");
+	       fidelity_rule_text(ds->profile));
 	if (v->has_valid)
 		printf("  valid range: %.9g to %.9g, decoded values held to "
 		       "each plane's range\n", v->valid_lo, v->valid_hi);

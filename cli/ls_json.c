@@ -342,6 +342,8 @@ static void put_var(struct json *j, const struct cat_dataset *ds,
 		for (int k = 0; k < v->nexact; k++)
 			json_double(j, v->exact[k]);
 		json_array_end(j);
+		json_key_str(j, "exact_rule",
+			     fidelity_rule_text(ds->profile));
 		json_key(j, "valid_range");
 		if (v->has_valid) {
 			json_array_begin_flat(j);

@@ -118,6 +118,16 @@ void fidelity_roles(struct cat_dataset *ds)
 	}
 }
 
+const char *fidelity_rule_text(const char *profile)
+{
+	const char *rule = profile ? strstr(profile, " exact=") : NULL;
+
+	if (!rule)
+		return "imported before exact values";
+	return !strncmp(rule, " exact=auto", 11) ?
+		"rule: 0, and values of 1% or more" : "as given at import";
+}
+
 const char *fidelity_role_name(int role)
 {
 	switch (role) {

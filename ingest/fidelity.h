@@ -53,6 +53,10 @@ int fidelity_kept(const struct cat_var *v, const struct cat_stream *s,
  * and exact values; each plane's own range is added by the decode. */
 void fidelity_codec(const struct cat_var *v, struct codec_fidelity *f);
 
+/* How a dataset's exact values were chosen, from its import profile
+ * (import.c writes " exact=..."), as cubefs info prints it. */
+const char *fidelity_rule_text(const char *profile);
+
 /* The role's name as cubefs info prints it: "data", "coordinate",
  * "category". */
 const char *fidelity_role_name(int role);
