@@ -742,6 +742,10 @@ static void gop_payload_release(struct cat_gop *g)
 	g->quant = NULL;
 	g->npkt = 0;
 	g->extra_size = 0;
+	/* a GOP encoded again has only the corrections it needs now */
+	g->corr_offset = 0;
+	g->corr_length = 0;
+	g->ncorr = 0;
 }
 
 int encode_regop(struct encode_ctx *x, struct source *src, int vi,

@@ -151,5 +151,25 @@ else
 fi
 check "unmount" fusermount3 -u "$M"
 
+# an edit re-encodes the GOP: zeros stay exact, and values brought inside
+# the valid range lose the corrections that kept them outside
+check "mount read-write" $MOUNT "$S" "$M"
+check "edit pre through its view" $PY -c "
+import numpy as np
+a = np.load('$M/pre/pre.npy', mmap_mode='r+')
+a[:] = np.clip(a, 0, 500)
+a.flush()
+"
+check "unmount after the edit" unmount_wait "$M" "$S"
+check "the edit holds its zeros and the valid range" $PY -c "
+import numpy as np, netCDF4, subprocess
+subprocess.run(['$CUBEFS', 'export', '$S', 'pre/pre', '$T/edited.npy'], check=True)
+b = np.load('$T/edited.npy')
+with netCDF4.Dataset('$PRE') as d:
+    v = d['pre']; v.set_auto_maskandscale(False); a = v[:]
+assert np.array_equal(a == 0, b == 0), 'zero positions moved'
+assert b.min() >= 0 and b.max() <= 500, (b.min(), b.max())
+"
+
 echo "fidelity: $pass passed, $fails failed"
 [ "$fails" -eq 0 ]
