@@ -312,8 +312,9 @@ int cmd_import(int argc, char **argv)
 				       v->values ? v->corr_bytes * 8.0 /
 				       v->values : 0.0);
 			if (v->masked)
-				printf("  %-16s %llu NaN/fill positions in the mask\n",
-				       "", (unsigned long long)v->masked);
+				printf("  %-16s %llu NaN, fill and exact-value "
+				       "positions in the mask\n", "",
+				       (unsigned long long)v->masked);
 		}
 	}
 	free(rep.vars);
