@@ -64,7 +64,7 @@ enum var_store { VAR_STORE_VIDEO = 1, VAR_STORE_LZ4 = 2 };
 /* var_fidelity.role (schema version 6): why a variable is stored as it is. */
 enum var_role {
 	VAR_ROLE_DATA = 0,          /* values, lossy unless asked otherwise */
-	VAR_ROLE_COORD = 1,         /* a coordinate, bounds or grid mapping: exact */
+	VAR_ROLE_COORD = 1,         /* coordinate, bounds, grid mapping: exact */
 	VAR_ROLE_CATEGORY = 2,      /* flags, classes, masks: exact */
 };
 

@@ -16,7 +16,8 @@
 /* Version 6: per variable, why it is stored as it is, the values kept
  * exactly at their positions and the range decoded values are held to. */
 #define VAR_FIDELITY_SQL \
-	"CREATE TABLE IF NOT EXISTS var_fidelity(variable_id INTEGER PRIMARY KEY" \
+	"CREATE TABLE IF NOT EXISTS var_fidelity(" \
+	" variable_id INTEGER PRIMARY KEY" \
 	" REFERENCES variable(id) ON DELETE CASCADE," \
 	" role INTEGER NOT NULL DEFAULT 0, exact BLOB," \
 	" valid_lo REAL, valid_hi REAL);\n"

@@ -109,7 +109,8 @@ void fidelity_roles(struct cat_dataset *ds)
 		if (find(v, "axis") || find(v, "grid_mapping_name") ||
 		    text_is(v, "standard_name", "latitude|longitude|"
 			    "grid_latitude|grid_longitude|"
-			    "projection_x_coordinate|projection_y_coordinate") ||
+			    "projection_x_coordinate|"
+			    "projection_y_coordinate") ||
 		    text_is(v, "units", "degrees_north|degree_north|"
 			    "degrees_N|degree_N|degreesN|degreeN|"
 			    "degrees_east|degree_east|degrees_E|degree_E|"
@@ -406,7 +407,8 @@ int fidelity_kept(const struct cat_var *v, const struct cat_stream *s,
 	for (uint32_t f = 0; f < n; f++)
 		for (int p = 0; p < s->nplanes; p++)
 			for (size_t j = 0; j < hw; j++) {
-				size_t i = f * fe + (s->first_plane + p) * hw + j;
+				size_t i = f * fe + j +
+					(size_t)(s->first_plane + p) * hw;
 
 				if (cls[i] != MASK_KEPT)
 					continue;
