@@ -149,6 +149,19 @@ if command -v cdo >/dev/null; then
 else
 	echo "cdo missing (scripts/deps.sh installs it): its checks skipped"
 fi
+# gdalinfo: the same geolocation arrays and grid, the path aside
+if command -v gdalinfo >/dev/null; then
+	for d in pre:pre:$PRE mm5:TERRAIN:$MM5; do
+		f=${d#*:*:} n=${d%%:*} v=${d#*:}; v=${v%%:*}
+		gdalinfo "NETCDF:$f:$v" 2>/dev/null | sed "s|$f|FILE|" |
+			grep -v "^Files:" > "$T/a.txt"
+		gdalinfo "NETCDF:$M/$n.nc:$v" 2>/dev/null | sed "s|$M/$n.nc|FILE|" |
+			grep -v "^Files:" > "$T/b.txt"
+		check "gdalinfo: $n/$v as its source" cmp -s "$T/a.txt" "$T/b.txt"
+	done
+	check "gdalinfo: pre/pre has its 2-d geolocation" sh -c \
+		"gdalinfo 'NETCDF:$M/pre.nc:pre' | grep -q 'X_DATASET=.*:lon'"
+fi
 check "unmount" fusermount3 -u "$M"
 
 # an edit re-encodes the GOP: zeros stay exact, and values brought inside
