@@ -398,7 +398,8 @@ static int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
 		dtype_size(v->dtype);
 	uint8_t *blk;
 	size_t blen;
-	int rc = codec_block_pack(b->raw, len, &blk, &blen);
+	int rc = codec_block_pack_elems(b->raw, len, (int)dtype_size(v->dtype),
+					&blk, &blen);
 
 	if (rc)
 		return rc;
