@@ -61,6 +61,13 @@ enum nc_xtype {
 /* How a variable's values are kept (variable.storage). */
 enum var_store { VAR_STORE_VIDEO = 1, VAR_STORE_LZ4 = 2 };
 
+/* var_fidelity.role (schema version 6): why a variable is stored as it is. */
+enum var_role {
+	VAR_ROLE_DATA = 0,          /* values, lossy unless asked otherwise */
+	VAR_ROLE_COORD = 1,         /* coordinate, bounds, grid mapping: exact */
+	VAR_ROLE_CATEGORY = 2,      /* flags, classes, masks: exact */
+};
+
 /* What fills a byte range of a view (extent.kind). */
 enum extent_kind { EXTENT_BYTES = 1, EXTENT_VAR = 2, EXTENT_ZERO = 3 };
 

@@ -129,7 +129,15 @@ struct cat_var {
 	struct cat_mask *masks; /* sorted by first_frame, may leave gaps */
 	struct cat_frameq *frameq;      /* nframes entries, or NULL: set by
 					   encoding, not by loading */
+	/* fidelity (schema version 6, catalog/fidelity.c, ingest/fidelity.c) */
+	int role;               /* VAR_ROLE_*: why it is stored as it is */
+	int nexact;             /* values kept exactly at their positions */
+	double exact[4];        /* (mask classes MASK_EXACT + k), never NaN */
+	int has_valid;          /* 1: lossy values clamped to valid_lo..hi */
+	double valid_lo, valid_hi;
 };
+
+#define CAT_EXACT_MAX 4
 
 /* A byte range of a view: literal bytes, zeros, or variable elements. */
 struct cat_extent {
@@ -337,6 +345,18 @@ int catalog_patch_map(struct cat_stream *s, uint64_t nframes);
 
 /* Patch GOPs of v's first stream (each stream has the same frames). */
 uint32_t catalog_var_patches(const struct cat_var *v);
+
+/*
+ * Writes v's role, exact values and valid range (nothing if it has none)
+ * for its id. Inside a transaction; -ENOTSUP before version 6.
+ */
+int catalog_fidelity_put(struct catalog *c, const struct cat_var *v);
+
+/*
+ * Reads them back into v (none before version 6). Untrusted: -EUCLEAN,
+ * logged, for a row that is not one put() writes.
+ */
+int catalog_fidelity_load(struct catalog *c, struct cat_var *v);
 
 /* Sets a dataset's modification time (ns) and counts its version up:
  * every change of a dataset's content calls it. */

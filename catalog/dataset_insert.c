@@ -242,6 +242,8 @@ static int insert_var(struct catalog *c, sqlite3_stmt **st, int64_t ds,
 	if (!rc && v->frameq)
 		rc = catalog_frameq_put(c, v->id, 0, (uint32_t)v->nframes,
 					v->frameq);
+	if (!rc)
+		rc = catalog_fidelity_put(c, v);
 out:
 	free(shape);
 	free(dims);

@@ -574,6 +574,8 @@ static int load_one(struct catalog *c, sqlite3_stmt *st,
 		}
 		ds->nvars++;
 		rc = load_var(c, ds, q, v, ds->nvars - 1);
+		if (!rc)
+			rc = catalog_fidelity_load(c, v);
 		if (rc)
 			goto out;
 	}

@@ -43,6 +43,14 @@
 	"ALTER TABLE stream ADD COLUMN base_id INTEGER DEFAULT NULL" \
 	" REFERENCES stream(id) ON DELETE CASCADE;\n" \
 	"CREATE INDEX stream_base ON stream(base_id);\n"
+/* Version 6: per variable, why it is stored as it is, the values kept
+ * exactly at their positions and the range decoded values are held to. */
+#define VAR_FIDELITY_SQL \
+	"CREATE TABLE IF NOT EXISTS var_fidelity(" \
+	" variable_id INTEGER PRIMARY KEY" \
+	" REFERENCES variable(id) ON DELETE CASCADE," \
+	" role INTEGER NOT NULL DEFAULT 0, exact BLOB," \
+	" valid_lo REAL, valid_hi REAL);\n"
 
 /* Version 1: what the first stores hold. */
 const char catalog_schema_sql[] =
@@ -119,6 +127,7 @@ const struct catalog_upgrade catalog_upgrades[] = {
 	{ 3, PART_SQL },
 	{ 4, FILE_META_SQL },
 	{ 5, PATCH_LAYER_SQL },
+	{ 6, VAR_FIDELITY_SQL },
 	/* version 7: what a dataset's rows hold, counted up by every change
 	 * of its content, so that readers can tell versions apart */
 	{ 7, "ALTER TABLE dataset ADD COLUMN version INTEGER NOT NULL"

@@ -12,6 +12,7 @@
 #include "base/io.h"
 #include "base/log.h"
 #include "cli/cli.h"
+#include "cli/fidcheck.h"
 #include "fs/reader.h"
 #include "ingest/progress.h"
 #include "ingest/source.h"
@@ -205,6 +206,7 @@ static int verify_var(struct reader *r, struct cat_dataset *ds, int vi,
 	uint64_t frame = v->nplanes * v->height * v->width;
 	size_t isz = dtype_size(v->dtype);
 	struct diff d = { .lo = INFINITY, .hi = -INFINITY };
+	struct fidcheck fc = { 0 };
 	void *raw_a = malloc(frame * isz + 1), *raw_b = malloc(frame * isz + 1);
 	double *a = malloc(frame * sizeof(double) + 1);
 	double *b = malloc(frame * sizeof(double) + 1);
@@ -221,7 +223,10 @@ static int verify_var(struct reader *r, struct cat_dataset *ds, int vi,
 		goto out;
 	}
 	for (uint64_t f = 0; f < v->nframes; f++) {
-		rc = src->ops->read_frames(src, si, f, 1, raw_a);
+		/* a 2-d variable is one picture of shape[0] source rows */
+		rc = v->ndim == 2 ? src->ops->read_frames(src, si, 0,
+							  v->shape[0], raw_a) :
+			src->ops->read_frames(src, si, f, 1, raw_a);
 		if (!rc)
 			rc = reader_read_elems(r, ds, vi, f * frame, frame, 0,
 					       raw_b);
@@ -230,6 +235,7 @@ static int verify_var(struct reader *r, struct cat_dataset *ds, int vi,
 		dtype_to_double(v->dtype, raw_a, a, frame);
 		dtype_to_double(v->dtype, raw_b, b, frame);
 		compare(&d, a, b, frame);
+		fidcheck_add(&fc, v, raw_a, raw_b, a, b, frame);
 	}
 	mse = d.n ? d.sse / (double)d.n : 0;
 	psnr = mse > 0 ? 20 * log10(d.hi > d.lo ? d.hi - d.lo : 1) -
@@ -246,7 +252,7 @@ static int verify_var(struct reader *r, struct cat_dataset *ds, int vi,
 	       "(ratio %.1f), %llu NaN mismatches\n", v->name, q, d.max_err, bpv,
 	       bpv > 0 ? isz * 8.0 / bpv : 0.0,
 	       (unsigned long long)d.nan_mismatch);
-	rc = d.nan_mismatch ? -EILSEQ : 0;
+	rc = fidcheck_report(&fc, v) || d.nan_mismatch ? -EILSEQ : 0;
 out:
 	free(raw_a);
 	free(raw_b);
@@ -255,14 +261,33 @@ out:
 	return rc;
 }
 
+/* find() for verify, where a dataset of several variables named alone
+ * means all of them (*vi = -1). */
+static int find_all(struct reader *r, const char *store, const char *name,
+		    struct cat_dataset **ds, int *vi)
+{
+	int n = reader_ndatasets(r);
+
+	for (int i = 0; !strchr(name, '/') && i < n; i++)
+		if (!strcmp(reader_dataset(r, i)->name, name) &&
+		    reader_dataset(r, i)->nvars > 1) {
+			*ds = reader_dataset(r, i);
+			*vi = -1;
+			return 0;
+		}
+	return find(r, store, name, ds, vi);
+}
+
 static void verify_usage(FILE *f)
 {
 	fprintf(f, "usage: cubefs verify STORE NAME ORIGINAL\n\n"
-		"Compares NAME (a dataset of one variable, or DATASET/VARIABLE) "
-		"with the\nvariable of the same name in ORIGINAL (.npy or "
-		"NetCDF): PSNR over the data\nrange, max abs error, bits per "
-		"value, ratio, and positions where one is\nNaN and the other "
-		"not (exit status 1 if there are any).\n\n"
+		"Compares NAME (a dataset, or DATASET/VARIABLE) with the "
+		"variables of the\nsame name in ORIGINAL (.npy or NetCDF): "
+		"PSNR over the data range, max abs\nerror, bits per value, "
+		"ratio, positions where one is NaN and the other\nnot; "
+		"whether coordinates and categories are exact, exact values "
+		"kept at\ntheir positions, values outside the valid range "
+		"(exit status 1 if any\nof these fails).\n\n"
 		"  -h, --help  this help\n");
 }
 
@@ -278,24 +303,31 @@ int cmd_verify(int argc, char **argv)
 		return rc;
 	rc = open_reader(argv[1], &r);
 	if (!rc)
-		rc = find(r, argv[1], argv[2], &ds, &vi);
+		rc = find_all(r, argv[1], argv[2], &ds, &vi);
 	if (!rc)
 		rc = source_open(argv[3], &src);
 	if (rc)
 		goto out;
-	if (src->meta->nvars > 1) {
-		for (si = 0; si < src->meta->nvars; si++)
-			if (src->meta->vars[si].name &&
-			    !strcmp(src->meta->vars[si].name, ds->vars[vi].name))
-				break;
-		if (si == src->meta->nvars) {
-			fprintf(stderr, "cubefs: '%s' has no variable '%s'\n",
-				argv[3], ds->vars[vi].name);
-			rc = -ENOENT;
-			goto out;
+	/* a dataset named alone: each of its variables */
+	for (int i = vi < 0 ? 0 : vi; i < (vi < 0 ? ds->nvars : vi + 1); i++) {
+		int bad;
+
+		if (src->meta->nvars > 1) {
+			for (si = 0; si < src->meta->nvars; si++)
+				if (src->meta->vars[si].name &&
+				    !strcmp(src->meta->vars[si].name,
+					    ds->vars[i].name))
+					break;
+			if (si == src->meta->nvars) {
+				fprintf(stderr, "cubefs: '%s' has no variable "
+					"'%s'\n", argv[3], ds->vars[i].name);
+				rc = -ENOENT;
+				goto out;
+			}
 		}
+		bad = verify_var(r, ds, i, src, si);
+		rc = rc ? rc : bad;
 	}
-	rc = verify_var(r, ds, vi, src, si);
 out:
 	source_free(src);
 	reader_free(r);

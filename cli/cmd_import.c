@@ -80,6 +80,9 @@ static void import_usage(FILE *f)
 "  --date-pattern F  the date in each RASTER's name as a strptime format\n"
 "                  (e.g. _%%Y%%m%%d_; default: Landsat and Sentinel-2 names,\n"
 "                  else the TIFF date tag)\n"
+"  --exact-values A,B  lossy variables keep these values exactly where\n"
+"                  they were (default: 0, and any value of 1%% or more)\n"
+"  --no-exact-values   none\n"
 "  -q, --quiet     no progress, no report\n",
 		IMPORT_DEFAULT_CRF);
 }
@@ -204,6 +207,8 @@ int cmd_import(int argc, char **argv)
 		{ "variables", required_argument, NULL, 'V' },
 		{ "concat", required_argument, NULL, 'C' },
 		{ "date-pattern", required_argument, NULL, 'D' },
+		{ "exact-values", required_argument, NULL, 'x' },
+		{ "no-exact-values", no_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -262,6 +267,8 @@ int cmd_import(int argc, char **argv)
 		case 'V': o.variables = optarg; break;
 		case 'C': o.concat = optarg; break;
 		case 'D': o.date_pattern = optarg; break;
+		case 'x': o.exact_values = optarg; break;
+		case 'X': o.exact_values = "none"; break;
 		case 'q': quiet = 1; o.progress = 0; break;
 		case 'h': import_usage(stdout); return 0;
 		default: import_usage(stderr); return 2;
@@ -327,8 +334,9 @@ int cmd_import(int argc, char **argv)
 				       v->values ? v->corr_bytes * 8.0 /
 				       v->values : 0.0);
 			if (v->masked)
-				printf("  %-16s %llu NaN/fill positions in the mask\n",
-				       "", (unsigned long long)v->masked);
+				printf("  %-16s %llu NaN, fill and exact-value "
+				       "positions in the mask\n", "",
+				       (unsigned long long)v->masked);
 		}
 	}
 	free(rep.vars);

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "codec/video.h"
+#include "ingest/fidelity.h"
 
 struct catalog *cli_open_store(const char *dir, int flags)
 {
@@ -291,6 +292,26 @@ int cmd_ls(int argc, char **argv)
 	return rc < 0 ? 1 : 0;
 }
 
+/* What comes back exactly (ingest/fidelity.h): the role, the exact
+ * values and the rule that chose them, the valid range. */
+static void info_fidelity(const struct cat_dataset *ds,
+			  const struct cat_var *v)
+{
+	if (v->role != VAR_ROLE_DATA)
+		printf("  fidelity: %s, stored exactly\n",
+		       fidelity_role_name(v->role));
+	if (v->storage != VAR_STORE_VIDEO || isinf(v->psnr))
+		return;
+	printf("  exact values:");
+	for (int k = 0; k < v->nexact; k++)
+		printf("%s %.9g", k ? "," : "", v->exact[k]);
+	printf("%s (%s)\n", v->nexact ? "" : " none",
+	       fidelity_rule_text(ds->profile));
+	if (v->has_valid)
+		printf("  valid range: %.9g to %.9g, decoded values held to "
+		       "each plane's range\n", v->valid_lo, v->valid_hi);
+}
+
 static void info_var(const struct cat_dataset *ds, const struct cat_var *v,
 		     int gops)
 {
@@ -320,6 +341,7 @@ static void info_var(const struct cat_dataset *ds, const struct cat_var *v,
 	else
 		printf("  quality: PSNR %.2f dB over the data range, max abs "
 		       "error %.6g\n", v->psnr, v->max_err);
+	info_fidelity(ds, v);
 	if (v->has_fill)
 		printf("  fill value restored at masked positions\n");
 	if (v->nmasks) {

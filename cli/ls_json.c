@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "codec/video.h"
+#include "ingest/fidelity.h"
 
 /* NetCDF external types by their value (base/format.h), with the dtype of
  * one element. NCT_CHAR is text; NC_STRING is imported as NCT_CHAR. */
@@ -336,8 +337,26 @@ static void put_var(struct json *j, const struct cat_dataset *ds,
 	json_key_bool(j, "exact", exact);
 	json_key_double(j, "psnr", exact ? NAN : v->psnr);
 	json_key_double(j, "max_error", v->max_err);
-	if (detail >= CLI_JSON_INFO)
+	if (detail >= CLI_JSON_INFO) {
+		json_key_str(j, "role", fidelity_role_name(v->role));
+		json_key(j, "exact_values");
+		json_array_begin_flat(j);
+		for (int k = 0; k < v->nexact; k++)
+			json_double(j, v->exact[k]);
+		json_array_end(j);
+		json_key_str(j, "exact_rule",
+			     fidelity_rule_text(ds->profile));
+		json_key(j, "valid_range");
+		if (v->has_valid) {
+			json_array_begin_flat(j);
+			json_double(j, v->valid_lo);
+			json_double(j, v->valid_hi);
+			json_array_end(j);
+		} else {
+			json_null(j);
+		}
 		put_var_detail(j, v, detail >= CLI_JSON_GOPS);
+	}
 	json_object_end(j);
 }
 

@@ -21,6 +21,16 @@ static const uint8_t magic1[4] = { 'C', 'B', '1', 0 };
 static const uint8_t magic2[4] = { 'C', 'B', '2', 0 };
 #define HEAD2 (CODEC_BLOCK_HEADER + 4)
 
+/* CB3: a CB2 block of elements of b[3] bytes (2, 4 or 8), each the
+ * wrapping difference from the one before as an unsigned integer, their
+ * bytes grouped by position (all first bytes, then all second ...): the
+ * smooth fields and monotonic axes of coordinates become runs lz4 finds. */
+static int elem_magic(const uint8_t *b)
+{
+	return b[0] == 'C' && b[1] == 'B' && b[2] == '3' &&
+		(b[3] == 2 || b[3] == 4 || b[3] == 8) ? b[3] : 0;
+}
+
 static uint32_t get_le(const uint8_t *b, int n, uint64_t *v)
 {
 	*v = 0;
@@ -48,9 +58,47 @@ static size_t head_len(const uint8_t *b, size_t len)
 {
 	if (len >= CODEC_BLOCK_HEADER && !memcmp(b, magic1, 4))
 		return CODEC_BLOCK_HEADER;
-	if (len >= HEAD2 && !memcmp(b, magic2, 4))
+	if (len >= HEAD2 && (!memcmp(b, magic2, 4) || elem_magic(b)))
 		return HEAD2;
 	return 0;
+}
+
+#define DELTA(type, sign)						\
+	do {								\
+		type prev = 0, x;					\
+		for (size_t i = 0; i < ne; i++) {			\
+			memcpy(&x, (const char *)in + i * sizeof(x),	\
+			       sizeof(x));				\
+			if (sign > 0)					\
+				x = (type)(x + prev), prev = x;	\
+			else						\
+				x = (type)(x - prev), prev = (type)(x + prev); \
+			memcpy((char *)in + i * sizeof(x), &x, sizeof(x)); \
+		}							\
+	} while (0)
+
+/* Differences (sign < 0) or their sums (sign > 0) of the ne elements of
+ * esize bytes at in, in place. */
+static void delta(void *in, size_t ne, int esize, int sign)
+{
+	switch (esize) {
+	case 2: DELTA(uint16_t, sign); break;
+	case 4: DELTA(uint32_t, sign); break;
+	default: DELTA(uint64_t, sign); break;
+	}
+}
+
+/* Byte k of element i moves to k * ne + i (apart) or back (together). */
+static void shuffle(const uint8_t *in, uint8_t *out, size_t ne, int esize,
+		    int apart)
+{
+	for (size_t i = 0; i < ne; i++)
+		for (int k = 0; k < esize; k++) {
+			if (apart)
+				out[k * ne + i] = in[i * esize + k];
+			else
+				out[i * esize + k] = in[k * ne + i];
+		}
 }
 
 size_t codec_block_bound(size_t n)
@@ -93,6 +141,28 @@ int codec_block_pack(const void *src, size_t n, uint8_t **out,
 	return 0;
 }
 
+int codec_block_pack_elems(const void *src, size_t n, int esize,
+			   uint8_t **out, size_t *out_len)
+{
+	uint8_t *t;
+	int rc;
+
+	if ((esize != 2 && esize != 4 && esize != 8) || n % (size_t)esize ||
+	    !n)
+		return codec_block_pack(src, n, out, out_len);
+	t = malloc(2 * n);
+	if (!t)
+		return -ENOMEM;
+	memcpy(t + n, src, n);
+	delta(t + n, n / (size_t)esize, esize, -1);
+	shuffle(t + n, t, n / (size_t)esize, esize, 1);
+	rc = codec_block_pack(t, n, out, out_len);
+	if (!rc)
+		(*out)[2] = '3', (*out)[3] = (uint8_t)esize;
+	free(t);
+	return rc;
+}
+
 ssize_t codec_block_raw_size(const void *blk, size_t len)
 {
 	const uint8_t *b = blk;
@@ -102,9 +172,10 @@ ssize_t codec_block_raw_size(const void *blk, size_t len)
 
 	/* the length is in the first CODEC_BLOCK_HEADER bytes of either */
 	if (len < CODEC_BLOCK_HEADER || (memcmp(b, magic1, 4) &&
-					 memcmp(b, magic2, 4)))
+					 memcmp(b, magic2, 4) &&
+					 !elem_magic(b)))
 		return -EIO;
-	h = b[2] == '2' ? HEAD2 : CODEC_BLOCK_HEADER;
+	h = b[2] != '1' ? HEAD2 : CODEC_BLOCK_HEADER;
 	get_le(b + 4, 8, &raw);
 	/* lz4 makes at most 255 bytes of each byte it reads: a larger
 	 * claim is damage, and must not size anyone's allocation */
@@ -119,7 +190,7 @@ int codec_block_unpack(const void *blk, size_t len, void *dst, size_t cap)
 	ssize_t raw = codec_block_raw_size(blk, len);
 	size_t h = head_len(blk, len);
 	uint64_t crc;
-	int got;
+	int got, esize;
 
 	if (raw < 0 || !h || (size_t)raw != cap || len - h > INT_MAX ||
 	    cap > INT_MAX)
@@ -134,6 +205,22 @@ int codec_block_unpack(const void *blk, size_t len, void *dst, size_t cap)
 				  (int)cap);
 	if (got < 0 || (size_t)got != cap)
 		goto bad;
+	esize = elem_magic(blk);
+	if (esize) {
+		uint8_t *t;
+
+		if (cap % (size_t)esize)
+			goto bad;
+		t = malloc(cap);
+		if (!t) {
+			memset(dst, 0, cap);
+			return -ENOMEM;
+		}
+		memcpy(t, dst, cap);
+		shuffle(t, dst, cap / (size_t)esize, esize, 0);
+		delta(dst, cap / (size_t)esize, esize, 1);
+		free(t);
+	}
 	return 0;
 bad:
 	memset(dst, 0, cap);

@@ -25,6 +25,15 @@ size_t codec_block_bound(size_t n);
 int codec_block_pack(const void *src, size_t n, uint8_t **out,
 		     size_t *out_len);
 
+/*
+ * As codec_block_pack(), for n bytes of elements of esize bytes (2, 4 or
+ * 8; other sizes are packed as bytes): each element's difference from the
+ * one before, bytes grouped by their position, then lz4 ("CB3" and the
+ * size in the magic). codec_block_unpack() undoes it.
+ */
+int codec_block_pack_elems(const void *src, size_t n, int esize,
+			   uint8_t **out, size_t *out_len);
+
 /* Raw length a block of len bytes claims (only its first
  * CODEC_BLOCK_HEADER bytes are read), or -EIO if the header is not a
  * block's or claims more than len bytes of lz4 data can hold. */

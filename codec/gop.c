@@ -33,7 +33,8 @@ static int gop_frames(const struct codec_gop_ref *g)
 }
 
 /* Dequantizes frames [f0, f1) of the samples s into dst, and moves
- * values off g->avoid: what codec_gop_finish() does without corrections. */
+ * values off g->fid and g->avoid: what codec_gop_finish() does without
+ * corrections. */
 static void finish_frames(const struct codec_params *p, enum dtype t,
 			  const struct codec_gop_ref *g, const uint16_t *s,
 			  void *dst, int f0, int f1)
@@ -47,6 +48,10 @@ static void finish_frames(const struct codec_params *p, enum dtype t,
 
 			dequantize_from(&g->quant[k], s + at, t,
 					(char *)dst + at * isz, plane);
+			if (g->fid)
+				codec_fidelity_apply(g->fid, &g->quant[k], t,
+						     (char *)dst + at * isz,
+						     plane);
 		}
 	if (g->avoid && f1 > f0)
 		codec_avoid_value(t, g->avoid, (char *)dst + f0 * fv * isz,
@@ -77,7 +82,7 @@ static void put_values(void *arg, int f, const struct codec_picture *pic)
 	char *out = k->dst + (size_t)f * fv * isz;
 	uint16_t tmp[CHUNK];
 
-	for (int pl = 0; pl < p->planes; pl++)
+	for (int pl = 0; pl < p->planes; pl++) {
 		for (int y = 0; y < p->height; y++)
 			for (size_t x = 0; x < w; x += CHUNK) {
 				int n = (int)(w - x < CHUNK ? w - x : CHUNK);
@@ -88,6 +93,10 @@ static void put_values(void *arg, int f, const struct codec_picture *pic)
 						 out + (pl * plane + y * w + x) *
 						 isz, (size_t)n);
 			}
+		if (k->g->fid)
+			codec_fidelity_apply(k->g->fid, &k->g->quant[pl], k->t,
+					     out + pl * plane * isz, plane);
+	}
 	if (k->g->avoid)
 		codec_avoid_value(k->t, k->g->avoid, out, fv);
 	if (f != k->next)
@@ -226,5 +235,76 @@ void codec_mask_apply(const uint8_t *cls, size_t n, enum dtype t,
 			memcpy((char *)dst + i * isz, nanv, isz);
 		else if (cls[i] == MASK_FILL)
 			memcpy((char *)dst + i * isz, fv, isz);
+	}
+}
+
+/* Clamps to [a, b], then moves values equal to an exact value e inward:
+ * up from the lower half of [a, b], down from the upper. */
+#define FIDELITY(type, up, down)					\
+	do {								\
+		type *d = dst;						\
+		for (size_t i = 0; i < n; i++) {			\
+			double x = (double)d[i];			\
+			if (x < a || x > b)				\
+				d[i] = (type)(x < a ? a : b);		\
+		}							\
+		for (int k = 0; k < f->nexact; k++) {			\
+			double e = f->exact[k];				\
+			type te = (type)e, to;				\
+			if (e < a || e > b || a == b || (double)te != e) \
+				continue;				\
+			to = e < a + (b - a) / 2 ? (up) : (down);	\
+			for (size_t i = 0; i < n; i++)			\
+				if (d[i] == te)				\
+					d[i] = to;			\
+		}							\
+	} while (0)
+
+void codec_fidelity_apply(const struct codec_fidelity *f,
+			  const struct codec_quant *q, enum dtype t, void *dst,
+			  size_t n)
+{
+	double a = f->lo, b = f->hi;
+
+	/* a plane's range lies inside the valid range unless the source
+	 * itself left it in that plane: its own range holds then */
+	if (q && q->min <= q->max) {
+		a = q->min;
+		b = q->max;
+	}
+	if (!(a <= b))
+		return;
+	switch (t) {
+	case DTYPE_F32: FIDELITY(float, nextafterf(te, INFINITY),
+				 nextafterf(te, -INFINITY)); break;
+	case DTYPE_F64: FIDELITY(double, nextafter(te, INFINITY),
+				 nextafter(te, -INFINITY)); break;
+	case DTYPE_I8: FIDELITY(int8_t, te + 1, te - 1); break;
+	case DTYPE_U8: FIDELITY(uint8_t, te + 1, te - 1); break;
+	case DTYPE_I16: FIDELITY(int16_t, te + 1, te - 1); break;
+	case DTYPE_U16: FIDELITY(uint16_t, te + 1, te - 1); break;
+	case DTYPE_I32: FIDELITY(int32_t, te + 1, te - 1); break;
+	case DTYPE_U32: FIDELITY(uint32_t, te + 1, te - 1); break;
+	case DTYPE_I64: FIDELITY(int64_t, te + 1, te - 1); break;
+	case DTYPE_U64: FIDELITY(uint64_t, te + 1, te - 1); break;
+	default: break;
+	}
+}
+
+void codec_mask_apply_exact(const uint8_t *cls, size_t n, enum dtype t,
+			    const double *exact, int nexact, void *dst)
+{
+	size_t isz = dtype_size(t);
+	uint8_t val[MASK_EXACT_MAX][8];
+
+	if (nexact > MASK_EXACT_MAX)
+		nexact = MASK_EXACT_MAX;
+	for (int k = 0; k < nexact; k++)
+		dtype_from_double(t, &exact[k], val[k], 1);
+	for (size_t i = 0; i < n; i++) {
+		int k = cls[i] - MASK_EXACT;
+
+		if (cls[i] >= MASK_EXACT && k >= 0 && k < nexact)
+			memcpy((char *)dst + i * isz, val[k], isz);
 	}
 }

@@ -57,4 +57,24 @@ void codec_mask_apply(const uint8_t *cls, size_t n, enum dtype t,
  */
 void codec_avoid_value(enum dtype t, const void *fill, void *dst, size_t n);
 
+/*
+ * Clamps n decoded values of type t of one plane to q's [min, max], the
+ * range of the values quantized (which lies in the valid range wherever
+ * the source kept to it), or without q (NULL, or min > max) to f's
+ * valid range; then moves
+ * those equal to one of f's exact values to the next representable
+ * value inside that range (the value itself comes back only where the
+ * mask says so). Called by decodes with g->fid set, before g->avoid.
+ */
+void codec_fidelity_apply(const struct codec_fidelity *f,
+			  const struct codec_quant *q, enum dtype t, void *dst,
+			  size_t n);
+
+/*
+ * Writes exact[k] (as type t) at the MASK_EXACT + k positions of n values
+ * (k < nexact; positions of other exact classes are left as they are).
+ */
+void codec_mask_apply_exact(const uint8_t *cls, size_t n, enum dtype t,
+			    const double *exact, int nexact, void *dst);
+
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* NaN and fill masks as one lz4 block of bitmaps, one bitmap per class present. */
+/* NaN, fill and exact-value masks as one lz4 block of bitmaps, one bitmap per class present. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +7,16 @@
 #include "codec/block.h"
 #include "codec/mask.h"
 
-/* Raw layout: u8 flags (bit0 NaN layer, bit1 fill layer), u64 n LE, bitmaps. */
+/* Raw layout: u8 flags (bit c - 1 set: a layer for class c; bit0 NaN,
+ * bit1 fill, then the exact values), u64 n LE, the bitmaps in class
+ * order. Masks of NaN and fill alone are those of the first stores. */
 #define MASK_HDR 9
+#define FLAGS_ALL ((1u << (MASK_CLASSES - 1)) - 1)
+
+static int layers(unsigned flags)
+{
+	return __builtin_popcount(flags);
+}
 
 size_t codec_mask_count(const uint8_t *cls, size_t n)
 {
@@ -29,20 +37,20 @@ int codec_mask_pack(const uint8_t *cls, size_t n, uint8_t **out,
 	*out = NULL;
 	*out_len = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (cls[i] > MASK_FILL)
+		if (cls[i] >= MASK_CLASSES)
 			return -EINVAL;
 		if (cls[i])
-			flags |= (uint8_t)cls[i];
+			flags |= (uint8_t)(1u << (cls[i] - 1));
 	}
-	raw_len = MASK_HDR + nb * ((flags & 1) + (flags >> 1));
+	raw_len = MASK_HDR + nb * (size_t)layers(flags);
 	raw = calloc(1, raw_len);
 	if (!raw)
 		return -ENOMEM;
 	raw[0] = flags;
 	for (int i = 0; i < 8; i++)
 		raw[1 + i] = (uint8_t)((uint64_t)n >> (8 * i));
-	for (uint8_t c = MASK_NAN; c <= MASK_FILL; c++) {
-		if (!(flags & c))
+	for (uint8_t c = MASK_NAN; c < MASK_CLASSES; c++) {
+		if (!(flags & 1u << (c - 1)))
 			continue;
 		bm = raw + MASK_HDR + nb * layer++;
 		for (size_t i = 0; i < n; i++)
@@ -63,8 +71,10 @@ int codec_mask_unpack(const void *blk, size_t len, uint8_t *cls, size_t n)
 	int rc = -EIO, layer = 0;
 
 	memset(cls, MASK_VALID, n);
-	/* at most two bitmaps: a larger claim is damage, not an allocation */
-	if (raw_len < MASK_HDR || (size_t)raw_len > MASK_HDR + 2 * nb)
+	/* a bitmap per class at most: a larger claim is damage, not an
+	 * allocation */
+	if (raw_len < MASK_HDR ||
+	    (size_t)raw_len > MASK_HDR + (MASK_CLASSES - 1) * nb)
 		goto out;
 	raw = malloc((size_t)raw_len);
 	if (!raw) {
@@ -76,13 +86,13 @@ int codec_mask_unpack(const void *blk, size_t len, uint8_t *cls, size_t n)
 	flags = raw[0];
 	for (int i = 0; i < 8; i++)
 		count |= (uint64_t)raw[1 + i] << (8 * i);
-	if (flags > 3 || count != n ||
-	    (size_t)raw_len != MASK_HDR + nb * ((flags & 1) + (flags >> 1)))
+	if ((flags & ~FLAGS_ALL) || count != n ||
+	    (size_t)raw_len != MASK_HDR + nb * (size_t)layers(flags))
 		goto out;
-	for (uint8_t c = MASK_NAN; c <= MASK_FILL; c++) {
+	for (uint8_t c = MASK_NAN; c < MASK_CLASSES; c++) {
 		const uint8_t *bm;
 
-		if (!(flags & c))
+		if (!(flags & 1u << (c - 1)))
 			continue;
 		bm = raw + MASK_HDR + nb * layer++;
 		for (size_t i = 0; i < n; i++)

@@ -105,6 +105,19 @@ struct codec_corr;
  * reads the payload and the frame range; the fields after them are
  * codec_gop_decode()'s (codec/gop.h).
  */
+/*
+ * What a lossy decode of a variable must respect (ingest/fidelity.c):
+ * each plane's values are clamped to the range of the values quantized
+ * (its codec_quant min and max; [lo, hi] where there is none), then
+ * moved off the exact values, whose positions a mask restores
+ * (MASK_EXACT + k).
+ */
+struct codec_fidelity {
+	double lo, hi;          /* valid range; -inf and inf: none */
+	int nexact;             /* at most 4 */
+	double exact[4];
+};
+
 struct codec_gop_ref {
 	const uint8_t *data;    /* extradata (extra_size bytes), then packets */
 	size_t size;            /* total bytes at data */
@@ -120,6 +133,7 @@ struct codec_gop_ref {
 	const struct codec_corr *corr;  /* --max-error corrections, or NULL */
 	const void *avoid;      /* lossy: a value no decoded value may take
 				   (the fill value), or NULL */
+	const struct codec_fidelity *fid;       /* lossy: or NULL */
 	/* video without corrections, if set: told that the first `bytes`
 	 * of dst are final values, as frames come out of the decoder */
 	void (*frames)(void *arg, size_t bytes);

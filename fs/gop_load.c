@@ -15,6 +15,7 @@
 #include "codec/gop.h"
 #include "codec/mask.h"
 #include "codec/video.h"
+#include "ingest/fidelity.h"
 #include "fs/gop_load.h"
 #include "fs/hugebuf.h"
 
@@ -120,6 +121,10 @@ static int apply_masks(struct gop_load *l, void *dst)
 				codec_mask_apply(cls + (f - m0) * fe + pl * hw,
 						 hw, v->dtype, v->has_fill ?
 						 v->fill : NULL, d);
+				if (v->nexact)
+					codec_mask_apply_exact(cls + (f - m0) *
+						fe + pl * hw, hw, v->dtype,
+						v->exact, v->nexact, d);
 			}
 		}
 		free(blk);
@@ -221,6 +226,7 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 		.nframes = (int)g->nframes, .quant = g->quant,
 	};
 	struct codec_corr corr = { 0 };
+	struct codec_fidelity fid;
 	uint8_t *payload;
 	int rc, busy;
 
@@ -229,6 +235,11 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 	plan_frames(l, size, from, to, &ref);
 	if (l->v->has_fill && !s->lossless && s->codec != CODEC_LZ4)
 		ref.avoid = l->v->fill;
+	/* lossy values held to their range and off the exact values */
+	if (!s->lossless && s->codec != CODEC_LZ4) {
+		fidelity_codec(l->v, &fid);
+		ref.fid = &fid;
+	}
 	/* masks go over the whole GOP once decoded */
 	if (!l->v->nmasks) {
 		l->e = e;

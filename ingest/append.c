@@ -13,6 +13,7 @@
 #include "ingest/append.h"
 #include "ingest/encode.h"
 #include "ingest/parts.h"
+#include "ingest/fidelity.h"
 #include "ingest/stored.h"
 #include "ingest/view.h"
 
@@ -129,6 +130,7 @@ static int append_frames(struct append *a, struct cat_var *v,
 
 	stream_opts(v, a->opts, &vo);
 	x.pack = a->pack;
+	fidelity_copy(&src->meta->vars[j], v);
 	rc = encode_var(&x, src, j, &r);
 	if (!rc)
 		rc = same_streams(v, &src->meta->vars[j], a->path);

@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "codec/correct.h"
+#include "codec/mask.h"
 #include "codec/quant.h"
 #include "ingest/bound.h"
 
@@ -87,6 +88,8 @@ static double served(const struct bound_gop *b, int k, uint16_t x, void *tmp)
 	double d;
 
 	codec_dequantize(&b->ref->quant[k], &x, t, tmp, 1);
+	if (b->ref->fid)
+		codec_fidelity_apply(b->ref->fid, &b->ref->quant[k], t, tmp, 1);
 	if (b->ref->avoid)
 		codec_avoid_value(t, b->ref->avoid, tmp, 1);
 	dtype_to_double(t, tmp, &d, 1);
@@ -114,6 +117,13 @@ static int find(struct bound_gop *b, struct corr_lists *l)
 				size_t i = src + p, d = at + p;
 				int64_t code, x;
 
+				if (b->cls[i] == MASK_KEPT) {
+					/* outside the valid range: as it was */
+					rc = push_exact(l, (uint32_t)d,
+						(const char *)b->raw +
+						i * l->isz);
+					continue;
+				}
 				if (b->cls[i] || !(fabs(b->dec[d] - b->val[i]) > e))
 					continue;
 				code = llround(((double)b->target[d] -

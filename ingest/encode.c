@@ -20,6 +20,7 @@
 #include "ingest/bound.h"
 #include "ingest/encode.h"
 #include "ingest/encode_quality.h"
+#include "ingest/fidelity.h"
 #include "ingest/target.h"
 
 void encode_layout(struct cat_var *v)
@@ -126,6 +127,12 @@ static size_t classify(const struct cat_var *v, const void *raw,
 		else if (v->has_fill &&
 			 !memcmp((const char *)raw + i * isz, v->fill, isz))
 			cls[i] = MASK_FILL;
+		for (int e = 0; e < v->nexact && !cls[i]; e++)
+			if (val[i] == v->exact[e])
+				cls[i] = (uint8_t)(MASK_EXACT + e);
+		if (!cls[i] && v->has_valid && !(val[i] >= v->valid_lo &&
+						 val[i] <= v->valid_hi))
+			cls[i] = MASK_KEPT;
 		k += cls[i] != MASK_VALID;
 	}
 	return k;
@@ -137,9 +144,13 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 {
 	const struct import_opts *o = x->opts;
 	int codec = o->codec, bits = o->bits, group = o->group == 3 ? 3 : 1;
-	int lossless = o->lossless || codec == CODEC_FFV1;
+	int lossless = o->lossless || codec == CODEC_FFV1 || v->role;
 	uint64_t p = 0;
 
+	/* coordinates and categories are exact (ingest/fidelity.c): with
+	 * the codec named, or lz4 and ffv1 */
+	if (v->role && !codec)
+		codec = dtype_is_float(v->dtype) ? CODEC_LZ4 : CODEC_FFV1;
 	/* by default lossy bands go in gbrp groups of three, which encode
 	 * better than single planes at equal size (bench/quality.sh) */
 	if (!o->group && !lossless && v->nplanes >= 3)
@@ -155,7 +166,7 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		int need = range->n ? codec_quant_exact_bits(&q) : 8;
 
 		if (need < 0 || (bits && bits < need)) {
-			if (o->codec && o->codec != CODEC_LZ4) {
+			if (o->codec && o->codec != CODEC_LZ4 && !v->role) {
 				log_error("'%s': values span more than %d bits: "
 					  "cannot be lossless with %s", v->name,
 					  bits ? bits : 16, codec_name(codec));
@@ -249,6 +260,28 @@ static int correct(struct encode_ctx *x, const struct cat_var *v,
 	return rc;
 }
 
+/* Stores the values of the stream's planes outside the valid range as
+ * exact corrections (fidelity_kept). */
+static int keep_outside(struct encode_ctx *x, const struct cat_var *v,
+			const struct cat_stream *s, struct cat_gop *g,
+			struct gop_buf *b, uint32_t n)
+{
+	uint8_t *blk;
+	size_t len;
+	uint32_t k;
+	int rc = fidelity_kept(v, s, b->cls, b->raw, n, &blk, &len, &k);
+
+	if (rc || !blk)
+		return rc;
+	rc = append(x, blk, len, &g->corr_offset);
+	if (!rc) {
+		g->corr_length = len;
+		g->ncorr = k;
+	}
+	free(blk);
+	return rc;
+}
+
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
  * g, whose payload fields it sets; the error of frame f0 + i goes to
  * fq[i], sizes and corrections to qa. */
@@ -266,6 +299,7 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 	};
 	struct codec_gop out = { 0 };
 	struct codec_gop_ref ref;
+	struct codec_fidelity fid;
 	int rc;
 
 	g->quant = calloc((size_t)s->nplanes, sizeof(*g->quant));
@@ -321,7 +355,9 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 	ref = (struct codec_gop_ref){ .data = out.data, .size = out.size,
 		.extra_size = out.extra_size, .pkt_sizes = g->pkt_sizes,
 		.npkt = out.npkt, .nframes = (int)n, .quant = g->quant,
-		.avoid = v->has_fill && !s->lossless ? v->fill : NULL };
+		.avoid = v->has_fill && !s->lossless ? v->fill : NULL,
+		.fid = s->lossless ? NULL : &fid };
+	fidelity_codec(v, &fid);
 	rc = codec_video_decode(&cp, &ref, &(struct codec_sink){
 		.samples = b->dsamp });
 	if (rc) {
@@ -334,11 +370,12 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 	codec_gop_finish(&cp, v->dtype, &ref, b->work, b->decoded);
 	dtype_to_double(v->dtype, b->decoded, b->dec,
 			hw * (size_t)s->nplanes * n);
-	if (s->max_error > 0 && !s->lossless) {
+	if (s->max_error > 0 && !s->lossless)
 		rc = correct(x, v, s, g, &cp, &ref, b, qa);
-		if (rc)
-			goto out;
-	}
+	else
+		rc = keep_outside(x, v, s, g, b, n);
+	if (rc)
+		goto out;
 	qa->bytes += g->length + g->corr_length;
 	qa->values += hw * (size_t)s->nplanes * n;
 	for (uint32_t f = 0; f < n; f++)
@@ -361,7 +398,8 @@ static int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
 		dtype_size(v->dtype);
 	uint8_t *blk;
 	size_t blen;
-	int rc = codec_block_pack(b->raw, len, &blk, &blen);
+	int rc = codec_block_pack_elems(b->raw, len, (int)dtype_size(v->dtype),
+					&blk, &blen);
 
 	if (rc)
 		return rc;
@@ -639,7 +677,8 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	rc = gop_buf_alloc(&b, v, gop);
 	if (rc)
 		goto out;
-	if (x->opts->lossless && v->ndim >= 2 && !dtype_is_float(v->dtype)) {
+	if ((x->opts->lossless || v->role) && v->ndim >= 2 &&
+	    !dtype_is_float(v->dtype)) {
 		rc = scan_range(src, vi, &b, gop, &qa);
 		if (rc)
 			goto out;
@@ -704,6 +743,10 @@ static void gop_payload_release(struct cat_gop *g)
 	g->quant = NULL;
 	g->npkt = 0;
 	g->extra_size = 0;
+	/* a GOP encoded again has only the corrections it needs now */
+	g->corr_offset = 0;
+	g->corr_length = 0;
+	g->ncorr = 0;
 }
 
 /* A re-encode's start: v->frameq allocated, per-frame figures for n

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "base/psnr.h"
+#include "codec/mask.h"
 #include "ingest/encode_quality.h"
 
 void encq_measure(struct encode_quality *q, const double *src,
@@ -12,9 +13,10 @@ void encq_measure(struct encode_quality *q, const double *src,
 	for (size_t i = 0; i < n; i++) {
 		double e;
 
-		if (cls[i])
+		/* exact values come back as they were: no error */
+		if (cls[i] && cls[i] < MASK_EXACT)
 			continue;
-		e = fabs(dec[i] - src[i]);
+		e = cls[i] ? 0 : fabs(dec[i] - src[i]);
 		q->sse += e * e;
 		if (e > q->max_err)
 			q->max_err = e;
@@ -31,7 +33,7 @@ void encq_widen_range(struct encode_quality *q, const double *v,
 		       const uint8_t *cls, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (cls[i])
+		if (cls[i] && cls[i] < MASK_EXACT)
 			continue;
 		q->lo = v[i] < q->lo ? v[i] : q->lo;
 		q->hi = v[i] > q->hi ? v[i] : q->hi;

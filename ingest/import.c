@@ -13,6 +13,7 @@
 #include "catalog/pack.h"
 #include "codec/video.h"
 #include "ingest/encode.h"
+#include "ingest/fidelity.h"
 #include "ingest/import.h"
 #include "ingest/parts.h"
 #include "ingest/view.h"
@@ -57,7 +58,10 @@ static char *profile_text(const struct import_opts *o)
 		n += snprintf(goal + n, sizeof(goal) - (size_t)n, " psnr=%g",
 			      o->psnr);
 	if (o->bpv > 0)
-		snprintf(goal + n, sizeof(goal) - (size_t)n, " bpv=%g", o->bpv);
+		n += snprintf(goal + n, sizeof(goal) - (size_t)n, " bpv=%g",
+			      o->bpv);
+	snprintf(goal + n, sizeof(goal) - (size_t)n, " exact=%.40s",
+		 o->exact_values ? o->exact_values : "auto");
 	snprintf(buf, sizeof(buf), "codec=%s bits=%d crf=%s gop=%s lossless=%d "
 		 "group=%d%s%s%s", o->codec ? codec_name(o->codec) : "default",
 		 o->bits, o->crf == IMPORT_CRF_UNSET && (o->psnr > 0 ||
@@ -256,6 +260,11 @@ int import_file(struct catalog *c, const char *path,
 		encode_layout(v);
 	}
 	rc = select_vars(ds, o->variables, keep);
+	if (rc)
+		goto out;
+	fidelity_roles(ds);
+	for (int i = 0; i < ds->nvars && !rc; i++)
+		rc = keep[i] ? fidelity_plan(src, i, o) : 0;
 	if (rc)
 		goto out;
 	for (int i = 0; i < ds->nvars; i++)

@@ -48,6 +48,10 @@ struct import_opts {
 	const char *const *stack;
 	int nstack;
 	const char *date_pattern;       /* strptime format in file names */
+	const char *exact_values;       /* lossy variables: values kept
+					   exactly at their positions, "0,1";
+					   "none"; NULL: by the rule of
+					   ingest/fidelity.h */
 };
 
 /* Patch GOPs a variable may gather before a commit compacts it. */

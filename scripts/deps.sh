@@ -6,6 +6,7 @@ PKGS="build-essential autoconf automake libtool pkg-config git
 libfuse3-dev fuse3 libavcodec-dev libavutil-dev libsqlite3-dev liblz4-dev
 zlib1g-dev libnetcdf-dev libgdal-dev libcairo2-dev libcmocka-dev netcdf-bin gdal-bin
 valgrind file clang libclang-rt-14-dev fio strace sqlite3 ffmpeg libzfp-dev libzstd-dev
+cdo
 python3-numpy python3-pil python3-netcdf4 python3-xarray python3-scipy
 python3-dask python3-torch python3-matplotlib python3-zarr python3-gdal cdo
 glusterfs-server glusterfs-client"

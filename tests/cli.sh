@@ -137,7 +137,8 @@ check "store unchanged by bad input" test "$sum_before" = "$sum_after"
 
 # a full disk: the import fails cleanly and the store keeps what it had
 if mkdir "$T/small" && mount -t tmpfs -o size=352k tmpfs "$T/small" 2>/dev/null; then
-	check "import into a small store" $CUBEFS import -q "$T/small/st" "$L" --name a --crf 30
+	# (no exact values: the mask of its zeros would not fit beside the WAL)
+	check "import into a small store" $CUBEFS import -q "$T/small/st" "$L" --name a --crf 30 --no-exact-values
 	before=$(ls "$T/small/st/packs"; $CUBEFS ls "$T/small/st")
 	refuse "import onto a full disk" $CUBEFS import -q "$T/small/st" "$DATA/era5_t2m_uk_2019-03.nc"
 	check "full disk error says so" grep -q 'No space left on device' "$T/err"

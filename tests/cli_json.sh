@@ -204,6 +204,16 @@ def info_lines(ds):
         else:
             out.append('  quality: PSNR %.2f dB over the data range, max abs '
                        'error %s' % (v['psnr'], g('%.6g', v['max_error'])))
+        if v['role'] != 'data':
+            out.append('  fidelity: %s, stored exactly' % v['role'])
+        if v['storage'] == 'video' and v['psnr'] is not None:
+            out.append('  exact values:%s (%s)' % (
+                ','.join(' ' + g('%.9g', e) for e in v['exact_values'])
+                or ' none', v['exact_rule']))
+            if v['valid_range']:
+                out.append('  valid range: %s to %s, decoded values held to '
+                           "each plane's range" % tuple(
+                               g('%.9g', x) for x in v['valid_range']))
         if v['has_fill']:
             out.append('  fill value restored at masked positions')
         if v['masks']:

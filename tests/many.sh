@@ -273,6 +273,15 @@ $CUBEFS export "$S" ice/fice "$T/f.npy" 2>/dev/null
 pi=$(psnr "$T/f.npy" "$ICE" fice)
 echo "fice PSNR from 10 pieces: $pi dB"
 check "fice quality" $PY -c "import sys; sys.exit(not $pi > 35)"
+check "every piece keeps the exact zeros (tests/fidelity.sh)" $PY -c "
+import numpy as np, netCDF4
+s = np.ma.filled(netCDF4.Dataset('$ICE')['fice'][:].astype('f4'), np.nan)
+o = np.load('$T/f.npy')
+for lo in range(0, s.shape[0], 12):
+    z = s[lo:lo + 12] == 0
+    assert z.any() and (o[lo:lo + 12][z] == 0).all(), lo
+    assert not ((o[lo:lo + 12] == 0) & ~z).any(), lo
+"
 check "check at the end" $CUBEFS check "$S"
 
 echo "$pass passed, $fails failed"

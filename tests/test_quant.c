@@ -174,6 +174,60 @@ static void mask_apply_restores_nan_and_fill(void **state)
 	assert_true(iv[1] == -32767 && iv[2] == -32767 && iv[3] == 4);
 }
 
+/* Exact-value classes go through a mask with NaN and fill; a mask of
+ * NaN and fill alone is the block the first stores hold. */
+static void mask_exact_classes_roundtrip(void **state)
+{
+	size_t n = 4099;
+	uint8_t *c = malloc(n), *back = malloc(n), *blk;
+	float v[6] = { 9, 9, 9, 9, 9, 9 };
+	uint8_t cls6[6] = { 0, MASK_EXACT, MASK_EXACT + 1, MASK_NAN,
+			    MASK_EXACT + 3, MASK_EXACT + 1 };
+	double ex[2] = { 0, 1 };
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		c[i] = i % 7 == 0 ? MASK_EXACT : i % 11 == 0 ? MASK_EXACT + 3 :
+			i % 13 == 0 ? MASK_FILL : 0;
+	assert_int_equal(codec_mask_pack(c, n, &blk, &len), 0);
+	assert_int_equal(codec_mask_unpack(blk, len, back, n), 0);
+	assert_memory_equal(c, back, n);
+	free(blk);
+	c[5] = MASK_CLASSES;
+	assert_int_equal(codec_mask_pack(c, n, &blk, &len), -EINVAL);
+	/* positions of exact values take them; classes past nexact stay */
+	codec_mask_apply_exact(cls6, 6, DTYPE_F32, ex, 2, v);
+	assert_true(v[0] == 9 && v[1] == 0 && v[2] == 1 && v[3] == 9 &&
+		    v[4] == 9 && v[5] == 1);
+	free(c);
+	free(back);
+}
+
+/* Decoded values stay in their plane's range and never take an exact
+ * value; without a plane range the valid range holds. */
+static void fidelity_clamps_and_avoids_exact(void **state)
+{
+	struct codec_fidelity f = { .lo = 0, .hi = 500, .nexact = 1,
+				    .exact = { 0 } };
+	struct codec_quant q = { .min = 0, .max = 80 };
+	float v[] = { -0.5f, 0.0f, 0.25f, 90.0f, NAN };
+	int16_t iv[] = { -3, 0, 7, 600 };
+
+	(void)state;
+	codec_fidelity_apply(&f, &q, DTYPE_F32, v, 5);
+	assert_true(v[0] > 0 && v[0] < 1e-30f);
+	assert_true(v[1] > 0 && v[1] < 1e-30f);
+	assert_true(v[2] == 0.25f && v[3] == 80.0f && isnan(v[4]));
+	codec_fidelity_apply(&f, NULL, DTYPE_I16, iv, 4);
+	assert_true(iv[0] == 1 && iv[1] == 1 && iv[2] == 7 && iv[3] == 500);
+	/* an exact value at the top moves down */
+	f.exact[0] = 80;
+	v[0] = 85.0f;
+	codec_fidelity_apply(&f, &q, DTYPE_F32, v, 1);
+	assert_true(v[0] < 80.0f && v[0] > 79.99f);
+}
+
 static void corr_roundtrip_and_refusals(void **state)
 {
 	uint32_t spos[] = { 0, 2, 70 }, epos[] = { 3, 4, 90, 99 };
@@ -285,6 +339,8 @@ int main(void)
 		cmocka_unit_test(quant_fill_masked_is_smooth),
 		cmocka_unit_test(mask_roundtrip),
 		cmocka_unit_test(mask_apply_restores_nan_and_fill),
+		cmocka_unit_test(mask_exact_classes_roundtrip),
+		cmocka_unit_test(fidelity_clamps_and_avoids_exact),
 		cmocka_unit_test(corr_roundtrip_and_refusals),
 		cmocka_unit_test(corr_packings),
 		cmocka_unit_test(corr_reads_format_1),
