@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libavcodec/avcodec.h>
 
@@ -64,8 +65,8 @@ int video_order(enum AVCodecID id, const uint8_t *data, size_t extra_size,
 {
 	AVCodecParserContext *pc = NULL;
 	AVCodecContext *c = NULL;
-	uint8_t *seen = NULL;
-	size_t off = extra_size;
+	uint8_t *seen = NULL, *pad = NULL;
+	size_t off = extra_size, most = extra_size;
 	int rc = 0;
 
 	/* HEVC's parser reads each picture's order count from its slice
@@ -75,7 +76,13 @@ int video_order(enum AVCodecID id, const uint8_t *data, size_t extra_size,
 	pc = av_parser_init(AV_CODEC_ID_HEVC);
 	c = avcodec_alloc_context3(NULL);
 	seen = calloc((size_t)nframes, 1);
-	if (!pc || !c || !seen) {
+	/* the parser reads past the end of what it is given: each packet
+	 * goes to it from a copy followed by libav's zeroed padding */
+	for (int i = 0; i < npkt; i++)
+		if (pkt_sizes[i] > most)
+			most = pkt_sizes[i];
+	pad = calloc(most + AV_INPUT_BUFFER_PADDING_SIZE, 1);
+	if (!pc || !c || !seen || !pad) {
 		rc = pc ? -ENOMEM : -ENOTSUP;
 		goto out;
 	}
@@ -92,8 +99,10 @@ int video_order(enum AVCodecID id, const uint8_t *data, size_t extra_size,
 		if (!n)
 			continue;
 		pc->output_picture_number = -1;
-		av_parser_parse2(pc, c, &out, &outn, d, (int)n, AV_NOPTS_VALUE,
-				 AV_NOPTS_VALUE, 0);
+		memcpy(pad, d, n);
+		memset(pad + n, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+		av_parser_parse2(pc, c, &out, &outn, pad, (int)n,
+				 AV_NOPTS_VALUE, AV_NOPTS_VALUE, 0);
 		if (i < 0)      /* extradata: parameter sets only */
 			continue;
 		rc = scan_nals(d, n, &s);
@@ -111,6 +120,7 @@ int video_order(enum AVCodecID id, const uint8_t *data, size_t extra_size,
 	}
 out:
 	free(seen);
+	free(pad);
 	avcodec_free_context(&c);
 	av_parser_close(pc);
 	return rc;
