@@ -134,6 +134,37 @@ int video_opts_av1(const struct codec_params *p, int nframes,
 	return cpu_used(p, 6, 8, opts);
 }
 
+int video_opts_svtav1(const struct codec_params *p, int nframes,
+		      AVCodecContext *c, AVDictionary **opts)
+{
+	char sp[96];
+	long n = 8;
+	char *end;
+
+	(void)nframes;
+	c->bit_rate = 0;
+	if (p->preset) {
+		n = strtol(p->preset, &end, 10);
+		if (end == p->preset || *end || n < 0 || n > 13) {
+			log_error("invalid preset '%s' for %s: want 0..13",
+				  p->preset, codec_name(p->codec));
+			return -EINVAL;
+		}
+	}
+	/* one GOP per encoder: no scene cuts; lp caps its threads as
+	 * thread_count does the others' */
+	if (c->thread_count > 0)
+		snprintf(sp, sizeof(sp), "scd=0:lp=%d", c->thread_count);
+	else
+		snprintf(sp, sizeof(sp), "scd=0");
+	/* libsvtav1 reads crf 0 as "no crf": 1 is its finest */
+	if (av_dict_set_int(opts, "preset", n, 0) < 0 ||
+	    av_dict_set_int(opts, "crf", p->crf > 0 ? p->crf : 1, 0) < 0 ||
+	    av_dict_set(opts, "svtav1-params", sp, 0) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int video_opts_ffv1(const struct codec_params *p, int nframes,
 		    AVCodecContext *c, AVDictionary **opts)
 {

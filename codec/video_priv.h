@@ -58,6 +58,8 @@ int video_opts_vp9(const struct codec_params *p, int nframes,
 		   AVCodecContext *c, AVDictionary **opts);
 int video_opts_av1(const struct codec_params *p, int nframes,
 		   AVCodecContext *c, AVDictionary **opts);
+int video_opts_svtav1(const struct codec_params *p, int nframes,
+		      AVCodecContext *c, AVDictionary **opts);
 int video_opts_ffv1(const struct codec_params *p, int nframes,
 		    AVCodecContext *c, AVDictionary **opts);
 
