@@ -24,6 +24,7 @@
 #include "catalog/catalog.h"
 #include "codec/mask.h"
 #include "codec/video.h"
+#include "ingest/encode_effort.h"
 #include "ingest/import.h"
 #include "ingest/source.h"
 
@@ -201,7 +202,7 @@ static int run_cubefs(const struct cube *c, const char *path,
 		      const char *spec)
 {
 	char dir[] = "/tmp/cubefs-quality.XXXXXX", store[64], codec[16];
-	char preset[32], merr[32];
+	char preset[32], merr[32], effort[16];
 	struct import_opts o;
 	struct import_report rep = { 0 };
 	struct cat_dataset *ds = NULL;
@@ -226,6 +227,9 @@ static int run_cubefs(const struct cube *c, const char *path,
 	o.group = spec_int(spec, "group", o.group);
 	o.lossless = spec_int(spec, "lossless", o.lossless);
 	o.preset = spec_get(spec, "preset", preset, sizeof(preset), NULL);
+	if (spec_get(spec, "effort", effort, sizeof(effort), NULL) &&
+	    encode_effort_parse(effort, &o.effort))
+		return -EINVAL;
 	if (spec_get(spec, "max_error", merr, sizeof(merr), NULL))
 		o.max_error = strtod(merr, NULL);
 	rc = catalog_open(store, CATALOG_CREATE, &cat);
@@ -388,6 +392,7 @@ static void usage(FILE *f)
 "usage: cubefs-bench quality FILE VAR SPEC...\n"
 "  One JSON line per SPEC for variable VAR of FILE ('-': a .npy's array):\n"
 "  cubefs:codec=x265,bits=12,crf=14,gop=16,group=1,preset=slow,lossless=0,\n"
+"    effort=fast|default|best,\n"
 "    max_error=E (in the variable's units; keys left out take the import\n"
 "    defaults, and without crf, max_error searches the cheapest), zfp:acc=REL (tolerance as\n"
 "  a fraction of the data range), zfp:rate=BITS, zstd, lz4\n");

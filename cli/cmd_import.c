@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "codec/video.h"
+#include "ingest/encode_effort.h"
 #include "ingest/import.h"
 #include "store/lock.h"
 
@@ -59,6 +60,9 @@ static void import_usage(FILE *f)
 "  --rgb           bands in groups of three (gbrp; the default for lossy\n"
 "                  variables of 3 or more bands)\n"
 "  --gray          each band its own gray stream (the default otherwise)\n"
+"  --effort E      fast, default or best: the encoder and its preset where\n"
+"                  --codec and --preset leave them open (bench/RESULTS.md,\n"
+"                  sh bench/frontier.sh); decoding is the same for all\n"
 "  --preset P      encoder speed preset (x265: slow, and more; naming one\n"
 "                  uses it as is: slow is 2.7x faster, medium 4.9x)\n"
 "  --max-error E   guarantee: every value read back within E of the source\n"
@@ -188,6 +192,7 @@ int cmd_import(int argc, char **argv)
 		{ "rgb", no_argument, NULL, '3' },
 		{ "gray", no_argument, NULL, '1' },
 		{ "preset", required_argument, NULL, 'p' },
+		{ "effort", required_argument, NULL, 'e' },
 		{ "max-error", required_argument, NULL, 'E' },
 		{ "psnr", required_argument, NULL, 'P' },
 		{ "bpv", required_argument, NULL, 'B' },
@@ -235,6 +240,13 @@ int cmd_import(int argc, char **argv)
 		case '3': o.group = 3; break;
 		case '1': o.group = 1; break;
 		case 'p': o.preset = optarg; break;
+		case 'e':
+			if (encode_effort_parse(optarg, &o.effort)) {
+				fprintf(stderr, "cubefs: invalid effort '%s' "
+					"(fast, default or best)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'E':
 			if (parse_positive(optarg, "max-error", 0, &o.max_error))
 				return 2;

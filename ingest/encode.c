@@ -19,6 +19,7 @@
 #include "codec/video.h"
 #include "ingest/bound.h"
 #include "ingest/encode.h"
+#include "ingest/encode_effort.h"
 #include "ingest/encode_quality.h"
 #include "ingest/target.h"
 
@@ -75,27 +76,63 @@ static void gop_buf_release(struct gop_buf *b)
 	free(b->work);
 }
 
-static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
-			 uint32_t gop)
+/* The sizes of a gop_buf's arrays, in its fields' order. */
+static void gop_buf_sizes(const struct cat_var *v, uint32_t gop,
+			  size_t sz[9])
 {
 	size_t hw = (size_t)(v->width * v->height);
 	size_t fe = hw * (size_t)v->nplanes, isz = dtype_size(v->dtype);
 	/* a stream holds 1 or 3 planes; lz4 streams hold them all */
 	size_t sp = v->nplanes > 3 ? 3 : (size_t)v->nplanes;
 
-	b->raw = malloc(fe * gop * isz + 1);
-	b->val = malloc(fe * gop * sizeof(double) + 1);
-	b->cls = malloc(fe * gop + 1);
-	b->plane = malloc(hw * gop * sizeof(double) + 1);
-	b->samples = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
-	b->decoded = malloc(hw * sp * gop * (isz > 1 ? isz : 1) + hw * gop + 1);
-	b->dec = malloc(hw * sp * gop * sizeof(double) + 1);
-	b->dsamp = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
-	b->work = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
+	sz[0] = fe * gop * isz + 1;
+	sz[1] = fe * gop * sizeof(double) + 1;
+	sz[2] = fe * gop + 1;
+	sz[3] = hw * gop * sizeof(double) + 1;
+	sz[4] = hw * sp * gop * sizeof(uint16_t) + 1;
+	sz[5] = hw * sp * gop * (isz > 1 ? isz : 1) + hw * gop + 1;
+	sz[6] = hw * sp * gop * sizeof(double) + 1;
+	sz[7] = hw * sp * gop * sizeof(uint16_t) + 1;
+	sz[8] = sz[7];
+}
+
+static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
+			 uint32_t gop)
+{
+	size_t sz[9];
+
+	gop_buf_sizes(v, gop, sz);
+	b->raw = malloc(sz[0]);
+	b->val = malloc(sz[1]);
+	b->cls = malloc(sz[2]);
+	b->plane = malloc(sz[3]);
+	b->samples = malloc(sz[4]);
+	b->decoded = malloc(sz[5]);
+	b->dec = malloc(sz[6]);
+	b->dsamp = malloc(sz[7]);
+	b->work = malloc(sz[8]);
 	if (!b->raw || !b->val || !b->cls || !b->plane || !b->samples ||
 	    !b->decoded || !b->dec || !b->dsamp || !b->work)
 		return -ENOMEM;
 	return 0;
+}
+
+/*
+ * What one GOP worker holds: its buffers, and an encoder's own (reference
+ * and look-ahead pictures, its analysis), taken as ENCODER_BYTES per
+ * sample of the GOP's streams, about what x265 and SVT-AV1 peak at.
+ */
+#define ENCODER_BYTES 24
+
+static size_t worker_bytes(const struct cat_var *v, uint32_t gop)
+{
+	size_t sz[9], n = 0;
+	size_t sp = v->nplanes > 3 ? 3 : (size_t)v->nplanes;
+
+	gop_buf_sizes(v, gop, sz);
+	for (int i = 0; i < 9; i++)
+		n += sz[i];
+	return n + ENCODER_BYTES * (size_t)(v->width * v->height) * sp * gop;
 }
 
 static int append(struct encode_ctx *x, const void *buf, size_t len,
@@ -137,14 +174,24 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 {
 	const struct import_opts *o = x->opts;
 	int codec = o->codec, bits = o->bits, group = o->group == 3 ? 3 : 1;
-	int lossless = o->lossless || codec == CODEC_FFV1;
+	int lossless = o->lossless || codec == CODEC_FFV1, crf = o->crf;
+	const char *preset = o->preset;
+	struct encode_choice ch;
 	uint64_t p = 0;
 
 	/* by default lossy bands go in gbrp groups of three, which encode
 	 * better than single planes at equal size (bench/quality.sh) */
-	if (!o->group && !lossless && v->nplanes >= 3)
+	if (!o->group && !lossless && v->nplanes >= 3 &&
+	    codec != CODEC_SVTAV1)
 		group = 3;
-
+	/* --effort: the encoder, depth and crf the options leave open */
+	if (!lossless && (!codec || codec == CODEC_X265)) {
+		encode_effort_choose(o, group, &ch);
+		codec = ch.codec;
+		bits = ch.bits;
+		crf = ch.crf;
+		preset = ch.preset;
+	}
 	if (!codec)
 		codec = lossless ? CODEC_FFV1 : CODEC_X265;
 	if (v->ndim < 2 || codec == CODEC_LZ4 ||
@@ -203,10 +250,9 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		s->bits = bits;
 		s->width = (int)v->width;
 		s->height = (int)v->height;
-		s->crf = o->crf != IMPORT_CRF_UNSET ? o->crf :
-			IMPORT_DEFAULT_CRF;
+		s->crf = crf != IMPORT_CRF_UNSET ? crf : IMPORT_DEFAULT_CRF;
 		s->lossless = lossless;
-		s->params = o->preset ? strdup(o->preset) : NULL;
+		s->params = preset ? strdup(preset) : NULL;
 		s->gop_len = (uint32_t)(o->gop > 0 ? o->gop :
 			codec_default_gop((int)v->width, (int)v->height,
 				  v->nframes));
@@ -249,6 +295,10 @@ static int correct(struct encode_ctx *x, const struct cat_var *v,
 	return rc;
 }
 
+/* Fewer samples than this, a picture's encoder runs on one thread (as
+ * codec/video.c's automatic count does): more cost more than they save. */
+#define SMALL_PICTURE (256 * 256)
+
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
  * g, whose payload fields it sets; the error of frame f0 + i goes to
  * fq[i], sizes and corrections to qa. */
@@ -263,6 +313,8 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
 		.width = s->width, .height = s->height, .crf = s->crf,
 		.lossless = s->lossless, .preset = s->params,
+		/* small pictures: one thread, as automatic gives them */
+		.threads = hw < SMALL_PICTURE ? 1 : x->codec_threads,
 	};
 	struct codec_gop out = { 0 };
 	struct codec_gop_ref ref;
@@ -542,8 +594,26 @@ static void *gop_worker(void *arg)
 	return NULL;
 }
 
-/* Several GOPs at a time (one per core): each GOP is independent, and
- * small pictures leave a codec's own threads idle. */
+/*
+ * Workers for jobs GOPs: one per core (each GOP is independent, and small
+ * pictures leave a codec's own threads idle), as many as the memory
+ * budget holds, at least one. The pulled GOP index is the bounded queue:
+ * a worker holds one GOP, so memory does not grow with the input.
+ */
+static int worker_count(const struct cat_var *v, uint32_t gop, uint32_t jobs)
+{
+	size_t per = worker_bytes(v, gop);
+	size_t fit = per ? ENCODE_MEMORY_BUDGET / per : ENCODE_MAX_WORKERS;
+	int nw = cpu_count() > ENCODE_MAX_WORKERS ? ENCODE_MAX_WORKERS :
+		cpu_count();
+
+	if ((size_t)nw > fit)
+		nw = fit ? (int)fit : 1;
+	if ((uint32_t)nw > jobs)
+		nw = jobs ? (int)jobs : 1;
+	return nw;
+}
+
 int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 		uint32_t gop, uint32_t ngops, const uint32_t *list,
 		uint32_t nlist, struct encode_quality *qa, uint64_t *masked)
@@ -552,12 +622,14 @@ int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	struct gop_jobs j = { .x = x, .src = src, .vi = vi, .gop = gop,
 			      .ngops = ngops, .list = list, .nlist = nlist,
 			      .q = *qa };
-	int nw = cpu_count() > 8 ? 8 : cpu_count(), started = 0;
 	uint32_t jobs = list ? nlist : ngops;
-	pthread_t tid[8];
+	int nw = worker_count(v, gop, jobs), started = 0;
+	pthread_t tid[ENCODE_MAX_WORKERS];
 
-	if ((uint32_t)nw > jobs)
-		nw = jobs ? (int)jobs : 1;
+	/* the cores left to each encoder's own threads: together one
+	 * thread a core, and encoder buffers (frame threads, look-ahead)
+	 * bounded by the worker count */
+	x->codec_threads = cpu_count() / nw;
 	j.has_mask = calloc(ngops + 1, 1);
 	if (!j.has_mask)
 		return -ENOMEM;
