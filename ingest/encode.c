@@ -20,6 +20,7 @@
 #include "ingest/bound.h"
 #include "ingest/encode.h"
 #include "ingest/encode_effort.h"
+#include "ingest/encode_int.h"
 #include "ingest/encode_quality.h"
 #include "ingest/target.h"
 
@@ -48,91 +49,6 @@ void encode_layout(struct cat_var *v)
 	/* no values (an axis of length 0): no frames to encode at all */
 	if (!catalog_var_elems(v))
 		v->nframes = 0;
-}
-
-/* Buffers for one GOP of one variable. */
-struct gop_buf {
-	void *raw;              /* source elements, native */
-	double *val;            /* the same as doubles */
-	uint8_t *cls;           /* mask classes */
-	double *plane;          /* one plane over the GOP's frames */
-	uint16_t *samples;      /* one stream's samples */
-	void *decoded;          /* one stream's decoded values */
-	double *dec;            /* the same as doubles */
-	uint16_t *dsamp;        /* one stream's decoded samples */
-	uint16_t *work;         /* the same, corrected */
-};
-
-static void gop_buf_release(struct gop_buf *b)
-{
-	free(b->raw);
-	free(b->val);
-	free(b->cls);
-	free(b->plane);
-	free(b->samples);
-	free(b->decoded);
-	free(b->dec);
-	free(b->dsamp);
-	free(b->work);
-}
-
-/* The sizes of a gop_buf's arrays, in its fields' order. */
-static void gop_buf_sizes(const struct cat_var *v, uint32_t gop,
-			  size_t sz[9])
-{
-	size_t hw = (size_t)(v->width * v->height);
-	size_t fe = hw * (size_t)v->nplanes, isz = dtype_size(v->dtype);
-	/* a stream holds 1 or 3 planes; lz4 streams hold them all */
-	size_t sp = v->nplanes > 3 ? 3 : (size_t)v->nplanes;
-
-	sz[0] = fe * gop * isz + 1;
-	sz[1] = fe * gop * sizeof(double) + 1;
-	sz[2] = fe * gop + 1;
-	sz[3] = hw * gop * sizeof(double) + 1;
-	sz[4] = hw * sp * gop * sizeof(uint16_t) + 1;
-	sz[5] = hw * sp * gop * (isz > 1 ? isz : 1) + hw * gop + 1;
-	sz[6] = hw * sp * gop * sizeof(double) + 1;
-	sz[7] = hw * sp * gop * sizeof(uint16_t) + 1;
-	sz[8] = sz[7];
-}
-
-static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
-			 uint32_t gop)
-{
-	size_t sz[9];
-
-	gop_buf_sizes(v, gop, sz);
-	b->raw = malloc(sz[0]);
-	b->val = malloc(sz[1]);
-	b->cls = malloc(sz[2]);
-	b->plane = malloc(sz[3]);
-	b->samples = malloc(sz[4]);
-	b->decoded = malloc(sz[5]);
-	b->dec = malloc(sz[6]);
-	b->dsamp = malloc(sz[7]);
-	b->work = malloc(sz[8]);
-	if (!b->raw || !b->val || !b->cls || !b->plane || !b->samples ||
-	    !b->decoded || !b->dec || !b->dsamp || !b->work)
-		return -ENOMEM;
-	return 0;
-}
-
-/*
- * What one GOP worker holds: its buffers, and an encoder's own (reference
- * and look-ahead pictures, its analysis), taken as ENCODER_BYTES per
- * sample of the GOP's streams, about what x265 and SVT-AV1 peak at.
- */
-#define ENCODER_BYTES 24
-
-static size_t worker_bytes(const struct cat_var *v, uint32_t gop)
-{
-	size_t sz[9], n = 0;
-	size_t sp = v->nplanes > 3 ? 3 : (size_t)v->nplanes;
-
-	gop_buf_sizes(v, gop, sz);
-	for (int i = 0; i < 9; i++)
-		n += sz[i];
-	return n + ENCODER_BYTES * (size_t)(v->width * v->height) * sp * gop;
 }
 
 static int append(struct encode_ctx *x, const void *buf, size_t len,
@@ -179,11 +95,6 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 	struct encode_choice ch;
 	uint64_t p = 0;
 
-	/* by default lossy bands go in gbrp groups of three, which encode
-	 * better than single planes at equal size (bench/quality.sh) */
-	if (!o->group && !lossless && v->nplanes >= 3 &&
-	    codec != CODEC_SVTAV1)
-		group = 3;
 	/* --effort: the encoder, depth and crf the options leave open */
 	if (!lossless && (!codec || codec == CODEC_X265)) {
 		encode_effort_choose(o, group, &ch);
@@ -194,6 +105,12 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 	}
 	if (!codec)
 		codec = lossless ? CODEC_FFV1 : CODEC_X265;
+	/* x265's lossy bands go in gbrp groups of three by default, which
+	 * encode better than single planes at equal size (bench/quality.sh);
+	 * SVT-AV1 has gray planes only */
+	if (!o->group && !lossless && v->nplanes >= 3 &&
+	    codec != CODEC_SVTAV1)
+		group = 3;
 	if (v->ndim < 2 || codec == CODEC_LZ4 ||
 	    (lossless && dtype_is_float(v->dtype)))
 		codec = CODEC_LZ4;
@@ -594,26 +511,6 @@ static void *gop_worker(void *arg)
 	return NULL;
 }
 
-/*
- * Workers for jobs GOPs: one per core (each GOP is independent, and small
- * pictures leave a codec's own threads idle), as many as the memory
- * budget holds, at least one. The pulled GOP index is the bounded queue:
- * a worker holds one GOP, so memory does not grow with the input.
- */
-static int worker_count(const struct cat_var *v, uint32_t gop, uint32_t jobs)
-{
-	size_t per = worker_bytes(v, gop);
-	size_t fit = per ? ENCODE_MEMORY_BUDGET / per : ENCODE_MAX_WORKERS;
-	int nw = cpu_count() > ENCODE_MAX_WORKERS ? ENCODE_MAX_WORKERS :
-		cpu_count();
-
-	if ((size_t)nw > fit)
-		nw = fit ? (int)fit : 1;
-	if ((uint32_t)nw > jobs)
-		nw = jobs ? (int)jobs : 1;
-	return nw;
-}
-
 int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 		uint32_t gop, uint32_t ngops, const uint32_t *list,
 		uint32_t nlist, struct encode_quality *qa, uint64_t *masked)
@@ -623,7 +520,7 @@ int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 			      .ngops = ngops, .list = list, .nlist = nlist,
 			      .q = *qa };
 	uint32_t jobs = list ? nlist : ngops;
-	int nw = worker_count(v, gop, jobs), started = 0;
+	int nw = encode_worker_count(v, gop, jobs), started = 0;
 	pthread_t tid[ENCODE_MAX_WORKERS];
 
 	/* the cores left to each encoder's own threads: together one

@@ -11,17 +11,19 @@
  * (sh bench/frontier.sh). */
 struct effort {
 	const char *name;
-	int svt;                /* 1: gray streams go to SVT-AV1 */
+	int svt;                /* 1: lossy planes go to SVT-AV1, gray */
 	const char *svt_preset; /* SVT-AV1's preset, 0 (slowest) to 13 */
 	int svt_crf;            /* its default crf: about the bits per value
 				   of x265 at IMPORT_DEFAULT_CRF */
-	const char *x265_preset;        /* NULL: cubefs's tuned slow */
+	const char *x265_preset;        /* where x265 encodes instead (a
+					   depth or crf SVT-AV1 lacks);
+					   NULL: cubefs's tuned slow */
 };
 
 static const struct effort efforts[] = {
-	[IMPORT_EFFORT_DEFAULT] = { "default", 1, "6", 12, "slow" },
-	[IMPORT_EFFORT_FAST] = { "fast", 1, "10", 12, "medium" },
-	[IMPORT_EFFORT_BEST] = { "best", 0, NULL, 0, NULL },
+	[IMPORT_EFFORT_DEFAULT] = { "default", 1, "6", 12, NULL },
+	[IMPORT_EFFORT_FAST] = { "fast", 1, "8", 12, "slow" },
+	[IMPORT_EFFORT_BEST] = { "best", 1, "4", 12, NULL },
 };
 
 #define NEFFORTS (int)(sizeof(efforts) / sizeof(efforts[0]))

@@ -15,11 +15,12 @@ struct encode_choice {
 };
 
 /*
- * Chooses for a lossy variable whose streams hold `planes` planes (1 or
- * 3): what the user gave in o (--codec, --bits, --preset, --crf) stays,
- * and o->effort fills the rest. Gray streams go to SVT-AV1 where the
- * effort says so and nothing the user gave needs another codec (a depth
- * above 10, a crf below 0); others to x265 at the effort's preset
+ * Chooses for a lossy variable whose streams hold `planes` planes (1; 3
+ * when --rgb asks): what the user gave in o (--codec, --bits, --preset,
+ * --crf) stays, and o->effort fills the rest. Gray streams go to SVT-AV1
+ * at the effort's preset unless something the user gave needs another
+ * codec (a depth above 10, a crf below 0, --rgb); others to x265 at the
+ * effort's preset
  * (--codec x265 alone: the tuned x265 of effort best, or with effort
  * fast, fast's preset). The
  * choice only decides how GOPs are encoded: decoding reads the codec and

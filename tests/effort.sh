@@ -58,12 +58,18 @@ assert abs(p - float(sys.argv[3])) < 0.01, (p, sys.argv[3])
 assert p > 35, p
 PY
 done
-check "fast: $SVT" test "$(stream codec fast NDVI)" = "$SVT"
-check "default: $SVT" test "$(stream codec default NDVI)" = "$SVT"
-check "best: x265, cubefs's tuned settings (no preset)" test "$(stream codec best NDVI) $(stream params best NDVI)" = "x265 None"
+for e in fast default best; do
+	check "$e: $SVT" test "$(stream codec "$e" NDVI)" = "$SVT"
+done
 if [ "$SVT" = svtav1 ]; then
-	check "fast and default: different presets" test "$(stream params fast NDVI)" != "$(stream params default NDVI)"
+	check "efforts: SVT-AV1 presets 8, 6, 4" test "$(stream params fast NDVI) $(stream params default NDVI) $(stream params best NDVI)" = "8 6 4"
 	check "default: 10 bits" test "$(stream bits default NDVI)" = 10
+	# bands: gray SVT-AV1 streams, or x265 gbrp groups with --rgb
+	L=$DATA/landsat8_ny2018_p013r032_11band.npy
+	check "landsat: default import" $CUBEFS import -q "$S" "$L" --name ls
+	check "landsat: one gray svtav1 stream a band" test "$(stream codec ls) $(stream planes ls)" = "svtav1 1"
+	check "landsat: --rgb import" $CUBEFS import -q "$S" "$L" --name lsrgb --rgb
+	check "landsat --rgb: x265 gbrp" test "$(stream codec lsrgb) $(stream planes lsrgb)" = "x265 3"
 fi
 
 # what the user names stays: a depth SVT-AV1 lacks, a crf below 0, x265
@@ -72,7 +78,7 @@ check "--bits 12: x265 at 12 bits" test "$(stream codec b12 NDVI) $(stream bits 
 check "--crf -2: x265" $CUBEFS import -q "$S" "$NC" --name neg --variables NDVI --crf -2
 check "--crf -2: x265 stream" test "$(stream codec neg NDVI)" = x265
 check "--codec x265: tuned" $CUBEFS import -q "$S" "$NC" --name x --variables NDVI --codec x265
-check "--codec x265: no preset" test "$(stream params x NDVI)" = None
+check "--codec x265: no preset (cubefs's tuned x265)" test "$(stream codec x NDVI) $(stream params x NDVI)" = "x265 None"
 check "--codec x265 --effort fast" $CUBEFS import -q "$S" "$NC" --name xf --variables NDVI --codec x265 --effort fast
 check "--codec x265 --effort fast: a preset" test "$(stream params xf NDVI)" != None
 check "--preset medium: x265 medium" $CUBEFS import -q "$S" "$NC" --name pm --variables NDVI --preset medium --effort fast
@@ -82,14 +88,17 @@ check "--preset medium: as named" test "$(stream codec pm NDVI) $(stream params 
 # frames of 33 x 49 are 3 GOPs; each GOP has an encoder of its own with
 # the same settings either way, so the bytes must be the same.
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-	for e in default best; do
-		check "$e: parallel import" $CUBEFS import -q "$S" "$ERA5" --name "par_$e" --effort "$e"
-		check "$e: serial import" taskset -c 0 $CUBEFS import -q "$S" "$ERA5" --name "ser_$e" --effort "$e"
-		check "$e: 3 GOPs" test "$(stream ngops "par_$e" t2m)" = 3
-		$CUBEFS export "$S" "par_$e/t2m" "$T/par.npy" || bad "export par_$e"
-		$CUBEFS export "$S" "ser_$e/t2m" "$T/ser.npy" || bad "export ser_$e"
-		check "$e: parallel and serial decode to the same bytes" cmp -s "$T/par.npy" "$T/ser.npy"
-		check "$e: parallel and serial store the same size" test "$(stream bytes "par_$e" t2m)" = "$(stream bytes "ser_$e" t2m)"
+	for spec in "d --effort default" "x --codec x265"; do
+		set -- $spec
+		n=$1
+		shift
+		check "$*: parallel import" $CUBEFS import -q "$S" "$ERA5" --name "par_$n" "$@"
+		check "$*: serial import" taskset -c 0 $CUBEFS import -q "$S" "$ERA5" --name "ser_$n" "$@"
+		check "$*: 3 GOPs" test "$(stream ngops "par_$n" t2m)" = 3
+		$CUBEFS export "$S" "par_$n/t2m" "$T/par.npy" || bad "export par_$n"
+		$CUBEFS export "$S" "ser_$n/t2m" "$T/ser.npy" || bad "export ser_$n"
+		check "$*: parallel and serial decode to the same bytes" cmp -s "$T/par.npy" "$T/ser.npy"
+		check "$*: parallel and serial store the same size" test "$(stream bytes "par_$n" t2m)" = "$(stream bytes "ser_$n" t2m)"
 	done
 else
 	echo "note: one core or no taskset: parallel against serial not run"
