@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Encoding of one closed GOP of padded N-bit planes with a fresh encoder. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@
 #include "base/log.h"
 #include "codec/video.h"
 #include "codec/video_priv.h"
+
+/* Held around opening and freeing an encoder whose backend says
+ * serial_open. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The growing payload of one GOP: extradata, then packets. */
 struct gop_buf {
@@ -379,7 +384,11 @@ int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
 	rc = v.be->options(p, nframes, c, &opts);
 	if (rc)
 		goto out;
+	if (v.be->serial_open)
+		pthread_mutex_lock(&open_lock);
 	r = avcodec_open2(c, enc, &opts);
+	if (v.be->serial_open)
+		pthread_mutex_unlock(&open_lock);
 	if (r < 0) {
 		rc = video_av_error(r, "cannot open encoder", v.be->name);
 		goto out;
@@ -434,6 +443,11 @@ out:
 	} else {
 		free(g.data);
 		free(g.sizes);
+	}
+	if (c && v.be && v.be->serial_open) {
+		pthread_mutex_lock(&open_lock);
+		avcodec_free_context(&c);
+		pthread_mutex_unlock(&open_lock);
 	}
 	avcodec_free_context(&c);
 	return rc;
