@@ -19,9 +19,15 @@
  * libavcodec present takes them, wrapped at 78 columns after `indent`. */
 static void print_depths(FILE *f, int indent, int col)
 {
-	for (int c = CODEC_X265; c < CODEC_LZ4; c++) {
+	static const int codecs[] = {
+		CODEC_SVTAV1, CODEC_X265, CODEC_X264, CODEC_VP9, CODEC_AV1,
+		CODEC_FFV1,
+	};
+	const int nc = (int)(sizeof(codecs) / sizeof(codecs[0]));
+
+	for (int i = 0; i < nc; i++) {
 		char can[32], item[48];
-		int n;
+		int c = codecs[i], n;
 
 		if (!codec_video_depths(c, 0, can, sizeof(can)))
 			continue;
@@ -29,11 +35,11 @@ static void print_depths(FILE *f, int indent, int col)
 		if (col + n + 2 > 78) {
 			fprintf(f, "\n%*s", indent, "");
 			col = indent;
-		} else if (c != CODEC_X265) {
+		} else if (i) {
 			fputc(' ', f);
 			col++;
 		}
-		col += fprintf(f, "%s%s", item, c + 1 < CODEC_LZ4 ? ";" : "");
+		col += fprintf(f, "%s%s", item, i + 1 < nc ? ";" : "");
 	}
 	fputc('\n', f);
 }
@@ -46,13 +52,15 @@ static void import_usage(FILE *f)
 "  it does not exist.\n"
 "options:\n"
 "  --name NAME     dataset name (default: FILE's base name)\n"
-"  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n");
+"  --codec C       svtav1 (the default effort's), x265, x264, vp9, av1,\n"
+"                  ffv1 (lossless), lz4 (exact)\n");
 	print_depths(f, 18, fprintf(f,
-"  --bits N        sample depth (default %d), per codec: ",
+"  --bits N        depth (svtav1 10, else %d), per codec: ",
 		IMPORT_DEFAULT_BITS));
 	fprintf(f,
-"  --crf N         quality: lower is better and bigger (default %d; x265\n"
-"                  goes on from 0 to -6, its finest: every quantizer 0)\n"
+"  --crf N         quality: lower is better and bigger (default 12 for\n"
+"                  svtav1, else %d; x265 goes on from 0 to -6, its finest:\n"
+"                  every quantizer 0)\n"
 "  --gop N         frames per GOP, the unit of random access (default: 16\n"
 "                  to 256, as many as hold about 1 Mi values per plane,\n"
 "                  split evenly)\n"
