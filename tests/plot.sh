@@ -118,8 +118,9 @@ import csv, json, math, sys
 b = list(csv.DictReader(open(sys.argv[1])))
 a = list(csv.DictReader(open(sys.argv[2])))
 v = [x for x in json.load(open(sys.argv[3]))["variables"] if x["name"] == "t2m"][0]
-# noise costs the encoder: frame 100 loses much of its PSNR
-assert float(a[100]["psnr_db"]) < float(b[100]["psnr_db"]) - 5, (a[100], b[100])
+# noise costs the encoder: frame 100 loses PSNR (x265 lost 5 dB and more,
+# SVT-AV1 about 3)
+assert float(a[100]["psnr_db"]) < float(b[100]["psnr_db"]) - 2, (a[100], b[100])
 # (its max error is recomputed too, but noise need not raise it)
 assert a[100]["max_abs_error"] != b[100]["max_abs_error"], (a[100], b[100])
 gop = v["streams"][0]["gop_len"]
