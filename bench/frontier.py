@@ -211,8 +211,10 @@ def main():
     slab = "synth %sx%sx%s" % (t, h, w)
     if "--key" in sys.argv:
         rounds = 1 if quick else int(os.environ.get("FRONTIER_ROUNDS", "2"))
-        key([s for s in samples if s[0] in ("era5_t2m", "fice", "s2_ndvi")]
-            if not quick else samples, synth, slab, rounds, quick)
+        names = os.environ.get("FRONTIER_KEY_SAMPLES",
+                               "era5_t2m fice s2_ndvi").split()
+        key([s for s in samples if s[0] in names] if not quick else samples,
+            synth, slab, rounds, quick)
         subprocess.run(["rm", "-rf", tmp], check=True)
         return
     res = {}
@@ -285,6 +287,8 @@ def print_tables(rows, res, samples, slab, dec):
             fmt(speed(sy) if sy else None, "%.1f"),
             "%s (%s)" % (fmt(syr[0]), fmt(syr[1])) if syr else "-",
             fmt(syd), dfmt(dn, b[0]), dfmt(dsy, b[1])))
+    print("\nThe curves per sample and speed against dB: "
+          "[bench/frontier.png](frontier.png).")
     print("\n### dB at equal bits per value, per sample (against x265 "
           "tuned)\n")
     labs = [s[0] for s in samples] + [slab]
