@@ -38,7 +38,7 @@ CONFIGS = [
 ]
 # the efforts' crfs are the chosen codec's own: SVT-AV1's for gray planes
 EFFORTS = [
-    ("--effort best", "effort=best", AV1, True),
+    ("--effort best", "effort=best", X265, True),
     ("--effort default", "effort=default", AV1, True),
     ("--effort fast", "effort=fast", AV1, True),
 ]
@@ -133,7 +133,8 @@ def key(samples, synth, slab, rounds, quick):
     import's peak resident memory."""
     # shorter ladders, the same span of bits per value
     configs = [(BASE[0], BASE[1], (-2, 4, 10, 16, 22, 28), True)] + [
-        (n, sp, (1, 8, 16, 24, 32, 40) if c is AV1 else c, y)
+        (n, sp, (1, 8, 16, 24, 32, 40) if c is AV1 else
+         (-2, 4, 10, 16, 22, 28), y)
         for n, sp, c, y in EFFORTS]
     print("### The key comparison, repeated\n")
     print("Each round measures x265 tuned and the efforts again, their "
