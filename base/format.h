@@ -34,6 +34,7 @@ enum codec_id {
 	CODEC_AV1 = 4,      /* "av1", libaom-av1 */
 	CODEC_FFV1 = 5,     /* "ffv1", always lossless */
 	CODEC_LZ4 = 6,      /* "lz4": raw element bytes, not a video codec */
+	CODEC_SVTAV1 = 7,   /* "svtav1", libsvtav1: AV1 decoded as CODEC_AV1 */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <lz4.h>
 #include <lz4hc.h>
@@ -24,6 +25,7 @@
 #include "catalog/catalog.h"
 #include "codec/mask.h"
 #include "codec/video.h"
+#include "ingest/encode_effort.h"
 #include "ingest/import.h"
 #include "ingest/source.h"
 
@@ -196,18 +198,30 @@ static int spec_int(const char *spec, const char *key, int def)
 	return s ? atoi(s) : def;
 }
 
+/* CPU seconds of this process so far, all its threads. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return NAN;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /* cubefs:codec=x265,bits=12,crf=14,gop=16,group=1,preset=slow,max_error=E */
 static int run_cubefs(const struct cube *c, const char *path,
 		      const char *spec)
 {
 	char dir[] = "/tmp/cubefs-quality.XXXXXX", store[64], codec[16];
-	char preset[32], merr[32];
+	char preset[32], merr[32], effort[16];
 	struct import_opts o;
 	struct import_report rep = { 0 };
 	struct cat_dataset *ds = NULL;
 	struct catalog *cat = NULL;
 	const struct import_var_report *r = NULL;
 	uint64_t meta = 0, stored;
+	double cpu;
 	int rc;
 
 	if (!mkdtemp(dir))
@@ -226,11 +240,16 @@ static int run_cubefs(const struct cube *c, const char *path,
 	o.group = spec_int(spec, "group", o.group);
 	o.lossless = spec_int(spec, "lossless", o.lossless);
 	o.preset = spec_get(spec, "preset", preset, sizeof(preset), NULL);
+	if (spec_get(spec, "effort", effort, sizeof(effort), NULL) &&
+	    encode_effort_parse(effort, &o.effort))
+		return -EINVAL;
 	if (spec_get(spec, "max_error", merr, sizeof(merr), NULL))
 		o.max_error = strtod(merr, NULL);
 	rc = catalog_open(store, CATALOG_CREATE, &cat);
+	cpu = cpu_seconds();
 	if (!rc)
 		rc = import_file(cat, path, &o, &rep);
+	cpu = cpu_seconds() - cpu;
 	if (!rc)
 		rc = catalog_dataset_load(cat, "q", &ds);
 	if (rc)
@@ -262,6 +281,8 @@ static int run_cubefs(const struct cube *c, const char *path,
 	print_num("psnr", r->psnr);
 	print_num("max_err", r->max_err);
 	print_num("encode_s", r->seconds);
+	/* the whole import's CPU, all threads: less moved by other load */
+	print_num("import_cpu_s", cpu);
 	print_num("encode_mbps", r->seconds > 0 ?
 		  r->raw_bytes / r->seconds / 1e6 : NAN);
 	printf("}\n");
@@ -388,6 +409,7 @@ static void usage(FILE *f)
 "usage: cubefs-bench quality FILE VAR SPEC...\n"
 "  One JSON line per SPEC for variable VAR of FILE ('-': a .npy's array):\n"
 "  cubefs:codec=x265,bits=12,crf=14,gop=16,group=1,preset=slow,lossless=0,\n"
+"    effort=fast|default|best,\n"
 "    max_error=E (in the variable's units; keys left out take the import\n"
 "    defaults, and without crf, max_error searches the cheapest), zfp:acc=REL (tolerance as\n"
 "  a fraction of the data range), zfp:rate=BITS, zstd, lz4\n");

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "codec/video.h"
+#include "ingest/encode_effort.h"
 #include "ingest/import.h"
 #include "ingest/source.h"
 #include "store/lock.h"
@@ -19,9 +20,15 @@
  * libavcodec present takes them, wrapped at 78 columns after `indent`. */
 static void print_depths(FILE *f, int indent, int col)
 {
-	for (int c = CODEC_X265; c < CODEC_LZ4; c++) {
+	static const int codecs[] = {
+		CODEC_SVTAV1, CODEC_X265, CODEC_X264, CODEC_VP9, CODEC_AV1,
+		CODEC_FFV1,
+	};
+	const int nc = (int)(sizeof(codecs) / sizeof(codecs[0]));
+
+	for (int i = 0; i < nc; i++) {
 		char can[32], item[48];
-		int n;
+		int c = codecs[i], n;
 
 		if (!codec_video_depths(c, 0, can, sizeof(can)))
 			continue;
@@ -29,11 +36,11 @@ static void print_depths(FILE *f, int indent, int col)
 		if (col + n + 2 > 78) {
 			fprintf(f, "\n%*s", indent, "");
 			col = indent;
-		} else if (c != CODEC_X265) {
+		} else if (i) {
 			fputc(' ', f);
 			col++;
 		}
-		col += fprintf(f, "%s%s", item, c + 1 < CODEC_LZ4 ? ";" : "");
+		col += fprintf(f, "%s%s", item, i + 1 < nc ? ";" : "");
 	}
 	fputc('\n', f);
 }
@@ -50,13 +57,15 @@ static void import_usage(FILE *f)
 "  frames of one variable, in the order of their dates.\n"
 "options:\n"
 "  --name NAME     dataset name (default: FILE's base name)\n"
-"  --codec C       x265 (default), x264, vp9, av1, ffv1 (lossless), lz4 (exact)\n");
+"  --codec C       svtav1 (the default effort's), x265, x264, vp9, av1,\n"
+"                  ffv1 (lossless), lz4 (exact)\n");
 	print_depths(f, 18, fprintf(f,
-"  --bits N        sample depth (default %d), per codec: ",
+"  --bits N        depth (svtav1 10, else %d), per codec: ",
 		IMPORT_DEFAULT_BITS));
 	fprintf(f,
-"  --crf N         quality: lower is better and bigger (default %d; x265\n"
-"                  goes on from 0 to -6, its finest: every quantizer 0)\n"
+"  --crf N         quality: lower is better and bigger (default 12 for\n"
+"                  svtav1, else %d; x265 goes on from 0 to -6, its finest:\n"
+"                  every quantizer 0)\n"
 "  --gop N         frames per GOP, the unit of random access (default: 16\n"
 "                  to 256, as many as hold about 1 Mi values per plane,\n"
 "                  split evenly)\n"
@@ -64,6 +73,9 @@ static void import_usage(FILE *f)
 "  --rgb           bands in groups of three (gbrp; the default for lossy\n"
 "                  variables of 3 or more bands)\n"
 "  --gray          each band its own gray stream (the default otherwise)\n"
+"  --effort E      fast, default or best: the encoder and its preset where\n"
+"                  --codec and --preset leave them open (bench/RESULTS.md,\n"
+"                  sh bench/frontier.sh); decoding is the same for all\n"
 "  --preset P      encoder speed preset (x265: slow, and more; naming one\n"
 "                  uses it as is: slow is 2.7x faster, medium 4.9x)\n"
 "  --max-error E   guarantee: every value read back within E of the source\n"
@@ -201,6 +213,7 @@ int cmd_import(int argc, char **argv)
 		{ "rgb", no_argument, NULL, '3' },
 		{ "gray", no_argument, NULL, '1' },
 		{ "preset", required_argument, NULL, 'p' },
+		{ "effort", required_argument, NULL, 'e' },
 		{ "max-error", required_argument, NULL, 'E' },
 		{ "psnr", required_argument, NULL, 'P' },
 		{ "bpv", required_argument, NULL, 'B' },
@@ -252,6 +265,13 @@ int cmd_import(int argc, char **argv)
 		case '3': o.group = 3; break;
 		case '1': o.group = 1; break;
 		case 'p': o.preset = optarg; break;
+		case 'e':
+			if (encode_effort_parse(optarg, &o.effort)) {
+				fprintf(stderr, "cubefs: invalid effort '%s' "
+					"(fast, default or best)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'E':
 			if (parse_positive(optarg, "max-error", 0, &o.max_error))
 				return 2;

@@ -81,6 +81,20 @@ static const struct video_backend backends[] = {
 			 AV_PIX_FMT_GBRP12LE, AV_PIX_FMT_GBRP16LE },
 		.options = video_opts_ffv1,
 	},
+	/* SVT-AV1 takes 4:2:0 only: gray planes go in the luma of a
+	 * full-range picture with neutral chroma, at 8 or 10 bits; its
+	 * streams decode as any AV1 stream does */
+	[CODEC_SVTAV1] = {
+		.name = "svtav1", .encoder = "libsvtav1",
+		.av_id = AV_CODEC_ID_AV1,
+		.align = 8, .min_width = 64, .min_height = 64, .lossless = 0,
+		/* SVT-AV1 1.4 sets up global tables in every
+		 * svt_av1_enc_init_handle: concurrent ones crash */
+		.serial_open = 1,
+		.gray = { AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV420P10LE, NO, NO },
+		.gbr = { NO, NO, NO, NO },
+		.options = video_opts_svtav1,
+	},
 };
 
 static const struct {
@@ -97,6 +111,8 @@ static const struct {
 	{ "libaom-av1", CODEC_AV1 },
 	{ "ffv1", CODEC_FFV1 },
 	{ "lz4", CODEC_LZ4 },
+	{ "svtav1", CODEC_SVTAV1 }, { "svt-av1", CODEC_SVTAV1 },
+	{ "libsvtav1", CODEC_SVTAV1 },
 };
 
 const char *codec_name(enum codec_id c)
@@ -248,7 +264,9 @@ unsigned codec_video_depths(enum codec_id c, int planes, char *buf,
 		if (codec_video_check(&p))
 			continue;
 		p.planes = 3;
-		if (!planes && codec_video_check(&p))
+		/* both: unless the codec has no 3-plane streams at all */
+		if (!planes && codec_video_check(&p) &&
+		    c != CODEC_SVTAV1)
 			continue;
 		mask |= CODEC_DEPTH(depths[i]);
 		if (buf && at < cap)
@@ -328,6 +346,9 @@ static void log_setup(void)
 {
 	av_log_set_level(AV_LOG_ERROR);
 	av_log_set_callback(av_log_cb);
+	/* SVT-AV1 prints its banner and settings on stderr itself, past
+	 * libav's log: errors only, unless the user's environment says */
+	setenv("SVT_LOG", "1", 0);
 }
 
 void video_log_init(void)

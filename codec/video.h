@@ -71,7 +71,8 @@ int codec_video_check(const struct codec_params *p);
 
 /*
  * The sample depths (8, 10, 12, 16) that codec c encodes for `planes`
- * planes (1 or 3; 0: both) with the libavcodec present, as
+ * planes (1 or 3; 0: both, or 1 for svtav1, which has no 3-plane
+ * streams) with the libavcodec present, as
  * codec_video_check() finds them: returns a mask of CODEC_DEPTH(bits),
  * and when buf is not NULL writes them as text ("8, 10, 12", "" for none)
  * into buf (capacity cap >= 16). 0 for lz4, which keeps values as they

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Encoding of one closed GOP of padded N-bit planes with a fresh encoder. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@
 #include "base/log.h"
 #include "codec/video.h"
 #include "codec/video_priv.h"
+
+/* Held around opening and freeing an encoder whose backend says
+ * serial_open. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The growing payload of one GOP: extradata, then packets. */
 struct gop_buf {
@@ -132,6 +137,37 @@ int video_opts_av1(const struct codec_params *p, int nframes,
 	    av_dict_set_int(opts, "crf", p->lossless ? 0 : p->crf, 0) < 0)
 		return -ENOMEM;
 	return cpu_used(p, 6, 8, opts);
+}
+
+int video_opts_svtav1(const struct codec_params *p, int nframes,
+		      AVCodecContext *c, AVDictionary **opts)
+{
+	char sp[96];
+	long n = 8;
+	char *end;
+
+	(void)nframes;
+	c->bit_rate = 0;
+	if (p->preset) {
+		n = strtol(p->preset, &end, 10);
+		if (end == p->preset || *end || n < 0 || n > 13) {
+			log_error("invalid preset '%s' for %s: want 0..13",
+				  p->preset, codec_name(p->codec));
+			return -EINVAL;
+		}
+	}
+	/* one GOP per encoder: no scene cuts; lp caps its threads as
+	 * thread_count does the others' */
+	if (c->thread_count > 0)
+		snprintf(sp, sizeof(sp), "scd=0:lp=%d", c->thread_count);
+	else
+		snprintf(sp, sizeof(sp), "scd=0");
+	/* libsvtav1 reads crf 0 as "no crf": 1 is its finest */
+	if (av_dict_set_int(opts, "preset", n, 0) < 0 ||
+	    av_dict_set_int(opts, "crf", p->crf > 0 ? p->crf : 1, 0) < 0 ||
+	    av_dict_set(opts, "svtav1-params", sp, 0) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 int video_opts_ffv1(const struct codec_params *p, int nframes,
@@ -348,7 +384,11 @@ int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
 	rc = v.be->options(p, nframes, c, &opts);
 	if (rc)
 		goto out;
+	if (v.be->serial_open)
+		pthread_mutex_lock(&open_lock);
 	r = avcodec_open2(c, enc, &opts);
+	if (v.be->serial_open)
+		pthread_mutex_unlock(&open_lock);
 	if (r < 0) {
 		rc = video_av_error(r, "cannot open encoder", v.be->name);
 		goto out;
@@ -403,6 +443,11 @@ out:
 	} else {
 		free(g.data);
 		free(g.sizes);
+	}
+	if (c && v.be && v.be->serial_open) {
+		pthread_mutex_lock(&open_lock);
+		avcodec_free_context(&c);
+		pthread_mutex_unlock(&open_lock);
 	}
 	avcodec_free_context(&c);
 	return rc;

@@ -24,6 +24,9 @@ struct video_backend {
 	int align;                  /* padded width and height multiple */
 	int min_width, min_height;  /* smallest padded picture */
 	int lossless;               /* 1: lossless mode is bit-exact */
+	int serial_open;            /* 1: the library's encoder set-up and
+				       tear-down are not thread-safe: one
+				       at a time (video_enc.c) */
 	/* Encoder format by depth index (8, 10, 12, 16 bits); NONE: refused. */
 	enum AVPixelFormat gray[4]; /* planes == 1 */
 	enum AVPixelFormat gbr[4];  /* planes == 3 */
@@ -58,6 +61,8 @@ int video_opts_vp9(const struct codec_params *p, int nframes,
 		   AVCodecContext *c, AVDictionary **opts);
 int video_opts_av1(const struct codec_params *p, int nframes,
 		   AVCodecContext *c, AVDictionary **opts);
+int video_opts_svtav1(const struct codec_params *p, int nframes,
+		      AVCodecContext *c, AVDictionary **opts);
 int video_opts_ffv1(const struct codec_params *p, int nframes,
 		    AVCodecContext *c, AVDictionary **opts);
 

@@ -19,6 +19,8 @@
 #include "codec/video.h"
 #include "ingest/bound.h"
 #include "ingest/encode.h"
+#include "ingest/encode_effort.h"
+#include "ingest/encode_int.h"
 #include "ingest/encode_quality.h"
 #include "ingest/fidelity.h"
 #include "ingest/target.h"
@@ -48,55 +50,6 @@ void encode_layout(struct cat_var *v)
 	/* no values (an axis of length 0): no frames to encode at all */
 	if (!catalog_var_elems(v))
 		v->nframes = 0;
-}
-
-/* Buffers for one GOP of one variable. */
-struct gop_buf {
-	void *raw;              /* source elements, native */
-	double *val;            /* the same as doubles */
-	uint8_t *cls;           /* mask classes */
-	double *plane;          /* one plane over the GOP's frames */
-	uint16_t *samples;      /* one stream's samples */
-	void *decoded;          /* one stream's decoded values */
-	double *dec;            /* the same as doubles */
-	uint16_t *dsamp;        /* one stream's decoded samples */
-	uint16_t *work;         /* the same, corrected */
-};
-
-static void gop_buf_release(struct gop_buf *b)
-{
-	free(b->raw);
-	free(b->val);
-	free(b->cls);
-	free(b->plane);
-	free(b->samples);
-	free(b->decoded);
-	free(b->dec);
-	free(b->dsamp);
-	free(b->work);
-}
-
-static int gop_buf_alloc(struct gop_buf *b, const struct cat_var *v,
-			 uint32_t gop)
-{
-	size_t hw = (size_t)(v->width * v->height);
-	size_t fe = hw * (size_t)v->nplanes, isz = dtype_size(v->dtype);
-	/* a stream holds 1 or 3 planes; lz4 streams hold them all */
-	size_t sp = v->nplanes > 3 ? 3 : (size_t)v->nplanes;
-
-	b->raw = malloc(fe * gop * isz + 1);
-	b->val = malloc(fe * gop * sizeof(double) + 1);
-	b->cls = malloc(fe * gop + 1);
-	b->plane = malloc(hw * gop * sizeof(double) + 1);
-	b->samples = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
-	b->decoded = malloc(hw * sp * gop * (isz > 1 ? isz : 1) + hw * gop + 1);
-	b->dec = malloc(hw * sp * gop * sizeof(double) + 1);
-	b->dsamp = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
-	b->work = malloc(hw * sp * gop * sizeof(uint16_t) + 1);
-	if (!b->raw || !b->val || !b->cls || !b->plane || !b->samples ||
-	    !b->decoded || !b->dec || !b->dsamp || !b->work)
-		return -ENOMEM;
-	return 0;
 }
 
 static int append(struct encode_ctx *x, const void *buf, size_t len,
@@ -145,19 +98,31 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 	const struct import_opts *o = x->opts;
 	int codec = o->codec, bits = o->bits, group = o->group == 3 ? 3 : 1;
 	int lossless = o->lossless || codec == CODEC_FFV1 || v->role;
+	int crf = o->crf;
+	const char *preset = o->preset;
+	struct encode_choice ch;
 	uint64_t p = 0;
 
 	/* coordinates and categories are exact (ingest/fidelity.c): with
 	 * the codec named, or lz4 and ffv1 */
 	if (v->role && !codec)
 		codec = dtype_is_float(v->dtype) ? CODEC_LZ4 : CODEC_FFV1;
-	/* by default lossy bands go in gbrp groups of three, which encode
-	 * better than single planes at equal size (bench/quality.sh) */
-	if (!o->group && !lossless && v->nplanes >= 3)
-		group = 3;
-
+	/* --effort: the encoder, depth and crf the options leave open */
+	if (!lossless && (!codec || codec == CODEC_X265)) {
+		encode_effort_choose(o, group, &ch);
+		codec = ch.codec;
+		bits = ch.bits;
+		crf = ch.crf;
+		preset = ch.preset;
+	}
 	if (!codec)
 		codec = lossless ? CODEC_FFV1 : CODEC_X265;
+	/* x265's lossy bands go in gbrp groups of three by default, which
+	 * encode better than single planes at equal size (bench/quality.sh);
+	 * SVT-AV1 has gray planes only */
+	if (!o->group && !lossless && v->nplanes >= 3 &&
+	    codec != CODEC_SVTAV1)
+		group = 3;
 	if (v->ndim < 2 || codec == CODEC_LZ4 ||
 	    (lossless && dtype_is_float(v->dtype)))
 		codec = CODEC_LZ4;
@@ -214,10 +179,9 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		s->bits = bits;
 		s->width = (int)v->width;
 		s->height = (int)v->height;
-		s->crf = o->crf != IMPORT_CRF_UNSET ? o->crf :
-			IMPORT_DEFAULT_CRF;
+		s->crf = crf != IMPORT_CRF_UNSET ? crf : IMPORT_DEFAULT_CRF;
 		s->lossless = lossless;
-		s->params = o->preset ? strdup(o->preset) : NULL;
+		s->params = preset ? strdup(preset) : NULL;
 		s->gop_len = (uint32_t)(o->gop > 0 ? o->gop :
 			codec_default_gop((int)v->width, (int)v->height,
 				  v->nframes));
@@ -282,6 +246,10 @@ static int keep_outside(struct encode_ctx *x, const struct cat_var *v,
 	return rc;
 }
 
+/* Fewer samples than this, a picture's encoder runs on one thread (as
+ * codec/video.c's automatic count does): more cost more than they save. */
+#define SMALL_PICTURE (256 * 256)
+
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
  * g, whose payload fields it sets; the error of frame f0 + i goes to
  * fq[i], sizes and corrections to qa. */
@@ -296,6 +264,8 @@ static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
 		.codec = s->codec, .bits = s->bits, .planes = s->nplanes,
 		.width = s->width, .height = s->height, .crf = s->crf,
 		.lossless = s->lossless, .preset = s->params,
+		/* small pictures: one thread, as automatic gives them */
+		.threads = hw < SMALL_PICTURE ? 1 : x->codec_threads,
 	};
 	struct codec_gop out = { 0 };
 	struct codec_gop_ref ref;
@@ -580,8 +550,6 @@ static void *gop_worker(void *arg)
 	return NULL;
 }
 
-/* Several GOPs at a time (one per core): each GOP is independent, and
- * small pictures leave a codec's own threads idle. */
 int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 		uint32_t gop, uint32_t ngops, const uint32_t *list,
 		uint32_t nlist, struct encode_quality *qa, uint64_t *masked)
@@ -590,12 +558,14 @@ int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	struct gop_jobs j = { .x = x, .src = src, .vi = vi, .gop = gop,
 			      .ngops = ngops, .list = list, .nlist = nlist,
 			      .q = *qa };
-	int nw = cpu_count() > 8 ? 8 : cpu_count(), started = 0;
 	uint32_t jobs = list ? nlist : ngops;
-	pthread_t tid[8];
+	int nw = encode_worker_count(v, gop, jobs), started = 0;
+	pthread_t tid[ENCODE_MAX_WORKERS];
 
-	if ((uint32_t)nw > jobs)
-		nw = jobs ? (int)jobs : 1;
+	/* the cores left to each encoder's own threads: together one
+	 * thread a core, and encoder buffers (frame threads, look-ahead)
+	 * bounded by the worker count */
+	x->codec_threads = cpu_count() / nw;
 	j.has_mask = calloc(ngops + 1, 1);
 	if (!j.has_mask)
 		return -ENOMEM;

@@ -16,7 +16,15 @@ struct encode_ctx {
 	const struct import_opts *opts;
 	struct progress *progress;
 	pthread_mutex_t lock;   /* the pack, the source and progress */
+	int codec_threads;      /* per encoder, set by encode_gops; 0:
+				   the codec's automatic count */
 };
+
+/* Parallel GOP encoders: at most one per core, at most this many, and as
+ * many as ENCODE_MEMORY_BUDGET bytes hold (at least one): what an
+ * import's resident memory is bounded by (buffers and an encoder each). */
+#define ENCODE_MAX_WORKERS 64
+#define ENCODE_MEMORY_BUDGET ((size_t)1 << 30)
 
 /* What encoding measured over valid values (and bytes over all). */
 struct encode_quality {

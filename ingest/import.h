@@ -14,6 +14,13 @@ struct progress;
 #define IMPORT_CRF_UNSET INT_MIN
 #define IMPORT_DEFAULT_BITS 12
 
+/* --effort: the encode speed/quality trade-off (ingest/encode_effort.c) */
+enum import_effort {
+	IMPORT_EFFORT_DEFAULT = 0,
+	IMPORT_EFFORT_FAST = 1,
+	IMPORT_EFFORT_BEST = 2,
+};
+
 struct import_opts {
 	const char *name;       /* dataset name; NULL: the file's base name */
 	int codec;              /* enum codec_id; CODEC_NONE: default */
@@ -26,6 +33,9 @@ struct import_opts {
 				   0: 3 for lossy variables of 3 or more
 				   planes, else 1 */
 	const char *preset;
+	int effort;             /* enum import_effort: the encoder, preset,
+				   depth and crf of lossy streams where the
+				   options above leave them open */
 	double max_error;       /* > 0: every value read back within it */
 	double psnr;            /* > 0: choose the crf that reaches it */
 	double bpv;             /* > 0: choose the crf that lands on it */

@@ -79,7 +79,8 @@ static int trial(struct encode_ctx *x, struct source *src, int vi,
 
 static int crf_max(int codec)
 {
-	return codec == CODEC_VP9 || codec == CODEC_AV1 ? 63 : 51;
+	return codec == CODEC_VP9 || codec == CODEC_AV1 ||
+		codec == CODEC_SVTAV1 ? 63 : 51;
 }
 
 static int probe(struct search *s, int crf)

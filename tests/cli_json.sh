@@ -287,7 +287,7 @@ L = by.get('landsat8', {'variables': [{}], 'views': []})
 lv = L['variables'][0]
 check('landsat8 shape', lv.get('shape') == [8, 11, 77, 76], lv.get('shape'))
 check('landsat8 dtype/codec/bits', (lv.get('dtype'), lv.get('codec'),
-      lv.get('bits'), lv.get('storage')) == ('uint16', 'x265', 12, 'video'))
+      lv.get('bits'), lv.get('storage')) == ('uint16', 'svtav1', 10, 'video'))
 check('landsat8 raw bytes', lv.get('raw_bytes') == 8 * 11 * 77 * 76 * 2)
 check('landsat8 is lossy: a PSNR', isinstance(lv.get('psnr'), float) and
       40 < lv['psnr'] < 80 and lv.get('exact') is False and
@@ -459,7 +459,7 @@ if netCDF4:
     v = {x['name']: x for x in s2['variables']}
     check('s2: NDVI', (v['NDVI']['shape'], v['NDVI']['dtype'],
           v['NDVI']['codec'], v['NDVI']['dims']) ==
-          ([68, 101, 100], 'float32', 'x265', ['time', 'y', 'x']))
+          ([68, 101, 100], 'float32', 'svtav1', ['time', 'y', 'x']))
     check('s2: CLM uint8, exact, psnr null', (v['CLM']['dtype'],
           v['CLM']['exact'], v['CLM']['psnr']) == ('uint8', True, None))
     check('s2: NDVI lossy with a PSNR', isinstance(v['NDVI']['psnr'], float))

@@ -66,7 +66,8 @@ static void video_names_round_trip(void **state)
 		{ "h264", CODEC_X264 }, { "libx264", CODEC_X264 },
 		{ "libvpx-vp9", CODEC_VP9 }, { "aom", CODEC_AV1 },
 		{ "libaom-av1", CODEC_AV1 }, { "FFV1", CODEC_FFV1 },
-		{ "LZ4", CODEC_LZ4 },
+		{ "LZ4", CODEC_LZ4 }, { "svt-av1", CODEC_SVTAV1 },
+		{ "libsvtav1", CODEC_SVTAV1 },
 	};
 	size_t i;
 	int c;
@@ -76,6 +77,8 @@ static void video_names_round_trip(void **state)
 		assert_int_equal(codec_from_name(codec_name(c)), c);
 	assert_string_equal(codec_name(CODEC_X265), "x265");
 	assert_string_equal(codec_name(CODEC_AV1), "av1");
+	assert_int_equal(codec_from_name(codec_name(CODEC_SVTAV1)),
+			 CODEC_SVTAV1);
 	assert_string_equal(codec_name(CODEC_NONE), "?");
 	assert_string_equal(codec_name((enum codec_id)99), "?");
 	assert_string_equal(codec_name((enum codec_id)-1), "?");
@@ -307,6 +310,55 @@ static void video_odd_sizes_round_trip(void **state)
 	free(out);
 }
 
+/* SVT-AV1: gray planes of any size in the luma of 4:2:0 pictures padded
+ * to 64 x 64 and more, 8 or 10 bits, lossy only; decoded as AV1. */
+static void video_svtav1_gray_round_trip(void **state)
+{
+	static const int sizes[][2] = { { 33, 49 }, { 7, 5 }, { 76, 77 } };
+	size_t n = (size_t)3 * NY * NX;
+	uint16_t *in = malloc(n * 2), *out = malloc(n * 2);
+	struct codec_params p = {
+		.codec = CODEC_SVTAV1, .planes = 1, .bits = 10, .crf = 10,
+		.width = 64, .height = 64,
+	};
+
+	(void)state;
+	NEED_CUBE();
+	assert_non_null(in);
+	assert_non_null(out);
+	if (codec_video_check(&p)) {
+		free(in);
+		free(out);
+		skip();
+	}
+	p.bits = 12;
+	assert_int_equal(codec_video_check(&p), -ENOTSUP);
+	p.bits = 10;
+	p.planes = 3;
+	assert_int_equal(codec_video_check(&p), -ENOTSUP);
+	p.planes = 1;
+	p.lossless = 1;
+	assert_int_equal(codec_video_check(&p), -ENOTSUP);
+	p.lossless = 0;
+	assert_int_equal(codec_video_depths(CODEC_SVTAV1, 0, NULL, 0),
+			 CODEC_DEPTH(8) | CODEC_DEPTH(10));
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t m = (size_t)3 * sizes[s][0] * sizes[s][1];
+
+		p.width = sizes[s][0];
+		p.height = sizes[s][1];
+		quantize(in, 4, 1, p.bits, (NX - p.width) / 2,
+			 (NY - p.height) / 2, p.width, p.height, 3);
+		memset(out, 0xff, m * 2);
+		assert_int_equal(round_trip(&p, in, out, 3, NULL), 0);
+		if (psnr(in, out, m, p.bits) < 40)
+			fail_msg("svtav1 %dx%d: %.2f dB", p.width, p.height,
+				 psnr(in, out, m, p.bits));
+	}
+	free(in);
+	free(out);
+}
+
 /* Decodes and checks that every sample was written (0xffff never is). */
 static int decode_checked(const struct codec_params *p, const uint8_t *d,
 			  size_t size, size_t extra, const uint32_t *sizes,
@@ -533,6 +585,7 @@ int main(void)
 		cmocka_unit_test(video_lossless_exact),
 		cmocka_unit_test(video_gbrp_planes_keep_order),
 		cmocka_unit_test(video_odd_sizes_round_trip),
+		cmocka_unit_test(video_svtav1_gray_round_trip),
 		cmocka_unit_test(video_corrupt_payload_fails_cleanly),
 		cmocka_unit_test(video_x265_speed),
 	};
