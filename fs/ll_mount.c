@@ -178,12 +178,13 @@ static void usage(FILE *f)
 "                       fail (EROFS)\n"
 "  -o codec=C           the profile of the files created in the mount, as\n"
 "  -o bits=N            cubefs import's --codec, --bits and --crf: codec\n"
-"  -o crf=N             x265 (default), x264, vp9, av1, ffv1 or lz4; crf 0\n"
-"                       to 63 (default %d); bits (default %d) per codec:\n",
-		IMPORT_DEFAULT_CRF, IMPORT_DEFAULT_BITS);
-	for (int c = CODEC_X265; c < CODEC_LZ4; c++)
-		if (codec_video_depths(c, 0, can, sizeof(can)))
-			fprintf(f, "%23s%-5s %s\n", "", codec_name(c), can);
+"  -o crf=N             svtav1 (default), x265, x264, vp9, av1, ffv1 or\n"
+"                       lz4; crf 0 to 63 (default: the codec's own, as\n"
+"                       cubefs import chooses it); bits per codec:\n");
+	for (int c = CODEC_X265; c <= CODEC_SVTAV1; c++)
+		if (c != CODEC_LZ4 &&
+		    codec_video_depths(c, 0, can, sizeof(can)))
+			fprintf(f, "%23s%-6s %s\n", "", codec_name(c), can);
 	fprintf(f,
 "  -o rgb=R,G,B         bands of the quick-look <dataset>.png: three variable\n"
 "                       names (rgb=B4,B3,B2) or band indices from 0\n"
