@@ -149,9 +149,13 @@ int video_opts_svtav1(const struct codec_params *p, int nframes,
 	(void)nframes;
 	c->bit_rate = 0;
 	if (p->preset) {
+		/* below 6: in libsvtav1 1.4 an encoder of preset 6 opened
+		 * after one of preset 4 in the same process never returns,
+		 * and a mount re-encodes streams of any preset */
 		n = strtol(p->preset, &end, 10);
-		if (end == p->preset || *end || n < 0 || n > 13) {
-			log_error("invalid preset '%s' for %s: want 0..13",
+		if (end == p->preset || *end || n < 6 || n > 13) {
+			log_error("invalid preset '%s' for %s: want 6..13 (slower "
+				  "presets hang libsvtav1 1.4 beside faster ones)",
 				  p->preset, codec_name(p->codec));
 			return -EINVAL;
 		}
