@@ -74,7 +74,7 @@ for o in ro codec= bits= crf= cache_size= rgb= allow_other; do
 	check "mount.cubefs --help names $o" grep -q -- "-o $o" "$T/help"
 	check "mount.cubefs(8) names $o" grep -q "^\.B[I]* $o" "$MAN/mount.cubefs.8"
 done
-check "mount.cubefs --help gives x264's depths" grep -q 'x264  8, 10$' "$T/help"
+check "mount.cubefs --help gives x264's depths" grep -Eq 'x264 +8, 10$' "$T/help"
 
 # rgb= echoes what was given
 refused "rgb of two bands" "invalid rgb '1,2' (" rgb=1,2
