@@ -90,7 +90,7 @@ static const struct video_backend backends[] = {
 		.align = 8, .min_width = 64, .min_height = 64, .lossless = 0,
 		/* SVT-AV1 1.4 sets up global tables in every
 		 * svt_av1_enc_init_handle: concurrent ones crash */
-		.serial_open = 1,
+		.serial = 1,
 		.gray = { AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV420P10LE, NO, NO },
 		.gbr = { NO, NO, NO, NO },
 		.options = video_opts_svtav1,

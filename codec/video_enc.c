@@ -11,13 +11,15 @@
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
 
+#include "base/cpu.h"
 #include "base/log.h"
 #include "codec/video.h"
 #include "codec/video_priv.h"
 
-/* Held around opening and freeing an encoder whose backend says
- * serial_open. */
-static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held from opening to freeing an encoder whose backend says serial:
+ * libsvtav1 1.4 crashes in its own threads now and then when two of its
+ * encoders run at once, not only when they open together. */
+static pthread_mutex_t serial_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The growing payload of one GOP: extradata, then packets. */
 struct gop_buf {
@@ -362,7 +364,7 @@ int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
 	AVFrame *f = NULL;
 	AVPacket *pkt = NULL;
 	size_t extra = 0;
-	int i, r, rc;
+	int i, r, rc, locked = 0;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -384,15 +386,16 @@ int codec_video_encode(const struct codec_params *p, const uint16_t *samples,
 	c->time_base = (AVRational){ 1, 25 };
 	c->framerate = (AVRational){ 25, 1 };
 	c->gop_size = nframes;
-	c->thread_count = v.threads;
+	/* one serial encoder at a time: it gets every core */
+	c->thread_count = v.be->serial ? cpu_count() : v.threads;
 	rc = v.be->options(p, nframes, c, &opts);
 	if (rc)
 		goto out;
-	if (v.be->serial_open)
-		pthread_mutex_lock(&open_lock);
+	if (v.be->serial) {
+		pthread_mutex_lock(&serial_lock);
+		locked = 1;
+	}
 	r = avcodec_open2(c, enc, &opts);
-	if (v.be->serial_open)
-		pthread_mutex_unlock(&open_lock);
 	if (r < 0) {
 		rc = video_av_error(r, "cannot open encoder", v.be->name);
 		goto out;
@@ -448,11 +451,8 @@ out:
 		free(g.data);
 		free(g.sizes);
 	}
-	if (c && v.be && v.be->serial_open) {
-		pthread_mutex_lock(&open_lock);
-		avcodec_free_context(&c);
-		pthread_mutex_unlock(&open_lock);
-	}
 	avcodec_free_context(&c);
+	if (locked)
+		pthread_mutex_unlock(&serial_lock);
 	return rc;
 }

@@ -24,9 +24,10 @@ struct video_backend {
 	int align;                  /* padded width and height multiple */
 	int min_width, min_height;  /* smallest padded picture */
 	int lossless;               /* 1: lossless mode is bit-exact */
-	int serial_open;            /* 1: the library's encoder set-up and
-				       tear-down are not thread-safe: one
-				       at a time (video_enc.c) */
+	int serial;                 /* 1: the library's encoders are not
+				       safe beside each other (set-up,
+				       tear-down, encoding): one at a
+				       time in a process (video_enc.c) */
 	/* Encoder format by depth index (8, 10, 12, 16 bits); NONE: refused. */
 	enum AVPixelFormat gray[4]; /* planes == 1 */
 	enum AVPixelFormat gbr[4];  /* planes == 3 */
