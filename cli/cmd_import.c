@@ -145,6 +145,8 @@ static int conflicting(const struct import_opts *o)
 
 	if (o->psnr > 0 && o->bpv > 0)
 		a = "--psnr", b = "--bpv";
+	else if (o->bands && o->concat)
+		a = "--bands", b = "--concat";
 	else if ((o->psnr > 0 || o->bpv > 0) && o->crf != IMPORT_CRF_UNSET)
 		a = o->psnr > 0 ? "--psnr" : "--bpv", b = "--crf";
 	else if (o->crf < 0 && o->crf != IMPORT_CRF_UNSET &&
@@ -218,9 +220,9 @@ static int scene_folders(const struct import_opts *o, char **files, int n)
 			return -EINVAL;
 		}
 		if (!o->bands && plain_folder(files[i])) {
-			fprintf(stderr, "cubefs: '%s' is a folder but no Zarr "
-				"store: give --bands B2,B3,... to import folders "
-				"of band files\n", files[i]);
+			fprintf(stderr, "cubefs: '%s' is a folder but no "
+				"Zarr store: give --bands B2,B3,... to import "
+				"folders of band files\n", files[i]);
 			return -EINVAL;
 		}
 	}

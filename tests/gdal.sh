@@ -309,6 +309,8 @@ WANT="--bands takes folders of band files: '.*_B4.TIF' is not a folder" \
 	refused "--bands with files" "$G"/LC08_*_B4.TIF --bands B4
 WANT="is a folder but no Zarr store: give --bands" \
 	refused "folders without --bands" $SC
+WANT="--bands and --concat cannot go together" \
+	refused "--bands with --concat" $SC --bands B2 --concat time
 
 # --- GRIB: ERA5 t2m written by cdo as GRIB2 on 2 m and on two pressure
 # levels (one scaled by 0.9), and as GRIB1 ---
