@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "base/dtype.h"
 #include "base/log.h"
@@ -92,6 +94,9 @@ static void import_usage(FILE *f)
 "  --date-pattern F  the date in each RASTER's name as a strptime format\n"
 "                  (e.g. _%%Y%%m%%d_; default: Landsat and Sentinel-2 names,\n"
 "                  else the TIFF date tag)\n"
+"  --bands A,B     each FILE is a folder of one scene (one date): its files\n"
+"                  whose names have A, B... as a word become the planes, in\n"
+"                  that order, dated by the folder's name\n"
 "  --exact-values A,B  lossy variables keep these values exactly where\n"
 "                  they were (default: 0, and any value of 1%% or more)\n"
 "  --no-exact-values   none\n"
@@ -140,6 +145,8 @@ static int conflicting(const struct import_opts *o)
 
 	if (o->psnr > 0 && o->bpv > 0)
 		a = "--psnr", b = "--bpv";
+	else if (o->bands && o->concat)
+		a = "--bands", b = "--concat";
 	else if ((o->psnr > 0 || o->bpv > 0) && o->crf != IMPORT_CRF_UNSET)
 		a = o->psnr > 0 ? "--psnr" : "--bpv", b = "--crf";
 	else if (o->crf < 0 && o->crf != IMPORT_CRF_UNSET &&
@@ -182,6 +189,46 @@ static int unsupported_bits(const struct import_opts *o)
 	return -ENOTSUP;
 }
 
+/* 1 if path is a folder but not a Zarr store (.zgroup, .zarray or
+ * zarr.json at its top). */
+static int plain_folder(const char *path)
+{
+	static const char *const marks[] = { ".zgroup", ".zarray",
+					     "zarr.json" };
+	struct stat st;
+	char f[4096];
+
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (snprintf(f, sizeof(f), "%s/%s", path, marks[i]) <
+		    (int)sizeof(f) && !access(f, F_OK))
+			return 0;
+	return 1;
+}
+
+/* --bands takes scene folders only, and a folder that is no Zarr store
+ * needs --bands; refused with one line before the store is opened. */
+static int scene_folders(const struct import_opts *o, char **files, int n)
+{
+	struct stat st;
+
+	for (int i = 0; i < n; i++) {
+		if (o->bands && (stat(files[i], &st) || !S_ISDIR(st.st_mode))) {
+			fprintf(stderr, "cubefs: --bands takes folders of band "
+				"files: '%s' is not a folder\n", files[i]);
+			return -EINVAL;
+		}
+		if (!o->bands && plain_folder(files[i])) {
+			fprintf(stderr, "cubefs: '%s' is a folder but no "
+				"Zarr store: give --bands B2,B3,... to import "
+				"folders of band files\n", files[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* The crf a search chose, and what it reached. */
 static void print_target(const struct import_opts *o,
 			 const struct import_var_report *v)
@@ -220,6 +267,7 @@ int cmd_import(int argc, char **argv)
 		{ "variables", required_argument, NULL, 'V' },
 		{ "concat", required_argument, NULL, 'C' },
 		{ "date-pattern", required_argument, NULL, 'D' },
+		{ "bands", required_argument, NULL, 'S' },
 		{ "exact-values", required_argument, NULL, 'x' },
 		{ "no-exact-values", no_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -287,6 +335,7 @@ int cmd_import(int argc, char **argv)
 		case 'V': o.variables = optarg; break;
 		case 'C': o.concat = optarg; break;
 		case 'D': o.date_pattern = optarg; break;
+		case 'S': o.bands = optarg; break;
 		case 'x': o.exact_values = optarg; break;
 		case 'X': o.exact_values = "none"; break;
 		case 'q': quiet = 1; o.progress = 0; break;
@@ -298,12 +347,14 @@ int cmd_import(int argc, char **argv)
 		import_usage(stderr);
 		return 2;
 	}
-	if (conflicting(&o) || unsupported_bits(&o))
+	if (conflicting(&o) || unsupported_bits(&o) ||
+	    scene_folders(&o, argv + optind + 1, argc - optind - 1))
 		return 2;
 	/* several .npy or NetCDF files (or a glob): one dataset joined
 	 * along a dimension; several rasters: a stack, a frame per file */
-	if ((argc - optind > 2 && !source_is_raster(argv[optind + 1])) ||
-	    o.concat || strpbrk(argv[optind + 1], "*?["))
+	if (!o.bands && ((argc - optind > 2 &&
+			  !source_is_raster(argv[optind + 1])) || o.concat ||
+			 strpbrk(argv[optind + 1], "*?[")))
 		return cli_import_files(argv[optind], argv + optind + 1,
 					argc - optind - 1, &o, 0, quiet);
 	o.stack = (const char *const *)&argv[optind + 1];

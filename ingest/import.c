@@ -212,10 +212,10 @@ int import_file(struct catalog *c, const char *path,
 
 	if (rep)
 		memset(rep, 0, sizeof(*rep));
-	rc = o->nstack > 1 || o->date_pattern ?
+	rc = o->nstack > 1 || o->date_pattern || o->bands ?
 		source_gdal_stack_open(o->nstack ? o->stack : &path,
 				       o->nstack ? o->nstack : 1,
-				       o->date_pattern, &src) :
+				       o->date_pattern, o->bands, &src) :
 		source_open(path, &src);
 	if (rc)
 		goto out;

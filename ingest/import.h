@@ -58,6 +58,8 @@ struct import_opts {
 	const char *const *stack;
 	int nstack;
 	const char *date_pattern;       /* strptime format in file names */
+	const char *bands;      /* "B2,B3": the stack's paths are scene
+				   folders of a file per band */
 	const char *exact_values;       /* lossy variables: values kept
 					   exactly at their positions, "0,1";
 					   "none"; NULL: by the rule of

@@ -316,8 +316,12 @@ static void gdal_close(struct source *s)
 		free(p->vars[i].levels);
 		free(p->vars[i].mem);
 	}
-	for (int i = 0; i < p->nfiles; i++)
+	for (int i = 0; i < p->nfiles; i++) {
+		for (char **b = p->files[i].bands; b && *b; b++)
+			free(*b);
+		free(p->files[i].bands);
 		free(p->files[i].path);
+	}
 	free(p->files);
 	if (p->root)
 		GDALGroupRelease(p->root);

@@ -23,9 +23,12 @@ struct sgdal_var {
 	double nodata;
 };
 
-/* One file of a raster stack, in frame order. */
+/* One file (or scene folder) of a raster stack, in frame order. */
 struct sgdal_file {
 	char *path;
+	char **bands;           /* a scene folder: its file of each plane, in
+				   the order of --bands, NULL-terminated;
+				   NULL: path is the file read */
 	int64_t t;              /* seconds since 1970-01-01, UTC */
 	int has_t;
 };

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Raster files through GDAL (GeoTIFF): one file, or a stack of files of one grid ordered by date, with their georeferencing. */
+/* Raster files through GDAL (GeoTIFF): one file, or a stack of files (or of folders of band files) of one grid ordered by date, with their georeferencing. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -79,10 +83,10 @@ static int date_by_pattern(const char *name, const char *fmt, struct tm *tm)
  * (LC08_L1TP_PPPRRR_YYYYMMDD_...) and Sentinel-2 (..._YYYYMMDDTHHMMSS_...)
  * naming conventions, else the TIFF date tag. -1 if none.
  */
-static int file_date(const char *path, GDALDatasetH ds, const char *pattern,
+static int file_date(const char *name, GDALDatasetH ds, const char *pattern,
 		     int64_t *t)
 {
-	const char *name = base_name(path), *tag;
+	const char *tag;
 	struct tm tm;
 	int rc;
 
@@ -94,7 +98,8 @@ static int file_date(const char *path, GDALDatasetH ds, const char *pattern,
 		if (rc)
 			rc = date_by_regex(name, "([0-9]{8}T[0-9]{6})",
 					   "%Y%m%dT%H%M%S", &tm);
-		tag = rc ? GDALGetMetadataItem(ds, "TIFFTAG_DATETIME", NULL) :
+		tag = rc && ds ? GDALGetMetadataItem(ds, "TIFFTAG_DATETIME",
+						     NULL) :
 			NULL;
 		if (tag) {
 			const char *end;
@@ -170,9 +175,11 @@ static int same_crs(const char *a, const char *b)
 
 /* Refuses a file whose grid is not the first file's, naming both. */
 static int same_grid(const char *path, const struct grid *g,
-		     const char *first, const struct grid *f)
+		     const char *first, const struct grid *f, int scene)
 {
 	char why[160] = "";
+	int res = g->w != f->w || g->h != f->h || (g->has_gt && f->has_gt &&
+		  (g->gt[1] != f->gt[1] || g->gt[5] != f->gt[5]));
 
 	if (g->w != f->w || g->h != f->h)
 		snprintf(why, sizeof(why), "%dx%d pixels, not %dx%d", g->w,
@@ -198,7 +205,9 @@ static int same_grid(const char *path, const struct grid *g,
 		snprintf(why, sizeof(why), "another nodata value");
 	if (!*why)
 		return 0;
-	log_error("'%s' is not on the grid of '%s': %s", path, first, why);
+	log_error("'%s' is not on the grid of '%s': %s%s", path, first, why,
+		  scene && res ? " (a band of another resolution: cubefs does "
+		  "not resample, import bands of one resolution)" : "");
 	return -EINVAL;
 }
 
@@ -209,35 +218,47 @@ static GDALDatasetH open_raster(const char *path)
 			  sgdal_raster_drivers, NULL, NULL);
 }
 
+/* Reads the nb bands of the file at path into dst, if still of the
+ * stack's grid; -EIO logged otherwise. */
+static int read_file(const struct sgdal_source *p, const char *path, int nb,
+		     char *dst)
+{
+	GDALDatasetH ds = open_raster(path);
+	CPLErr err = CE_Failure;
+
+	if (ds && GDALGetRasterXSize(ds) == p->width &&
+	    GDALGetRasterYSize(ds) == p->height &&
+	    GDALGetRasterCount(ds) == nb)
+		err = GDALDatasetRasterIO(ds, GF_Read, 0, 0, p->width,
+					  p->height, dst, p->width, p->height,
+					  p->gtype, nb, NULL, 0, 0, 0);
+	if (err != CE_None)
+		log_error("cannot read '%s': %s", path, ds ? sgdal_error() :
+			  "it changed or went away");
+	if (ds)
+		GDALClose(ds);
+	return err == CE_None ? 0 : -EIO;
+}
+
 int sgdal_stack_read(struct source *s, uint64_t first, uint64_t n,
 		     void *dst)
 {
 	struct sgdal_source *p = s->priv;
-	size_t fb = (size_t)p->width * (size_t)p->height * (size_t)p->nbands *
+	size_t pb = (size_t)p->width * (size_t)p->height *
 		(size_t)GDALGetDataTypeSizeBytes(p->gtype);
+	int rc = 0;
 
-	for (uint64_t f = first; f < first + n; f++) {
-		const char *path = p->files[f].path;
-		GDALDatasetH ds = open_raster(path);
-		CPLErr err = CE_Failure;
+	for (uint64_t f = first; f < first + n && !rc; f++) {
+		const struct sgdal_file *fi = &p->files[f];
+		char *at = (char *)dst + (f - first) * pb * (size_t)p->nbands;
 
-		if (ds && GDALGetRasterXSize(ds) == p->width &&
-		    GDALGetRasterYSize(ds) == p->height &&
-		    GDALGetRasterCount(ds) == p->nbands)
-			err = GDALDatasetRasterIO(ds, GF_Read, 0, 0, p->width,
-						  p->height, (char *)dst +
-						  (f - first) * fb, p->width,
-						  p->height, p->gtype,
-						  p->nbands, NULL, 0, 0, 0);
-		if (err != CE_None)
-			log_error("cannot read '%s': %s", path, ds ?
-				  sgdal_error() : "it changed or went away");
-		if (ds)
-			GDALClose(ds);
-		if (err != CE_None)
-			return -EIO;
+		if (!fi->bands)
+			rc = read_file(p, fi->path, p->nbands, at);
+		/* a scene folder: a file per plane */
+		for (int k = 0; fi->bands && !rc && k < p->nbands; k++)
+			rc = read_file(p, fi->bands[k], 1, at + (size_t)k * pb);
 	}
-	return 0;
+	return rc;
 }
 
 static int by_time(const void *a, const void *b)
@@ -323,7 +344,8 @@ static int data_attrs(struct source *s, struct cat_var *v,
 }
 
 /* The variables of a stack of files of grid g, dated or not. */
-static int describe(struct source *s, const struct grid *g, int dated)
+static int describe(struct source *s, const struct grid *g, int dated,
+		    const char *bands)
 {
 	struct sgdal_source *p = s->priv;
 	int dims[4], nd = 0, rc, north_up;
@@ -383,23 +405,211 @@ static int describe(struct source *s, const struct grid *g, int dated)
 			return -ENOMEM;
 	}
 	/* the data variable is first: sgdal_var appended after it */
-	return data_attrs(s, &s->meta->vars[0], g, gm);
+	v = &s->meta->vars[0];
+	rc = data_attrs(s, v, g, gm);
+	if (!rc && bands)
+		rc = sgdal_text(&v->attrs, &v->nattrs, "bands", bands);
+	return rc;
 }
 
-/* Checks every file (grid, date), orders them by date, describes them. */
+/*
+ * Opens path and checks it: a raster, on the grid of the first file
+ * (read into *first if unset, first_path its name), of one band if a
+ * scene's. With f, f's date from the file if it has none yet.
+ */
+static int check_file(const char *path, struct grid *first,
+		      const char *first_path, int scene, const char *pattern,
+		      struct sgdal_file *f)
+{
+	GDALDatasetH ds = open_raster(path);
+	struct grid g = { 0 };
+	struct grid *mine = first->wkt ? &g : first;
+	int rc;
+
+	if (!ds) {
+		log_error("'%s' is not a file cubefs reads (.npy, NetCDF, "
+			  "Zarr, GRIB, GeoTIFF or JPEG 2000): %s", path,
+			  sgdal_error());
+		return -EINVAL;
+	}
+	rc = read_grid(path, ds, mine);
+	if (!rc && scene && mine->nb != 1) {
+		log_error("'%s' has %d bands: --bands takes files of one band",
+			  path, mine->nb);
+		rc = -ENOTSUP;
+	}
+	if (!rc && mine == &g)
+		rc = same_grid(path, &g, first_path, first, scene);
+	grid_release(&g);
+	if (!rc && f && !f->has_t)
+		f->has_t = !file_date(base_name(path), ds, pattern, &f->t);
+	GDALClose(ds);
+	return rc;
+}
+
+/* 1 if band is a token of name: bounded by its ends or by characters
+ * other than letters and digits (B4 in x_B4.TIF, not in x_B45.TIF). */
+static int has_token(const char *name, const char *band)
+{
+	size_t n = strlen(band);
+
+	for (const char *c = name; *c; c++)
+		if (!strncasecmp(c, band, n) &&
+		    (c == name || !isalnum((unsigned char)c[-1])) &&
+		    !isalnum((unsigned char)c[n]))
+			return 1;
+	return 0;
+}
+
+/* 1 if a is a side file GDAL keeps beside b (b.aux.xml, b.ovr). */
+static int side_of(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return !strncmp(a, b, n) && a[n] == '.';
+}
+
+/* Notes the file of band k at path, or refuses a second one. */
+static int scene_band(const char *dir, const char *path, const char *band,
+		      char **file)
+{
+	const char *name = base_name(path);
+
+	if (!*file || side_of(base_name(*file), name)) {
+		free(*file);
+		*file = strdup(path);
+		return *file ? 0 : -ENOMEM;
+	}
+	if (side_of(name, base_name(*file)))
+		return 0;
+	log_error("'%s': band '%s' matches both '%s' and '%s'", dir, band,
+		  base_name(*file), name);
+	return -EINVAL;
+}
+
+/*
+ * The file of each of the n bands in folder dir (into files, NULL
+ * ended): the one regular file whose name has the band as a token,
+ * GDAL's side files of it aside. Errors logged naming dir.
+ */
+static int scene_files(const char *dir, char *const *names, int n,
+		       char **files)
+{
+	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		rc = -errno;
+		log_error(rc == -ENOTDIR ? "--bands takes folders of band "
+			  "files: '%s' is not a folder: %s" : "cannot read "
+			  "folder '%s': %s", dir, strerror(-rc));
+		return rc;
+	}
+	while (!rc && (e = readdir(d))) {
+		char path[4096];
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s%s%s", dir, sep,
+			     e->d_name) >= (int)sizeof(path) ||
+		    stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		for (int k = 0; !rc && k < n; k++)
+			if (has_token(e->d_name, names[k]))
+				rc = scene_band(dir, path, names[k], &files[k]);
+	}
+	closedir(d);
+	for (int k = 0; !rc && k < n; k++)
+		if (!files[k]) {
+			log_error("'%s' has no file of band '%s' (a name with "
+				  "'%s' in it)", dir, names[k], names[k]);
+			rc = -EINVAL;
+		}
+	return rc;
+}
+
+/* The names of --bands split at commas into names (pointers into buf,
+ * which the caller frees): their count, or negative errno, logged. */
+static int band_names(const char *bands, char **buf, char ***names)
+{
+	int n = 1, rc = 0;
+	char *c;
+
+	*names = NULL;
+	*buf = strdup(bands);
+	for (c = *buf; c && *c; c++)
+		n += *c == ',';
+	if (*buf)
+		*names = calloc((size_t)n + 1, sizeof(char *));
+	if (!*names)
+		return -ENOMEM;
+	c = *buf;
+	for (int i = 0; i < n && !rc; i++) {
+		(*names)[i] = c;
+		c += strcspn(c, ",");
+		if (*c)
+			*c++ = 0;
+		if (!*(*names)[i])
+			rc = -EINVAL;
+		for (int j = 0; j < i && !rc; j++)
+			if (!strcasecmp((*names)[j], (*names)[i]))
+				rc = -EINVAL;
+		if (rc)
+			log_error("--bands '%s': %s", bands, *(*names)[i] ?
+				  "a band named twice" : "an empty band name");
+	}
+	return rc ? rc : n;
+}
+
+/* Scene folder dir as stack entry f: its band files found and checked,
+ * its date from its name, else from its first band file. */
+static int check_scene(const char *dir, char *const *names, int nn,
+		       struct grid *first, const char *pattern,
+		       struct sgdal_file *f, const char **first_path)
+{
+	char *name = strdup(dir);
+	int rc;
+
+	f->bands = calloc((size_t)nn + 1, sizeof(char *));
+	if (!name || !f->bands) {
+		free(name);
+		return -ENOMEM;
+	}
+	for (size_t l = strlen(name); l > 1 && name[l - 1] == '/'; l--)
+		name[l - 1] = 0;
+	f->has_t = !file_date(base_name(name), NULL, pattern, &f->t);
+	free(name);
+	rc = scene_files(dir, names, nn, f->bands);
+	if (!rc && !*first_path)
+		*first_path = f->bands[0];
+	for (int k = 0; k < nn && !rc; k++)
+		rc = check_file(f->bands[k], first, *first_path, 1, pattern,
+				k ? NULL : f);
+	return rc;
+}
+
+/* Checks every file (grid, date), orders them by date, describes them.
+ * With bands, each path is a scene folder of a file per band. */
 static int stack_build(const char *const *paths, int n, const char *pattern,
-		       int need_dates, struct source **out)
+		       const char *bands, int need_dates,
+		       struct source **out)
 {
 	struct source *s = NULL;
 	struct sgdal_source *p;
-	struct grid first = { 0 }, g = { 0 };
-	int rc, dated = 1;
+	struct grid first = { 0 };
+	const char *first_path = bands ? NULL : paths[0];
+	char *buf = NULL, **names = NULL;
+	int rc = 0, dated = 1, nn = 0;
 
 	*out = NULL;
 	sgdal_init();
+	if (bands && (nn = rc = band_names(bands, &buf, &names)) < 0)
+		goto out;
 	rc = sgdal_source_new(paths[0], 7, &s);
 	if (rc)
-		return rc;
+		goto out;
 	p = s->priv;
 	p->files = calloc((size_t)n + 1, sizeof(*p->files));
 	if (!p->files) {
@@ -407,27 +617,16 @@ static int stack_build(const char *const *paths, int n, const char *pattern,
 		goto out;
 	}
 	for (int i = 0; i < n && !rc; i++) {
-		GDALDatasetH ds = open_raster(paths[i]);
 		struct sgdal_file *f = &p->files[p->nfiles];
 
-		if (!ds) {
-			log_error("'%s' is not a file cubefs reads (.npy, "
-				  "NetCDF, Zarr, GRIB, GeoTIFF or JPEG 2000): "
-				  "%s", paths[i], sgdal_error());
-			rc = -EINVAL;
+		if (!(f->path = strdup(paths[i]))) {
+			rc = -ENOMEM;
 			break;
 		}
-		if (!(f->path = strdup(paths[i])))
-			rc = -ENOMEM;
-		p->nfiles += !rc;
-		if (!rc)
-			rc = read_grid(paths[i], ds, i ? &g : &first);
-		if (!rc && i)
-			rc = same_grid(paths[i], &g, paths[0], &first);
-		grid_release(&g);
-		if (!rc)
-			f->has_t = !file_date(paths[i], ds, pattern, &f->t);
-		GDALClose(ds);
+		p->nfiles++;
+		rc = bands ? check_scene(paths[i], names, nn, &first, pattern,
+					 f, &first_path) :
+			check_file(paths[i], &first, first_path, 0, pattern, f);
 		if (!rc && !f->has_t && (need_dates || pattern)) {
 			log_error("'%s': no date in its name%s or TIFF tags%s",
 				  paths[i], pattern ? " by --date-pattern" : "",
@@ -446,11 +645,13 @@ static int stack_build(const char *const *paths, int n, const char *pattern,
 			rc = -EINVAL;
 			goto out;
 		}
+	if (bands)
+		first.nb = nn;
 	p->width = first.w;
 	p->height = first.h;
 	p->nbands = first.nb;
 	p->gtype = first.t;
-	rc = describe(s, &first, dated);
+	rc = describe(s, &first, dated, bands);
 	if (!rc) {
 		*out = s;
 		s = NULL;
@@ -458,18 +659,21 @@ static int stack_build(const char *const *paths, int n, const char *pattern,
 out:
 	grid_release(&first);
 	source_free(s);
+	free(names);
+	free(buf);
 	return rc;
 }
 
 int sgdal_raster_open(const char *path, struct source **out)
 {
-	return stack_build(&path, 1, NULL, 0, out);
+	return stack_build(&path, 1, NULL, NULL, 0, out);
 }
 
 int source_gdal_stack_open(const char *const *paths, int n,
-			   const char *date_pattern, struct source **out)
+			   const char *date_pattern, const char *bands,
+			   struct source **out)
 {
 	if (n < 1)
 		return -EINVAL;
-	return stack_build(paths, n, date_pattern, n > 1, out);
+	return stack_build(paths, n, date_pattern, bands, n > 1, out);
 }

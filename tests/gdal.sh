@@ -220,6 +220,98 @@ EOF
 WANT="no date in its name by --date-pattern" refused "--date-pattern missed" \
 	"$G"/pat/*.tif --date-pattern %Y%m%d
 
+# --- per-date folders of band files (--bands): 3 Landsat scenes of bands
+# B2, B3, B4, B8 (a side file beside one), and folders that are refused ---
+"$PY" - "$L8" "$G" >"$T/mk.out" 2>&1 <<'PY'  # writes the scene folders
+import os, sys
+import numpy as np
+from osgeo import gdal, osr
+a = np.load(sys.argv[1])
+g = sys.argv[2]
+srs = osr.SpatialReference()
+srs.ImportFromEPSG(32618)
+GT = (580000.0, 3000.0, 0.0, 4550000.0, 0.0, -3000.0)
+BANDS = {"B2": 1, "B3": 2, "B4": 3, "B8": 7}
+def tif(path, plane, gt=GT):
+    ds = gdal.GetDriverByName("GTiff").Create(
+        path, plane.shape[-1], plane.shape[-2], 1, gdal.GDT_UInt16)
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(plane)
+    ds.GetRasterBand(1).SetNoDataValue(0)
+def scene(top, i, d, bands=BANDS, extra=()):
+    n = f"LC08_L1TP_013032_{d}_20200901_02_T1"
+    os.makedirs(f"{top}/{n}")
+    for b, k in bands.items():
+        tif(f"{top}/{n}/{n}_{b}.TIF", a[i, k])
+    for name, plane, gt in extra:
+        tif(f"{top}/{n}/{n}_{name}", plane, gt)
+    return f"{top}/{n}"
+for i, d in ((0, "20180110"), (3, "20180502"), (5, "20180805")):
+    s = scene(f"{g}/sc", i, d)
+open(f"{s}/{os.path.basename(s)}_B2.TIF.aux.xml", "w").write("<PAMDataset/>\n")
+scene(f"{g}/sc_bad/nob8", 6, "20180922", {"B2": 1, "B3": 2, "B4": 3})
+scene(f"{g}/sc_bad/two", 6, "20180922",
+      extra=[("B4_copy.TIF", a[6, 3], GT)])
+scene(f"{g}/sc_bad/res", 6, "20180922", {"B2": 1, "B3": 2, "B4": 3},
+      extra=[("B8.TIF", a[6, 7, ::2, ::2],
+              GT[:1] + (6000.0,) + GT[2:5] + (-6000.0,))])
+PY
+[ $? -eq 0 ] || bad "scene folders written: $(cat "$T/mk.out")"
+check "import per-date folders with --bands" $CUBEFS import -q "$S" \
+	$(ls -d "$G"/sc/*/ | sort -r) --name scenes --bands B2,B3,B4,B8 \
+	--lossless
+check "mount" $MOUNT "$S" "$M"
+"$PY" - "$M" "$L8" "$G" >"$T/sc.out" 2>&1 <<'PY'
+import json, subprocess, sys, warnings
+import numpy as np, xarray as xr
+from osgeo import gdal, osr
+warnings.simplefilter("ignore")
+mnt, l8, g = sys.argv[1:4]
+def check(cond, desc): print("ok" if cond else "FAIL:", desc)
+want = np.load(l8)[[0, 3, 5]][:, [1, 2, 3, 7]]
+ds = xr.open_dataset(f"{mnt}/scenes.nc", mask_and_scale=False)
+v = ds["scenes"]
+check(v.dims == ("time", "band", "y", "x"), f"scenes: dims {v.dims}")
+check(np.array_equal(v.values.view(np.uint16), want),
+      "scenes: bands as planes in --bands order, frames in date order")
+check(np.array_equal(np.load(f"{mnt}/scenes/scenes.npy"), want),
+      "scenes: .npy view")
+check(v.attrs.get("bands") == "B2,B3,B4,B8", "scenes: band names kept")
+days = ds["time"].values.astype("datetime64[D]")
+check(list(days.astype(str)) == ["2018-01-10", "2018-05-02", "2018-08-05"],
+      f"scenes: time coordinate {list(days)}")
+info = json.loads(subprocess.run(["gdalinfo", "-json",
+                                  f"NETCDF:{mnt}/scenes.nc:scenes"],
+                                 capture_output=True).stdout.decode(
+                                     errors="replace"))
+src = gdal.Open(g + "/sc/LC08_L1TP_013032_20180110_20200901_02_T1/"
+                "LC08_L1TP_013032_20180110_20200901_02_T1_B8.TIF")
+check(info["geoTransform"] == list(src.GetGeoTransform()),
+      f"scenes: gdalinfo geotransform {info['geoTransform']}")
+crs = osr.SpatialReference(info["coordinateSystem"]["wkt"])
+check(crs.IsSame(src.GetSpatialRef()) and
+      crs.GetAuthorityCode(None) == "32618", "scenes: gdalinfo CRS")
+PY
+[ $? -eq 0 ] || bad "checker died"
+tally "$T/sc.out"
+fusermount3 -u "$M"
+SC=$(ls -d "$G"/sc/*/)
+N=LC08_L1TP_013032_20180922_20200901_02_T1
+while IFS='|' read -r desc dir want; do
+	WANT=$want refused "$desc" $SC "$G/sc_bad/$dir/$N" --bands B2,B3,B4,B8
+done <<EOF
+a folder without a band|nob8|nob8/$N' has no file of band 'B8'
+a band of two files|two|band 'B4' matches both
+a band of another resolution|res|res/$N/${N}_B8.TIF' is not on the grid.*38x39 pixels, not 76x77 (a band of another resolution: cubefs does not resample
+EOF
+WANT="--bands takes folders of band files: '.*_B4.TIF' is not a folder" \
+	refused "--bands with files" "$G"/LC08_*_B4.TIF --bands B4
+WANT="is a folder but no Zarr store: give --bands" \
+	refused "folders without --bands" $SC
+WANT="--bands and --concat cannot go together" \
+	refused "--bands with --concat" $SC --bands B2 --concat time
+
 # --- GRIB: ERA5 t2m written by cdo as GRIB2 on 2 m and on two pressure
 # levels (one scaled by 0.9), and as GRIB1 ---
 if command -v cdo >/dev/null; then
