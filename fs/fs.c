@@ -13,6 +13,7 @@
 #include "catalog/gops.h"
 #include "fs/fs_int.h"
 #include "fs/refresh.h"
+#include "fs/tree.h"
 #include "fs/zarr_tree.h"
 
 /* Bytes of quick-look PNGs kept at least (else 1/16 of the cache). */
@@ -27,169 +28,6 @@
 #define STORED_TIMEOUT 86400.0
 #define CHANGED_TIMEOUT 1.0
 
-static int by_ino(const void *a, const void *b)
-{
-	const struct node *x = a, *y = b;
-
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-/* A tree: the nodes sorted by ino, and the root's mtime. */
-struct tree {
-	struct node *nodes;
-	size_t n;
-	int64_t root_mtime;
-};
-
-static const struct node *find_exact(const struct fs *fs, uint64_t ino)
-{
-	struct node key = { .ino = ino };
-
-	return bsearch(&key, fs->nodes, fs->n, sizeof(key), by_ino);
-}
-
-/* The node of view id in nodes[0..n) (sorted by ino), at whatever
- * version, or NULL: numbers of one view sort together, by version. */
-static struct node *find_view(struct node *nodes, size_t n, int64_t id)
-{
-	uint64_t first = inode_view(id, 0);
-	size_t lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (nodes[mid].ino < first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < n && inode_same_file(nodes[lo].ino, first))
-		return &nodes[lo];
-	return NULL;
-}
-
-static void free_tree(struct tree *t)
-{
-	for (size_t i = 0; t->nodes && i < t->n; i++) {
-		free(t->nodes[i].own);
-		free(t->nodes[i].text);
-	}
-	free(t->nodes);
-	*t = (struct tree){ 0 };
-}
-
-/* The dataset called name in ds[0..nds), or NULL. */
-static const struct cat_dataset *named(struct cat_dataset *const *ds,
-				       int nds, const char *name)
-{
-	for (int i = 0; i < nds; i++)
-		if (!strcmp(ds[i]->name, name))
-			return ds[i];
-	return NULL;
-}
-
-/* Adds the quick-look of ds unless a dataset takes its name. */
-static int add_png(struct tree *t, struct cat_dataset *ds,
-		   struct cat_dataset *const *all, int nds)
-{
-	char *name;
-
-	if (!quicklook_has(ds))
-		return 0;
-	if (asprintf(&name, "%s.png", ds->name) < 0)
-		return -ENOMEM;
-	if (named(all, nds, name)) {
-		free(name);
-		return 0;
-	}
-	t->nodes[t->n++] = (struct node){ .ino = inode_png(ds->id),
-		.parent = FS_ROOT_INO, .name = name, .own = name, .png = 1,
-		.ds = ds };
-	return 0;
-}
-
-/* Gives the nodes of t the metadata rows fa[0..nfa) set on them. */
-static void attach_meta(struct tree *t, const struct cat_fattr *fa,
-			size_t nfa)
-{
-	for (size_t i = 0; i < t->n; i++)
-		catalog_meta_clear(&t->nodes[i].meta);
-	for (size_t i = 0; i < nfa; i++) {
-		struct node key = { .ino =
-			inode_dataset_dir(fa[i].dataset_id) };
-		struct node *n = fa[i].view_id ?
-			find_view(t->nodes, t->n, fa[i].view_id) :
-			bsearch(&key, t->nodes, t->n, sizeof(key), by_ino);
-
-		if (n && n->ds && n->ds->id == fa[i].dataset_id && !n->png) {
-			n->meta = fa[i].m;
-			n->base_mtime = fa[i].base_mtime;
-		}
-	}
-}
-
-/* Adds the .zarr tree of ds unless a dataset takes its name. */
-static int add_zarr(struct tree *t, struct cat_dataset *ds,
-		    struct cat_dataset *const *all, int nds)
-{
-	char name[CATALOG_NAME_MAX + 8];
-
-	snprintf(name, sizeof(name), "%s.zarr", ds->name);
-	return named(all, nds, name) ? 0 : zarr_tree_add(t->nodes, &t->n, ds);
-}
-
-/* Builds the tree of datasets ds[0..nds) into t (no lock: t is new), with
- * the metadata rows fa[0..nfa), and their .zarr trees if zarr. */
-static int build(struct tree *t, struct cat_dataset *const *ds, int nds,
-		 const struct cat_fattr *fa, size_t nfa, int zarr)
-{
-	size_t cap = 1;
-	struct node *v;
-
-	*t = (struct tree){ 0 };
-	for (int i = 0; i < nds; i++)
-		cap += 2 + (size_t)ds[i]->nviews +
-			(zarr ? ZARR_TREE_NODES(ds[i]) : 0);
-	v = calloc(cap, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	t->nodes = v;
-	v[0] = (struct node){ .ino = FS_ROOT_INO, .parent = FS_ROOT_INO,
-			      .name = "", .is_dir = 1 };
-	t->n = 1;
-	for (int i = 0; i < nds; i++) {
-		struct cat_dataset *d = ds[i];
-		int has_dir = 0;
-
-		for (int k = 0; k < d->nviews; k++) {
-			const struct cat_view *w = &d->views[k];
-
-			has_dir |= w->in_dir;
-			v[t->n++] = (struct node){
-				.ino = inode_view(w->id, d->version),
-				.parent = w->in_dir ?
-					inode_dataset_dir(d->id) : FS_ROOT_INO,
-				.name = w->name, .ds = d, .view = w };
-		}
-		if (has_dir) {
-			v[t->n++] = (struct node){
-				.ino = inode_dataset_dir(d->id),
-				.parent = FS_ROOT_INO, .name = d->name,
-				.is_dir = 1, .ds = d };
-			v[0].nsubdirs++;
-		}
-		if (add_png(t, d, ds, nds) ||
-		    (zarr && add_zarr(t, d, ds, nds))) {
-			free_tree(t);
-			return -ENOMEM;
-		}
-		if (d->mtime > t->root_mtime)
-			t->root_mtime = d->mtime;
-	}
-	qsort(v, t->n, sizeof(*v), by_ino);
-	attach_meta(t, fa, nfa);
-	return 0;
-}
-
 static uint64_t lease_gen(void *arg)
 {
 	struct fs *fs = arg;
@@ -199,23 +37,10 @@ static uint64_t lease_gen(void *arg)
 	return pins_oldest(&fs->pins, atomic_load(&fs->gen));
 }
 
-/* Installs t as the tree and hands the one it replaces back in t. */
-static void swap_tree(struct fs *fs, struct tree *t)
-{
-	struct tree old = { fs->nodes, fs->n, fs->root_mtime };
-
-	fs->nodes = t->nodes;
-	fs->n = t->n;
-	fs->root_mtime = t->root_mtime;
-	*t = old;
-}
-
 /* The tree of the reader's datasets, at mount (after any reload that
  * recovered journals made one), with the metadata rows of catalog c. */
 static int build_first(struct fs *fs, struct catalog *c)
 {
-	struct cat_fattr *fa = NULL;
-	size_t nfa = 0;
 	int nds = reader_ndatasets(fs->r);
 	struct cat_dataset **ds = calloc((size_t)nds + 1, sizeof(*ds));
 	struct tree t;
@@ -225,14 +50,11 @@ static int build_first(struct fs *fs, struct catalog *c)
 		return -ENOMEM;
 	for (int i = 0; i < nds; i++)
 		ds[i] = reader_dataset(fs->r, i);
-	rc = catalog_fattr_load_all(c, &fa, &nfa);
-	if (!rc)
-		rc = build(&t, ds, nds, fa, nfa, fs->zarr);
-	free(fa);
+	rc = tree_build(&t, c, ds, nds, fs->zarr);
 	free(ds);
 	if (!rc) {
-		swap_tree(fs, &t);
-		free_tree(&t);
+		tree_swap(fs, &t);
+		tree_free(&t);
 	}
 	return rc;
 }
@@ -333,8 +155,8 @@ void fs_free(struct fs *fs)
 		stage_free(o->st, 0);	/* kept in staging for the next mount */
 		free(o);
 	}
-	swap_tree(fs, &t);
-	free_tree(&t);
+	tree_swap(fs, &t);
+	tree_free(&t);
 	reader_free(fs->r);
 	quicklook_free(fs->ql);
 	catalog_free(fs->wc);
@@ -355,7 +177,7 @@ static void prefetch_view(void *arg, uint64_t ino, uint64_t off,
 
 	/* a handle reading an older version than the tree's has none */
 	pthread_rwlock_rdlock(&fs->lock);
-	n = find_exact(fs, ino);
+	n = fs_find_exact(fs, ino);
 	if (n && n->view)
 		reader_prefetch(fs->r, n->ds, n->view, off, ahead);
 	else if (n && n->zarr)
@@ -414,8 +236,6 @@ static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
 		  int carry)
 {
 	struct cat_dataset **ds, **now;
-	struct cat_fattr *fa = NULL;
-	size_t nfa = 0;
 	int nnow;
 	uint64_t gen = 0;
 	struct tree t;
@@ -429,10 +249,7 @@ static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
 	rc = reader_load(fs->r, c, &ds, &n);
 	if (rc)
 		return rc;
-	rc = catalog_fattr_load_all(c, &fa, &nfa);
-	if (!rc)
-		rc = build(&t, ds, n, fa, nfa, fs->zarr);
-	free(fa);
+	rc = tree_build(&t, c, ds, n, fs->zarr);
 	if (rc) {
 		catalog_dataset_free_all(ds, n);
 		return rc;
@@ -443,7 +260,7 @@ static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
 	nnow = n;
 	reader_swap(fs->r, &ds, &n);
 	pins_swap(&fs->pins, ds, n, now, nnow, gen, carry);
-	swap_tree(fs, &t);
+	tree_swap(fs, &t);
 	atomic_store(&fs->gen, gen);
 	if (committed)
 		*committed = NULL;
@@ -454,7 +271,7 @@ static int reload(struct fs *fs, struct catalog *c, struct stage **committed,
 	/* no read can reach the old rows now: each took its pointers under
 	 * the tree lock, and gave them up with it; those of retired pins
 	 * are the pins' now (NULL here) */
-	free_tree(&t);
+	tree_free(&t);
 	catalog_dataset_free_all(ds, n);
 	return 0;
 }
@@ -468,16 +285,6 @@ int fs_reload_from(struct fs *fs, struct catalog *c,
 		   struct stage **committed)
 {
 	return reload(fs, c, committed, 0);
-}
-
-const struct node *fs_find(const struct fs *fs, uint64_t ino)
-{
-	const struct node *n = find_exact(fs, ino);
-	int64_t id;
-
-	if (n || inode_kind(ino, &id) != INODE_VIEW)
-		return n;
-	return find_view(fs->nodes, fs->n, id);
 }
 
 #define find fs_find
@@ -590,7 +397,7 @@ int fs_getattr(struct fs *fs, uint64_t ino, struct fs_attr *a)
 	int rc = 0, here;
 
 	pthread_rwlock_rdlock(&fs->lock);
-	here = find_exact(fs, ino) != NULL;
+	here = fs_find_exact(fs, ino) != NULL;
 	pthread_rwlock_unlock(&fs->lock);
 	if (!here && !pinned_attr(fs, ino, a))
 		return 0;

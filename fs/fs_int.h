@@ -108,6 +108,9 @@ struct fs {
 	struct ticker refresh;          /* fs/refresh.c's thread */
 };
 
+/* The node numbered exactly ino, or NULL (caller holds lock). */
+const struct node *fs_find_exact(const struct fs *fs, uint64_t ino);
+
 /* The node of ino, or NULL (caller holds lock). A view's number from
  * before a change of its dataset finds the view as it is now. */
 const struct node *fs_find(const struct fs *fs, uint64_t ino);

@@ -68,8 +68,8 @@ static int append(struct encode_ctx *x, const void *buf, size_t len,
 }
 
 /* Marks NaN and fill positions of n values. Returns how many. */
-static size_t classify(const struct cat_var *v, const void *raw,
-		       const double *val, uint8_t *cls, size_t n)
+size_t encode_classify(const struct cat_var *v, const void *raw,
+			      const double *val, uint8_t *cls, size_t n)
 {
 	size_t isz = dtype_size(v->dtype), k = 0;
 
@@ -253,11 +253,10 @@ static int keep_outside(struct encode_ctx *x, const struct cat_var *v,
 /* Encodes one stream's planes of the GOP in b (frames [f0, f0 + n)) into
  * g, whose payload fields it sets; the error of frame f0 + i goes to
  * fq[i], sizes and corrections to qa. */
-static int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
-			     struct cat_stream *s, struct cat_gop *g,
-			     struct gop_buf *b, uint32_t f0, uint32_t n,
-			     struct encode_quality *fq,
-			     struct encode_quality *qa)
+int encode_stream_gop(struct encode_ctx *x, struct cat_var *v,
+		      struct cat_stream *s, struct cat_gop *g,
+		      struct gop_buf *b, uint32_t f0, uint32_t n,
+		      struct encode_quality *fq, struct encode_quality *qa)
 {
 	size_t hw = v->width * v->height, fe = hw * v->nplanes;
 	struct codec_params cp = {
@@ -361,8 +360,8 @@ out:
 	return rc;
 }
 
-static int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
-			  struct cat_gop *g, struct gop_buf *b, uint32_t n)
+int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
+		   struct cat_gop *g, struct gop_buf *b, uint32_t n)
 {
 	size_t len = (size_t)(catalog_var_elems(v) / v->nframes) * n *
 		dtype_size(v->dtype);
@@ -380,7 +379,7 @@ static int encode_lz4_gop(struct encode_ctx *x, struct cat_var *v,
 	return rc;
 }
 
-static int store_mask(struct encode_ctx *x, struct cat_mask *m,
+int encode_store_mask(struct encode_ctx *x, struct cat_mask *m,
 		      const uint8_t *cls, size_t n, uint32_t f0, uint32_t nf)
 {
 	uint8_t *blk;
@@ -402,8 +401,8 @@ static int store_mask(struct encode_ctx *x, struct cat_mask *m,
  * encoded frame (a picture), while a source's frames of it are its rows
  * (source.h): it takes all of them.
  */
-static int read_source(struct source *src, int vi, uint64_t f0, uint64_t n,
-		       void *dst)
+int encode_read_source(struct source *src, int vi, uint64_t f0,
+		       uint64_t n, void *dst)
 {
 	const struct cat_var *v = &src->meta->vars[vi];
 
@@ -422,12 +421,12 @@ static int scan_range(struct source *src, int vi, struct gop_buf *b,
 	for (uint64_t f0 = 0; f0 < v->nframes; f0 += gop) {
 		uint32_t n = (uint32_t)(v->nframes - f0 < gop ? v->nframes - f0 :
 					gop);
-		int rc = read_source(src, vi, f0, n, b->raw);
+		int rc = encode_read_source(src, vi, f0, n, b->raw);
 
 		if (rc)
 			return rc;
 		dtype_to_double(v->dtype, b->raw, b->val, fe * n);
-		classify(v, b->raw, b->val, b->cls, fe * n);
+		encode_classify(v, b->raw, b->val, b->cls, fe * n);
 		for (size_t i = 0; i < fe * n; i++) {
 			if (b->cls[i])
 				continue;
@@ -475,12 +474,12 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 		return -ENOMEM;
 	/* sources (libnetcdf above all) are read one thread at a time */
 	pthread_mutex_lock(&x->lock);
-	rc = read_source(j->src, j->vi, f0, n, b->raw);
+	rc = encode_read_source(j->src, j->vi, f0, n, b->raw);
 	pthread_mutex_unlock(&x->lock);
 	if (rc)
 		goto out;
 	dtype_to_double(v->dtype, b->raw, b->val, fe * n);
-	k = classify(v, b->raw, b->val, b->cls, fe * n);
+	k = encode_classify(v, b->raw, b->val, b->cls, fe * n);
 	if (v->storage == VAR_STORE_LZ4) {
 		struct cat_gop *g = &v->streams[0].gops[gi];
 
@@ -495,7 +494,8 @@ static int encode_one(struct gop_jobs *j, struct gop_buf *b, uint32_t gi,
 	} else {
 		if (k) {
 			*masked += k;
-			rc = store_mask(x, &v->masks[gi], b->cls, fe * n, f0, n);
+			rc = encode_store_mask(x, &v->masks[gi], b->cls,
+					       fe * n, f0, n);
 			j->has_mask[gi] = !rc;
 			qa->bytes += v->masks[gi].length;
 		}
@@ -590,13 +590,12 @@ int encode_gops(struct encode_ctx *x, struct source *src, int vi,
 	return j.rc;
 }
 
-static void gop_payload_release(struct cat_gop *g);
 
 void encode_reset_gops(struct cat_var *v, uint32_t ngops)
 {
 	for (int s = 0; s < v->nstreams; s++) {
 		for (uint32_t g = 0; g < ngops; g++) {
-			gop_payload_release(&v->streams[s].gops[g]);
+			encode_payload_release(&v->streams[s].gops[g]);
 			memset(&v->streams[s].gops[g], 0,
 			       sizeof(v->streams[s].gops[g]));
 		}
@@ -702,168 +701,5 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 	rc = 0;
 out:
 	gop_buf_release(&b);
-	return rc;
-}
-
-static void gop_payload_release(struct cat_gop *g)
-{
-	free(g->pkt_sizes);
-	free(g->quant);
-	g->pkt_sizes = NULL;
-	g->quant = NULL;
-	g->npkt = 0;
-	g->extra_size = 0;
-	/* a GOP encoded again has only the corrections it needs now */
-	g->corr_offset = 0;
-	g->corr_length = 0;
-	g->ncorr = 0;
-}
-
-/* A re-encode's start: v->frameq allocated, per-frame figures for n
- * frames, buffers, and frames [f0, f0 + n) from src as values. */
-static int reread(struct source *src, int vi, uint32_t f0, uint32_t n,
-		  struct encode_quality **fq, struct gop_buf *b)
-{
-	struct cat_var *v = &src->meta->vars[vi];
-	size_t fe = (size_t)(v->nplanes * v->height * v->width);
-	int rc;
-
-	if (!v->frameq)
-		v->frameq = calloc(v->nframes + 1, sizeof(*v->frameq));
-	*fq = encq_frames_new(n);
-	rc = v->frameq && *fq ? gop_buf_alloc(b, v, n) : -ENOMEM;
-	if (!rc)
-		rc = read_source(src, vi, f0, n, b->raw);
-	if (!rc)
-		dtype_to_double(v->dtype, b->raw, b->val, fe * n);
-	return rc;
-}
-
-/* A re-encode's end: its frames' quality kept, the value range widened
- * (only: other GOPs still hold the old extremes). */
-static void rekeep(struct cat_var *v, uint32_t f0, uint32_t n,
-		   const struct encode_quality *fq, struct encode_quality *qa)
-{
-	encq_keep_frames(v, f0, n, fq, qa);
-	if (qa->lo <= qa->hi) {
-		v->vmin = isnan(v->vmin) || qa->lo < v->vmin ? qa->lo : v->vmin;
-		v->vmax = isnan(v->vmax) || qa->hi > v->vmax ? qa->hi : v->vmax;
-	}
-}
-
-/*
- * Encodes frames [f0, f0 + n) of variable vi as src gives them into
- * g[s], the GOP of each stream (payload released first; for lz4, g[0]
- * alone); with mask, their mask too (*has_mask). *masked counts their NaN
- * and fill values. Quality and range as encode_regop() says.
- */
-static int reencode(struct encode_ctx *x, struct source *src, int vi,
-		    uint32_t f0, uint32_t n, struct cat_gop **g,
-		    struct cat_mask *mask, int *has_mask, uint64_t *masked)
-{
-	struct cat_var *v = &src->meta->vars[vi];
-	struct encode_quality qa = ENCODE_QUALITY_INIT;
-	struct encode_quality *fq = NULL;
-	struct gop_buf b = { 0 };
-	size_t fe = (size_t)(v->nplanes * v->height * v->width);
-	int rc = reread(src, vi, f0, n, &fq, &b);
-
-	if (rc)
-		goto out;
-	*masked = classify(v, b.raw, b.val, b.cls, fe * n);
-	if (v->storage == VAR_STORE_LZ4) {
-		for (uint32_t f = 0; f < n; f++)
-			encq_widen_range(&fq[f], b.val + f * fe,
-					 b.cls + f * fe, fe);
-		gop_payload_release(g[0]);
-		rc = encode_lz4_gop(x, v, g[0], &b, n);
-	} else if (mask && *masked) {
-		rc = store_mask(x, mask, b.cls, fe * n, f0, n);
-		*has_mask = !rc;
-	}
-	for (int s = 0; v->storage != VAR_STORE_LZ4 && s < v->nstreams &&
-	     !rc; s++) {
-		gop_payload_release(g[s]);
-		rc = encode_stream_gop(x, v, &v->streams[s], g[s], &b, f0, n,
-				       fq, &qa);
-	}
-	if (!rc)
-		rekeep(v, f0, n, fq, &qa);
-out:
-	free(fq);
-	gop_buf_release(&b);
-	return rc;
-}
-
-int encode_regop(struct encode_ctx *x, struct source *src, int vi,
-		 uint32_t gi, struct cat_mask *mask, int *has_mask)
-{
-	struct cat_var *v = &src->meta->vars[vi];
-	struct cat_gop **g;
-	uint64_t masked;
-	int rc;
-
-	*has_mask = 0;
-	if (!v->nstreams || gi >= v->streams[0].ngops)
-		return -EINVAL;
-	g = calloc((size_t)v->nstreams, sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	for (int s = 0; s < v->nstreams; s++)
-		g[s] = &v->streams[s].gops[gi];
-	rc = reencode(x, src, vi, g[0]->first_frame, g[0]->nframes, g, mask,
-		      has_mask, &masked);
-	free(g);
-	return rc;
-}
-
-int encode_patch(struct encode_ctx *x, struct source *src, int vi,
-		 uint32_t f0, uint32_t n, struct cat_gop *out,
-		 uint64_t *masked)
-{
-	struct cat_var *v = &src->meta->vars[vi];
-	struct cat_gop **g;
-	int rc;
-
-	*masked = 0;
-	if (v->storage != VAR_STORE_VIDEO || !n || f0 + (uint64_t)n >
-	    v->nframes)
-		return -EINVAL;
-	g = calloc((size_t)v->nstreams, sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	for (int s = 0; s < v->nstreams; s++) {
-		out[s] = (struct cat_gop){ .first_frame = f0, .nframes = n };
-		g[s] = &out[s];
-	}
-	rc = reencode(x, src, vi, f0, n, g, NULL, NULL, masked);
-	free(g);
-	return rc;
-}
-
-int encode_mask_again(struct encode_ctx *x, struct source *src, int vi,
-		      uint32_t f0, uint32_t n, struct cat_mask *mask,
-		      int *has_mask)
-{
-	struct cat_var *v = &src->meta->vars[vi];
-	size_t fe = (size_t)(v->nplanes * v->height * v->width);
-	size_t isz = dtype_size(v->dtype);
-	uint8_t *raw = malloc(fe * n * isz + 1), *cls = malloc(fe * n + 1);
-	double *val = malloc(fe * n * sizeof(double) + 1);
-	int rc = raw && cls && val ? 0 : -ENOMEM;
-
-	*has_mask = 0;
-	if (!rc)
-		rc = read_source(src, vi, f0, n, raw);
-	if (!rc) {
-		dtype_to_double(v->dtype, raw, val, fe * n);
-		if (classify(v, raw, val, cls, fe * n)) {
-			rc = store_mask(x, mask, cls, fe * n, f0, n);
-			*has_mask = !rc;
-		}
-	}
-	free(raw);
-	free(cls);
-	free(val);
 	return rc;
 }
