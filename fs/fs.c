@@ -630,6 +630,8 @@ int fs_gops_text(struct fs *fs, uint64_t ino, char **text)
 	n = find(fs, ino);
 	if (!n)
 		rc = inode_kind(ino, NULL) == INODE_NEW ? -ENODATA : -ENOENT;
+	else if (n->zarr)
+		rc = zarr_tree_gops_text(n, text);
 	else if (!n->view)
 		rc = -ENODATA;
 	else

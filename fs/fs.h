@@ -154,7 +154,8 @@ int fs_rename(struct fs *fs, uint64_t parent, const char *name,
 void fs_commit_all(struct fs *fs);
 
 /*
- * The first frame of each GOP of view ino as text ("0 16 32", see
+ * The first frame of each GOP of view ino, or of .zarr array directory
+ * ino, as text ("0 16 32", see
  * catalog_view_gops_text), from the rows the mount holds: nothing is
  * decoded. Returns its length and *text (malloc'd, the caller's), or
  * -ENODATA (a directory, a quick-look, a file being created, a view

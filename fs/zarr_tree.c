@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "catalog/gops.h"
 #include "fs/fs_int.h"
 #include "fs/zarr_tree.h"
 #include "ingest/zarr.h"
@@ -208,6 +209,18 @@ ssize_t zarr_tree_read(struct fs *fs, const struct node *n, uint64_t ino,
 	runs_hint(fs->runs, n->ino, off, len, &h);
 	h.follow = prefetch_note(&fs->pf, n->ino, off, len, &h);
 	return reader_read_view_hint(fs->r, n->ds, &w, buf, len, off, &h);
+}
+
+int zarr_tree_gops_text(const struct node *dir, char **text)
+{
+	struct cat_extent x;
+	struct cat_view w;
+
+	*text = NULL;
+	if (!is_array(dir))
+		return -ENODATA;
+	flat_view(dir, &w, &x);
+	return catalog_view_gops_text(dir->ds, &w, text);
 }
 
 void zarr_tree_prefetch(struct reader *r, const struct node *dir,

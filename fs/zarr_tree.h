@@ -68,6 +68,14 @@ ssize_t zarr_tree_read(struct fs *fs, const struct node *n, uint64_t ino,
 		       void *buf, size_t len, uint64_t off);
 
 /*
+ * The user.cubefs.gops text of array directory dir (its chunks are time
+ * steps, so a GOP's first frame is its first chunk's number), as
+ * catalog_view_gops_text(): its length, or -ENODATA for any other node
+ * and an array without a frame axis, or -ENOMEM. *text is the caller's.
+ */
+int zarr_tree_gops_text(const struct node *dir, char **text);
+
+/*
  * Read-ahead's request for key dir (an array directory; other nodes are
  * ignored): decodes the GOPs after byte off of its chunks laid end to
  * end, up to ahead bytes (reader_prefetch()).

@@ -33,6 +33,33 @@ import os
 got = os.getxattr('$M/era5.nc', 'user.cubefs.gops').decode()
 assert got == ' '.join(str(f) for f in range(0, 744, 16)), got[:80]
 "
+# a Zarr array's chunks are its time steps: the same list as its .npy
+# view; the group and the metadata files have none
+check "each Zarr array's xattr equals its .npy view's" $PY -c "
+import errno, json, os
+M = '$M'
+n = 0
+for name in ('era5', 's2'):
+    d = json.load(open('$T/%s.json' % name))
+    for v in d['views']:
+        if not v['name'].endswith('.npy') or not v['in_dir']:
+            continue
+        var = v['name'][:-4]
+        arr = os.path.join(M, name + '.zarr', var)
+        want = os.getxattr(os.path.join(M, name, v['name']),
+                           'user.cubefs.gops')
+        assert os.getxattr(arr, 'user.cubefs.gops') == want, arr
+        assert 'user.cubefs.gops' in os.listxattr(arr), arr
+        for p in (os.path.join(M, name + '.zarr'),
+                  os.path.join(arr, '.zarray')):
+            try:
+                os.getxattr(p, 'user.cubefs.gops')
+                raise SystemExit('%s: no error' % p)
+            except OSError as e:
+                assert e.errno == errno.ENODATA, (p, e)
+        n += 1
+assert n >= 3, n
+"
 if command -v getfattr >/dev/null; then
 	check "getfattr prints it" sh -c "getfattr --absolute-names --only-values \
 		-n user.cubefs.gops '$M/s2/NDVI.npy' | grep -qx '0 8 16 24 32 40 48 56 64'"
