@@ -20,6 +20,10 @@ seed and the epoch.
 - CropDataset: random crops of time steps of .npy files, by global index;
   works with any sampler and with ``num_workers > 0``.
 
+per_step (all three, the same number): crops per time step and epoch. A
+decoded GOP then serves per_step samples per frame: index i is crop
+i % per_step of global time step i // per_step.
+
 numpy is needed; torch only for the two classes to be torch types (without
 torch they are plain Python objects with the same methods).
 """
@@ -172,16 +176,26 @@ def _offsets(files):
     return np.cumsum([0] + [f.frames for f in files], dtype=np.int64)
 
 
+def _per_step(n):
+    n = int(n)
+    if n < 1:
+        raise ValueError("per_step must be 1 or more, not %d" % n)
+    return n
+
+
 def shuffled_order(paths=None, seed=0, epoch=0, budget=None,
-                   fraction=DEFAULT_FRACTION, files=None, gops=None):
+                   fraction=DEFAULT_FRACTION, files=None, gops=None,
+                   per_step=1):
     """The epoch's order of global indices: index i is time step
-    i - offset[k] of file k, where offset[k] is the number of time steps
-    of the files before it (in the order given).
+    i // per_step - offset[k] of file k, where offset[k] is the number of
+    time steps of the files before it (in the order given).
 
     Every index comes exactly once; the same seed and epoch give the same
     order. budget: bytes (None: the mount's cache budget of the first
-    path). files: FileLayout list instead of paths.
+    path). files: FileLayout list instead of paths. per_step: indices per
+    time step (crops of it), all in the window of its GOP.
     """
+    per_step = _per_step(per_step)
     if files is None:
         files = layouts(paths, gops)
     if budget is None:
@@ -192,6 +206,9 @@ def shuffled_order(paths=None, seed=0, epoch=0, budget=None,
     for w in windows(files, budget, seed, epoch, fraction):
         idx = np.concatenate([np.arange(first, end, dtype=np.int64) +
                               offs[fi] for fi, first, end in w])
+        if per_step > 1:
+            idx = (idx[:, None] * per_step +
+                   np.arange(per_step, dtype=np.int64)).ravel()
         parts.append(rng.permutation(idx))
     if not parts:
         return np.zeros(0, dtype=np.int64)
@@ -209,7 +226,9 @@ class GopSampler(_Sampler):
     """
 
     def __init__(self, paths, seed=0, budget=None,
-                 fraction=DEFAULT_FRACTION, gops=None, inflight=None):
+                 fraction=DEFAULT_FRACTION, gops=None, inflight=None,
+                 per_step=1):
+        self.per_step = _per_step(per_step)
         self.files = layouts(paths, gops)
         self.budget = cache_budget(self.files[0].path) if budget is None \
             else int(budget)
@@ -219,7 +238,7 @@ class GopSampler(_Sampler):
         self._explicit = False
         if inflight:
             least = min(sum(end - first for _, first, end in w)
-                        for w in self.windows())
+                        for w in self.windows()) * self.per_step
             if least < inflight:
                 import warnings
                 warnings.warn("a window holds %d samples, fewer than the "
@@ -239,7 +258,7 @@ class GopSampler(_Sampler):
         return shuffled_order(seed=self.seed,
                               epoch=self.epoch if epoch is None else epoch,
                               budget=self.budget, fraction=self.fraction,
-                              files=self.files)
+                              files=self.files, per_step=self.per_step)
 
     def __iter__(self):
         order = self.order()
@@ -249,15 +268,15 @@ class GopSampler(_Sampler):
         return iter(order.tolist())
 
     def __len__(self):
-        return int(sum(f.frames for f in self.files))
+        return int(sum(f.frames for f in self.files)) * self.per_step
 
 
 class CropDataset(_Dataset):
     """Random crops of the time steps of .npy files, by global index.
 
     Item i is a crop (crop[0] x crop[1] of the last two axes, every axis
-    between kept) of time step i of the files taken one after another (as
-    shuffled_order counts them), as a numpy array (DataLoader makes it a
+    between kept) of time step i // per_step of the files taken one after
+    another (as shuffled_order counts them), as a numpy array (DataLoader makes it a
     tensor). The crop's place depends on seed, epoch (set_epoch) and i
     alone, so any sampler, any number of workers and a copy of the files
     elsewhere give the same samples. Each process that reads opens the
@@ -267,7 +286,8 @@ class CropDataset(_Dataset):
     them.
     """
 
-    def __init__(self, paths, crop=(64, 64), seed=0):
+    def __init__(self, paths, crop=(64, 64), seed=0, per_step=1):
+        self.per_step = _per_step(per_step)
         self.paths = list(paths)
         self.crop = tuple(int(c) for c in crop)
         self.seed = seed
@@ -295,7 +315,7 @@ class CropDataset(_Dataset):
         self.epoch = int(epoch)
 
     def __len__(self):
-        return int(self.offsets[-1])
+        return int(self.offsets[-1]) * self.per_step
 
     def __getstate__(self):
         # descriptors stay in the process that opened them
@@ -326,13 +346,14 @@ class CropDataset(_Dataset):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError("index %d out of range" % i)
-        k = int(np.searchsorted(self.offsets, i, side="right")) - 1
+        step = i // self.per_step
+        k = int(np.searchsorted(self.offsets, step, side="right")) - 1
         shape = self.shapes[k]
         r = np.random.default_rng([int(self.seed) & 0xFFFFFFFF,
                                    self.epoch & 0xFFFFFFFF, i])
         y = int(r.integers(0, shape[-2] - self.crop[0] + 1))
         x = int(r.integers(0, shape[-1] - self.crop[1] + 1))
-        return k, i - int(self.offsets[k]), y, x
+        return k, step - int(self.offsets[k]), y, x
 
     def __getitem__(self, i):
         k, t, y, x = self.locate(i)

@@ -81,7 +81,7 @@ def unit():
           all(len(w) == 1 for w in big) and len(big) == 7 + 4 + 1)
     s = cs.GopSampler.__new__(cs.GopSampler)
     s.files, s.budget, s.seed, s.fraction = files, budget, 7, 0.5
-    s.epoch, s._explicit = 0, False
+    s.epoch, s._explicit, s.per_step = 0, False, 1
     e0, e1 = list(s), list(s)
     check("each iteration is the next epoch",
           e0 == cs.shuffled_order(files=files, seed=7, epoch=0,
@@ -90,6 +90,38 @@ def unit():
                                   budget=budget).tolist())
     s.set_epoch(0)
     check("set_epoch repeats an epoch", list(s) == e0 and len(s) == total)
+    per_step(files, total, budget)
+
+
+def per_step(files, total, budget):
+    """Several crops per time step: each index once, each in the window
+    of its time step's GOP."""
+    k = 5
+    o = cs.shuffled_order(files=files, seed=4, epoch=2, budget=budget,
+                          per_step=k)
+    check("per_step: each index once", len(o) == total * k and
+          np.array_equal(np.sort(o), np.arange(total * k)))
+    check("per_step: deterministic", np.array_equal(o, cs.shuffled_order(
+        files=files, seed=4, epoch=2, budget=budget, per_step=k)))
+    # the k indices of a time step sit in one window: the window's time
+    # steps, taken from the order, are exactly those of one crop per step
+    one = cs.shuffled_order(files=files, seed=4, epoch=2, budget=budget)
+    at = 0
+    same = True
+    for w in cs.windows(files, budget, 4, 2):
+        n = sum(end - first for _, first, end in w)
+        same &= set((o[at * k:(at + n) * k] // k).tolist()) == \
+            set(one[at:at + n].tolist())
+        at += n
+    check("per_step: a time step's crops all in its window", same)
+    check("per_step: shuffled, not a step's crops in a row",
+          not all(o[i] // k == o[i + 1] // k for i in range(0, len(o), k)))
+    for bad in (0, -1):
+        try:
+            cs.shuffled_order(files=files, budget=budget, per_step=bad)
+            check("per_step %d refused" % bad, False)
+        except ValueError:
+            pass
 
 
 def views(mnt, exp, names):
@@ -136,6 +168,21 @@ def mount(mnt, exp, names):
                for i in o[:200])
     check("crops from the mount equal the exported ones", same)
     check("crops have the crop's shape", dm[int(o[0])].shape[-2:] == (24, 24))
+    s3 = cs.GopSampler(m, seed=3, per_step=3)
+    o3 = s3.order()
+    dm = cs.CropDataset(m, crop=(24, 24), seed=5, per_step=3)
+    de = cs.CropDataset(e, crop=(24, 24), seed=5, per_step=3)
+    check("per_step: sampler and dataset lengths",
+          len(s3) == len(dm) == 3 * len(s) and
+          np.array_equal(np.sort(o3), np.arange(len(dm))))
+    check("per_step: crop j of step t is item 3t + j",
+          all(dm.locate(3 * t + j)[:2] == dm.locate(3 * t)[:2]
+              for t in range(0, len(s), 7) for j in range(3)))
+    check("per_step: a step's crops lie in different places",
+          len({dm.locate(3 * 5 + j)[2:] for j in range(3)}) > 1)
+    check("per_step: crops from the mount equal the exported ones",
+          all(np.array_equal(dm[i], de[i], equal_nan=True)
+              for i in o3[:150]))
 
 
 def run_torch(mnt, exp, names):
@@ -155,6 +202,16 @@ def run_torch(mnt, exp, names):
         check("DataLoader, %d workers, GOP sampler: mount == export" %
               workers, got[0].shape[0] == len(s) and
               torch.equal(got[0].nan_to_num(), got[1].nan_to_num()))
+    got = []
+    s2 = cs.GopSampler(m, seed=11, per_step=2)
+    for paths in (m, e):
+        ds = cs.CropDataset(paths, crop=(24, 24), seed=9, per_step=2)
+        dl = DataLoader(ds, batch_size=16, sampler=s2, num_workers=2)
+        s2.set_epoch(0)
+        got.append(torch.cat([b.reshape(len(b), -1) for b in dl]))
+    check("DataLoader, 2 crops per step: mount == export",
+          got[0].shape[0] == 2 * len(s) and
+          torch.equal(got[0].nan_to_num(), got[1].nan_to_num()))
     got = []
     for paths in (m, e):
         ds = cs.CropDataset(paths, crop=(24, 24), seed=9)
