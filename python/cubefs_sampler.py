@@ -93,6 +93,15 @@ def cache_budget(path):
     raise OSError("the mount of '%s' reports no cache budget" % path)
 
 
+def _on_mount(path):
+    """Whether path is a cubefs view (it has a GOP layout)."""
+    try:
+        os.getxattr(path, XATTR_GOPS)
+        return True
+    except OSError:
+        return False
+
+
 class FileLayout:
     """One .npy file: its time steps, bytes per step, GOP starts."""
 
@@ -280,13 +289,21 @@ class CropDataset(_Dataset):
     tensor). The crop's place depends on seed, epoch (set_epoch) and i
     alone, so any sampler, any number of workers and a copy of the files
     elsewhere give the same samples. Each process that reads opens the
-    files itself and reads the crop's rows with one pread per plane, with
-    the kernel's read-ahead off (POSIX_FADV_RANDOM): a mount then decodes
-    the GOPs of the time steps asked for, not those of the bytes around
-    them.
+    files itself and reads with the kernel's read-ahead off
+    (POSIX_FADV_RANDOM): a mount then decodes the GOPs of the time steps
+    asked for, not those of the bytes around them.
+
+    whole_steps: read each sample's whole time step and crop it in memory
+    (True), or only the crop's rows, one pread per plane (False). None,
+    the default, reads whole steps from cubefs mounts alone: their decode
+    costs the whole picture anyway, and the kernel's page cache then keeps
+    whole pictures, which the next crops of the step, in this epoch or
+    the next, read without a decode. From other files only the rows are
+    read, as storage charges for every byte.
     """
 
-    def __init__(self, paths, crop=(64, 64), seed=0, per_step=1):
+    def __init__(self, paths, crop=(64, 64), seed=0, per_step=1,
+                 whole_steps=None):
         self.per_step = _per_step(per_step)
         self.paths = list(paths)
         self.crop = tuple(int(c) for c in crop)
@@ -308,6 +325,10 @@ class CropDataset(_Dataset):
             self.shapes.append(a.shape)
         self.offsets = np.cumsum([0] + [s[0] for s in self.shapes],
                                  dtype=np.int64)
+        if whole_steps is None:
+            self.whole = [_on_mount(p) for p in self.paths]
+        else:
+            self.whole = [bool(whole_steps)] * len(self.paths)
         self._fds = None
         self._pid = None
 
@@ -361,6 +382,16 @@ class CropDataset(_Dataset):
         shape, dt = self.shapes[k], self.dtypes[k]
         h, w = shape[-2], shape[-1]
         planes = int(np.prod(shape[1:-2], dtype=np.int64))
+        if self.whole[k]:
+            step = planes * h * w * dt.itemsize
+            at = self.starts[k] + t * step
+            b = os.pread(fd, step, at)
+            if len(b) != step:
+                raise OSError("'%s': short read at byte %d" %
+                              (self.paths[k], at))
+            a = np.frombuffer(b, dtype=dt).reshape(planes, h, w)
+            out = a[:, y:y + self.crop[0], x:x + self.crop[1]].copy()
+            return out.reshape(tuple(shape[1:-2]) + self.crop)
         rows = self.crop[0] * w * dt.itemsize
         out = np.empty((planes, self.crop[0], self.crop[1]), dtype=dt)
         for p in range(planes):

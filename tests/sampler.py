@@ -91,6 +91,26 @@ def unit():
     s.set_epoch(0)
     check("set_epoch repeats an epoch", list(s) == e0 and len(s) == total)
     per_step(files, total, budget)
+    planes()
+
+
+def planes():
+    """Crops of a 4-D file (planes between time and the picture) equal
+    numpy's slices, reading whole steps or rows."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "c.npy")
+        a = np.random.default_rng(3).random((5, 3, 40, 50), dtype=np.float32)
+        np.save(path, a)
+        ds = [cs.CropDataset([path], crop=(8, 12), seed=2, per_step=2,
+                             whole_steps=w) for w in (None, True, False)]
+        check("a file off a mount reads rows", not any(ds[0].whole))
+        ok = True
+        for i in range(len(ds[0])):
+            _, t, y, x = ds[0].locate(i)
+            want = a[t, :, y:y + 8, x:x + 12]
+            ok &= all(np.array_equal(d[i], want) for d in ds)
+        check("crops of planes equal numpy's slices", ok)
 
 
 def per_step(files, total, budget):
@@ -168,6 +188,14 @@ def mount(mnt, exp, names):
                for i in o[:200])
     check("crops from the mount equal the exported ones", same)
     check("crops have the crop's shape", dm[int(o[0])].shape[-2:] == (24, 24))
+    check("whole time steps read from the mount, rows from copies",
+          all(dm.whole) and not any(de.whole))
+    dw = cs.CropDataset(e, crop=(24, 24), seed=5, whole_steps=True)
+    dr = cs.CropDataset(m, crop=(24, 24), seed=5, whole_steps=False)
+    check("whole steps and rows give the same crops",
+          all(np.array_equal(dw[i], dr[i], equal_nan=True) and
+              np.array_equal(dw[i], de[i], equal_nan=True)
+              for i in o[:100]))
     s3 = cs.GopSampler(m, seed=3, per_step=3)
     o3 = s3.order()
     dm = cs.CropDataset(m, crop=(24, 24), seed=5, per_step=3)
