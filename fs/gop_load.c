@@ -228,7 +228,7 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 	struct codec_corr corr = { 0 };
 	struct codec_fidelity fid;
 	uint8_t *payload;
-	int rc, busy;
+	int rc, busy, slot;
 
 	if (s->codec == CODEC_LZ4)
 		cp.planes = (int)l->v->nplanes;
@@ -267,9 +267,17 @@ int gop_load(void *arg, struct cache_entry *e, void *dst, size_t size,
 	ref.data = payload;
 	busy = l->counted ? 0 : s->codec == CODEC_LZ4 ? 1 :
 		codec_dec_threads(l->threads);
+	/* no more decodes at once than cores: readers waiting for
+	 * other GOPs would not get them sooner, and each decode in
+	 * flight holds a decoder's buffers */
+	slot = l->decoding != NULL;
+	while (slot && sem_wait(l->decoding))
+		slot = errno == EINTR;
 	atomic_fetch_add(l->busy, busy);
 	rc = codec_gop_decode(&cp, l->v->dtype, &ref, dst);
 	atomic_fetch_sub(l->busy, busy);
+	if (slot)
+		sem_post(l->decoding);
 	payload_free(payload, g->length);
 	codec_corr_release(&corr);
 	if (rc)

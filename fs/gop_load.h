@@ -3,6 +3,7 @@
 #ifndef CUBEFS_FS_GOP_LOAD_H
 #define CUBEFS_FS_GOP_LOAD_H
 
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
@@ -21,6 +22,7 @@ struct gop_load {
 	struct cache *cache;            /* hands decoded frames out early */
 	struct codec_pool *decoders;
 	atomic_int *busy;       /* codec threads decoding GOPs */
+	sem_t *decoding;        /* taken for each decode (NULL: none) */
 	const struct cat_var *v;
 	const struct cat_stream *s;
 	const struct cat_gop *g;

@@ -31,6 +31,8 @@ struct reader {
 					   budget beside it */
 	atomic_int busy;        /* codec threads decoding GOPs: read-ahead
 				   starts only on a core none is on */
+	sem_t decoding;         /* a slot a core for each decode: more at
+				   once only hold more decoders' memory */
 	struct window *win;     /* whether random reads are window reads */
 };
 
@@ -50,6 +52,7 @@ int reader_new(struct catalog *c, size_t cache_bytes, struct reader **out)
 		return -ENOMEM;
 	r->runs = runs_new(RUN_SLOTS);
 	r->win = window_new(WINDOW_SLOTS);
+	sem_init(&r->decoding, 0, (unsigned)cpu_count());
 	rc = r->runs && r->win ?
 		pack_reader_new(catalog_dir(c), &r->packs) : -ENOMEM;
 	if (!rc)
@@ -128,6 +131,7 @@ void reader_free(struct reader *r)
 	pack_reader_free(r->packs);
 	runs_free(r->runs);
 	window_free(r->win);
+	sem_destroy(&r->decoding);
 	free(r);
 }
 
@@ -166,6 +170,7 @@ static struct gop_load load_of(struct reader *r, const struct cat_var *v,
 {
 	return (struct gop_load){ .packs = r->packs, .cache = r->cache,
 				  .decoders = r->decoders, .busy = &r->busy,
+				  .decoding = &r->decoding,
 				  .v = v, .s = s, .g = g };
 }
 
