@@ -239,13 +239,17 @@ uint64_t append_frames_of(const struct append *a)
 	return ds->nvars && ds->vars[0].ndim ? ds->vars[0].shape[0] : 0;
 }
 
-/* The variable of src that is v of the dataset (a .npy file's one). */
-static int src_var(const struct source *src, const struct cat_var *v)
+/* The variable of src that is v, variable i of the dataset: by name,
+ * or an unnamed array (a .npy file's, a raster stack's data) by index,
+ * as parts_agree matched them. */
+static int src_var(const struct source *src, const struct cat_var *v, int i)
 {
+	if (i < src->meta->nvars && !src->meta->vars[i].name)
+		return i;
 	for (int j = 0; j < src->meta->nvars; j++) {
 		const char *n = src->meta->vars[j].name;
 
-		if (!n || !strcmp(n, v->name))
+		if (n && !strcmp(n, v->name))
 			return j;
 	}
 	return -1;
@@ -391,7 +395,7 @@ int append_file(struct append *a, const char *path, struct source *src)
 	rc = from ? pack_writer_new(catalog_dir(a->cat), &a->pack) : -ENOMEM;
 	for (int i = 0; i < ds->nvars && !rc; i++) {
 		struct cat_var *v = &ds->vars[i];
-		int j = src_var(src, v), along = parts_along(v, a->cdim);
+		int j = src_var(src, v, i), along = parts_along(v, a->cdim);
 
 		from[i] = UINT32_MAX;
 		if (along <= 0 || !k)
