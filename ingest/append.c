@@ -347,7 +347,6 @@ static int commit_append(struct append *a, struct source *src,
 	int64_t pack_id = 0;
 	int rc = size ? pack_writer_sync(a->pack) : 0;
 
-	part.path = realpath(a->path, NULL);
 	part.attrs = differing_attrs(a->ds, src->meta);
 	if (!rc)
 		rc = catalog_begin(a->cat);
@@ -361,10 +360,10 @@ static int commit_append(struct append *a, struct source *src,
 		rc = catalog_dataset_grow(a->cat, a->ds, from);
 	}
 	if (!rc)
-		rc = catalog_part_add(a->cat, a->ds->id, &part);
+		rc = parts_add_rows(a->cat, a->ds->id, &part, a->path,
+				    a->stack, a->nstack);
 	rc = catalog_end(a->cat, rc);
 out:
-	free(part.path);
 	free(part.attrs);
 	return rc;
 }

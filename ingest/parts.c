@@ -432,6 +432,69 @@ int parts_scan(char *const *paths, int n, const char *concat,
 	return 0;
 }
 
+int parts_scan_stack(char *const *paths, int n, const char *date_pattern,
+		     const char *bands, struct parts **out)
+{
+	struct parts *p = calloc(1, sizeof(*p));
+	int rc = 0;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->stack = 1;
+	if (!(p->files = calloc((size_t)n + 1, sizeof(*p->files))) ||
+	    !(p->concat = strdup("time")))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = source_gdal_stack_open((const char *const *)paths, n,
+					    date_pattern, bands, &p->first);
+	if (!rc)
+		p->cdim = parts_dim(p->first->meta, p->concat);
+	for (int i = 0; i < n && !rc; i++) {
+		struct parts_file *f = &p->files[i];
+		const char *path;
+		double t;
+		int dated = source_gdal_stack_entry(p->first, i, &path, &t);
+
+		f->nframes = 1;
+		f->path = dated < 0 ? NULL : strdup(path);
+		if (dated > 0 && (f->coord = malloc(sizeof(double))))
+			*f->coord = t;
+		p->nfiles++;
+		rc = !f->path || (dated > 0 && !f->coord) ? -ENOMEM : 0;
+	}
+	if (rc) {
+		parts_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int parts_add_rows(struct catalog *c, int64_t dataset_id,
+		   struct cat_part *part, const char *path,
+		   const char *const *stack, int nstack)
+{
+	uint64_t first = part->first_frame;
+	int rc = 0;
+
+	for (int i = 0; i < (nstack ? nstack : 1) && !rc; i++) {
+		char *real = realpath(nstack ? stack[i] : path, NULL);
+
+		if (!real)
+			return -errno;
+		part->path = real;
+		if (nstack) {
+			part->first_frame = first + (uint64_t)i;
+			part->nframes = 1;
+		}
+		rc = catalog_part_add(c, dataset_id, part);
+		part->path = NULL;
+		free(real);
+	}
+	return rc;
+}
+
 void parts_free(struct parts *p)
 {
 	if (!p)

@@ -79,4 +79,13 @@ int source_gdal_stack_open(const char *const *paths, int n,
 			   const char *date_pattern, const char *bands,
 			   struct source **out);
 
+/*
+ * Entry i of a stack from source_gdal_stack_open(), in frame order: its
+ * path (a file, or a scene folder with bands; valid while s is open)
+ * and its date in seconds since 1970-01-01 UTC (*t). Returns 1 if it has
+ * a date, 0 if not, -ENOENT past the end or for another source.
+ */
+int source_gdal_stack_entry(const struct source *s, int i, const char **path,
+			    double *t);
+
 #endif

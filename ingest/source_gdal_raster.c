@@ -677,3 +677,15 @@ int source_gdal_stack_open(const char *const *paths, int n,
 		return -EINVAL;
 	return stack_build(paths, n, date_pattern, bands, n > 1, out);
 }
+
+int source_gdal_stack_entry(const struct source *s, int i, const char **path,
+			    double *t)
+{
+	const struct sgdal_source *p = s->priv;
+
+	if (strcmp(s->ops->kind, "gdal") || i < 0 || i >= p->nfiles)
+		return -ENOENT;
+	*path = p->files[i].path;
+	*t = (double)p->files[i].t;
+	return p->files[i].has_t;
+}
