@@ -374,6 +374,32 @@ PY
 	WANT="cut.grib' is not a file cubefs reads.*is a grib file" \
 		refused "a cut GRIB" \
 		"$R/cut.grib"
+	# content that is not one regular grid: spectral coefficients (of
+	# ERA5 t2m on a global T63 grid), a Gaussian grid (GDAL would space
+	# its latitudes evenly), messages on two grids (one parameter, or
+	# two)
+	g="-seltimestep,1/4 -setmisstoc,280 -remapbil,t63grid $ERA5"
+	{ $cdo -setltype,100 -setlevel,85000 -gp2sp $g "$R/sp.grb2" &&
+	cdo -s -f grb -setparam,130.128 -gp2sp $g "$R/sp.grb" &&
+	$cdo -setltype,103 -setlevel,2 $g "$R/gauss.grb2" &&
+	$cdo -setltype,103 -setlevel,2 -remapbil,r36x18 -seltimestep,1/4 \
+		"$ERA5" "$R/coarse.grb2" &&
+	cdo -s -f grb2 -setparam,0.1.0 -setltype,103 -setlevel,2 \
+		-seltimestep,1/4 "$ERA5" "$R/q.grb2"; } >/dev/null 2>&1 ||
+		bad "cdo writes GRIB of other grids"
+	cat "$R/2m.grb2" "$R/sp.grb2" >"$R/grid_sp.grb2"
+	cat "$R/2m.grb2" "$R/coarse.grb2" >"$R/two.grb2"
+	cat "$R/q.grb2" "$R/coarse.grb2" >"$R/two_params.grb2"
+	while IFS='|' read -r desc file want; do
+		WANT=$want refused "$desc" "$R/$file"
+	done <<EOF
+spectral GRIB2|sp.grb2|sp.grb2': GRIB message 1 holds spectral coefficients
+spectral GRIB1|sp.grb|sp.grb': GRIB message 1 holds spectral coefficients.*cdo sp2gp
+a spectral message after gridded ones|grid_sp.grb2|grid_sp.grb2': GRIB message 49 holds spectral
+a Gaussian grid|gauss.grb2|gauss.grb2': GRIB message 1 is on a Gaussian grid
+one parameter on two grids|two.grb2|two.grb2': GRIB messages on more than one grid (33x49 and 18x36
+two parameters on two grids|two_params.grb2|GRIB messages on more than one grid.*cdo splitgrid
+EOF
 else
 	echo "note: no cdo, GRIB not tested"
 fi
