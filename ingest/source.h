@@ -72,7 +72,8 @@ int source_gdal_open(const char *path, struct source **out);
  * Sentinel-2 name, else the TIFF date tag), kept in a time coordinate.
  * A file off the grid or (n > 1) without a date fails naming it.
  * With bands ("B2,B3"), each path is a folder of one scene: its files
- * whose names have a band as a token become the planes, in that order,
+ * (or those of its subfolders, as in a Sentinel-2 SAFE) whose names have
+ * a band as a token become the planes, in that order,
  * dated by the folder's name, else its first band file's.
  */
 int source_gdal_stack_open(const char *const *paths, int n,
