@@ -366,6 +366,9 @@ int import_files(struct catalog *c, char *const *paths, int n,
 	} else if (rc > 0) {
 		rc = open_dataset(c, name, p, &a);
 		if (!rc)
+			rc = parts_agree_stored(c, a.ds, a.cdim, p->first,
+						p->cdim, p->files[0].path);
+		if (!rc)
 			rc = plan(c, a.ds, p, append_only, todo);
 	}
 	if (!rc)

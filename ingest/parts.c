@@ -9,6 +9,7 @@
 #include "base/dtype.h"
 #include "base/log.h"
 #include "ingest/parts.h"
+#include "ingest/stored.h"
 
 int parts_dim(const struct cat_dataset *ds, const char *concat)
 {
@@ -237,6 +238,44 @@ static void free_fixed(void **v, int n)
 	for (int i = 0; v && i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+int parts_agree_stored(struct catalog *c, const struct cat_dataset *ds,
+		       int cds, struct source *src, int csrc, const char *path)
+{
+	const struct cat_dataset *m = src->meta;
+	char a[8192], b[8192];
+	void **mine = NULL;
+	int rc = read_fixed(src, csrc, &mine);
+
+	for (int i = 0; i < m->nvars && !rc; i++) {
+		const struct cat_var *v = &m->vars[i], *r = find_var(ds, v, i);
+		size_t len = catalog_var_elems(v) * dtype_size(v->dtype);
+		void *buf;
+
+		if (!mine[i] || !r || r->storage != VAR_STORE_LZ4 ||
+		    parts_along(r, cds) || r->dtype != v->dtype ||
+		    catalog_var_elems(r) != catalog_var_elems(v))
+			continue;
+		buf = malloc(len + 1);
+		rc = buf ? stored_read_exact(c, r, buf) : -ENOMEM;
+		attr_text(v, "crs_wkt", a, sizeof(a));
+		attr_text(r, "crs_wkt", b, sizeof(b));
+		if (!rc && memcmp(buf, mine[i], len)) {
+			log_error("'%s': the values of '%s' differ from those "
+				  "of dataset '%s'", path, var_name(v),
+				  ds->name);
+			rc = -EINVAL;
+		} else if (!rc && strcmp(a, b)) {
+			log_error("'%s': its CRS (crs_wkt of '%s') is not that "
+				  "of dataset '%s'", path, var_name(v),
+				  ds->name);
+			rc = -EINVAL;
+		}
+		free(buf);
+	}
+	free_fixed(mine, m->nvars);
+	return rc;
 }
 
 /* Checks one file against the first; fills f (its frames and coordinate). */

@@ -91,6 +91,18 @@ int parts_agree(const struct cat_dataset *ref, int cref, const char *what,
 		int both);
 
 /*
+ * Checks the variables of src (the file at path; csrc its joined
+ * dimension) without the joined dimension against those of the stored
+ * dataset ds (read from c; cds its joined dimension) that are stored
+ * exactly: the same values (such as x and y, latitude and longitude)
+ * and the same crs_wkt attribute (a raster's grid mapping). Logs the
+ * first difference; 0, -EINVAL or another negative errno.
+ */
+int parts_agree_stored(struct catalog *c, const struct cat_dataset *ds,
+		       int cds, struct source *src, int csrc,
+		       const char *path);
+
+/*
  * The values of the coordinate variable of dimension cdim of src as
  * doubles (*out, nframes of them, the caller frees it; NULL and 0 when
  * there is no such 1-d variable). 0 or a negative errno.

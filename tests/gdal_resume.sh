@@ -77,6 +77,18 @@ for i in range(-1, 14):
     tif(f"{g}/{sub}/LC08_L1TP_013032_{day(i)}_20200901_02_T1_B4.TIF", p,
         1000.0)
     np.save(f"{g}/{sub}/{day(i)}.npy", p)
+# the date after the last, off the grid: shifted, another CRS
+p = np.kron(a[0, 3], np.ones((3, 3), np.uint16))
+for off, gt, epsg in (("shift", 581000.0, 32618), ("crs", 580000.0, 32617)):
+    os.makedirs(f"{g}/off/{off}")
+    f = f"{g}/off/{off}/LC08_L1TP_013032_20190601_20200901_02_T1_B4.TIF"
+    tif(f, p, 1000.0)
+    ds = gdal.Open(f, gdal.GA_Update)
+    ds.SetGeoTransform((gt, 1000.0, 0.0, 4550000.0, 0.0, -1000.0))
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(epsg)
+    ds.SetProjection(s.ExportToWkt())
+    ds = None
 for i in range(6):
     n = f"{g}/sc/LC08_L1TP_013032_{day(i)}_20200901_02_T1"
     os.makedirs(n)
@@ -167,6 +179,13 @@ refused "append of a date already there" \
 	$CUBEFS append -q "$S" l8 "$G"/LC08_L1TP_013032_20190105_*.TIF
 refused "append of an earlier date" "not after the last date" \
 	$CUBEFS append -q "$S" l8 "$G"/old/*.TIF
+# a later date off the dataset's grid, without the files before it
+refused "a later date on a shifted grid" \
+	"shift/LC08_.*the values of 'x' differ from those of dataset 'l8'" \
+	$CUBEFS append -q "$S" l8 "$G"/off/shift/*.TIF
+refused "a later date in another CRS" \
+	"crs/LC08_.*its CRS (crs_wkt of 'spatial_ref') is not that of dataset" \
+	$CUBEFS import -q "$S" "$G/off/crs/*.TIF" --name l8
 
 # --- scene folders (--bands): 4 of them, then all 6, as all 6 at once ---
 SC=$(ls -d "$G"/sc/*)
