@@ -39,8 +39,8 @@ struct source {
  */
 int source_open(const char *path, struct source **out);
 
-/* 1 if path is a file that is neither .npy nor NetCDF (a GeoTIFF, GRIB:
- * GDAL's to read), 0 otherwise or if it cannot be read (logged). */
+/* 1 if path is a file that is neither .npy, NetCDF nor GRIB (a GeoTIFF:
+ * GDAL's raster to read), 0 otherwise or if it cannot be read (logged). */
 int source_is_raster(const char *path);
 
 /* Closes the source and frees its description; NULL does nothing. */

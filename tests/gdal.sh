@@ -418,6 +418,18 @@ PY
 	[ $? -eq 0 ] || bad "checker died"
 	tally "$T/grib.out"
 	fusermount3 -u "$M"
+	# GRIB files of consecutive times join as NetCDF files do (not as a
+	# raster stack)
+	$cdo -setltype,103 -setlevel,2 -seltimestep,49/96 "$ERA5" \
+		"$R/2m_b.grb2" >/dev/null 2>&1
+	check "several GRIB files joined along time" $CUBEFS import -q "$S" \
+		"$R/2m_b.grb2" "$R/2m.grb2" --name grib_days --lossless
+	$CUBEFS export "$S" grib_days/TIME "$T/gt.npy" 2>/dev/null
+	check "GRIB files in time order" "$PY" -c "
+import sys, numpy as np, xarray as xr
+t = np.load('$T/gt.npy').astype('datetime64[s]')
+w = xr.open_dataset('$ERA5')['time'].values[:96].astype('datetime64[s]')
+sys.exit(not np.array_equal(t, w))"
 	head -c 100000 "$R/era5.grib" >"$R/cut.grib"
 	WANT="cut.grib' is not a file cubefs reads.*is a grib file" \
 		refused "a cut GRIB" \
