@@ -351,10 +351,12 @@ int cmd_import(int argc, char **argv)
 	    scene_folders(&o, argv + optind + 1, argc - optind - 1))
 		return 2;
 	/* several .npy or NetCDF files (or a glob): one dataset joined
-	 * along a dimension; several rasters or scene folders: a stack, a
-	 * frame per file; either committed in steps, a rerun resuming */
+	 * along a dimension; rasters or scene folders, even one: a stack, a
+	 * frame per file, that later runs grow; either committed in steps,
+	 * a rerun resuming */
 	if (o.bands || argc - optind > 2 || o.concat ||
-	    strpbrk(argv[optind + 1], "*?["))
+	    strpbrk(argv[optind + 1], "*?[") ||
+	    source_is_raster(argv[optind + 1]))
 		return cli_import_files(argv[optind], argv + optind + 1,
 					argc - optind - 1, &o, 0, quiet);
 	/* opened first: a new store has no lock file before its catalog */

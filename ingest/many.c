@@ -200,32 +200,35 @@ static int open_dataset(struct catalog *c, const char *name,
 			   p->cdim, p->files[0].path, 0);
 }
 
+/* The data variable of a stored stack (its first of 3 or more dims). */
+static struct cat_var *stack_var(const struct cat_dataset *ds)
+{
+	for (int i = 0; ds && i < ds->nvars; i++)
+		if (ds->vars[i].ndim >= 3 && ds->vars[i].nstreams)
+			return &ds->vars[i];
+	return NULL;
+}
+
 /*
- * Frames per commit of a raster stack: a GOP's worth, so that the commits
- * make the GOPs one import of all n files would, and a resumed import the
- * same ones: the dataset's GOP length, else --gop, else the default for n
- * frames (the longest allowed if they fit in one GOP, so that later runs
- * add GOPs of that length, not of the first run's count).
+ * Frames per commit of a raster stack, and per GOP: --gop, else the
+ * longest GOP allowed for its size, so that the commits make whole GOPs
+ * and a resumed import the same ones. A dataset of more frames than a
+ * GOP keeps its GOP length (its first GOP was whole); one of no more
+ * (a first run of fewer files) takes the length above.
  */
 static uint32_t stack_gop(const struct parts *p, const struct append *a,
-			  const struct import_opts *o, uint64_t n)
+			  const struct import_opts *o)
 {
 	const struct cat_var *v = &p->first->meta->vars[0];
-	int w, h, most;
+	const struct cat_var *dv = stack_var(a->ds);
 
-	for (int i = 0; a->ds && i < a->ds->nvars; i++) {
-		const struct cat_var *dv = &a->ds->vars[i];
-
-		if (dv->ndim >= 3 && dv->nstreams && dv->streams[0].gop_len)
-			return dv->streams[0].gop_len;
-	}
+	if (dv && dv->nframes > dv->streams[0].gop_len &&
+	    dv->streams[0].gop_len)
+		return dv->streams[0].gop_len;
 	if (o->gop > 0 || v->ndim < 2)
 		return o->gop > 0 ? (uint32_t)o->gop : 1;
-	w = (int)v->shape[v->ndim - 1];
-	h = (int)v->shape[v->ndim - 2];
-	most = codec_default_gop(w, h, 0);
-	return (uint32_t)(n > (uint64_t)most ? codec_default_gop(w, h, n) :
-			  most);
+	return (uint32_t)codec_default_gop((int)v->shape[v->ndim - 1],
+					   (int)v->shape[v->ndim - 2], 0);
 }
 
 /* The files from i on that one commit takes: one, or of a stack those up
@@ -262,12 +265,18 @@ static int commit_files(struct catalog *c, struct parts *p, int i, int k,
 		if (!rc)
 			rc = open_dataset(c, fo->name, p, a);
 	} else if (!rc) {
+		struct cat_var *dv = p->stack ? stack_var(a->ds) : NULL;
+
 		rc = p->stack ? source_gdal_stack_open(paths, k,
 						       fo->date_pattern,
 						       fo->bands, &src) :
 			source_open(paths[0], &src);
 		a->stack = p->stack ? paths : NULL;
 		a->nstack = p->stack ? k : 0;
+		/* new GOPs of the stack's length (a first run of fewer
+		 * files stored a shorter one) */
+		for (int s = 0; dv && s < dv->nstreams; s++)
+			dv->streams[s].gop_len = (uint32_t)fo->gop;
 		if (!rc)
 			rc = append_file(a, paths[0], src);
 		a->stack = NULL;
@@ -297,7 +306,7 @@ static int run(struct catalog *c, const char *name, struct parts *p,
 			nrun++;
 		}
 	if (p->stack) {
-		gop = stack_gop(p, a, o, (uint64_t)nrun);
+		gop = stack_gop(p, a, o);
 		fo.gop = (int)gop;      /* the dataset's GOP length */
 	}
 	progress_init(&pg, o->progress, name, total);

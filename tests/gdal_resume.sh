@@ -170,6 +170,14 @@ PY
 tally "$T/py.out"
 check "check after the append" $CUBEFS check "$S"
 
+# --- an archive started with one file: the next run's files make one GOP
+# (of the longest length), not GOPs of the first run's one frame ---
+check "one file" $CUBEFS import -q "$S" "$G"/LC08_L1TP_013032_20190105_*.TIF \
+	--name day
+check "then all 12" $CUBEFS import -q "$S" $FILES --name day
+check "11 files in one GOP" test "$($CUBEFS info "$S" day |
+	grep -c ', 2 GOPs of ')" -eq 1
+
 # --- earlier dates and dates already there: one line, nothing written ---
 refused "an earlier date" \
 	"dated 2018-12-28 00:00:00, not after the last date of dataset 'l8' (2019-04-19" \
