@@ -55,8 +55,9 @@ static void import_usage(FILE *f)
 "  of STORE, creating STORE if it does not exist. Several FILEs (or a\n"
 "  quoted glob) make one dataset, joined along the record dimension in\n"
 "  the order of its coordinate values, committed file by file: run\n"
-"  again, it resumes. Several rasters (GeoTIFF) of one grid become the\n"
-"  frames of one variable, in the order of their dates.\n"
+"  again, it resumes. Rasters (GeoTIFF) of one grid become the frames\n"
+"  of one variable, in the order of their dates, committed a GOP of\n"
+"  files at a time: run again, it resumes, or appends later dates.\n"
 "options:\n"
 "  --name NAME     dataset name (default: FILE's base name)\n"
 "  --codec C       svtav1 (the default effort's), x265, x264, vp9, av1,\n"
@@ -351,14 +352,14 @@ int cmd_import(int argc, char **argv)
 	    scene_folders(&o, argv + optind + 1, argc - optind - 1))
 		return 2;
 	/* several .npy or NetCDF files (or a glob): one dataset joined
-	 * along a dimension; several rasters: a stack, a frame per file */
-	if (!o.bands && ((argc - optind > 2 &&
-			  !source_is_raster(argv[optind + 1])) || o.concat ||
-			 strpbrk(argv[optind + 1], "*?[")))
+	 * along a dimension; rasters or scene folders, even one: a stack, a
+	 * frame per file, that later runs grow; either committed in steps,
+	 * a rerun resuming */
+	if (o.bands || argc - optind > 2 || o.concat ||
+	    strpbrk(argv[optind + 1], "*?[") ||
+	    source_is_raster(argv[optind + 1]))
 		return cli_import_files(argv[optind], argv + optind + 1,
 					argc - optind - 1, &o, 0, quiet);
-	o.stack = (const char *const *)&argv[optind + 1];
-	o.nstack = argc - optind - 1;
 	/* opened first: a new store has no lock file before its catalog */
 	c = cli_open_store(argv[optind], CATALOG_CREATE);
 	if (!c)

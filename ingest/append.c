@@ -239,13 +239,17 @@ uint64_t append_frames_of(const struct append *a)
 	return ds->nvars && ds->vars[0].ndim ? ds->vars[0].shape[0] : 0;
 }
 
-/* The variable of src that is v of the dataset (a .npy file's one). */
-static int src_var(const struct source *src, const struct cat_var *v)
+/* The variable of src that is v, variable i of the dataset: by name,
+ * or an unnamed array (a .npy file's, a raster stack's data) by index,
+ * as parts_agree matched them. */
+static int src_var(const struct source *src, const struct cat_var *v, int i)
 {
+	if (i < src->meta->nvars && !src->meta->vars[i].name)
+		return i;
 	for (int j = 0; j < src->meta->nvars; j++) {
 		const char *n = src->meta->vars[j].name;
 
-		if (!n || !strcmp(n, v->name))
+		if (n && !strcmp(n, v->name))
 			return j;
 	}
 	return -1;
@@ -343,7 +347,6 @@ static int commit_append(struct append *a, struct source *src,
 	int64_t pack_id = 0;
 	int rc = size ? pack_writer_sync(a->pack) : 0;
 
-	part.path = realpath(a->path, NULL);
 	part.attrs = differing_attrs(a->ds, src->meta);
 	if (!rc)
 		rc = catalog_begin(a->cat);
@@ -357,10 +360,10 @@ static int commit_append(struct append *a, struct source *src,
 		rc = catalog_dataset_grow(a->cat, a->ds, from);
 	}
 	if (!rc)
-		rc = catalog_part_add(a->cat, a->ds->id, &part);
+		rc = parts_add_rows(a->cat, a->ds->id, &part, a->path,
+				    a->stack, a->nstack);
 	rc = catalog_end(a->cat, rc);
 out:
-	free(part.path);
 	free(part.attrs);
 	return rc;
 }
@@ -391,7 +394,7 @@ int append_file(struct append *a, const char *path, struct source *src)
 	rc = from ? pack_writer_new(catalog_dir(a->cat), &a->pack) : -ENOMEM;
 	for (int i = 0; i < ds->nvars && !rc; i++) {
 		struct cat_var *v = &ds->vars[i];
-		int j = src_var(src, v), along = parts_along(v, a->cdim);
+		int j = src_var(src, v, i), along = parts_along(v, a->cdim);
 
 		from[i] = UINT32_MAX;
 		if (along <= 0 || !k)

@@ -21,6 +21,10 @@ struct append {
 	int cdim;               /* its index in ds->dims, -1 for .npy */
 	const char *path;       /* the file being appended, for messages */
 	struct pack_writer *pack;       /* that append's pack */
+	const char *const *stack;       /* the nstack entries of a raster
+					   stack being appended (a frame
+					   and a part row each), or NULL */
+	int nstack;
 };
 
 /* Frames of a->ds along the joined dimension. */

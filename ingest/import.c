@@ -147,18 +147,20 @@ static void set_pack(struct cat_dataset *ds, int64_t pack_id)
 	}
 }
 
-/* The part row of a file imported as the first of many. */
+/* The part row of a file imported as the first of many (of each entry
+ * of a stack). */
 static int add_part(struct catalog *c, const struct cat_dataset *ds,
-		    const char *concat)
+		    const struct import_opts *o)
 {
-	int d = parts_dim(ds, concat);
-	struct cat_part part = { .path = ds->source };
+	int d = parts_dim(ds, o->concat);
+	struct cat_part part = { 0 };
 
 	if (d >= 0)
 		part.nframes = ds->dims[d].len;
 	else if (ds->nvars && ds->vars[0].ndim)
 		part.nframes = ds->vars[0].shape[0];
-	return catalog_part_add(c, ds->id, &part);
+	return parts_add_rows(c, ds->id, &part, ds->source, o->stack,
+			      o->nstack);
 }
 
 static int commit(struct catalog *c, struct pack_writer *pw,
@@ -192,7 +194,7 @@ static int commit(struct catalog *c, struct pack_writer *pw,
 		rc = catalog_dataset_insert(c, ds);
 	}
 	if (!rc && o->part)
-		rc = add_part(c, ds, o->concat);
+		rc = add_part(c, ds, o);
 	return catalog_end(c, rc);
 }
 

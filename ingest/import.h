@@ -138,8 +138,14 @@ char *import_default_name(const char *path);
  * files without a coordinate the same path) are skipped and the rest
  * appended: a rerun resumes. With append_only the dataset must exist and
  * no file may hold a frame it has. Files that overlap the dataset are
- * refused (-EINVAL) before anything is written. Returns 0 or a negative
- * errno (logged in one line naming the file). rep may be NULL.
+ * refused (-EINVAL) before anything is written. Raster files (or, with
+ * o->bands, scene folders; see source_gdal_stack_open) are a stack, each
+ * a frame along "time" dated by its name: checked whole first, then
+ * committed a GOP's worth of files at a time (GOPs aligned on the
+ * dataset's frame 0), so that a resumed import ends as an uninterrupted
+ * one; a date not after the dataset's last that it lacks is refused.
+ * Returns 0 or a negative errno (logged in one line naming the file).
+ * rep may be NULL.
  */
 int import_files(struct catalog *c, char *const *paths, int n,
 		 const struct import_opts *o, int append_only,

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/format.h"
 #include "base/log.h"
+#include "codec/video.h"
 #include "ingest/append.h"
 #include "ingest/encode.h"
 #include "ingest/import.h"
@@ -74,6 +76,33 @@ static int path_in(const struct cat_part *parts, size_t n, const char *path)
 	return found;
 }
 
+/* Logs why file f cannot go into dataset name, whose joined coordinate
+ * ends at last (in is 1 if f's values are there already). -EINVAL. */
+static int overlap(const struct parts *p, const struct parts_file *f,
+		   const char *name, double last, int in)
+{
+	char d[32], l[32];
+	time_t t = (time_t)f->coord[0], u = (time_t)last;
+	struct tm a, b;
+
+	if (!p->stack || !gmtime_r(&t, &a) || !gmtime_r(&u, &b)) {
+		log_error("'%s' overlaps dataset '%s': %s %.17g to %.17g, the "
+			  "dataset's go up to %.17g", f->path, name, p->concat,
+			  f->coord[0], f->coord[f->nframes - 1], last);
+		return -EINVAL;
+	}
+	strftime(d, sizeof(d), "%Y-%m-%d %H:%M:%S", &a);
+	strftime(l, sizeof(l), "%Y-%m-%d %H:%M:%S", &b);
+	if (in)
+		log_error("'%s': dataset '%s' has its date (%s) already",
+			  f->path, name, d);
+	else
+		log_error("'%s' is dated %s, not after the last date of "
+			  "dataset '%s' (%s): a stack grows only by later "
+			  "dates", f->path, d, name, l);
+	return -EINVAL;
+}
+
 /* Decides for each file whether it is in ds already (skip) or comes
  * after it (append); anything else is an overlap. */
 static int plan(struct catalog *c, const struct cat_dataset *ds,
@@ -93,15 +122,9 @@ static int plan(struct catalog *c, const struct cat_dataset *ds,
 
 		if (f->coord && ne) {
 			in = f->nframes && f->coord[0] <= e[ne - 1];
-			if (in && (append_only || !coord_in(f, e, ne))) {
-				log_error("'%s' overlaps dataset '%s': %s "
-					  "%.17g to %.17g, the dataset's go up "
-					  "to %.17g", f->path, ds->name,
-					  p->concat, f->coord[0],
-					  f->coord[f->nframes - 1],
-					  e[ne - 1]);
-				rc = -EINVAL;
-			}
+			if (in && (append_only || !coord_in(f, e, ne)))
+				rc = overlap(p, f, ds->name, e[ne - 1],
+					     coord_in(f, e, ne));
 		} else {
 			in = path_in(parts, nparts, f->path);
 			if (in && append_only) {
@@ -177,7 +200,95 @@ static int open_dataset(struct catalog *c, const char *name,
 			   p->cdim, p->files[0].path, 0);
 }
 
-/* Imports or appends the files not skipped, one commit each. */
+/* The data variable of a stored stack (its first of 3 or more dims). */
+static struct cat_var *stack_var(const struct cat_dataset *ds)
+{
+	for (int i = 0; ds && i < ds->nvars; i++)
+		if (ds->vars[i].ndim >= 3 && ds->vars[i].nstreams)
+			return &ds->vars[i];
+	return NULL;
+}
+
+/*
+ * Frames per commit of a raster stack, and per GOP: --gop, else the
+ * longest GOP allowed for its size, so that the commits make whole GOPs
+ * and a resumed import the same ones. A dataset of more frames than a
+ * GOP keeps its GOP length (its first GOP was whole); one of no more
+ * (a first run of fewer files) takes the length above.
+ */
+static uint32_t stack_gop(const struct parts *p, const struct append *a,
+			  const struct import_opts *o)
+{
+	const struct cat_var *v = &p->first->meta->vars[0];
+	const struct cat_var *dv = stack_var(a->ds);
+
+	if (dv && dv->nframes > dv->streams[0].gop_len &&
+	    dv->streams[0].gop_len)
+		return dv->streams[0].gop_len;
+	if (o->gop > 0 || v->ndim < 2)
+		return o->gop > 0 ? (uint32_t)o->gop : 1;
+	return (uint32_t)codec_default_gop((int)v->shape[v->ndim - 1],
+					   (int)v->shape[v->ndim - 2], 0);
+}
+
+/* The files from i on that one commit takes: one, or of a stack those up
+ * to the end of the GOP frame `done` starts, none skipped. */
+static int group_len(const struct parts *p, const uint8_t *todo, int i,
+		     uint64_t done, uint32_t gop)
+{
+	uint64_t room = p->stack ? gop - done % gop : 1;
+	int k = 0;
+
+	while (i + k < p->nfiles && todo[i + k] == TODO_APPEND &&
+	       (uint64_t)k < room)
+		k++;
+	return k;
+}
+
+/* Commits files [i, i + k) of p: the first as a new dataset, or appended
+ * (a raster stack's group opened as a stack of k). */
+static int commit_files(struct catalog *c, struct parts *p, int i, int k,
+			struct import_opts *fo, struct append *a)
+{
+	const char **paths = calloc((size_t)k + 1, sizeof(*paths));
+	struct source *src = NULL;
+	int rc = paths ? 0 : -ENOMEM;
+
+	for (int j = 0; paths && j < k; j++)
+		paths[j] = p->files[i + j].path;
+	if (!rc && !a->ds) {
+		fo->stack = p->stack ? paths : NULL;
+		fo->nstack = p->stack ? k : 0;
+		rc = import_file(c, paths[0], fo, NULL);
+		fo->stack = NULL;
+		fo->nstack = 0;
+		if (!rc)
+			rc = open_dataset(c, fo->name, p, a);
+	} else if (!rc) {
+		struct cat_var *dv = p->stack ? stack_var(a->ds) : NULL;
+
+		rc = p->stack ? source_gdal_stack_open(paths, k,
+						       fo->date_pattern,
+						       fo->bands, &src) :
+			source_open(paths[0], &src);
+		a->stack = p->stack ? paths : NULL;
+		a->nstack = p->stack ? k : 0;
+		/* new GOPs of the stack's length (a first run of fewer
+		 * files stored a shorter one) */
+		for (int s = 0; dv && s < dv->nstreams; s++)
+			dv->streams[s].gop_len = (uint32_t)fo->gop;
+		if (!rc)
+			rc = append_file(a, paths[0], src);
+		a->stack = NULL;
+		a->nstack = 0;
+		source_free(src);
+	}
+	free(paths);
+	return rc;
+}
+
+/* Imports or appends the files not skipped: one commit each, or for a
+ * raster stack one per GOP of files. */
 static int run(struct catalog *c, const char *name, struct parts *p,
 	       const uint8_t *todo, const struct import_opts *o,
 	       struct append *a, struct import_files_report *rep)
@@ -185,7 +296,8 @@ static int run(struct catalog *c, const char *name, struct parts *p,
 	struct import_opts fo = *o;
 	struct progress pg;
 	uint64_t total = 0;
-	int rc = 0, nrun = 0, k = 0;
+	uint32_t gop = 1;
+	int rc = 0, nrun = 0, done = 0;
 
 	for (int i = 0; i < p->nfiles; i++)
 		if (todo[i] == TODO_APPEND) {
@@ -193,6 +305,10 @@ static int run(struct catalog *c, const char *name, struct parts *p,
 					     !a->ds && !nrun);
 			nrun++;
 		}
+	if (p->stack) {
+		gop = stack_gop(p, a, o);
+		fo.gop = (int)gop;      /* the dataset's GOP length */
+	}
 	progress_init(&pg, o->progress, name, total);
 	fo.name = name;
 	fo.part = 1;
@@ -200,29 +316,20 @@ static int run(struct catalog *c, const char *name, struct parts *p,
 	fo.shared = &pg;
 	a->opts = &fo;
 	a->progress = &pg;
-	for (int i = 0; i < p->nfiles && !rc; i++) {
-		struct parts_file *f = &p->files[i];
-		struct source *src = NULL;
-
+	for (int i = 0, k = 1; i < p->nfiles && !rc; i += k) {
+		k = 1;
 		if (todo[i] == TODO_SKIP) {
 			rep->skipped++;
 			continue;
 		}
-		progress_file(&pg, ++k, nrun);
-		if (!a->ds) {
-			rc = import_file(c, f->path, &fo, NULL);
-			if (!rc)
-				rc = open_dataset(c, name, p, a);
-		} else {
-			rc = source_open(f->path, &src);
-			if (!rc)
-				rc = append_file(a, f->path, src);
-			source_free(src);
-		}
-		if (!rc) {
+		k = group_len(p, todo, i, a->ds ? append_frames_of(a) : 0, gop);
+		progress_file(&pg, done + 1, nrun);
+		rc = commit_files(c, p, i, k, &fo, a);
+		for (int j = i; !rc && j < i + k; j++) {
 			rep->files++;
-			rep->frames += f->nframes;
+			rep->frames += p->files[j].nframes;
 		}
+		done += k;
 	}
 	progress_done(&pg);
 	return rc;
@@ -243,7 +350,12 @@ int import_files(struct catalog *c, char *const *paths, int n,
 	if (!rep)
 		rep = &mine;
 	memset(rep, 0, sizeof(*rep));
-	rc = parts_scan(paths, n, o->concat, &p);
+	/* rasters (or scene folders) are a stack, a frame each */
+	if (!o->concat && (o->bands || o->date_pattern ||
+			   (n > 0 && source_is_raster(paths[0]))))
+		rc = parts_scan_stack(paths, n, o->date_pattern, o->bands, &p);
+	else
+		rc = parts_scan(paths, n, o->concat, &p);
 	if (rc)
 		goto out;
 	name = o->name ? strdup(o->name) :
@@ -262,6 +374,9 @@ int import_files(struct catalog *c, char *const *paths, int n,
 		rc = -ENOENT;
 	} else if (rc > 0) {
 		rc = open_dataset(c, name, p, &a);
+		if (!rc)
+			rc = parts_agree_stored(c, a.ds, a.cdim, p->first,
+						p->cdim, p->files[0].path);
 		if (!rc)
 			rc = plan(c, a.ds, p, append_only, todo);
 	}

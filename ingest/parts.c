@@ -9,6 +9,7 @@
 #include "base/dtype.h"
 #include "base/log.h"
 #include "ingest/parts.h"
+#include "ingest/stored.h"
 
 int parts_dim(const struct cat_dataset *ds, const char *concat)
 {
@@ -239,6 +240,44 @@ static void free_fixed(void **v, int n)
 	free(v);
 }
 
+int parts_agree_stored(struct catalog *c, const struct cat_dataset *ds,
+		       int cds, struct source *src, int csrc, const char *path)
+{
+	const struct cat_dataset *m = src->meta;
+	char a[8192], b[8192];
+	void **mine = NULL;
+	int rc = read_fixed(src, csrc, &mine);
+
+	for (int i = 0; i < m->nvars && !rc; i++) {
+		const struct cat_var *v = &m->vars[i], *r = find_var(ds, v, i);
+		size_t len = catalog_var_elems(v) * dtype_size(v->dtype);
+		void *buf;
+
+		if (!mine[i] || !r || r->storage != VAR_STORE_LZ4 ||
+		    parts_along(r, cds) || r->dtype != v->dtype ||
+		    catalog_var_elems(r) != catalog_var_elems(v))
+			continue;
+		buf = malloc(len + 1);
+		rc = buf ? stored_read_exact(c, r, buf) : -ENOMEM;
+		attr_text(v, "crs_wkt", a, sizeof(a));
+		attr_text(r, "crs_wkt", b, sizeof(b));
+		if (!rc && memcmp(buf, mine[i], len)) {
+			log_error("'%s': the values of '%s' differ from those "
+				  "of dataset '%s'", path, var_name(v),
+				  ds->name);
+			rc = -EINVAL;
+		} else if (!rc && strcmp(a, b)) {
+			log_error("'%s': its CRS (crs_wkt of '%s') is not that "
+				  "of dataset '%s'", path, var_name(v),
+				  ds->name);
+			rc = -EINVAL;
+		}
+		free(buf);
+	}
+	free_fixed(mine, m->nvars);
+	return rc;
+}
+
 /* Checks one file against the first; fills f (its frames and coordinate). */
 static int scan_one(struct parts *p, struct source *src, void **fixed,
 		    struct parts_file *f)
@@ -430,6 +469,69 @@ int parts_scan(char *const *paths, int n, const char *concat,
 	}
 	*out = p;
 	return 0;
+}
+
+int parts_scan_stack(char *const *paths, int n, const char *date_pattern,
+		     const char *bands, struct parts **out)
+{
+	struct parts *p = calloc(1, sizeof(*p));
+	int rc = 0;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->stack = 1;
+	if (!(p->files = calloc((size_t)n + 1, sizeof(*p->files))) ||
+	    !(p->concat = strdup("time")))
+		rc = -ENOMEM;
+	if (!rc)
+		rc = source_gdal_stack_open((const char *const *)paths, n,
+					    date_pattern, bands, &p->first);
+	if (!rc)
+		p->cdim = parts_dim(p->first->meta, p->concat);
+	for (int i = 0; i < n && !rc; i++) {
+		struct parts_file *f = &p->files[i];
+		const char *path;
+		double t;
+		int dated = source_gdal_stack_entry(p->first, i, &path, &t);
+
+		f->nframes = 1;
+		f->path = dated < 0 ? NULL : strdup(path);
+		if (dated > 0 && (f->coord = malloc(sizeof(double))))
+			*f->coord = t;
+		p->nfiles++;
+		rc = !f->path || (dated > 0 && !f->coord) ? -ENOMEM : 0;
+	}
+	if (rc) {
+		parts_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int parts_add_rows(struct catalog *c, int64_t dataset_id,
+		   struct cat_part *part, const char *path,
+		   const char *const *stack, int nstack)
+{
+	uint64_t first = part->first_frame;
+	int rc = 0;
+
+	for (int i = 0; i < (nstack ? nstack : 1) && !rc; i++) {
+		char *real = realpath(nstack ? stack[i] : path, NULL);
+
+		if (!real)
+			return -errno;
+		part->path = real;
+		if (nstack) {
+			part->first_frame = first + (uint64_t)i;
+			part->nframes = 1;
+		}
+		rc = catalog_part_add(c, dataset_id, part);
+		part->path = NULL;
+		free(real);
+	}
+	return rc;
 }
 
 void parts_free(struct parts *p)

@@ -25,6 +25,9 @@ struct parts {
 	struct source *first;   /* the first file in that order, open: its
 				   description is the dataset's */
 	int cdim;               /* concat's index in first->meta->dims, -1 */
+	/* a raster stack (parts_scan_stack): each file is an entry of one
+	   frame, its coordinate its date in seconds since 1970 */
+	int stack;
 };
 
 /*
@@ -43,6 +46,26 @@ struct parts {
  */
 int parts_scan(char *const *paths, int n, const char *concat,
 	       struct parts **out);
+
+/*
+ * The same for a raster stack: the n files, or with bands scene folders,
+ * opened as one stack by source_gdal_stack_open() (every file checked
+ * against the first's grid, ordered by date, two of one date refused),
+ * which becomes first; each entry is a file of one frame along "time",
+ * its date the coordinate (none if undated). 0 or a negative errno,
+ * logged.
+ */
+int parts_scan_stack(char *const *paths, int n, const char *date_pattern,
+		     const char *bands, struct parts **out);
+
+/*
+ * Records the part row of the file at path (part: its frames, attrs), or
+ * with nstack one row of one frame for each entry of a raster stack
+ * from part->first_frame on. Inside a transaction; 0 or negative errno.
+ */
+int parts_add_rows(struct catalog *c, int64_t dataset_id,
+		   struct cat_part *part, const char *path,
+		   const char *const *stack, int nstack);
 
 /* Closes the first file and frees everything; NULL does nothing. */
 void parts_free(struct parts *p);
@@ -66,6 +89,18 @@ int parts_along(const struct cat_var *v, int cdim);
 int parts_agree(const struct cat_dataset *ref, int cref, const char *what,
 		const struct cat_dataset *ds, int cds, const char *path,
 		int both);
+
+/*
+ * Checks the variables of src (the file at path; csrc its joined
+ * dimension) without the joined dimension against those of the stored
+ * dataset ds (read from c; cds its joined dimension) that are stored
+ * exactly: the same values (such as x and y, latitude and longitude)
+ * and the same crs_wkt attribute (a raster's grid mapping). Logs the
+ * first difference; 0, -EINVAL or another negative errno.
+ */
+int parts_agree_stored(struct catalog *c, const struct cat_dataset *ds,
+		       int cds, struct source *src, int csrc,
+		       const char *path);
 
 /*
  * The values of the coordinate variable of dimension cdim of src as

@@ -10,8 +10,9 @@
 #include "base/log.h"
 #include "ingest/source.h"
 
-/* 'n' (.npy), 'c' (NetCDF) or 'g' (anything else: GDAL's) by the first
- * bytes of path, or a negative errno (logged) if it cannot be read. */
+/* 'n' (.npy), 'c' (NetCDF), 'G' (GRIB) or 'g' (anything else: GDAL's)
+ * by the first bytes of path, or a negative errno (logged) if it cannot
+ * be read. */
 static int kind_of(const char *path)
 {
 	unsigned char magic[8] = { 0 };
@@ -32,7 +33,7 @@ static int kind_of(const char *path)
 	if ((got >= 4 && !memcmp(magic, "CDF", 3)) ||
 	    (got >= 8 && !memcmp(magic, "\x89HDF\r\n\x1a\n", 8)))
 		return 'c';
-	return 'g';
+	return got >= 4 && !memcmp(magic, "GRIB", 4) ? 'G' : 'g';
 }
 
 int source_open(const char *path, struct source **out)
@@ -51,7 +52,8 @@ int source_is_raster(const char *path)
 {
 	struct stat st;
 
-	/* a Zarr store is a directory: a cube, not a raster of a stack */
+	/* a Zarr store is a directory, GRIB a file of cubes: not a raster
+	 * of a stack */
 	if (stat(path, &st) || S_ISDIR(st.st_mode))
 		return 0;
 	return kind_of(path) == 'g';

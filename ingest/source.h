@@ -39,8 +39,8 @@ struct source {
  */
 int source_open(const char *path, struct source **out);
 
-/* 1 if path is a file that is neither .npy nor NetCDF (a GeoTIFF, GRIB:
- * GDAL's to read), 0 otherwise or if it cannot be read (logged). */
+/* 1 if path is a file that is neither .npy, NetCDF nor GRIB (a GeoTIFF:
+ * GDAL's raster to read), 0 otherwise or if it cannot be read (logged). */
 int source_is_raster(const char *path);
 
 /* Closes the source and frees its description; NULL does nothing. */
@@ -72,11 +72,21 @@ int source_gdal_open(const char *path, struct source **out);
  * Sentinel-2 name, else the TIFF date tag), kept in a time coordinate.
  * A file off the grid or (n > 1) without a date fails naming it.
  * With bands ("B2,B3"), each path is a folder of one scene: its files
- * whose names have a band as a token become the planes, in that order,
+ * (or those of its subfolders, as in a Sentinel-2 SAFE) whose names have
+ * a band as a token become the planes, in that order,
  * dated by the folder's name, else its first band file's.
  */
 int source_gdal_stack_open(const char *const *paths, int n,
 			   const char *date_pattern, const char *bands,
 			   struct source **out);
+
+/*
+ * Entry i of a stack from source_gdal_stack_open(), in frame order: its
+ * path (a file, or a scene folder with bands; valid while s is open)
+ * and its date in seconds since 1970-01-01 UTC (*t). Returns 1 if it has
+ * a date, 0 if not, -ENOENT past the end or for another source.
+ */
+int source_gdal_stack_entry(const struct source *s, int i, const char **path,
+			    double *t);
 
 #endif

@@ -605,6 +605,9 @@ int source_gdal_open(const char *path, struct source **out)
 	int rc;
 
 	*out = NULL;
+	rc = sgdal_grib_check(path);
+	if (rc)
+		return rc;
 	sgdal_init();
 	CPLErrorReset();
 	ds = GDALOpenEx(path, GDAL_OF_MULTIDIM_RASTER | GDAL_OF_READONLY,

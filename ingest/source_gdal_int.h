@@ -101,6 +101,11 @@ int sgdal_md_var(struct source *s, const char *name, char **wkt);
  * planes; the others are described one by one. */
 int sgdal_grib_vars(struct source *s, char **names, char **wkt);
 
+/* Walks the messages of the GRIB file at path (if it is one) and refuses
+ * one of a grid cubefs cannot take as a regular one: spectral, Gaussian,
+ * reduced, unstructured. 0, or -ENOTSUP logged naming the message. */
+int sgdal_grib_check(const char *path);
+
 /* Opens a raster file (GeoTIFF and any GDAL raster) as a stack of one. */
 int sgdal_raster_open(const char *path, struct source **out);
 

@@ -469,6 +469,16 @@ static int side_of(const char *a, const char *b)
 	return !strncmp(a, b, n) && a[n] == '.';
 }
 
+/* path below the scene folder dir, for messages. */
+static const char *below(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && path[n] == '/' ? path + n + 1 : path;
+}
+
 /* Notes the file of band k at path, or refuses a second one. */
 static int scene_band(const char *dir, const char *path, const char *band,
 		      char **file)
@@ -482,21 +492,27 @@ static int scene_band(const char *dir, const char *path, const char *band,
 	}
 	if (side_of(name, base_name(*file)))
 		return 0;
-	log_error("'%s': band '%s' matches both '%s' and '%s'", dir, band,
-		  base_name(*file), name);
+	log_error("'%s': band '%s' matches both '%s' and '%s' (give a longer "
+		  "word of the name, such as %s_10m)", dir, band,
+		  below(dir, *file), below(dir, path), band);
 	return -EINVAL;
 }
 
+/* Folders below a scene folder searched for band files (a Sentinel-2
+ * SAFE keeps them at GRANULE/x/IMG_DATA/R10m). */
+#define SCENE_DEPTH 6
+
 /*
- * The file of each of the n bands in folder dir (into files, NULL
- * ended): the one regular file whose name has the band as a token,
- * GDAL's side files of it aside. Errors logged naming dir.
+ * Adds the band files in folder sub of scene folder dir and, to depth,
+ * in its subfolders (not those reached through a symbolic link, nor
+ * hidden ones): the regular files whose names have a band as a token,
+ * GDAL's side files aside. Errors logged naming dir.
  */
-static int scene_files(const char *dir, char *const *names, int n,
-		       char **files)
+static int scene_walk(const char *dir, const char *sub, char *const *names,
+		      int n, char **files, int depth)
 {
-	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
-	DIR *d = opendir(dir);
+	const char *sep = sub[strlen(sub) - 1] == '/' ? "" : "/";
+	DIR *d = opendir(sub);
 	struct dirent *e;
 	int rc = 0;
 
@@ -504,7 +520,7 @@ static int scene_files(const char *dir, char *const *names, int n,
 		rc = -errno;
 		log_error(rc == -ENOTDIR ? "--bands takes folders of band "
 			  "files: '%s' is not a folder: %s" : "cannot read "
-			  "folder '%s': %s", dir, strerror(-rc));
+			  "folder '%s': %s", sub, strerror(-rc));
 		return rc;
 	}
 	while (!rc && (e = readdir(d))) {
@@ -512,15 +528,32 @@ static int scene_files(const char *dir, char *const *names, int n,
 		struct stat st;
 
 		if (e->d_name[0] == '.' ||
-		    snprintf(path, sizeof(path), "%s%s%s", dir, sep,
+		    snprintf(path, sizeof(path), "%s%s%s", sub, sep,
 			     e->d_name) >= (int)sizeof(path) ||
-		    stat(path, &st) || !S_ISREG(st.st_mode))
+		    lstat(path, &st))
 			continue;
-		for (int k = 0; !rc && k < n; k++)
+		if (S_ISDIR(st.st_mode) && depth > 0)
+			rc = scene_walk(dir, path, names, n, files, depth - 1);
+		if (S_ISLNK(st.st_mode) && stat(path, &st))
+			continue;
+		for (int k = 0; !rc && S_ISREG(st.st_mode) && k < n; k++)
 			if (has_token(e->d_name, names[k]))
 				rc = scene_band(dir, path, names[k], &files[k]);
 	}
 	closedir(d);
+	return rc;
+}
+
+/*
+ * The file of each of the n bands in scene folder dir or the folders
+ * below it (into files, NULL ended): the one regular file whose name has
+ * the band as a token, GDAL's side files aside. Errors logged naming dir.
+ */
+static int scene_files(const char *dir, char *const *names, int n,
+		       char **files)
+{
+	int rc = scene_walk(dir, dir, names, n, files, SCENE_DEPTH);
+
 	for (int k = 0; !rc && k < n; k++)
 		if (!files[k]) {
 			log_error("'%s' has no file of band '%s' (a name with "
@@ -676,4 +709,16 @@ int source_gdal_stack_open(const char *const *paths, int n,
 	if (n < 1)
 		return -EINVAL;
 	return stack_build(paths, n, date_pattern, bands, n > 1, out);
+}
+
+int source_gdal_stack_entry(const struct source *s, int i, const char **path,
+			    double *t)
+{
+	const struct sgdal_source *p = s->priv;
+
+	if (strcmp(s->ops->kind, "gdal") || i < 0 || i >= p->nfiles)
+		return -ENOENT;
+	*path = p->files[i].path;
+	*t = (double)p->files[i].t;
+	return p->files[i].has_t;
 }

@@ -312,6 +312,54 @@ WANT="is a folder but no Zarr store: give --bands" \
 WANT="--bands and --concat cannot go together" \
 	refused "--bands with --concat" $SC --bands B2 --concat time
 
+# --- Sentinel-2 SAFE-like folders: band files in subfolders by resolution
+# (GRANULE/*/IMG_DATA/R10m, R20m), found below each scene folder ---
+"$PY" - "$L8" "$G" >"$T/mk.out" 2>&1 <<'PY'  # writes the SAFE folders
+import os, sys
+import numpy as np
+from osgeo import gdal, osr
+a = np.load(sys.argv[1])
+g = sys.argv[2]
+srs = osr.SpatialReference()
+srs.ImportFromEPSG(32618)
+def tif(path, plane, step):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    ds = gdal.GetDriverByName("GTiff").Create(
+        path, plane.shape[-1], plane.shape[-2], 1, gdal.GDT_UInt16)
+    ds.SetGeoTransform((580000.0, step, 0.0, 4550000.0, 0.0, -step))
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(plane)
+for i, d in ((5, "20180805"), (2, "20180416")):
+    top = (f"{g}/safe/S2A_MSIL2A_{d}T153911_N0206_R011_T18TWL_"
+           f"{d}T195025.SAFE")
+    img = f"{top}/GRANULE/L2A_T18TWL_A016355_{d}T153911/IMG_DATA"
+    for b, k in (("B02", 1), ("B03", 2), ("B04", 3), ("B08", 7)):
+        tif(f"{img}/R10m/T18TWL_{d}T153911_{b}_10m.tif", a[i, k], 3000.0)
+    for b, k in (("B02", 1), ("B05", 4)):
+        tif(f"{img}/R20m/T18TWL_{d}T153911_{b}_20m.tif", a[i, k, ::2, ::2],
+            6000.0)
+    os.makedirs(f"{top}/GRANULE/L2A_T18TWL_A016355_{d}T153911/QI_DATA")
+    open(f"{top}/manifest.safe", "w").write("<xfdu/>\n")
+PY
+[ $? -eq 0 ] || bad "SAFE folders written: $(cat "$T/mk.out")"
+check "import SAFE folders, band files below them" $CUBEFS import -q "$S" \
+	"$G"/safe/*.SAFE --name safe --bands B02_10m,B03_10m,B04_10m,B08_10m \
+	--lossless
+$CUBEFS export "$S" safe/safe "$T/safe.npy" 2>/dev/null
+$CUBEFS export "$S" safe/time "$T/safe_t.npy" 2>/dev/null
+check "SAFE: bands as planes, scenes in date order" "$PY" -c "
+import numpy as np, sys
+a = np.load('$L8')[[2, 5]][:, [1, 2, 3, 7]]
+t = np.load('$T/safe_t.npy').astype('datetime64[s]').astype(str)
+sys.exit(not (np.array_equal(np.load('$T/safe.npy'), a) and
+	      list(t) == ['2018-04-16T15:39:11', '2018-08-05T15:39:11']))"
+WANT="band 'B02' matches both .*R[12]0m/T18TWL_.*(give a longer word" \
+	refused "a band in two resolution folders" "$G"/safe/*.SAFE \
+	--bands B02,B03
+WANT="B05_20m.tif' is not on the grid.*a band of another resolution" \
+	refused "SAFE bands of two resolutions" "$G"/safe/*.SAFE \
+	--bands B04_10m,B05_20m
+
 # --- GRIB: ERA5 t2m written by cdo as GRIB2 on 2 m and on two pressure
 # levels (one scaled by 0.9), and as GRIB1 ---
 if command -v cdo >/dev/null; then
@@ -370,10 +418,48 @@ PY
 	[ $? -eq 0 ] || bad "checker died"
 	tally "$T/grib.out"
 	fusermount3 -u "$M"
+	# GRIB files of consecutive times join as NetCDF files do (not as a
+	# raster stack)
+	$cdo -setltype,103 -setlevel,2 -seltimestep,49/96 "$ERA5" \
+		"$R/2m_b.grb2" >/dev/null 2>&1
+	check "several GRIB files joined along time" $CUBEFS import -q "$S" \
+		"$R/2m_b.grb2" "$R/2m.grb2" --name grib_days --lossless
+	$CUBEFS export "$S" grib_days/TIME "$T/gt.npy" 2>/dev/null
+	check "GRIB files in time order" "$PY" -c "
+import sys, numpy as np, xarray as xr
+t = np.load('$T/gt.npy').astype('datetime64[s]')
+w = xr.open_dataset('$ERA5')['time'].values[:96].astype('datetime64[s]')
+sys.exit(not np.array_equal(t, w))"
 	head -c 100000 "$R/era5.grib" >"$R/cut.grib"
 	WANT="cut.grib' is not a file cubefs reads.*is a grib file" \
 		refused "a cut GRIB" \
 		"$R/cut.grib"
+	# content that is not one regular grid: spectral coefficients (of
+	# ERA5 t2m on a global T63 grid), a Gaussian grid (GDAL would space
+	# its latitudes evenly), messages on two grids (one parameter, or
+	# two)
+	g="-seltimestep,1/4 -setmisstoc,280 -remapbil,t63grid $ERA5"
+	{ $cdo -setltype,100 -setlevel,85000 -gp2sp $g "$R/sp.grb2" &&
+	cdo -s -f grb -setparam,130.128 -gp2sp $g "$R/sp.grb" &&
+	$cdo -setltype,103 -setlevel,2 $g "$R/gauss.grb2" &&
+	$cdo -setltype,103 -setlevel,2 -remapbil,r36x18 -seltimestep,1/4 \
+		"$ERA5" "$R/coarse.grb2" &&
+	cdo -s -f grb2 -setparam,0.1.0 -setltype,103 -setlevel,2 \
+		-seltimestep,1/4 "$ERA5" "$R/q.grb2"; } >/dev/null 2>&1 ||
+		bad "cdo writes GRIB of other grids"
+	cat "$R/2m.grb2" "$R/sp.grb2" >"$R/grid_sp.grb2"
+	cat "$R/2m.grb2" "$R/coarse.grb2" >"$R/two.grb2"
+	cat "$R/q.grb2" "$R/coarse.grb2" >"$R/two_params.grb2"
+	while IFS='|' read -r desc file want; do
+		WANT=$want refused "$desc" "$R/$file"
+	done <<EOF
+spectral GRIB2|sp.grb2|sp.grb2': GRIB message 1 holds spectral coefficients
+spectral GRIB1|sp.grb|sp.grb': GRIB message 1 holds spectral coefficients.*cdo sp2gp
+a spectral message after gridded ones|grid_sp.grb2|grid_sp.grb2': GRIB message 49 holds spectral
+a Gaussian grid|gauss.grb2|gauss.grb2': GRIB message 1 is on a Gaussian grid
+one parameter on two grids|two.grb2|two.grb2': GRIB messages on more than one grid (33x49 and 18x36
+two parameters on two grids|two_params.grb2|GRIB messages on more than one grid.*cdo splitgrid
+EOF
 else
 	echo "note: no cdo, GRIB not tested"
 fi

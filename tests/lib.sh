@@ -90,3 +90,30 @@ gop_store() {
 	check "import s2" $CUBEFS import -q "$S" \
 		"$DATA/s2_eolearn_ndvi_clp_clm_2015-2017.nc" --name s2 --gop 8
 }
+
+# wait_parts STORE NAME COUNT PID: waits (up to 60 s) until dataset NAME
+# of STORE has COUNT part rows (files committed by a many-file import),
+# or process PID has ended
+wait_parts() {
+	/usr/bin/python3 - "$@" <<'PY'
+import os, sqlite3, sys, time
+db, name, count, pid = sys.argv[1] + "/catalog.db", sys.argv[2], \
+    int(sys.argv[3]), int(sys.argv[4])
+for _ in range(6000):
+    try:
+        c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+        n = c.execute("SELECT count(*) FROM part p JOIN dataset d ON"
+                      " d.id = p.dataset_id WHERE d.name = ?",
+                      (name,)).fetchone()[0]
+        c.close()
+        if n >= count:
+            break
+    except sqlite3.Error:
+        pass
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        break
+    time.sleep(0.01)
+PY
+}

@@ -245,20 +245,7 @@ check "all frames once" same_values "$T/t.npy" "$ICE4" time
 $SPLIT "$ICE" time "$T/ice_%d.nc" 12 24 36 48 60 72 84 96 108
 $CUBEFS import -q "$S" "$T/ice_*.nc" --name ice &
 pid=$!
-$PY - "$S/catalog.db" <<'PY'
-import sqlite3, sys, time
-for _ in range(1200):           # until 2 files are committed (60 s)
-    try:
-        c = sqlite3.connect('file:%s?mode=ro' % sys.argv[1], uri=True)
-        n = c.execute("SELECT count(*) FROM part p JOIN dataset d ON"
-                      " d.id = p.dataset_id WHERE d.name = 'ice'").fetchone()[0]
-        c.close()
-        if n >= 2:
-            break
-    except sqlite3.Error:
-        pass
-    time.sleep(0.05)
-PY
+wait_parts "$S" ice 2 $pid     # until 2 files are committed
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 n=$($CUBEFS info "$S" ice | grep -c '    frames ')
