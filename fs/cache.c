@@ -181,7 +181,8 @@ static void mark(struct cache_entry *e, enum evict_class k)
  * Hands back in *reuse (if not NULL) the buffer of one evicted entry of
  * exactly `extra` bytes (a GOP of the same stream), which a load then
  * fills in place: no fresh pages to fault in and zero, and the peak stays
- * within the budget instead of one GOP above it. Returns whether the
+ * within the budget instead of one GOP above it. With extra 0 (a trim)
+ * the last entry left stays even above the budget. Returns whether the
  * bytes fit now.
  */
 static int evict(struct cache *c, size_t extra, int only_done, void **reuse)
@@ -195,6 +196,11 @@ static int evict(struct cache *c, size_t extra, int only_done, void **reuse)
 		while (e && c->st.bytes + loading + extra > c->st.budget) {
 			struct cache_entry *p = e->prev;
 
+			/* a trim keeps the last entry left: a GOP larger
+			 * than the budget stays, alone, for the next reads
+			 * of it (each would decode it again) */
+			if (!extra && e == c->head && e == c->tail)
+				break;
 			if (e->refs == 0 && e->state == E_READY &&
 			    (pass == 2 ||
 			     (pass == 1 && e->evict == EV_AHEAD) ||

@@ -38,6 +38,35 @@ static void cache_hit_after_miss(void **state)
 	cache_free(c);
 }
 
+/* A GOP larger than the whole budget stays, alone, until another comes. */
+static void cache_keeps_one_entry_over_budget(void **state)
+{
+	struct cache *c;
+	struct cache_entry *e;
+	struct cache_stats st;
+
+	(void)state;
+	loads = 0;
+	assert_int_equal(cache_new(100, &c), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(cache_get(c, 1, 2, 300, 0, 300, load_fill,
+					   (void *)7, &e), 0);
+		cache_put(c, e);
+	}
+	cache_get_stats(c, &st);
+	assert_int_equal(loads, 1);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.bytes, 300);
+	assert_int_equal(cache_get(c, 1, 3, 300, 0, 300, load_fill, (void *)8,
+				   &e), 0);
+	cache_put(c, e);
+	cache_get_stats(c, &st);
+	assert_int_equal(loads, 2);
+	assert_int_equal(st.evictions, 1);
+	assert_int_equal(st.bytes, 300);
+	cache_free(c);
+}
+
 static void cache_evicts_lru_within_budget(void **state)
 {
 	struct cache *c;
@@ -550,6 +579,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cache_hit_after_miss),
+		cmocka_unit_test(cache_keeps_one_entry_over_budget),
 		cmocka_unit_test(cache_evicts_lru_within_budget),
 		cmocka_unit_test(cache_one_decode_for_concurrent_readers),
 		cmocka_unit_test(cache_failure_is_remembered),
