@@ -182,9 +182,8 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		s->crf = crf != IMPORT_CRF_UNSET ? crf : IMPORT_DEFAULT_CRF;
 		s->lossless = lossless;
 		s->params = preset ? strdup(preset) : NULL;
-		s->gop_len = (uint32_t)(o->gop > 0 ? o->gop :
-			codec_default_gop((int)v->width, (int)v->height,
-				  v->nframes));
+		s->gop_len = o->gop > 0 ? (uint32_t)o->gop :
+			encode_auto_gop(v, v->nframes);
 		s->max_error = o->max_error > 0 ? o->max_error : 0;
 		if (v->storage == VAR_STORE_LZ4)
 			s->gop_len = v->ndim >= 2 ? s->gop_len : 1;
@@ -638,9 +637,14 @@ int encode_var(struct encode_ctx *x, struct source *src, int vi,
 			  (unsigned long long)v->nframes);
 		return -EFBIG;
 	}
-	gop = (uint32_t)(x->opts->gop > 0 ? x->opts->gop :
-		codec_default_gop((int)v->width, (int)v->height,
-				  v->nframes));
+	gop = x->opts->gop > 0 ? (uint32_t)x->opts->gop :
+		encode_auto_gop(v, v->nframes);
+	if (x->opts->gop <= 0 && gop < (uint32_t)codec_default_gop(
+			(int)v->width, (int)v->height, v->nframes))
+		log_warn("'%s': GOPs of %u frames, so that pictures of %llux%llu "
+			 "fit half this machine's memory (--gop chooses)",
+			 v->name, gop, (unsigned long long)v->height,
+			 (unsigned long long)v->width);
 	if (v->ndim < 2 || gop > v->nframes)
 		gop = (uint32_t)(v->nframes ? v->nframes : 1);
 	rc = gop_buf_alloc(&b, v, gop);

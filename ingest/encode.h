@@ -114,4 +114,13 @@ int encode_mask_again(struct encode_ctx *x, struct source *src, int vi,
 		      uint32_t f0, uint32_t n, struct cat_mask *mask,
 		      int *has_mask);
 
+/*
+ * The automatic GOP length of v (laid out by encode_layout()) for
+ * nframes frames (0: as long as pictures of its size take):
+ * codec_default_gop(), shortened where one GOP worker would need more
+ * than half the machine's memory (pictures of tens of megapixels),
+ * the frames then spread evenly over the GOPs. Thread-safe.
+ */
+uint32_t encode_auto_gop(const struct cat_var *v, uint64_t nframes);
+
 #endif

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* A GOP worker's buffers, and how many workers the cores and the memory budget allow. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "base/cpu.h"
 #include "base/dtype.h"
+#include "codec/video.h"
 #include "ingest/encode.h"
 #include "ingest/encode_int.h"
 
@@ -78,6 +81,37 @@ static size_t worker_bytes(const struct cat_var *v, uint32_t gop)
 	for (int i = 0; i < 9; i++)
 		n += sz[i];
 	return n + ENCODER_BYTES * (size_t)(v->width * v->height) * sp * gop;
+}
+
+uint32_t encode_gop_fit(const struct cat_var *v, uint32_t gop, size_t limit)
+{
+	while (gop > 1 && worker_bytes(v, gop) > limit)
+		gop--;
+	return gop;
+}
+
+/* Half the machine's memory, in bytes (SIZE_MAX if it cannot tell). */
+static size_t memory_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || psz <= 0)
+		return SIZE_MAX;
+	return (size_t)pages / 2 * (size_t)psz;
+}
+
+uint32_t encode_auto_gop(const struct cat_var *v, uint64_t nframes)
+{
+	uint32_t gop = (uint32_t)codec_default_gop((int)v->width,
+						   (int)v->height, nframes);
+	uint32_t fit = encode_gop_fit(v, gop, memory_limit());
+	uint64_t ngops;
+
+	if (fit == gop || !nframes)
+		return fit;
+	/* the frames spread evenly over the GOPs that many take */
+	ngops = (nframes + fit - 1) / fit;
+	return (uint32_t)((nframes + ngops - 1) / ngops);
 }
 
 /*

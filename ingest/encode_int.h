@@ -38,6 +38,11 @@ void gop_buf_release(struct gop_buf *b);
 int encode_worker_count(const struct cat_var *v, uint32_t gop,
 			uint32_t jobs);
 
+/* The longest GOP, at most gop frames (at least 1), whose worker (its
+ * buffers and an encoder, as encode_worker_count() counts them) holds
+ * no more than limit bytes. Pure. */
+uint32_t encode_gop_fit(const struct cat_var *v, uint32_t gop, size_t limit);
+
 /* What encode.c's import and encode_regop.c's re-encodes share. */
 
 /* Sets the mask class of each of the n values (raw, and as doubles in

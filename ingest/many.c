@@ -221,14 +221,16 @@ static uint32_t stack_gop(const struct parts *p, const struct append *a,
 {
 	const struct cat_var *v = &p->first->meta->vars[0];
 	const struct cat_var *dv = stack_var(a->ds);
+	struct cat_var l;
 
 	if (dv && dv->nframes > dv->streams[0].gop_len &&
 	    dv->streams[0].gop_len)
 		return dv->streams[0].gop_len;
 	if (o->gop > 0 || v->ndim < 2)
 		return o->gop > 0 ? (uint32_t)o->gop : 1;
-	return (uint32_t)codec_default_gop((int)v->shape[v->ndim - 1],
-					   (int)v->shape[v->ndim - 2], 0);
+	l = *v;
+	encode_layout(&l);
+	return encode_auto_gop(&l, 0);
 }
 
 /* The files from i on that one commit takes: one, or of a stack those up

@@ -19,6 +19,8 @@
 #include "catalog/catalog.h"
 #include "codec/video.h"
 #include "fs/reader.h"
+#include "ingest/encode.h"
+#include "ingest/encode_int.h"
 #include "ingest/import.h"
 #include "ingest/npy.h"
 #include "tests/fixture.h"
@@ -554,9 +556,36 @@ static void import_refuses_directory_that_is_not_a_store(void **state)
 	assert_int_not_equal(access(marker, F_OK), 0);
 }
 
+/* GOPs of large pictures shrink to what a memory limit holds, and the
+ * automatic length spreads the frames evenly; small pictures keep theirs. */
+static void import_gop_fits_memory(void **state)
+{
+	uint64_t big[3] = { 20, 4096, 4096 }, small[3] = { 744, 33, 49 };
+	struct cat_var v = { .dtype = DTYPE_F32, .ndim = 3, .shape = big };
+	uint32_t g;
+
+	(void)state;
+	encode_layout(&v);
+	assert_int_equal(encode_gop_fit(&v, 16, SIZE_MAX), 16);
+	assert_int_equal(encode_gop_fit(&v, 16, 1), 1);
+	g = encode_gop_fit(&v, 16, (size_t)4 << 30);
+	assert_true(g > 1 && g < 16);
+	/* each frame more costs the same: twice the limit, about twice g */
+	assert_in_range(encode_gop_fit(&v, 16, (size_t)8 << 30), 2 * g,
+			2 * g + 1);
+	g = encode_auto_gop(&v, 20);
+	assert_true(g >= 1 && g <= 10);
+	assert_int_equal((20 + g - 1) / g * g - 20 < g, 1);
+	v.shape = small;
+	encode_layout(&v);
+	assert_int_equal(encode_gop_fit(&v, 248, (size_t)1 << 30), 248);
+	assert_int_equal(encode_auto_gop(&v, 744), 248);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(import_gop_fits_memory),
 		cmocka_unit_test_setup_teardown(import_big_payload_reads_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(import_landsat_lossless_exact,
