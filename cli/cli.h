@@ -93,6 +93,7 @@ int cli_export_zarr(struct reader *r, const struct cat_dataset *ds,
 		    const char *out);
 
 struct json;
+struct cat_part;
 
 /* How much of a dataset cli_json_dataset() writes. */
 enum { CLI_JSON_LS = 0, CLI_JSON_INFO = 1, CLI_JSON_GOPS = 2 };
@@ -105,8 +106,11 @@ enum { CLI_JSON_LS = 0, CLI_JSON_INFO = 1, CLI_JSON_GOPS = 2 };
  * skipped variables; with CLI_JSON_GOPS also every GOP. What does not apply
  * is null: psnr of an exact variable, bits and crf of lz4 streams, crf of
  * lossless ones, NaN and infinite numbers, names of unnamed dims.
+ * With CLI_JSON_INFO and up, "files": the n input files of parts (path,
+ * first_frame, nframes, their own global attributes as strings), [] for
+ * none.
  */
 void cli_json_dataset(struct json *j, const struct cat_dataset *ds,
-		      int detail);
+		      int detail, const struct cat_part *parts, size_t n);
 
 #endif

@@ -246,7 +246,7 @@ static int ls_json(struct cat_dataset **all, int n)
 	json_init(&j, stdout, 2);
 	json_array_begin(&j);
 	for (int i = 0; i < n; i++)
-		cli_json_dataset(&j, all[i], CLI_JSON_LS);
+		cli_json_dataset(&j, all[i], CLI_JSON_LS, NULL, 0);
 	json_array_end(&j);
 	return json_finish(&j);
 }
@@ -431,16 +431,19 @@ static void info_usage(FILE *f)
 		"dims, global and\n"
 		"              variable attributes (name, NetCDF type, value), "
 		"masks, streams,\n"
-		"              skipped variables; with --gops each GOP\n"
+		"              skipped variables, input files; with --gops "
+		"each GOP\n"
 		"  -h, --help  this help\n");
 }
 
-static int info_json(const struct cat_dataset *ds, int gops)
+static int info_json(const struct cat_dataset *ds, int gops,
+		     const struct cat_part *parts, size_t n)
 {
 	struct json j;
 
 	json_init(&j, stdout, 2);
-	cli_json_dataset(&j, ds, gops ? CLI_JSON_GOPS : CLI_JSON_INFO);
+	cli_json_dataset(&j, ds, gops ? CLI_JSON_GOPS : CLI_JSON_INFO, parts,
+			 n);
 	return json_finish(&j);
 }
 
@@ -484,7 +487,7 @@ int cmd_info(int argc, char **argv)
 		return 1;
 	}
 	if (set[1]) {
-		rc = info_json(ds, gops);
+		rc = info_json(ds, gops, parts, nparts);
 		catalog_parts_free(parts, nparts);
 		catalog_dataset_free(ds);
 		if (rc)

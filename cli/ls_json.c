@@ -416,8 +416,45 @@ static void put_skipped(struct json *j, const char *s)
 	json_array_end(j);
 }
 
+/* The input files: path, frames, and their "name=value" attribute
+ * lines as an object of strings. */
+static void put_parts(struct json *j, const struct cat_part *p, size_t n)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const char *a = p[i].attrs;
+		char key[256];
+
+		json_object_begin(j);
+		json_key_str(j, "path", p[i].path);
+		json_key_uint(j, "first_frame", p[i].first_frame);
+		json_key_uint(j, "nframes", p[i].nframes);
+		json_key(j, "attributes");
+		json_object_begin_flat(j);
+		while (a && *a) {
+			const char *nl = strchr(a, '\n'), *eq = strchr(a, '=');
+			size_t len = nl ? (size_t)(nl - a) : strlen(a);
+
+			if (eq && (size_t)(eq - a) < len &&
+			    (size_t)(eq - a) < sizeof(key)) {
+				char *val = strndup(eq + 1,
+						    len - (size_t)(eq - a) - 1);
+
+				memcpy(key, a, (size_t)(eq - a));
+				key[eq - a] = 0;
+				json_key_str(j, key, val ? val : "");
+				free(val);
+			}
+			a += len + (nl != NULL);
+		}
+		json_object_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 void cli_json_dataset(struct json *j, const struct cat_dataset *ds,
-		      int detail)
+		      int detail, const struct cat_part *parts, size_t n)
 {
 	json_object_begin(j);
 	json_key_str(j, "name", ds->name);
@@ -440,6 +477,8 @@ void cli_json_dataset(struct json *j, const struct cat_dataset *ds,
 		json_array_end(j);
 		json_key(j, "attributes");
 		put_attrs(j, ds->attrs, ds->nattrs);
+		json_key(j, "files");
+		put_parts(j, parts, n);
 	}
 	json_key(j, "skipped");
 	put_skipped(j, ds->skipped);

@@ -84,6 +84,20 @@ check "pieces = whole, value for value" \
 $CUBEFS info "$S" era5 >"$T/info"
 check "info lists the 3 files" grep -q "3 files:" "$T/info"
 check "info lists a file's own history" grep -q "history=piece 2" "$T/info"
+check "info --json lists the files, frames and own attributes" $PY -c "
+import json, subprocess
+d = json.loads(subprocess.run(['$CUBEFS', 'info', '$S', 'era5', '--json'],
+               check=True, stdout=subprocess.PIPE).stdout)
+f = d['files']
+assert [x['path'].rsplit('/', 1)[1] for x in f] == \
+    ['era_0.nc', 'era_1.nc', 'era_2.nc'], f
+assert f[0]['first_frame'] == 0 and all(
+    a['first_frame'] + a['nframes'] == b['first_frame']
+    for a, b in zip(f, f[1:])), f
+tl = [x['len'] for x in d['dims'] if x['name'] == 'time']
+assert [sum(x['nframes'] for x in f)] == tl, (f, tl)
+assert f[2]['attributes']['history'] == 'piece 2', f[2]
+"
 
 # --- appends in steps (default GOPs: each piece's last one short) give
 # what a many-file import gives ---
