@@ -293,8 +293,8 @@ class CropDataset(_Dataset):
     (POSIX_FADV_RANDOM): a mount then decodes the GOPs of the time steps
     asked for, not those of the bytes around them.
 
-    whole_steps: read each sample's whole time step and crop it in memory
-    (True), or only the crop's rows, one pread per plane (False). None,
+    whole_steps: read each sample's whole pictures, one pread per plane,
+    and crop them in memory (True), or only the crop's rows (False). None,
     the default, reads whole steps from cubefs mounts alone: their decode
     costs the whole picture anyway, and the kernel's page cache then keeps
     whole pictures, which the next crops of the step, in this epoch or
@@ -382,24 +382,18 @@ class CropDataset(_Dataset):
         shape, dt = self.shapes[k], self.dtypes[k]
         h, w = shape[-2], shape[-1]
         planes = int(np.prod(shape[1:-2], dtype=np.int64))
-        if self.whole[k]:
-            step = planes * h * w * dt.itemsize
-            at = self.starts[k] + t * step
-            b = os.pread(fd, step, at)
-            if len(b) != step:
-                raise OSError("'%s': short read at byte %d" %
-                              (self.paths[k], at))
-            a = np.frombuffer(b, dtype=dt).reshape(planes, h, w)
-            out = a[:, y:y + self.crop[0], x:x + self.crop[1]].copy()
-            return out.reshape(tuple(shape[1:-2]) + self.crop)
-        rows = self.crop[0] * w * dt.itemsize
+        # whole pictures one plane at a time: a step of many levels is
+        # never in memory at once
+        rows = (h if self.whole[k] else self.crop[0]) * w * dt.itemsize
+        top = 0 if self.whole[k] else y
         out = np.empty((planes, self.crop[0], self.crop[1]), dtype=dt)
         for p in range(planes):
-            at = self.starts[k] + ((t * planes + p) * h + y) * w * dt.itemsize
+            at = self.starts[k] + ((t * planes + p) * h + top) * w * \
+                dt.itemsize
             b = os.pread(fd, rows, at)
             if len(b) != rows:
                 raise OSError("'%s': short read at byte %d" %
                               (self.paths[k], at))
             out[p] = np.frombuffer(b, dtype=dt).reshape(
-                self.crop[0], w)[:, x:x + self.crop[1]]
+                -1, w)[y - top:y - top + self.crop[0], x:x + self.crop[1]]
         return out.reshape(tuple(shape[1:-2]) + self.crop)
