@@ -29,6 +29,7 @@ torch they are plain Python objects with the same methods).
 """
 
 import os
+import threading
 
 import numpy as np
 
@@ -331,6 +332,7 @@ class CropDataset(_Dataset):
             self.whole = [bool(whole_steps)] * len(self.paths)
         self._fds = None
         self._pid = None
+        self._local = threading.local()
 
     def set_epoch(self, epoch):
         self.epoch = int(epoch)
@@ -343,6 +345,7 @@ class CropDataset(_Dataset):
         d = dict(self.__dict__)
         d["_fds"] = None
         d["_pid"] = None
+        d["_local"] = None
         return d
 
     def __del__(self):
@@ -359,6 +362,25 @@ class CropDataset(_Dataset):
                 fds.append(fd)
             self._fds, self._pid = fds, os.getpid()
         return self._fds
+
+    def _read(self, fd, n, at, k):
+        """n bytes at byte at of file k into the thread's buffer, kept
+        from one sample to the next (a fresh one per picture costs page
+        faults for every page of it)."""
+        if self._local is None:
+            self._local = threading.local()
+        buf = getattr(self._local, "buf", None)
+        if buf is None or len(buf) < n:
+            buf = self._local.buf = bytearray(n)
+        view = memoryview(buf)[:n]
+        done = 0
+        while done < n:
+            got = os.preadv(fd, [view[done:]], at + done)
+            if got <= 0:
+                raise OSError("'%s': short read at byte %d" %
+                              (self.paths[k], at + done))
+            done += got
+        return buf
 
     def locate(self, i):
         """(file index, time step, y, x) of item i."""
@@ -390,10 +412,9 @@ class CropDataset(_Dataset):
         for p in range(planes):
             at = self.starts[k] + ((t * planes + p) * h + top) * w * \
                 dt.itemsize
-            b = os.pread(fd, rows, at)
-            if len(b) != rows:
-                raise OSError("'%s': short read at byte %d" %
-                              (self.paths[k], at))
-            out[p] = np.frombuffer(b, dtype=dt).reshape(
-                -1, w)[y - top:y - top + self.crop[0], x:x + self.crop[1]]
+            b = self._read(fd, rows, at, k)
+            out[p] = np.frombuffer(b, dtype=dt, count=rows // dt.itemsize
+                                   ).reshape(-1, w)[y - top:y - top +
+                                                    self.crop[0],
+                                                    x:x + self.crop[1]]
         return out.reshape(tuple(shape[1:-2]) + self.crop)

@@ -111,6 +111,19 @@ def planes():
             want = a[t, :, y:y + 8, x:x + 12]
             ok &= all(np.array_equal(d[i], want) for d in ds)
         check("crops of planes equal numpy's slices", ok)
+        # one dataset read from threads: each has its own buffer
+        from concurrent.futures import ThreadPoolExecutor
+        d = cs.CropDataset([path], crop=(8, 12), seed=2, per_step=2,
+                           whole_steps=True)
+        with ThreadPoolExecutor(4) as ex:
+            got = list(ex.map(d.__getitem__, list(range(len(d))) * 4))
+        check("crops read from threads equal numpy's slices", all(
+            np.array_equal(g, a[d.locate(i % len(d))[1], :,
+                                d.locate(i % len(d))[2]:
+                                d.locate(i % len(d))[2] + 8,
+                                d.locate(i % len(d))[3]:
+                                d.locate(i % len(d))[3] + 12])
+            for i, g in enumerate(got)))
 
 
 def per_step(files, total, budget):
