@@ -91,7 +91,8 @@ size_t encode_classify(const struct cat_var *v, const void *raw,
 	return k;
 }
 
-/* Chooses storage, codec and depth; fills v->streams (without GOPs). */
+/* Chooses storage, codec and depth; fills v->streams (without GOPs
+ * and their length, which the caller sets). */
 static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 			const struct encode_quality *range)
 {
@@ -182,11 +183,7 @@ static int plan_streams(struct encode_ctx *x, struct cat_var *v,
 		s->crf = crf != IMPORT_CRF_UNSET ? crf : IMPORT_DEFAULT_CRF;
 		s->lossless = lossless;
 		s->params = preset ? strdup(preset) : NULL;
-		s->gop_len = o->gop > 0 ? (uint32_t)o->gop :
-			encode_auto_gop(v, v->nframes);
 		s->max_error = o->max_error > 0 ? o->max_error : 0;
-		if (v->storage == VAR_STORE_LZ4)
-			s->gop_len = v->ndim >= 2 ? s->gop_len : 1;
 		p += (uint64_t)np;
 	}
 	return 0;

@@ -121,10 +121,12 @@ static int plan(struct catalog *c, const struct cat_dataset *ds,
 		int in;
 
 		if (f->coord && ne) {
+			int there;
+
 			in = f->nframes && f->coord[0] <= e[ne - 1];
-			if (in && (append_only || !coord_in(f, e, ne)))
-				rc = overlap(p, f, ds->name, e[ne - 1],
-					     coord_in(f, e, ne));
+			there = in && coord_in(f, e, ne);
+			if (in && (append_only || !there))
+				rc = overlap(p, f, ds->name, e[ne - 1], there);
 		} else {
 			in = path_in(parts, nparts, f->path);
 			if (in && append_only) {
